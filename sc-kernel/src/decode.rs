@@ -1,0 +1,76 @@
+//! Unipolar and bipolar decoding of a stream's popcount.
+//!
+//! For a stream of `len > 0` bits with `ones` set bits:
+//! - unipolar value `p = ones / len`, in [0, 1];
+//! - bipolar value `x = (2 * ones - len) / len`, in [-1, 1].
+//!
+//! The fixed-point forms are Q16.16 ([`I16F16`]), rounded to nearest with
+//! ties toward +infinity: `q = floor((2 * n * 2^16 + len) / (2 * len))`
+//! where `n` is the exact numerator (`ones` or `2*ones - len`).
+
+use fixed::types::I16F16;
+
+use crate::bits::BitSlice;
+use crate::error::{Error, Result};
+use crate::word::Word;
+
+fn round_ratio_q16(num: i64, len: usize) -> Result<I16F16> {
+    if len == 0 {
+        return Err(Error::EmptyStream);
+    }
+    let len = len as i64;
+    let q = (2 * num * 65536 + len).div_euclid(2 * len);
+    // |num| <= len, so |q| <= 65536, which fits Q16.16.
+    Ok(I16F16::from_bits(q as i32))
+}
+
+fn check(ones: usize, len: usize) -> Result<()> {
+    if len == 0 {
+        return Err(Error::EmptyStream);
+    }
+    if ones > len {
+        return Err(Error::LengthMismatch {
+            expected: len,
+            found: ones,
+        });
+    }
+    Ok(())
+}
+
+/// Unipolar value `ones / len` in Q16.16 (range [0, 1]).
+/// Errors: `len == 0` ([`Error::EmptyStream`]); `ones > len`.
+pub fn unipolar_q16(ones: usize, len: usize) -> Result<I16F16> {
+    check(ones, len)?;
+    round_ratio_q16(ones as i64, len)
+}
+
+/// Bipolar value `(2*ones - len) / len` in Q16.16 (range [-1, 1]).
+/// Errors: `len == 0` ([`Error::EmptyStream`]); `ones > len`.
+pub fn bipolar_q16(ones: usize, len: usize) -> Result<I16F16> {
+    check(ones, len)?;
+    round_ratio_q16(2 * ones as i64 - len as i64, len)
+}
+
+/// Unipolar value as `f64` (exact ratio, rounded once by the division).
+pub fn unipolar_f64(ones: usize, len: usize) -> Result<f64> {
+    check(ones, len)?;
+    Ok(ones as f64 / len as f64)
+}
+
+/// Bipolar value as `f64`.
+pub fn bipolar_f64(ones: usize, len: usize) -> Result<f64> {
+    check(ones, len)?;
+    Ok((2.0 * ones as f64 - len as f64) / len as f64)
+}
+
+impl<W: Word> BitSlice<'_, W> {
+    /// Unipolar decode in Q16.16; see [`unipolar_q16`].
+    pub fn unipolar_q16(&self) -> Result<I16F16> {
+        unipolar_q16(self.count_ones(), self.len())
+    }
+
+    /// Bipolar decode in Q16.16; see [`bipolar_q16`].
+    pub fn bipolar_q16(&self) -> Result<I16F16> {
+        bipolar_q16(self.count_ones(), self.len())
+    }
+}
