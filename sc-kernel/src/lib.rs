@@ -13,6 +13,7 @@
 //! - [`sng`]: LFSR (8/16/32-bit) and Sobol generators, encoding.
 //! - [`mac`]: dense SC multiply-accumulate, unsigned and sign-magnitude.
 //! - [`lif`]: fixed-point LIF neurons in Q16.16 and Q8.8.
+//! - [`net`]: a multi-layer SC spiking network stepped in time.
 //!
 //! Nothing here panics on user data: bad input gets an [`Error`].
 //!
@@ -36,6 +37,7 @@ pub mod decode;
 mod error;
 pub mod lif;
 pub mod mac;
+pub mod net;
 pub mod ops;
 pub mod pack;
 pub mod sng;

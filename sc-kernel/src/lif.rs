@@ -38,6 +38,10 @@ pub trait LifFixed: sealed::Sealed + Copy + PartialOrd + core::fmt::Debug + 'sta
     const ZERO: Self;
     /// One.
     const ONE: Self;
+    /// Smallest raw value (`-2^(bits-1)`).
+    const RAW_MIN: i32;
+    /// Largest raw value (`2^(bits-1) - 1`).
+    const RAW_MAX: i32;
     /// Saturating addition.
     fn sat_add(self, rhs: Self) -> Self;
     /// Saturating subtraction.
@@ -61,6 +65,8 @@ macro_rules! lif_fixed {
             const FRAC_BITS: u32 = <$t>::FRAC_NBITS;
             const ZERO: Self = <$t>::ZERO;
             const ONE: Self = <$t>::ONE;
+            const RAW_MIN: i32 = <$bits>::MIN as i32;
+            const RAW_MAX: i32 = <$bits>::MAX as i32;
             #[inline]
             fn sat_add(self, rhs: Self) -> Self {
                 self.saturating_add(rhs)

@@ -1,0 +1,230 @@
+//! A multi-layer SC spiking network: signed SC MAC into fixed-point LIF
+//! neurons, one time step at a time, over caller-provided buffers.
+//!
+//! Per time step `t` (spec §7):
+//! 1. Layer 0's inputs are probabilities `p_i`; input stream `i` is
+//!    `encode(g_x, p_i)` where every input uses a copy of the shared input
+//!    generator `g_x` at its current position; `g_x` then advances by `L0`.
+//! 2. Layer `k`: `counts = mac_signed(mag, signs, x)`;
+//!    `I_j = sat_F(floor(counts_j * gain_raw / L))` (raw fixed-point bits);
+//!    LIF step of every neuron with input `I_j`; spike bits out.
+//! 3. Layer `k + 1`'s input stream `i` is all ones if neuron `i` of layer
+//!    `k` spiked this step, else all zeros (the same step: no delay).
+//!
+//! Weights are encoded once (see [`encode_weights`]).
+
+use crate::bits::{ensure_len, BitSlice, BitSliceMut};
+use crate::error::{Error, Result};
+use crate::lif::{LifFixed, LifParams};
+use crate::mac::{mac_signed, MacShape};
+use crate::sng::{encode, Lfsr16, Probability, Sng, Sobol};
+use crate::word::Word;
+
+/// Where a family of streams gets its comparator values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum StreamSource {
+    /// A Sobol dimension, starting at index 0.
+    Sobol {
+        /// Dimension, `0..SOBOL_DIMENSIONS`.
+        dimension: u8,
+    },
+    /// The 16-bit LFSR, starting at state `seed` (nonzero).
+    Lfsr16 {
+        /// Initial state, 1..=65535.
+        seed: u16,
+    },
+}
+
+impl StreamSource {
+    /// A generator at the start of this source's sequence.
+    pub fn start(&self) -> Result<Generator> {
+        Ok(match *self {
+            StreamSource::Sobol { dimension } => {
+                Generator::Sobol(Sobol::new(dimension as usize, 0)?)
+            }
+            StreamSource::Lfsr16 { seed } => Generator::Lfsr16(Lfsr16::new(seed as u32)?),
+        })
+    }
+}
+
+/// A running generator of either kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Generator {
+    /// Sobol.
+    Sobol(Sobol),
+    /// 16-bit LFSR.
+    Lfsr16(Lfsr16),
+}
+
+impl Sng for Generator {
+    #[inline]
+    fn next_q16(&mut self) -> u16 {
+        match self {
+            Generator::Sobol(g) => g.next_q16(),
+            Generator::Lfsr16(g) => g.next_q16(),
+        }
+    }
+}
+
+impl Generator {
+    /// Advance `n` steps, discarding the values.
+    pub fn skip(&mut self, n: usize) {
+        for _ in 0..n {
+            self.next_q16();
+        }
+    }
+}
+
+/// Encode weight magnitudes (Q0.16 each, `shape.neurons() * shape.inputs()`
+/// of them, row-major `[j][i]`) into `out`: every weight stream starts from
+/// a fresh generator of `source` (all weight streams share one sequence).
+pub fn encode_weights<W: Word>(
+    shape: &MacShape,
+    source: StreamSource,
+    magnitudes_q16: &[Probability],
+    out: &mut [W],
+) -> Result<()> {
+    let rows = shape.weight_rows();
+    ensure_len(rows.rows, magnitudes_q16.len())?;
+    let needed = rows.words::<W>()?;
+    ensure_len(needed, out.len())?;
+    let s = rows.stride::<W>();
+    let start = source.start()?;
+    if s == 0 {
+        return Ok(());
+    }
+    for (chunk, &p) in out.chunks_exact_mut(s).zip(magnitudes_q16) {
+        let mut g = start;
+        encode(&mut g, p, &mut BitSliceMut::new(chunk, shape.len())?);
+    }
+    Ok(())
+}
+
+/// Convert MAC counts to LIF input currents:
+/// `current[j] = sat_F(floor(counts[j] * gain_raw / len))`, `len > 0`.
+pub fn counts_to_current<F: LifFixed>(
+    counts: &[i32],
+    len: usize,
+    gain: F,
+    current: &mut [F],
+) -> Result<()> {
+    ensure_len(counts.len(), current.len())?;
+    if len == 0 {
+        return Err(Error::EmptyStream);
+    }
+    let (lo, hi) = (F::RAW_MIN, F::RAW_MAX);
+    for (c, o) in counts.iter().zip(current.iter_mut()) {
+        let x = (*c as i64 * gain.raw() as i64).div_euclid(len as i64);
+        *o = F::try_from_raw(x.clamp(lo as i64, hi as i64) as i32)?;
+    }
+    Ok(())
+}
+
+/// One layer's constant description.
+#[derive(Debug, Clone, Copy)]
+pub struct Layer<'a, F: LifFixed, W: Word> {
+    /// MAC shape (`neurons x inputs`, stream length `L`).
+    pub shape: MacShape,
+    /// Encoded weight magnitudes (see [`crate::mac`] layout).
+    pub magnitudes: &'a [W],
+    /// Sign matrix (bit set = negative weight).
+    pub signs: &'a [W],
+    /// Current gain: full-scale input current, in `F`.
+    pub gain: F,
+    /// Neuron parameters.
+    pub params: LifParams<F>,
+}
+
+/// One layer's mutable state and scratch buffers.
+#[derive(Debug)]
+pub struct LayerState<'a, F: LifFixed, W: Word> {
+    /// Membrane potentials, `neurons`; start at `v_rest`.
+    pub v: &'a mut [F],
+    /// Refractory counters, `neurons`; start at 0.
+    pub refractory: &'a mut [u16],
+    /// MAC counts of the last step, `neurons`.
+    pub counts: &'a mut [i32],
+    /// Input currents of the last step, `neurons`.
+    pub current: &'a mut [F],
+    /// Spike bits of the last step, `words_for::<W>(neurons)` words.
+    pub spikes: &'a mut [W],
+    /// Input streams of the last step, `inputs * words_for::<W>(L)` words.
+    pub x: &'a mut [W],
+}
+
+fn layer_forward<F: LifFixed, W: Word>(
+    layer: &Layer<'_, F, W>,
+    st: &mut LayerState<'_, F, W>,
+) -> Result<usize> {
+    mac_signed(&layer.shape, layer.magnitudes, layer.signs, st.x, st.counts)?;
+    counts_to_current(st.counts, layer.shape.len(), layer.gain, st.current)?;
+    let mut spikes = BitSliceMut::new(st.spikes, layer.shape.neurons())?;
+    layer
+        .params
+        .step_population(st.v, st.refractory, st.current, &mut spikes)
+}
+
+fn spikes_to_streams<W: Word>(
+    spikes: BitSlice<'_, W>,
+    shape: &MacShape,
+    x: &mut [W],
+) -> Result<()> {
+    ensure_len(shape.inputs(), spikes.len())?;
+    let s = shape.stride::<W>();
+    ensure_len(shape.input_rows().words::<W>()?, x.len())?;
+    if s == 0 {
+        return Ok(());
+    }
+    for (i, chunk) in x.chunks_exact_mut(s).enumerate() {
+        let mut row = BitSliceMut::new(chunk, shape.len())?;
+        if spikes.get(i) == Some(true) {
+            row.fill_ones();
+        } else {
+            row.clear();
+        }
+    }
+    Ok(())
+}
+
+/// Run one time step of the whole network. `inputs` are layer 0's input
+/// probabilities; `x_gen` is the shared input generator (advanced by layer
+/// 0's `L`). Layer `k + 1` must have `inputs == layer k's neurons`.
+/// Returns the number of spikes of the last layer.
+pub fn network_step<F: LifFixed, W: Word>(
+    layers: &[Layer<'_, F, W>],
+    states: &mut [LayerState<'_, F, W>],
+    inputs: &[Probability],
+    x_gen: &mut Generator,
+) -> Result<usize> {
+    ensure_len(layers.len(), states.len())?;
+    let Some(first) = layers.first() else {
+        return Ok(0);
+    };
+    for w in layers.windows(2) {
+        ensure_len(w[0].shape.neurons(), w[1].shape.inputs())?;
+    }
+    // Layer 0 inputs.
+    let shape = &first.shape;
+    ensure_len(shape.inputs(), inputs.len())?;
+    let s = shape.stride::<W>();
+    ensure_len(shape.input_rows().words::<W>()?, states[0].x.len())?;
+    if s > 0 {
+        for (chunk, &p) in states[0].x.chunks_exact_mut(s).zip(inputs) {
+            let mut g = *x_gen;
+            encode(&mut g, p, &mut BitSliceMut::new(chunk, shape.len())?);
+        }
+    }
+    x_gen.skip(shape.len());
+    let mut last = 0;
+    for k in 0..layers.len() {
+        last = layer_forward(&layers[k], &mut states[k])?;
+        if k + 1 < layers.len() {
+            let (done, rest) = states.split_at_mut(k + 1);
+            let spikes = BitSlice::new(done[k].spikes, layers[k].shape.neurons())?;
+            spikes_to_streams(spikes, &layers[k + 1].shape, rest[0].x)?;
+        }
+    }
+    Ok(last)
+}
