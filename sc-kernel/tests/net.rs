@@ -1,5 +1,7 @@
 //! The network step against a direct, unpacked re-statement of spec §7.
 
+#![allow(clippy::needless_range_loop)] // the reference indexes like the spec
+
 use sc_kernel::fixed::types::I16F16;
 use sc_kernel::lif::{LifFixed, LifParamsQ16};
 use sc_kernel::mac::MacShape;
