@@ -24,6 +24,8 @@ pub trait Word:
     + BitOr<Output = Self>
     + BitXor<Output = Self>
     + Not<Output = Self>
+    + Send
+    + Sync
     + 'static
 {
     /// Bits per word (32 or 64).

@@ -1,0 +1,10 @@
+//! # sc-host
+//!
+//! Host-side tooling for `sc-kernel`: the shared conformance vectors
+//! ([`vectors`]), owned SC networks ([`scnet`]) and the text forms of
+//! streams ([`hex`]). The `sc` binary is the command-line front end.
+#![deny(missing_docs)]
+
+pub mod hex;
+pub mod scnet;
+pub mod vectors;

@@ -1,0 +1,288 @@
+//! The vector file format (documented in `docs/vectors.md`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::scnet::{LifFormat, LifParamsRaw, NetworkSpec};
+
+/// Value of the `format` field of every vector file.
+pub const FORMAT: &str = "sc-neuro-vectors";
+/// Spec version the vectors follow (`docs/spec.md`).
+pub const SPEC_VERSION: u32 = 1;
+
+/// One vector file: a named group of cases.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VectorFile {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// Spec version; files of another version are rejected.
+    pub spec_version: u32,
+    /// Group name (file stem).
+    pub group: String,
+    /// Free text.
+    #[serde(default)]
+    pub description: String,
+    /// The cases.
+    pub cases: Vec<Case>,
+}
+
+/// Bitwise operation of a [`Case::Bitwise`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BitOp {
+    /// `a & b`.
+    And,
+    /// `a | b`.
+    Or,
+    /// `a ^ b`.
+    Xor,
+    /// `!(a ^ b)`.
+    Xnor,
+    /// `!a`.
+    Not,
+    /// `(sel & a) | (!sel & b)`.
+    Mux,
+}
+
+/// One test case. Inputs are fields of the variant; `expect` holds every
+/// output an implementation must reproduce.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Case {
+    /// `pack(bits)` must give `expect.stream`; `unpack` must give `bits` back.
+    Pack {
+        /// Case name (unique in the file).
+        name: String,
+        /// Bit string, `'0'`/`'1'`, bit 0 first.
+        bits: String,
+        /// Expected output.
+        expect: StreamExpect,
+    },
+    /// A bitwise op on `len`-bit streams (hex).
+    Bitwise {
+        /// Case name.
+        name: String,
+        /// Operation.
+        op: BitOp,
+        /// Length in bits.
+        len: usize,
+        /// Operand `a`.
+        a: String,
+        /// Operand `b` (all but `not`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        b: Option<String>,
+        /// Select stream (`mux` only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sel: Option<String>,
+        /// Expected output.
+        expect: BitwiseExpect,
+    },
+    /// Popcount and unipolar/bipolar decode of a stream.
+    Decode {
+        /// Case name.
+        name: String,
+        /// Length in bits (> 0).
+        len: usize,
+        /// The stream (hex).
+        stream: String,
+        /// Expected output.
+        expect: DecodeExpect,
+    },
+    /// Encode `p_q16` with an LFSR of `width` bits from `seed`.
+    Lfsr {
+        /// Case name.
+        name: String,
+        /// 8, 16 or 32.
+        width: u32,
+        /// Initial state.
+        seed: u32,
+        /// Probability, Q0.16 (0..=65536).
+        p_q16: u32,
+        /// Stream length.
+        len: usize,
+        /// Expected output.
+        expect: GenExpect,
+    },
+    /// Encode `p_q16` with Sobol dimension `dimension` from index `start`.
+    Sobol {
+        /// Case name.
+        name: String,
+        /// 0..16.
+        dimension: usize,
+        /// Start index.
+        start: u32,
+        /// Probability, Q0.16.
+        p_q16: u32,
+        /// Stream length.
+        len: usize,
+        /// Expected output.
+        expect: GenExpect,
+    },
+    /// Dense MAC, unsigned and signed (spec §5).
+    Mac {
+        /// Case name.
+        name: String,
+        /// Neurons.
+        neurons: usize,
+        /// Inputs.
+        inputs: usize,
+        /// Stream length.
+        len: usize,
+        /// `neurons * inputs` weight streams (hex), `[j][i]` order.
+        weights: Vec<String>,
+        /// `neurons` sign rows of `inputs` bits (bit strings, '1' = negative).
+        signs: Vec<String>,
+        /// `inputs` input streams (hex).
+        x: Vec<String>,
+        /// Expected output.
+        expect: MacExpect,
+    },
+    /// A LIF population over several steps (spec §6).
+    Lif {
+        /// Case name.
+        name: String,
+        /// Number format.
+        format: LifFormat,
+        /// Parameters (raw).
+        params: LifParamsRaw,
+        /// Neurons.
+        neurons: usize,
+        /// Input currents (raw), `[step][neuron]`.
+        input: Vec<Vec<i32>>,
+        /// Expected output.
+        expect: LifExpect,
+    },
+    /// A multi-layer SC network over several steps (spec §7).
+    Network {
+        /// Case name.
+        name: String,
+        /// The network.
+        network: NetworkSpec,
+        /// Input probabilities, Q0.16.
+        inputs_q16: Vec<u32>,
+        /// Time steps.
+        steps: usize,
+        /// Expected output.
+        expect: NetworkExpect,
+    },
+}
+
+impl Case {
+    /// The case's name.
+    pub fn name(&self) -> &str {
+        match self {
+            Case::Pack { name, .. }
+            | Case::Bitwise { name, .. }
+            | Case::Decode { name, .. }
+            | Case::Lfsr { name, .. }
+            | Case::Sobol { name, .. }
+            | Case::Mac { name, .. }
+            | Case::Lif { name, .. }
+            | Case::Network { name, .. } => name,
+        }
+    }
+
+    /// The `kind` tag.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Case::Pack { .. } => "pack",
+            Case::Bitwise { .. } => "bitwise",
+            Case::Decode { .. } => "decode",
+            Case::Lfsr { .. } => "lfsr",
+            Case::Sobol { .. } => "sobol",
+            Case::Mac { .. } => "mac",
+            Case::Lif { .. } => "lif",
+            Case::Network { .. } => "network",
+        }
+    }
+
+    /// The stored expectation as JSON.
+    pub fn expect_json(&self) -> serde_json::Value {
+        let v = match self {
+            Case::Pack { expect, .. } => serde_json::to_value(expect),
+            Case::Bitwise { expect, .. } => serde_json::to_value(expect),
+            Case::Decode { expect, .. } => serde_json::to_value(expect),
+            Case::Lfsr { expect, .. } | Case::Sobol { expect, .. } => serde_json::to_value(expect),
+            Case::Mac { expect, .. } => serde_json::to_value(expect),
+            Case::Lif { expect, .. } => serde_json::to_value(expect),
+            Case::Network { expect, .. } => serde_json::to_value(expect),
+        };
+        v.unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// A single output stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StreamExpect {
+    /// The stream (hex).
+    pub stream: String,
+}
+
+/// Output of a bitwise op.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BitwiseExpect {
+    /// Result stream (hex).
+    pub out: String,
+    /// Its popcount.
+    pub popcount: usize,
+}
+
+/// Output of a decode.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecodeExpect {
+    /// Popcount.
+    pub ones: usize,
+    /// Unipolar value, Q16.16 raw.
+    pub unipolar_q16: i32,
+    /// Bipolar value, Q16.16 raw.
+    pub bipolar_q16: i32,
+}
+
+/// Output of a generator case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenExpect {
+    /// The encoded stream (hex).
+    pub stream: String,
+    /// Its popcount.
+    pub ones: usize,
+    /// First comparator values `r_0..` (up to 16), for debugging generators.
+    pub values: Vec<u16>,
+    /// Generator state after `len` steps (LFSR state / Sobol index).
+    pub end_state: u32,
+}
+
+/// Output of a MAC case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MacExpect {
+    /// Unsigned counts, one per neuron.
+    pub unsigned: Vec<u32>,
+    /// Signed counts, one per neuron.
+    pub signed: Vec<i32>,
+}
+
+/// Output of a LIF case: per step, per neuron.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LifExpect {
+    /// Membrane after each step (raw), `[step][neuron]`.
+    pub v: Vec<Vec<i32>>,
+    /// Refractory counter after each step, `[step][neuron]`.
+    pub refractory: Vec<Vec<u16>>,
+    /// Spikes per step, bit string over neurons.
+    pub spikes: Vec<String>,
+}
+
+/// Output of a network case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkExpect {
+    /// Spikes `[step][layer]`, bit strings over neurons.
+    pub spikes: Vec<Vec<String>>,
+    /// Last layer's spike counts over all steps.
+    pub counts: Vec<u32>,
+}

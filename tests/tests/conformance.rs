@@ -1,0 +1,178 @@
+//! Every implementation in this process reproduces the committed vectors,
+//! the committed vectors are exactly what the reference generates, and a
+//! corrupted expectation is caught with the first differing bit/step.
+
+use std::path::PathBuf;
+
+use sc_host::vectors::check::{check_case, Outcome};
+use sc_host::vectors::export::{self, kind, ExportFormat, MAGIC};
+use sc_host::vectors::{self, generate, implementations, Case, Report};
+
+fn vector_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("vectors")
+}
+
+fn committed() -> Vec<(PathBuf, vectors::VectorFile)> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(vector_dir())
+        .expect("tests/vectors exists")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    paths.sort();
+    assert!(
+        paths.len() >= 8,
+        "expected the 8 vector groups, found {paths:?}"
+    );
+    paths
+        .into_iter()
+        .map(|p| {
+            let f = vectors::load(&p).unwrap_or_else(|e| panic!("{e}"));
+            (p, f)
+        })
+        .collect()
+}
+
+#[test]
+fn every_implementation_reproduces_the_committed_vectors() {
+    let imps = implementations();
+    assert!(imps.len() >= 2);
+    let mut report = Report::default();
+    for (p, f) in committed() {
+        vectors::check_file(&p.display().to_string(), &f, &imps, &mut report);
+    }
+    assert!(report.failures.is_empty(), "{}", report.failures.join("\n"));
+    assert_eq!(report.unsupported, 0);
+    assert!(report.passed > 1000, "only {} checks ran", report.passed);
+}
+
+#[test]
+fn committed_vectors_are_what_the_reference_generates() {
+    let generated = generate::generate_all().unwrap();
+    for f in generated {
+        let path = vector_dir().join(format!("{}.json", f.group));
+        let on_disk =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(
+            on_disk == vectors::to_text(&f),
+            "{} differs from `sc vectors generate`; if the spec changed on purpose, regenerate and commit",
+            path.display()
+        );
+    }
+}
+
+fn find(group: &str, pred: impl Fn(&Case) -> bool) -> Case {
+    committed()
+        .into_iter()
+        .find(|(_, f)| f.group == group)
+        .and_then(|(_, f)| f.cases.into_iter().find(|c| pred(c)))
+        .unwrap()
+}
+
+#[test]
+fn corrupted_expectations_fail_with_the_first_difference() {
+    let imps = implementations();
+    // Flip bit 37 of an AND result: byte 4, bit 5 = high nibble (hex digit 8), nibble bit 1.
+    let mut case = find("bitwise", |c| matches!(c, Case::Bitwise { len: 1000, .. }));
+    let Case::Bitwise { ref mut expect, .. } = case else {
+        unreachable!()
+    };
+    let mut digits: Vec<u32> = expect
+        .out
+        .chars()
+        .map(|c| c.to_digit(16).unwrap())
+        .collect();
+    digits[8] ^= 0b10;
+    expect.out = digits
+        .iter()
+        .map(|d| char::from_digit(*d, 16).unwrap())
+        .collect();
+    for imp in &imps {
+        match check_case(imp.as_ref(), &case) {
+            Outcome::Mismatch(d) => {
+                assert!(d.starts_with("expect.out: first differing bit 37"), "{d}")
+            }
+            o => panic!("corruption not caught: {o:?}"),
+        }
+    }
+    // A LIF membrane value at step 3, neuron 1.
+    let mut case = find("lif", |_| true);
+    let Case::Lif { ref mut expect, .. } = case else {
+        unreachable!()
+    };
+    expect.v[3][1] += 1;
+    for imp in &imps {
+        match check_case(imp.as_ref(), &case) {
+            Outcome::Mismatch(d) => assert!(d.starts_with("expect.v[3][1]: file"), "{d}"),
+            o => panic!("corruption not caught: {o:?}"),
+        }
+    }
+    // A network spike.
+    let mut case = find("network", |_| true);
+    let Case::Network { ref mut expect, .. } = case else {
+        unreachable!()
+    };
+    let s = &mut expect.spikes[2][0];
+    let flipped = if s.starts_with('0') { "1" } else { "0" };
+    s.replace_range(0..1, flipped);
+    match check_case(imps[0].as_ref(), &case) {
+        Outcome::Mismatch(d) => assert!(
+            d.starts_with("expect.spikes[2][0]: first differing neuron 0"),
+            "{d}"
+        ),
+        o => panic!("corruption not caught: {o:?}"),
+    }
+    // A malformed input is an error, not a pass.
+    let mut case = find("mac", |_| true);
+    let Case::Mac { ref mut x, .. } = case else {
+        unreachable!()
+    };
+    x[0].push_str("zz");
+    assert!(matches!(
+        check_case(imps[0].as_ref(), &case),
+        Outcome::Error(_)
+    ));
+}
+
+#[test]
+fn export_stream_layout() {
+    let files: Vec<vectors::VectorFile> = committed().into_iter().map(|(_, f)| f).collect();
+    let total: usize = files.iter().map(|f| f.cases.len()).sum();
+    let words = export::word_stream(&files).unwrap();
+    assert_eq!(words[0], MAGIC);
+    assert_eq!(words[1] as usize, total);
+    // Walk the records; re-check every AND record from the exported words alone.
+    let mut at = 2;
+    let mut seen = 0;
+    let mut ands = 0;
+    while at < words.len() {
+        let (k, n) = (words[at], words[at + 1] as usize);
+        let p = &words[at + 2..at + 2 + n];
+        if k == kind::BITWISE && p[0] == 0 {
+            let len = p[1] as usize;
+            let nw = len.div_ceil(32);
+            let (a, b) = (&p[2..2 + nw], &p[2 + nw..2 + 2 * nw]);
+            // a, b, sel, out, popcount
+            let out = &p[2 + 3 * nw..2 + 4 * nw];
+            let pop = p[2 + 4 * nw];
+            for i in 0..nw {
+                assert_eq!(a[i] & b[i], out[i]);
+            }
+            assert_eq!(out.iter().map(|w| w.count_ones()).sum::<u32>(), pop);
+            ands += 1;
+        }
+        at += 2 + n;
+        seen += 1;
+    }
+    assert_eq!(at, words.len());
+    assert_eq!(seen, total);
+    assert!(ands > 10);
+    let memh = String::from_utf8(export::render(&words, ExportFormat::Memh, "test")).unwrap();
+    assert_eq!(
+        memh.lines().filter(|l| !l.starts_with("//")).count(),
+        words.len()
+    );
+    let bin = export::render(&words, ExportFormat::Bin, "test");
+    assert_eq!(bin.len(), 4 * words.len());
+    let rust = String::from_utf8(export::render(&words, ExportFormat::Rust, "test")).unwrap();
+    assert!(rust.contains(&format!("pub static VECTORS: [u32; {}]", words.len())));
+}
