@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Run every check of the project: formatting, lints, the kernel's builds for
+# the four embedded targets, vector regeneration (must match the committed
+# files) and checking, and the whole test suite.
+#
+# Needs rustup (toolchain and targets are added here, since
+# RUSTUP_AUTO_INSTALL may be off) and git (for the vector diff).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TOOLCHAIN=$(sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)
+TARGETS=(thumbv6m-none-eabi thumbv7em-none-eabihf thumbv8m.main-none-eabihf riscv32imac-unknown-none-elf)
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain $TOOLCHAIN and targets"
+if ! rustup run "$TOOLCHAIN" rustc --version >/dev/null 2>&1; then
+    rustup toolchain install "$TOOLCHAIN" --profile minimal --component rustfmt,clippy
+fi
+rustup component add --toolchain "$TOOLCHAIN" rustfmt clippy
+rustup target add --toolchain "$TOOLCHAIN" "${TARGETS[@]}"
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p sc-kernel --features defmt --target thumbv7em-none-eabihf -- -D warnings
+
+step "sc-kernel builds for embedded targets"
+for t in "${TARGETS[@]}"; do
+    cargo build -q -p sc-kernel --release --target "$t"
+    cargo build -q -p sc-kernel --release --target "$t" --features defmt
+    echo "  ok: $t (with and without defmt)"
+done
+
+step "vectors: regenerate and compare with the committed files"
+cargo build -q --release -p sc-host --bin sc
+SC=target/release/sc
+$SC vectors generate --out tests/vectors
+if git rev-parse --git-dir >/dev/null 2>&1; then
+    if [ -n "$(git status --porcelain -- tests/vectors)" ]; then
+        echo "error: regenerated vectors differ from the committed ones:" >&2
+        git status --short -- tests/vectors >&2
+        git diff --stat -- tests/vectors >&2
+        echo "If docs/spec.md changed on purpose, commit the regenerated tests/vectors." >&2
+        exit 1
+    fi
+    echo "  regenerated vectors are identical to the committed ones"
+else
+    echo "  not a git checkout: no diff (the conformance test still compares)"
+fi
+
+step "vectors: check on every implementation"
+$SC vectors check tests/vectors/*.json
+
+step "cargo test"
+cargo test --workspace
