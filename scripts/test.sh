@@ -54,5 +54,18 @@ fi
 step "vectors: check on every implementation"
 $SC vectors check tests/vectors/*.json
 
+step "hdl-sim: RTL lint and vectors (Icarus Verilog, Verilator)"
+if command -v iverilog >/dev/null && command -v verilator >/dev/null; then
+    hdl-sim/scripts/lint.sh
+    hdl-sim/scripts/run-vectors.sh
+    export SC_REQUIRE_VERILATOR=1
+elif [ -n "${CI:-}" ]; then
+    echo "error: iverilog/verilator missing in CI (.ci/run installs them)" >&2
+    exit 1
+else
+    echo "SKIPPED: iverilog and verilator are not installed (apt-get install iverilog verilator);"
+    echo "         the RTL is not checked in this run."
+fi
+
 step "cargo test"
 cargo test --workspace

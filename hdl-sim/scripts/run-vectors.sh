@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Check the RTL against the shared vectors with Icarus Verilog and Verilator,
+# and check that a corrupted vector makes the testbench fail.
+#   hdl-sim/scripts/run-vectors.sh [VECTOR.json ...]   (default: tests/vectors/*.json)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+for tool in iverilog vvp verilator; do
+    command -v "$tool" >/dev/null || { echo "error: $tool not installed (apt-get install iverilog verilator)" >&2; exit 1; }
+done
+BUILD=hdl-sim/build
+mkdir -p "$BUILD"
+cargo build -q --release -p sc-host --bin sc
+SC=target/release/sc
+if [ $# -eq 0 ]; then set -- tests/vectors/*.json; fi
+$SC vectors export --format memh --out "$BUILD/vectors.memh" "$@"
+NWORDS=$(grep -vc '^//' "$BUILD/vectors.memh")
+RTL=(hdl-sim/rtl/*.v)
+
+echo "== Icarus Verilog"
+iverilog -g2005 -Wall -o "$BUILD/tb_vectors.vvp" hdl-sim/tb/tb_vectors.v "${RTL[@]}"
+vvp -n "$BUILD/tb_vectors.vvp" +VECTORS="$BUILD/vectors.memh" +NWORDS="$NWORDS"
+
+echo "== Verilator"
+verilator --binary --timing -j 2 --Mdir "$BUILD/vl_tb" --top-module tb_vectors \
+    hdl-sim/tb/tb_vectors.v "${RTL[@]}" >"$BUILD/verilator-build.log" 2>&1 \
+    || { cat "$BUILD/verilator-build.log"; exit 1; }
+"$BUILD/vl_tb/Vtb_vectors" +VECTORS="$BUILD/vectors.memh" +NWORDS="$NWORDS"
+
+echo "== a corrupted vector must fail"
+python3 - "$BUILD/bad.json" <<'PY'
+import json, sys
+f = json.load(open("tests/vectors/lif.json"))
+c = f["cases"][0]
+c["expect"]["v"][4][2] += 1            # one membrane value, step 4, neuron 2
+f["cases"] = [c]
+json.dump(f, open(sys.argv[1], "w"))
+PY
+$SC vectors export --format memh --out "$BUILD/bad.memh" "$BUILD/bad.json" >/dev/null
+for sim in "vvp -n $BUILD/tb_vectors.vvp" "$BUILD/vl_tb/Vtb_vectors"; do
+    if $sim +VECTORS="$BUILD/bad.memh" >"$BUILD/bad.log" 2>&1; then
+        cat "$BUILD/bad.log"; echo "error: ${sim%% *} accepted a corrupted vector" >&2; exit 1
+    fi
+    grep -q "lif fmt 0 step 4 neuron 2" "$BUILD/bad.log" || { cat "$BUILD/bad.log"; exit 1; }
+    echo "  ${sim%% *}: rejected it at step 4, neuron 2, as it should"
+done

@@ -1,0 +1,45 @@
+// Pin-limited wrappers for place-and-route timing only: every input of the
+// design under test comes from a serial shift chain and its outputs are
+// XOR-reduced to one pin, so the DUT fits an iCE40 package. LUT/FF figures
+// are taken from the bare modules, not these wrappers.
+`timescale 1ns / 1ps
+`default_nettype none
+module wrap_neuron (
+    input  wire clk,
+    input  wire sin,
+    input  wire clr,
+    input  wire en,
+    output wire out
+);
+    localparam integer N = 64;
+    reg [3*N-1:0] chain;
+    always @(posedge clk) chain <= {chain[3*N-2:0], sin};
+    wire signed [31:0] acc;
+    sc_neuron #(.N(N), .AW(32)) dut (
+        .clk(clk), .clr(clr), .en(en), .x(chain[0 +: N]), .w(chain[N +: N]),
+        .neg(chain[2*N +: N]), .acc(acc));
+    assign out = ^acc;
+endmodule
+
+module wrap_lif #(
+    parameter integer W = 32,
+    parameter integer F = 16
+) (
+    input  wire clk,
+    input  wire sin,
+    input  wire rst,
+    input  wire step,
+    output wire out
+);
+    reg [6*W+15:0] chain;
+    always @(posedge clk) chain <= {chain[6*W+14:0], sin};
+    wire signed [W-1:0] v;
+    wire [15:0] r;
+    wire spike;
+    sc_lif #(.W(W), .F(F)) dut (
+        .clk(clk), .rst(rst), .step(step), .i_in(chain[0 +: W]), .v_rest(chain[W +: W]),
+        .v_reset(chain[2*W +: W]), .threshold(chain[3*W +: W]), .alpha(chain[4*W +: W]),
+        .res(chain[5*W +: W]), .refractory(chain[6*W +: 16]), .v(v), .r(r), .spike(spike));
+    assign out = ^{v, r, spike};
+endmodule
+`default_nettype wire
