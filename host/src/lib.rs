@@ -5,6 +5,10 @@
 //! streams ([`hex`]). The `sc` binary is the command-line front end.
 #![deny(missing_docs)]
 
+pub mod digits;
 pub mod hex;
+pub mod lif_float;
+pub mod real;
 pub mod scnet;
+pub mod snn;
 pub mod vectors;

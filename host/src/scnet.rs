@@ -247,10 +247,9 @@ impl<F: LifFixed, W: Word> ScNetwork<F, W> {
         self.shapes[0].inputs()
     }
 
-    /// Run `steps` time steps from the initial state with constant input
-    /// probabilities `inputs` (Q0.16).
-    pub fn run(&self, inputs: &[Probability], steps: usize) -> Result<NetRun, NetError> {
-        let layers: Vec<Layer<'_, F, W>> = (0..self.shapes.len())
+    /// The layers, borrowing the encoded weights.
+    pub fn layers(&self) -> Vec<Layer<'_, F, W>> {
+        (0..self.shapes.len())
             .map(|k| Layer {
                 shape: self.shapes[k],
                 magnitudes: &self.mags[k],
@@ -258,7 +257,13 @@ impl<F: LifFixed, W: Word> ScNetwork<F, W> {
                 gain: self.gains[k],
                 params: self.params,
             })
-            .collect();
+            .collect()
+    }
+
+    /// Run `steps` time steps from the initial state with constant input
+    /// probabilities `inputs` (Q0.16).
+    pub fn run(&self, inputs: &[Probability], steps: usize) -> Result<NetRun, NetError> {
+        let layers = self.layers();
         let ns: Vec<usize> = self.shapes.iter().map(|s| s.neurons()).collect();
         let mut v: Vec<Vec<F>> = ns.iter().map(|&n| vec![self.params.v_rest(); n]).collect();
         let mut r: Vec<Vec<u16>> = ns.iter().map(|&n| vec![0; n]).collect();

@@ -31,7 +31,9 @@ mod sealed {
 }
 
 /// A normative LIF number format: [`I16F16`] (Q16.16) or [`I8F8`] (Q8.8).
-pub trait LifFixed: sealed::Sealed + Copy + PartialOrd + core::fmt::Debug + 'static {
+pub trait LifFixed:
+    sealed::Sealed + Copy + PartialOrd + core::fmt::Debug + Send + Sync + 'static
+{
     /// Fractional bits.
     const FRAC_BITS: u32;
     /// Zero.

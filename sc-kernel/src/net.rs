@@ -166,7 +166,10 @@ fn layer_forward<F: LifFixed, W: Word>(
         .step_population(st.v, st.refractory, st.current, &mut spikes)
 }
 
-fn spikes_to_streams<W: Word>(
+/// Layer `k + 1`'s input streams from layer `k`'s spikes: stream `i` of
+/// `x` (`shape.inputs()` streams of `shape.len()` bits) is all ones if
+/// spike `i` is set, else all zeros.
+pub fn spikes_to_streams<W: Word>(
     spikes: BitSlice<'_, W>,
     shape: &MacShape,
     x: &mut [W],
@@ -188,6 +191,27 @@ fn spikes_to_streams<W: Word>(
     Ok(())
 }
 
+/// Layer 0's input streams for one step: stream `i` of `x` is
+/// `encode(copy of x_gen, inputs[i])`; then `x_gen` advances `shape.len()`.
+pub fn encode_inputs<W: Word>(
+    shape: &MacShape,
+    inputs: &[Probability],
+    x_gen: &mut Generator,
+    x: &mut [W],
+) -> Result<()> {
+    ensure_len(shape.inputs(), inputs.len())?;
+    ensure_len(shape.input_rows().words::<W>()?, x.len())?;
+    let s = shape.stride::<W>();
+    if s > 0 {
+        for (chunk, &p) in x.chunks_exact_mut(s).zip(inputs) {
+            let mut g = *x_gen;
+            encode(&mut g, p, &mut BitSliceMut::new(chunk, shape.len())?);
+        }
+    }
+    x_gen.skip(shape.len());
+    Ok(())
+}
+
 /// Run one time step of the whole network. `inputs` are layer 0's input
 /// probabilities; `x_gen` is the shared input generator (advanced by layer
 /// 0's `L`). Layer `k + 1` must have `inputs == layer k's neurons`.
@@ -205,18 +229,7 @@ pub fn network_step<F: LifFixed, W: Word>(
     for w in layers.windows(2) {
         ensure_len(w[0].shape.neurons(), w[1].shape.inputs())?;
     }
-    // Layer 0 inputs.
-    let shape = &first.shape;
-    ensure_len(shape.inputs(), inputs.len())?;
-    let s = shape.stride::<W>();
-    ensure_len(shape.input_rows().words::<W>()?, states[0].x.len())?;
-    if s > 0 {
-        for (chunk, &p) in states[0].x.chunks_exact_mut(s).zip(inputs) {
-            let mut g = *x_gen;
-            encode(&mut g, p, &mut BitSliceMut::new(chunk, shape.len())?);
-        }
-    }
-    x_gen.skip(shape.len());
+    encode_inputs(&first.shape, inputs, x_gen, states[0].x)?;
     let mut last = 0;
     for k in 0..layers.len() {
         last = layer_forward(&layers[k], &mut states[k])?;

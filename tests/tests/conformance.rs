@@ -166,13 +166,25 @@ fn export_stream_layout() {
     assert_eq!(at, words.len());
     assert_eq!(seen, total);
     assert!(ands > 10);
-    let memh = String::from_utf8(export::render(&words, ExportFormat::Memh, "test")).unwrap();
+    let memh = String::from_utf8(export::render(
+        &words,
+        ExportFormat::Memh,
+        "test",
+        "VECTORS",
+    ))
+    .unwrap();
     assert_eq!(
         memh.lines().filter(|l| !l.starts_with("//")).count(),
         words.len()
     );
-    let bin = export::render(&words, ExportFormat::Bin, "test");
+    let bin = export::render(&words, ExportFormat::Bin, "test", "VECTORS");
     assert_eq!(bin.len(), 4 * words.len());
-    let rust = String::from_utf8(export::render(&words, ExportFormat::Rust, "test")).unwrap();
+    let rust = String::from_utf8(export::render(
+        &words,
+        ExportFormat::Rust,
+        "test",
+        "VECTORS",
+    ))
+    .unwrap();
     assert!(rust.contains(&format!("pub static VECTORS: [u32; {}]", words.len())));
 }

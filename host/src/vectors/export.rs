@@ -39,7 +39,7 @@ pub mod kind {
 pub enum ExportFormat {
     /// One 8-digit hex word per line, for Verilog `$readmemh`.
     Memh,
-    /// A Rust source file with `pub static VECTORS: [u32; N]`.
+    /// A Rust source file with `pub static NAME: [u32; N]`.
     Rust,
     /// Little-endian `u32` words.
     Bin,
@@ -201,41 +201,7 @@ pub fn payload(case: &Case) -> Result<(u32, Vec<u32>), CaseError> {
             expect,
             ..
         } => {
-            p.push(match n.format {
-                LifFormat::Q16_16 => 0,
-                LifFormat::Q8_8 => 1,
-            });
-            p.push(n.layers.len() as u32);
-            p.extend(n.dims.iter().map(|&d| d as u32));
-            p.push(n.len as u32);
-            p.extend(source_words(n.weight_source));
-            p.extend(source_words(n.input_source));
-            let r = &n.params;
-            p.extend([r.v_rest, r.v_reset, r.threshold, r.alpha, r.resistance].map(|x| x as u32));
-            p.push(r.refractory as u32);
-            for (k, l) in n.layers.iter().enumerate() {
-                let (m, nn) = (n.dims[k], n.dims[k + 1]);
-                p.extend(&l.weights_q16);
-                let neg = bits_from_str(&l.negative).map_err(|source| CaseError::Field {
-                    field: "negative",
-                    source,
-                })?;
-                if neg.len() != m * nn {
-                    return Err(CaseError::Invalid(format!(
-                        "layer {k}: {} sign bits, {} needed",
-                        neg.len(),
-                        m * nn
-                    )));
-                }
-                for row in neg.chunks(m.max(1)) {
-                    let mut w = vec![0u32; words_for::<u32>(m)];
-                    for (i, &b) in row.iter().enumerate() {
-                        w[i / 32] |= (b as u32) << (i % 32);
-                    }
-                    p.extend(w);
-                }
-                p.push(l.gain as u32);
-            }
+            p.extend(network_words(n)?);
             p.extend(inputs_q16);
             p.push(*steps as u32);
             for step in &expect.spikes {
@@ -248,6 +214,77 @@ pub fn payload(case: &Case) -> Result<(u32, Vec<u32>), CaseError> {
         }
     };
     Ok((k, p))
+}
+
+/// The words describing a network (the head of a `network` record, and
+/// the body of a model export): `format`, `n_layers`, `dims`, `len`, the
+/// two sources, the LIF parameters, then per layer the magnitudes, sign
+/// rows and gain.
+pub fn network_words(n: &crate::scnet::NetworkSpec) -> Result<Vec<u32>, CaseError> {
+    let mut p = vec![];
+    p.push(match n.format {
+        LifFormat::Q16_16 => 0,
+        LifFormat::Q8_8 => 1,
+    });
+    p.push(n.layers.len() as u32);
+    if n.dims.len() != n.layers.len() + 1 {
+        return Err(CaseError::Invalid(format!(
+            "{} dims for {} layers",
+            n.dims.len(),
+            n.layers.len()
+        )));
+    }
+    p.extend(n.dims.iter().map(|&d| d as u32));
+    p.push(n.len as u32);
+    p.extend(source_words(n.weight_source));
+    p.extend(source_words(n.input_source));
+    let r = &n.params;
+    p.extend([r.v_rest, r.v_reset, r.threshold, r.alpha, r.resistance].map(|x| x as u32));
+    p.push(r.refractory as u32);
+    for (k, l) in n.layers.iter().enumerate() {
+        let (m, nn) = (n.dims[k], n.dims[k + 1]);
+        if l.weights_q16.len() != m * nn {
+            return Err(CaseError::Invalid(format!(
+                "layer {k}: {} weights, {} needed",
+                l.weights_q16.len(),
+                m * nn
+            )));
+        }
+        p.extend(&l.weights_q16);
+        let neg = bits_from_str(&l.negative).map_err(|source| CaseError::Field {
+            field: "negative",
+            source,
+        })?;
+        if neg.len() != m * nn {
+            return Err(CaseError::Invalid(format!(
+                "layer {k}: {} sign bits, {} needed",
+                neg.len(),
+                m * nn
+            )));
+        }
+        for row in neg.chunks(m.max(1)) {
+            let mut w = vec![0u32; words_for::<u32>(m)];
+            for (i, &b) in row.iter().enumerate() {
+                w[i / 32] |= (b as u32) << (i % 32);
+            }
+            p.extend(w);
+        }
+        p.push(l.gain as u32);
+    }
+    Ok(p)
+}
+
+/// Magic word of a model export: ASCII "SCM1" read little-endian.
+pub const MODEL_MAGIC: u32 = u32::from_le_bytes(*b"SCM1");
+
+/// A model as words: `MODEL_MAGIC, n_words, network_words..., steps`
+/// (`n_words` counts the words after it).
+pub fn model_words(n: &crate::scnet::NetworkSpec, steps: usize) -> Result<Vec<u32>, CaseError> {
+    let body = network_words(n)?;
+    let mut out = vec![MODEL_MAGIC, body.len() as u32 + 1];
+    out.extend(body);
+    out.push(steps as u32);
+    Ok(out)
 }
 
 /// The whole word stream of some files: `MAGIC, n_records`, then per case
@@ -263,12 +300,13 @@ pub fn word_stream(files: &[VectorFile]) -> Result<Vec<u32>, CaseError> {
     Ok(out)
 }
 
-/// Render `words` in `format`. `source` names the inputs in a comment.
-pub fn render(words: &[u32], format: ExportFormat, source: &str) -> Vec<u8> {
+/// Render `words` in `format`. `source` names the inputs in a comment;
+/// `name` is the Rust static's name (`VECTORS`, `MODEL`).
+pub fn render(words: &[u32], format: ExportFormat, source: &str, name: &str) -> Vec<u8> {
     match format {
         ExportFormat::Memh => {
             let mut s = format!(
-                "// sc-neuro vectors, spec v{SPEC_VERSION}, {} words, from {source}\n",
+                "// sc-neuro {name}, spec v{SPEC_VERSION}, {} words, from {source}\n",
                 words.len()
             );
             for w in words {
@@ -278,9 +316,9 @@ pub fn render(words: &[u32], format: ExportFormat, source: &str) -> Vec<u8> {
         }
         ExportFormat::Rust => {
             let mut s = format!(
-                "// Generated by `sc vectors export --format rust` from {source}. Do not edit.\n\
-                 /// sc-neuro test vectors (spec v{SPEC_VERSION}): see docs/vectors.md for the layout.\n\
-                 pub static VECTORS: [u32; {}] = [\n",
+                "// Generated by `sc` from {source}. Do not edit.\n\
+                 /// sc-neuro {name} (spec v{SPEC_VERSION}) as 32-bit words: see docs/vectors.md for the layout.\n\
+                 pub static {name}: [u32; {}] = [\n",
                 words.len()
             );
             for chunk in words.chunks(8) {
