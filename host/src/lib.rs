@@ -5,6 +5,8 @@
 //! streams ([`hex`]). The `sc` binary is the command-line front end.
 #![deny(missing_docs)]
 
+pub mod bench;
+pub mod cpu;
 pub mod digits;
 pub mod hex;
 pub mod lif_float;

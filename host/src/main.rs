@@ -45,6 +45,20 @@ enum Cmd {
     /// Model files.
     #[command(subcommand)]
     Model(ModelCmd),
+    /// Time the CPU backend on the seed's shapes (128 x 784 x 1024-bit MAC,
+    /// batched MAC, pack) and this machine's ceilings (AND+popcount rate,
+    /// read bandwidth). Takes about a minute; needs about 3 GiB of memory.
+    Bench {
+        /// Thread counts to measure (comma-separated).
+        #[arg(long, value_delimiter = ',', default_value = "1,2")]
+        threads: Vec<usize>,
+        /// Timed runs per figure (the median is reported).
+        #[arg(long, default_value_t = 41)]
+        reps: usize,
+        /// Also write the timings as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -357,6 +371,36 @@ fn digits(a: &DigitsArgs) -> Result<bool> {
     Ok(true)
 }
 
+fn bench(threads: &[usize], reps: usize, json: Option<&Path>) -> Result<()> {
+    if threads.contains(&0) {
+        bail!("--threads: each count must be at least 1");
+    }
+    println!(
+        "{:<26} {:>7} {:>8} {:>12} {:>12}",
+        "measurement", "threads", "level", "median", "rate"
+    );
+    let report = sc_host::bench::run_cpu(threads, reps, |t| {
+        let rate = if t.bytes > 0 {
+            format!("{:.1} GB/s", t.bytes as f64 / t.median_s / 1e9)
+        } else {
+            format!("{:.2} Gw/s", t.words as f64 / t.median_s / 1e9)
+        };
+        println!(
+            "{:<26} {:>7} {:>8} {:>9.3} ms {:>12}",
+            t.name,
+            t.threads,
+            t.level,
+            t.median_s * 1e3,
+            rate
+        );
+    })?;
+    if let Some(p) = json {
+        std::fs::write(p, serde_json::to_string_pretty(&report)?)
+            .with_context(|| format!("writing {}", p.display()))?;
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let r = match cli.cmd {
@@ -365,6 +409,11 @@ fn main() -> ExitCode {
         Cmd::Model(ModelCmd::Export { model, format, out }) => {
             export_model(&model, format, &out).map(|_| true)
         }
+        Cmd::Bench {
+            threads,
+            reps,
+            json,
+        } => bench(&threads, reps, json.as_deref()).map(|_| true),
         Cmd::Vectors(VectorsCmd::Generate { out }) => generate(&out).map(|_| true),
         Cmd::Vectors(VectorsCmd::Check { files, imp }) => check(&files, imp.as_deref()),
         Cmd::Vectors(VectorsCmd::Export { format, out, files }) => {

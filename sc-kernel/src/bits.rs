@@ -183,6 +183,15 @@ impl<'a, W: Word> BitSliceMut<'a, W> {
         Ok(())
     }
 
+    /// Let `f` write the backing words (exactly `words_for(len)` of them),
+    /// then clear the padding bits again, so the invariant holds whatever
+    /// `f` wrote. For accelerated backends that compute whole words.
+    pub fn update_words<R>(&mut self, f: impl FnOnce(&mut [W]) -> R) -> R {
+        let r = f(self.words);
+        self.fix_padding();
+        r
+    }
+
     /// Mutable access to the words for kernels in this crate. Callers must
     /// call [`Self::fix_padding`] after writing words that may set padding.
     #[inline]

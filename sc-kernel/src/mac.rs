@@ -86,7 +86,9 @@ impl MacShape {
         }
     }
 
-    fn check<W: Word>(&self, weights: &[W], x: &[W], out_len: usize) -> Result<()> {
+    /// Validate the operands of [`mac`] (or [`mac_signed`]'s magnitudes):
+    /// exact word counts, zero padding, `out_len == neurons`.
+    pub fn check<W: Word>(&self, weights: &[W], x: &[W], out_len: usize) -> Result<()> {
         if out_len != self.neurons {
             return Err(Error::LengthMismatch {
                 expected: self.neurons,
@@ -97,6 +99,14 @@ impl MacShape {
         exact_words(self.weight_rows(), weights)?;
         self.input_rows().validate(x)?;
         self.weight_rows().validate(weights)
+    }
+}
+
+impl MacShape {
+    /// Validate a sign matrix: exact word count and zero padding.
+    pub fn check_signs<W: Word>(&self, signs: &[W]) -> Result<()> {
+        exact_words(self.sign_rows(), signs)?;
+        self.sign_rows().validate(signs)
     }
 }
 
@@ -144,8 +154,7 @@ pub fn mac_signed<W: Word>(
     out: &mut [i32],
 ) -> Result<()> {
     shape.check(magnitudes, x, out.len())?;
-    exact_words(shape.sign_rows(), signs)?;
-    shape.sign_rows().validate(signs)?;
+    shape.check_signs(signs)?;
     let s = shape.stride::<W>();
     if s == 0 || shape.inputs == 0 {
         out.iter_mut().for_each(|o| *o = 0);

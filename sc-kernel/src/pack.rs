@@ -157,8 +157,8 @@ impl RowShape {
             });
         }
         let s = self.stride::<W>();
-        if s == 0 {
-            return Ok(());
+        if s == 0 || self.row_len.is_multiple_of(W::BITS) {
+            return Ok(()); // no padding bits exist
         }
         for (r, row) in words[..needed].chunks_exact(s).enumerate() {
             if !padding_is_zero(row, self.row_len) {

@@ -3,13 +3,14 @@
 use std::marker::PhantomData;
 
 use sc_kernel::fixed::types::{I16F16, I8F8};
-use sc_kernel::lif::LifFixed;
+use sc_kernel::lif::{LifFixed, LifParams};
 use sc_kernel::mac::{mac, mac_signed, MacShape};
 use sc_kernel::pack::{pack, pack_rows, unpack, RowShape};
 use sc_kernel::sng::{encode, Lfsr16, Lfsr32, Lfsr8, Probability, Sng, Sobol};
 use sc_kernel::{decode, ops, words_for, BitSlice, BitSliceMut, Word};
 
 use super::schema::*;
+use crate::cpu::{CpuBackend, SimdLevel};
 use crate::hex::{bits_from_str, bits_to_str, hex_to_words, stream_to_hex, TextError};
 use crate::scnet::{run_network, LifFormat, LifParamsRaw, NetError};
 
@@ -56,8 +57,82 @@ pub trait Implementation: Sync {
     fn evaluate(&self, case: &Case) -> Result<Case, CaseError>;
 }
 
+/// The word-level operations a case needs, provided by an implementation
+/// over words `W`. Parsing and checking of cases is shared; only these
+/// calls differ between the kernel and the host backends.
+pub trait Ops<W: Word>: Sync {
+    /// Short name used in reports.
+    fn name(&self) -> &str;
+    /// Pack 0/1 bytes (`sc_kernel::pack::pack`).
+    fn pack(&self, bits: &[u8], out: &mut BitSliceMut<'_, W>) -> sc_kernel::Result<()>;
+    /// A binary op (`And`/`Or`/`Xor`/`Xnor`), `Not` (ignores `b`) or `Mux`
+    /// (`sel` selects `a`).
+    fn bitwise(
+        &self,
+        op: BitOp,
+        a: BitSlice<'_, W>,
+        b: BitSlice<'_, W>,
+        sel: BitSlice<'_, W>,
+        out: &mut BitSliceMut<'_, W>,
+    ) -> sc_kernel::Result<()>;
+    /// Popcount of a stream.
+    fn count_ones(&self, a: BitSlice<'_, W>) -> usize;
+    /// Unsigned and signed dense MAC.
+    fn mac(
+        &self,
+        shape: &MacShape,
+        weights: &[W],
+        signs: &[W],
+        x: &[W],
+        unsigned: &mut [u32],
+        signed: &mut [i32],
+    ) -> sc_kernel::Result<()>;
+    /// One Q16.16 LIF population step.
+    fn lif_q16(
+        &self,
+        p: &LifParams<I16F16>,
+        v: &mut [I16F16],
+        r: &mut [u16],
+        i: &[I16F16],
+        s: &mut BitSliceMut<'_, W>,
+    ) -> sc_kernel::Result<usize>;
+    /// One Q8.8 LIF population step.
+    fn lif_q8(
+        &self,
+        p: &LifParams<I8F8>,
+        v: &mut [I8F8],
+        r: &mut [u16],
+        i: &[I8F8],
+        s: &mut BitSliceMut<'_, W>,
+    ) -> sc_kernel::Result<usize>;
+    /// Whether stream generators and whole networks run here (only the
+    /// kernel itself; backends report those kinds as unsupported).
+    fn runs_generators_and_networks(&self) -> bool {
+        false
+    }
+}
+
+/// An [`Ops`] provider as an [`Implementation`].
+pub struct OpsImpl<W: Word, P: Ops<W>>(pub P, PhantomData<fn() -> W>);
+
+impl<W: Word, P: Ops<W>> OpsImpl<W, P> {
+    /// Wrap a provider.
+    pub fn new(p: P) -> Self {
+        Self(p, PhantomData)
+    }
+}
+
+impl<W: Word, P: Ops<W>> Implementation for OpsImpl<W, P> {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+    fn evaluate(&self, case: &Case) -> Result<Case, CaseError> {
+        evaluate_with::<W, P>(&self.0, case)
+    }
+}
+
 /// The `sc-kernel` reference with storage words `W`.
-pub struct Kernel<W: Word>(PhantomData<W>);
+pub struct Kernel<W: Word>(PhantomData<fn() -> W>);
 
 impl<W: Word> Default for Kernel<W> {
     fn default() -> Self {
@@ -65,7 +140,7 @@ impl<W: Word> Default for Kernel<W> {
     }
 }
 
-impl<W: Word> Implementation for Kernel<W> {
+impl<W: Word> Ops<W> for Kernel<W> {
     fn name(&self) -> &str {
         if W::BITS == 32 {
             "kernel-u32"
@@ -73,18 +148,155 @@ impl<W: Word> Implementation for Kernel<W> {
             "kernel-u64"
         }
     }
-
-    fn evaluate(&self, case: &Case) -> Result<Case, CaseError> {
-        evaluate::<W>(case)
+    fn pack(&self, bits: &[u8], out: &mut BitSliceMut<'_, W>) -> sc_kernel::Result<()> {
+        pack(bits, out)
+    }
+    fn bitwise(
+        &self,
+        op: BitOp,
+        a: BitSlice<'_, W>,
+        b: BitSlice<'_, W>,
+        sel: BitSlice<'_, W>,
+        out: &mut BitSliceMut<'_, W>,
+    ) -> sc_kernel::Result<()> {
+        match op {
+            BitOp::And => ops::and(a, b, out),
+            BitOp::Or => ops::or(a, b, out),
+            BitOp::Xor => ops::xor(a, b, out),
+            BitOp::Xnor => ops::xnor(a, b, out),
+            BitOp::Not => ops::not(a, out),
+            BitOp::Mux => ops::mux(sel, a, b, out),
+        }
+    }
+    fn count_ones(&self, a: BitSlice<'_, W>) -> usize {
+        a.count_ones()
+    }
+    fn mac(
+        &self,
+        shape: &MacShape,
+        weights: &[W],
+        signs: &[W],
+        x: &[W],
+        unsigned: &mut [u32],
+        signed: &mut [i32],
+    ) -> sc_kernel::Result<()> {
+        mac(shape, weights, x, unsigned)?;
+        mac_signed(shape, weights, signs, x, signed)
+    }
+    fn lif_q16(
+        &self,
+        p: &LifParams<I16F16>,
+        v: &mut [I16F16],
+        r: &mut [u16],
+        i: &[I16F16],
+        s: &mut BitSliceMut<'_, W>,
+    ) -> sc_kernel::Result<usize> {
+        p.step_population(v, r, i, s)
+    }
+    fn lif_q8(
+        &self,
+        p: &LifParams<I8F8>,
+        v: &mut [I8F8],
+        r: &mut [u16],
+        i: &[I8F8],
+        s: &mut BitSliceMut<'_, W>,
+    ) -> sc_kernel::Result<usize> {
+        p.step_population(v, r, i, s)
+    }
+    fn runs_generators_and_networks(&self) -> bool {
+        true
     }
 }
 
-/// Every implementation available in this process.
+/// The CPU backend (u64 words) at its SIMD level.
+pub struct Cpu {
+    backend: CpuBackend,
+    name: String,
+}
+
+impl Cpu {
+    /// Wrap a backend; reported as `cpu-<level>`.
+    pub fn new(backend: CpuBackend) -> Self {
+        let name = format!("cpu-{}", backend.level().name());
+        Self { backend, name }
+    }
+}
+
+impl Ops<u64> for Cpu {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn pack(&self, bits: &[u8], out: &mut BitSliceMut<'_, u64>) -> sc_kernel::Result<()> {
+        self.backend.pack(bits, out)
+    }
+    fn bitwise(
+        &self,
+        op: BitOp,
+        a: BitSlice<'_, u64>,
+        b: BitSlice<'_, u64>,
+        sel: BitSlice<'_, u64>,
+        out: &mut BitSliceMut<'_, u64>,
+    ) -> sc_kernel::Result<()> {
+        let be = &self.backend;
+        match op {
+            BitOp::And => be.and(a, b, out),
+            BitOp::Or => be.or(a, b, out),
+            BitOp::Xor => be.xor(a, b, out),
+            BitOp::Xnor => be.xnor(a, b, out),
+            BitOp::Not => be.not(a, out),
+            BitOp::Mux => be.mux(sel, a, b, out),
+        }
+    }
+    fn count_ones(&self, a: BitSlice<'_, u64>) -> usize {
+        self.backend.count_ones(a)
+    }
+    fn mac(
+        &self,
+        shape: &MacShape,
+        weights: &[u64],
+        signs: &[u64],
+        x: &[u64],
+        unsigned: &mut [u32],
+        signed: &mut [i32],
+    ) -> sc_kernel::Result<()> {
+        self.backend.mac(shape, weights, x, unsigned)?;
+        self.backend.mac_signed(shape, weights, signs, x, signed)
+    }
+    fn lif_q16(
+        &self,
+        p: &LifParams<I16F16>,
+        v: &mut [I16F16],
+        r: &mut [u16],
+        i: &[I16F16],
+        s: &mut BitSliceMut<'_, u64>,
+    ) -> sc_kernel::Result<usize> {
+        self.backend.lif_step(p, v, r, i, s)
+    }
+    fn lif_q8(
+        &self,
+        p: &LifParams<I8F8>,
+        v: &mut [I8F8],
+        r: &mut [u16],
+        i: &[I8F8],
+        s: &mut BitSliceMut<'_, u64>,
+    ) -> sc_kernel::Result<usize> {
+        self.backend.lif_step(p, v, r, i, s)
+    }
+}
+
+/// Every implementation available in this process: the kernel with u32
+/// and u64 words, and the CPU backend at every SIMD level this CPU has.
 pub fn implementations() -> Vec<Box<dyn Implementation>> {
-    vec![
-        Box::new(Kernel::<u32>::default()),
-        Box::new(Kernel::<u64>::default()),
-    ]
+    let mut v: Vec<Box<dyn Implementation>> = vec![
+        Box::new(OpsImpl::new(Kernel::<u32>::default())),
+        Box::new(OpsImpl::new(Kernel::<u64>::default())),
+    ];
+    for level in SimdLevel::available() {
+        if let Ok(be) = CpuBackend::with_level(0, level) {
+            v.push(Box::new(OpsImpl::new(Cpu::new(be))));
+        }
+    }
+    v
 }
 
 fn stream<W: Word>(name: &'static str, hex: &str, len: usize) -> Result<Vec<W>, CaseError> {
@@ -113,10 +325,19 @@ fn gen_case<W: Word, G: Sng + Copy>(
     })
 }
 
+type LifStep<'a, F, W> = &'a dyn Fn(
+    &LifParams<F>,
+    &mut [F],
+    &mut [u16],
+    &[F],
+    &mut BitSliceMut<'_, W>,
+) -> sc_kernel::Result<usize>;
+
 fn lif_case<F: LifFixed, W: Word>(
     params: &LifParamsRaw,
     neurons: usize,
     input: &[Vec<i32>],
+    step_fn: LifStep<'_, F, W>,
 ) -> Result<LifExpect, CaseError> {
     let p = params.to_params::<F>()?;
     let mut v = vec![p.v_rest(); neurons];
@@ -139,7 +360,7 @@ fn lif_case<F: LifFixed, W: Word>(
             .map(|&x| F::try_from_raw(x))
             .collect::<Result<Vec<_>, _>>()?;
         let mut s = BitSliceMut::new(&mut spikes, neurons)?;
-        p.step_population(&mut v, &mut r, &i, &mut s)?;
+        step_fn(&p, &mut v, &mut r, &i, &mut s)?;
         out.v.push(v.iter().map(|x| x.raw()).collect());
         out.refractory.push(r.clone());
         out.spikes
@@ -150,13 +371,25 @@ fn lif_case<F: LifFixed, W: Word>(
 
 /// Evaluate `case` on the kernel with words `W`.
 pub fn evaluate<W: Word>(case: &Case) -> Result<Case, CaseError> {
+    evaluate_with::<W, _>(&Kernel::<W>::default(), case)
+}
+
+/// Evaluate `case` with the operations of `p`.
+pub fn evaluate_with<W: Word, P: Ops<W>>(p: &P, case: &Case) -> Result<Case, CaseError> {
     let mut out = case.clone();
+    let generic = matches!(
+        case,
+        Case::Lfsr { .. } | Case::Sobol { .. } | Case::Network { .. }
+    );
+    if generic && !p.runs_generators_and_networks() {
+        return Err(CaseError::Unsupported);
+    }
     match &mut out {
         Case::Pack { bits, expect, .. } => {
             let b = field("bits", bits_from_str(bits))?;
             let mut words = vec![W::ZERO; words_for::<W>(b.len())];
             let mut s = BitSliceMut::new(&mut words, b.len())?;
-            pack(&b, &mut s)?;
+            p.pack(&b, &mut s)?;
             let mut back = vec![0u8; b.len()];
             unpack(s.as_slice(), &mut back)?;
             if back != b {
@@ -181,34 +414,23 @@ pub fn evaluate<W: Word>(case: &Case) -> Result<Case, CaseError> {
                     None => Err(CaseError::Invalid(format!("op {op:?} needs field `{n}`"))),
                 }
             };
-            let sa = BitSlice::new(&wa, len)?;
+            let (wb, ws) = match op {
+                BitOp::Not => (wa.clone(), wa.clone()),
+                BitOp::Mux => (need(b, "b")?, need(sel, "sel")?),
+                _ => (need(b, "b")?, wa.clone()),
+            };
             let mut wo = vec![W::ZERO; words_for::<W>(len)];
             let mut so = BitSliceMut::new(&mut wo, len)?;
-            match op {
-                BitOp::Not => ops::not(sa, &mut so)?,
-                BitOp::Mux => {
-                    let (wb, ws) = (need(b, "b")?, need(sel, "sel")?);
-                    ops::mux(
-                        BitSlice::new(&ws, len)?,
-                        sa,
-                        BitSlice::new(&wb, len)?,
-                        &mut so,
-                    )?
-                }
-                _ => {
-                    let wb = need(b, "b")?;
-                    let sb = BitSlice::new(&wb, len)?;
-                    match op {
-                        BitOp::And => ops::and(sa, sb, &mut so)?,
-                        BitOp::Or => ops::or(sa, sb, &mut so)?,
-                        BitOp::Xor => ops::xor(sa, sb, &mut so)?,
-                        _ => ops::xnor(sa, sb, &mut so)?,
-                    }
-                }
-            }
+            p.bitwise(
+                *op,
+                BitSlice::new(&wa, len)?,
+                BitSlice::new(&wb, len)?,
+                BitSlice::new(&ws, len)?,
+                &mut so,
+            )?;
             *expect = BitwiseExpect {
                 out: stream_to_hex(so.as_slice()),
-                popcount: so.count_ones(),
+                popcount: p.count_ones(so.as_slice()),
             };
         }
         Case::Decode {
@@ -219,7 +441,7 @@ pub fn evaluate<W: Word>(case: &Case) -> Result<Case, CaseError> {
         } => {
             let w = stream::<W>("stream", h, *len)?;
             let s = BitSlice::new(&w, *len)?;
-            let ones = s.count_ones();
+            let ones = p.count_ones(s);
             *expect = DecodeExpect {
                 ones,
                 unipolar_q16: decode::unipolar_q16(ones, *len)?.to_bits(),
@@ -310,8 +532,7 @@ pub fn evaluate<W: Word>(case: &Case) -> Result<Case, CaseError> {
             pack_rows(rs, &sbits, &mut ws)?;
             let mut unsigned = vec![0u32; neurons];
             let mut signed = vec![0i32; neurons];
-            mac(&shape, &ww, &wx, &mut unsigned)?;
-            mac_signed(&shape, &ww, &ws, &wx, &mut signed)?;
+            p.mac(&shape, &ww, &ws, &wx, &mut unsigned, &mut signed)?;
             *expect = MacExpect { unsigned, signed };
         }
         Case::Lif {
@@ -323,8 +544,16 @@ pub fn evaluate<W: Word>(case: &Case) -> Result<Case, CaseError> {
             ..
         } => {
             *expect = match format {
-                LifFormat::Q16_16 => lif_case::<I16F16, W>(params, *neurons, input)?,
-                LifFormat::Q8_8 => lif_case::<I8F8, W>(params, *neurons, input)?,
+                LifFormat::Q16_16 => {
+                    lif_case::<I16F16, W>(params, *neurons, input, &|a, b, c, d, e| {
+                        p.lif_q16(a, b, c, d, e)
+                    })?
+                }
+                LifFormat::Q8_8 => {
+                    lif_case::<I8F8, W>(params, *neurons, input, &|a, b, c, d, e| {
+                        p.lif_q8(a, b, c, d, e)
+                    })?
+                }
             };
         }
         Case::Network {

@@ -1,0 +1,228 @@
+//! Timings of the CPU backend on the seed's shapes, and this machine's
+//! ceilings, for `sc bench` and `scripts/bench-cpu.sh`.
+//!
+//! Every figure is the median of `reps` timed runs after one warm-up run.
+//! Nothing here is a test: no timing is ever asserted.
+
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::cpu::{CpuBackend, CpuError, SimdLevel};
+use sc_kernel::mac::MacShape;
+use sc_kernel::pack::RowShape;
+
+/// The seed's `jit_vec_mac` shape: neurons.
+pub const SEED_NEURONS: usize = 128;
+/// The seed's `jit_vec_mac` shape: inputs per neuron.
+pub const SEED_INPUTS: usize = 784;
+/// The seed's `jit_vec_mac` shape: stream length in bits (16 u64 words).
+pub const SEED_LEN: usize = 1024;
+
+/// One measurement.
+#[derive(Debug, Clone, Serialize)]
+pub struct Timing {
+    /// What was measured (stable key, e.g. `mac_seed`).
+    pub name: String,
+    /// Worker threads.
+    pub threads: usize,
+    /// SIMD level.
+    pub level: &'static str,
+    /// Median wall time of one run, seconds.
+    pub median_s: f64,
+    /// Bytes read by one run (for bandwidth figures).
+    pub bytes: u64,
+    /// Stream words (u64) processed by one run.
+    pub words: u64,
+}
+
+/// All measurements of one `sc bench` run.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchReport {
+    /// CPU model (from /proc/cpuinfo where available).
+    pub cpu: String,
+    /// SIMD levels this CPU has.
+    pub levels: Vec<&'static str>,
+    /// Timings.
+    pub timings: Vec<Timing>,
+}
+
+/// Median seconds of `reps` runs of `f` after one warm-up.
+pub fn median_s(reps: usize, mut f: impl FnMut()) -> f64 {
+    f();
+    let mut t: Vec<f64> = (0..reps.max(1))
+        .map(|_| {
+            let s = Instant::now();
+            f();
+            s.elapsed().as_secs_f64()
+        })
+        .collect();
+    t.sort_by(f64::total_cmp);
+    t[t.len() / 2]
+}
+
+/// Deterministic pseudo-random words (xorshift64*), for benchmark inputs.
+pub fn random_words(n: usize, seed: u64) -> Vec<u64> {
+    let mut x = seed | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        })
+        .collect()
+}
+
+/// Deterministic 0/1 bytes.
+pub fn random_bits(n: usize, seed: u64) -> Vec<u8> {
+    let w = random_words(n.div_ceil(64), seed);
+    (0..n)
+        .map(|t| ((w[t / 64] >> (t % 64)) & 1) as u8)
+        .collect()
+}
+
+fn cpu_name() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| std::env::consts::ARCH.to_string())
+}
+
+/// Run the CPU measurements at the best SIMD level with each thread count
+/// in `threads`, calling `progress` with each finished timing.
+///
+/// Measured: the seed-shaped MAC (128 x 784 x 16 words), the batched MAC
+/// (32 samples), pack of the seed's input batch and of its whole weight
+/// tensor, and the ceilings: AND+popcount on L1-resident data, and read
+/// bandwidth at the MAC's working-set size and at 1 GiB (past the L3).
+pub fn run_cpu(
+    threads: &[usize],
+    reps: usize,
+    mut progress: impl FnMut(&Timing),
+) -> Result<BenchReport, CpuError> {
+    let level = SimdLevel::detect();
+    let shape = MacShape::new(SEED_NEURONS, SEED_INPUTS, SEED_LEN)
+        .map_err(|_| CpuError::Unsupported(level, vec![]))?;
+    let stride = shape.stride::<u64>();
+    let row = SEED_INPUTS * stride;
+    let weights = random_words(SEED_NEURONS * row, 1);
+    let x = random_words(row, 2);
+    const SAMPLES: usize = 32;
+    let xs = random_words(SAMPLES * row, 3);
+    let in_bits = random_bits(SEED_INPUTS * SEED_LEN, 4);
+    let w_bits = random_bits(SEED_NEURONS * SEED_INPUTS * SEED_LEN, 5);
+    let l1a = random_words(1024, 6);
+    let l1b = random_words(1024, 7);
+
+    let mut timings = Vec::new();
+    for &t in threads {
+        let be = CpuBackend::with_level(t, level)?;
+        let mut push = |name: &str, median: f64, bytes: usize, words: usize| {
+            let tm = Timing {
+                name: name.into(),
+                threads: t,
+                level: level.name(),
+                median_s: median,
+                bytes: bytes as u64,
+                words: words as u64,
+            };
+            progress(&tm);
+            timings.push(tm);
+        };
+        let mut out = vec![0u32; SEED_NEURONS];
+        let m = median_s(reps, || {
+            be.mac(&shape, &weights, &x, &mut out).expect("valid shape")
+        });
+        push("mac_seed", m, weights.len() * 8, weights.len());
+
+        let mut outb = vec![0u32; SEED_NEURONS * SAMPLES];
+        let m = median_s(reps.div_ceil(4), || {
+            be.mac_batch(&shape, &weights, &xs, SAMPLES, &mut outb)
+                .expect("valid shape")
+        });
+        push(
+            "mac_batch32",
+            m,
+            weights.len() * 8 * SAMPLES,
+            weights.len() * SAMPLES,
+        );
+
+        let in_shape = RowShape {
+            rows: SEED_INPUTS,
+            row_len: SEED_LEN,
+        };
+        let mut packed = vec![0u64; row];
+        let m = median_s(reps, || {
+            be.pack_rows(in_shape, &in_bits, &mut packed)
+                .expect("0/1 bytes")
+        });
+        push("pack_inputs", m, in_bits.len(), row);
+
+        let w_shape = RowShape {
+            rows: SEED_NEURONS * SEED_INPUTS,
+            row_len: SEED_LEN,
+        };
+        let mut packed_w = vec![0u64; weights.len()];
+        let m = median_s(reps.div_ceil(4), || {
+            be.pack_rows(w_shape, &w_bits, &mut packed_w)
+                .expect("0/1 bytes")
+        });
+        push("pack_weights", m, w_bits.len(), weights.len());
+
+        // Compute ceiling: AND+popcount over L1-resident words, one run per thread.
+        const ITERS: usize = 4096;
+        let m = median_s(reps, || {
+            be.install(|| {
+                rayon::broadcast(|_| {
+                    let mut s = 0u64;
+                    for _ in 0..ITERS {
+                        s = s.wrapping_add(
+                            be.and_popcount_words(std::hint::black_box(&l1a), &l1b)
+                                .unwrap_or(0),
+                        );
+                    }
+                    std::hint::black_box(s);
+                })
+            });
+        });
+        push("ceiling_and_popcount_l1", m, 0, l1a.len() * ITERS * t);
+
+        let m = median_s(reps, || {
+            std::hint::black_box(be.xor_words(std::hint::black_box(&weights)));
+        });
+        push("ceiling_read_mac_set", m, weights.len() * 8, weights.len());
+    }
+    // Last, so that faulting in 1 GiB (and the kernel's background work on
+    // those pages) cannot disturb the other measurements.
+    let big = random_words((1usize << 30) / 8, 8);
+    for &t in threads {
+        let be = CpuBackend::with_level(t, level)?;
+        let m = median_s(reps.div_ceil(4), || {
+            std::hint::black_box(be.xor_words(std::hint::black_box(&big)));
+        });
+        let tm = Timing {
+            name: "ceiling_read_1gib".into(),
+            threads: t,
+            level: level.name(),
+            median_s: m,
+            bytes: big.len() as u64 * 8,
+            words: big.len() as u64,
+        };
+        progress(&tm);
+        timings.push(tm);
+    }
+    Ok(BenchReport {
+        cpu: cpu_name(),
+        levels: SimdLevel::available()
+            .into_iter()
+            .map(SimdLevel::name)
+            .collect(),
+        timings,
+    })
+}
