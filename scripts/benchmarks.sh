@@ -3,13 +3,15 @@
 # line (default: all available), each writing docs/bench/<section>.md, then
 # assemble them under a header naming this machine. Benchmarks are never
 # tests: nothing here asserts a timing.
-#   scripts/benchmarks.sh [hdl] [digits] [cpu]
+#   scripts/benchmarks.sh [hdl] [digits] [cpu] [firmware] [mpi]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 declare -A SECTIONS=(
     [hdl]=hdl-sim/scripts/synth.sh
     [digits]=scripts/bench-digits.sh
     [cpu]=scripts/bench-cpu.sh
+    [firmware]=firmware/scripts/bench.sh
+    [mpi]=scripts/bench-mpi.sh
 )
 if [ $# -eq 0 ]; then set -- "${!SECTIONS[@]}"; fi
 for s in "$@"; do

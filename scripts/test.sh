@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run every check of the project: formatting, lints, the kernel's builds for
 # the four embedded targets, vector regeneration (must match the committed
-# files) and checking, and the whole test suite.
+# files) and checking, the RTL against the vectors, the firmware in QEMU,
+# and the whole test suite.
 #
 # Needs rustup (toolchain and targets are added here, since
 # RUSTUP_AUTO_INSTALL may be off) and git (for the vector diff).
@@ -65,6 +66,30 @@ elif [ -n "${CI:-}" ]; then
 else
     echo "SKIPPED: iverilog and verilator are not installed (apt-get install iverilog verilator);"
     echo "         the RTL is not checked in this run."
+fi
+
+step "firmware: QEMU (Cortex-M0/M4F/M33, RISC-V) and board builds"
+if command -v qemu-system-arm >/dev/null && command -v defmt-print >/dev/null; then
+    firmware/scripts/ci.sh
+elif [ -n "${CI:-}" ]; then
+    echo "error: qemu-system-arm/defmt-print missing in CI (.ci/run installs them)" >&2
+    exit 1
+else
+    echo "SKIPPED: qemu-system-arm or defmt-print is not installed (apt-get install qemu-system-arm;"
+    echo "         cargo install defmt-print --locked); the firmware is not run in this run."
+fi
+
+step "MPI: the distributed simulator under mpirun -np 1, 2, 4"
+if command -v mpirun >/dev/null && command -v mpicc >/dev/null; then
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+    cargo clippy -p sc-host --features mpi --all-targets -- -D warnings
+    cargo test --release -p sc-host --features mpi --test mpi
+elif [ -n "${CI:-}" ]; then
+    echo "error: OpenMPI missing in CI (.ci/run installs libopenmpi-dev openmpi-bin libclang-dev)" >&2
+    exit 1
+else
+    echo "SKIPPED: OpenMPI is not installed (apt-get install libopenmpi-dev openmpi-bin libclang-dev);"
+    echo "         the MPI backend is not built in this run."
 fi
 
 step "cargo test"

@@ -21,7 +21,7 @@ use sc_kernel::{words_for, BitSlice};
 use crate::hex::bits_to_str;
 use crate::lif_float::FloatLifParams;
 use crate::scnet::{LayerSpec, LifFormat, LifParamsRaw, NetError, NetworkSpec, ScNetwork, Source};
-use crate::snn::{argmax, Snn, SnnConfig};
+use crate::snn::{Snn, SnnConfig};
 
 /// Pixels per image.
 pub const PIXELS: usize = 64;
@@ -373,7 +373,7 @@ pub fn predict_sc_float(
             }
         }
     }
-    Ok(argmax(&counts))
+    Ok(sc_kernel::net::argmax(&counts).unwrap_or(0))
 }
 
 /// Accuracy (fraction correct) of `predict` over the test images.

@@ -8,6 +8,7 @@
 pub mod bench;
 pub mod cpu;
 pub mod digits;
+pub mod dist;
 pub mod hex;
 pub mod lif_float;
 pub mod real;

@@ -10,10 +10,12 @@ use serde::{Deserialize, Serialize};
 use sc_kernel::fixed::types::{I16F16, I8F8};
 use sc_kernel::lif::{LifFixed, LifParams};
 use sc_kernel::mac::MacShape;
-use sc_kernel::net::{encode_weights, network_step, Layer, LayerState, StreamSource};
-use sc_kernel::pack::{pack_rows, RowShape};
+use sc_kernel::net::{
+    encode_weights, network_step_with, spikes_to_streams, Layer, LayerState, StreamSource,
+};
+use sc_kernel::pack::{pack, pack_rows, RowShape};
 use sc_kernel::sng::Probability;
-use sc_kernel::{words_for, BitSlice, Word};
+use sc_kernel::{words_for, BitSlice, BitSliceMut, Word};
 
 use crate::hex::{bits_from_str, TextError};
 
@@ -153,8 +155,7 @@ pub struct NetRun {
 impl NetRun {
     /// Predicted class: index of the largest count, ties to the smaller index.
     pub fn predicted(&self) -> Option<usize> {
-        let max = *self.counts.iter().max()?;
-        self.counts.iter().position(|&c| c == max)
+        sc_kernel::net::argmax(&self.counts)
     }
 }
 
@@ -172,6 +173,17 @@ pub struct ScNetwork<F: LifFixed, W: Word> {
 impl<F: LifFixed, W: Word> ScNetwork<F, W> {
     /// Validate `spec` and encode its weights.
     pub fn new(spec: &NetworkSpec) -> Result<Self, NetError> {
+        Self::new_rows(spec, |_, n| 0..n)
+    }
+
+    /// Like [`Self::new`], but layer `k` holds only the neurons
+    /// `rows(k, n_k)` (a sub-range of `0..n_k`): the slice of the network
+    /// one process of a distributed run steps. Only those neurons' weight
+    /// streams are encoded.
+    pub fn new_rows(
+        spec: &NetworkSpec,
+        rows: impl Fn(usize, usize) -> std::ops::Range<usize>,
+    ) -> Result<Self, NetError> {
         if spec.dims.len() < 2 {
             return Err(NetError::Invalid(format!(
                 "dims {:?}: need at least an input width and one layer",
@@ -197,15 +209,20 @@ impl<F: LifFixed, W: Word> ScNetwork<F, W> {
         let mut gains = vec![];
         for (k, l) in spec.layers.iter().enumerate() {
             let (m, n) = (spec.dims[k], spec.dims[k + 1]);
-            let shape = MacShape::new(n, m, spec.len)?;
             if l.weights_q16.len() != n * m {
                 return Err(NetError::Invalid(format!(
                     "layer {k}: {} weights, {n}x{m} needed",
                     l.weights_q16.len()
                 )));
             }
-            let probs = l
-                .weights_q16
+            let r = rows(k, n);
+            if r.start > r.end || r.end > n {
+                return Err(NetError::Invalid(format!(
+                    "layer {k}: rows {r:?} outside 0..{n}"
+                )));
+            }
+            let shape = MacShape::new(r.len(), m, spec.len)?;
+            let probs = l.weights_q16[r.start * m..r.end * m]
                 .iter()
                 .map(|&q| Probability::from_q16(q))
                 .collect::<Result<Vec<_>, _>>()?;
@@ -219,11 +236,11 @@ impl<F: LifFixed, W: Word> ScNetwork<F, W> {
                 )));
             }
             let rs = RowShape {
-                rows: n,
+                rows: r.len(),
                 row_len: m,
             };
             let mut sw = vec![W::ZERO; rs.words::<W>()?];
-            pack_rows(rs, &neg, &mut sw)?;
+            pack_rows(rs, &neg[r.start * m..r.end * m], &mut sw)?;
             shapes.push(shape);
             mags.push(mw);
             signs.push(sw);
@@ -263,6 +280,20 @@ impl<F: LifFixed, W: Word> ScNetwork<F, W> {
     /// Run `steps` time steps from the initial state with constant input
     /// probabilities `inputs` (Q0.16).
     pub fn run(&self, inputs: &[Probability], steps: usize) -> Result<NetRun, NetError> {
+        self.run_with(inputs, steps, &mut LocalSpikes)
+    }
+
+    /// [`Self::run`] for a network that holds a slice of every layer's
+    /// neurons (see [`Self::new_rows`]): after each layer steps, `exchange`
+    /// turns this process's spikes into the whole layer's, which feed the
+    /// next layer and are recorded. Every process runs the same input
+    /// generator, so input streams need no exchange.
+    pub fn run_with(
+        &self,
+        inputs: &[Probability],
+        steps: usize,
+        exchange: &mut dyn SpikeExchange<W>,
+    ) -> Result<NetRun, NetError> {
         let layers = self.layers();
         let ns: Vec<usize> = self.shapes.iter().map(|s| s.neurons()).collect();
         let mut v: Vec<Vec<F>> = ns.iter().map(|&n| vec![self.params.v_rest(); n]).collect();
@@ -297,24 +328,60 @@ impl<F: LifFixed, W: Word> ScNetwork<F, W> {
             )
             .collect();
         let mut g = self.input_source.start()?;
-        let last = *ns.last().unwrap_or(&0);
         let mut out = NetRun {
             spikes: Vec::with_capacity(steps),
-            counts: vec![0; last],
+            counts: vec![],
         };
+        let nl = ns.len();
         for _ in 0..steps {
-            network_step(&layers, &mut states, inputs, &mut g)?;
-            let mut step = Vec::with_capacity(ns.len());
-            for (st, &n) in states.iter().zip(&ns) {
-                let s = BitSlice::new(st.spikes, n)?;
-                step.push((0..n).map(|j| s.get(j) == Some(true)).collect::<Vec<_>>());
-            }
-            for (cnt, &z) in out.counts.iter_mut().zip(step.last().into_iter().flatten()) {
-                *cnt += z as u32;
+            let mut step: Vec<Vec<bool>> = Vec::with_capacity(nl);
+            network_step_with(
+                &layers,
+                &mut states,
+                inputs,
+                &mut g,
+                |k, local, shape, x| {
+                    let mut global = vec![];
+                    exchange.gather(k, local, &mut global);
+                    let bits: Vec<u8> = global.iter().map(|&b| b as u8).collect();
+                    let mut words = vec![W::ZERO; words_for::<W>(bits.len())];
+                    pack(&bits, &mut BitSliceMut::new(&mut words, bits.len())?)?;
+                    spikes_to_streams(BitSlice::new(&words, bits.len())?, shape, x)?;
+                    step.push(global);
+                    Ok(())
+                },
+            )?;
+            if let Some(k) = nl.checked_sub(1) {
+                let mut global = vec![];
+                exchange.gather(k, BitSlice::new(states[k].spikes, ns[k])?, &mut global);
+                if out.counts.is_empty() {
+                    out.counts = vec![0; global.len()];
+                }
+                for (cnt, &z) in out.counts.iter_mut().zip(&global) {
+                    *cnt += z as u32;
+                }
+                step.push(global);
             }
             out.spikes.push(step);
         }
         Ok(out)
+    }
+}
+
+/// Turns one process's spikes of a layer into the whole layer's (see
+/// [`ScNetwork::run_with`]).
+pub trait SpikeExchange<W: Word> {
+    /// `local` holds this process's neurons of layer `layer`; append the
+    /// spikes of all the layer's neurons, in order, to `global`.
+    fn gather(&mut self, layer: usize, local: BitSlice<'_, W>, global: &mut Vec<bool>);
+}
+
+/// The single-process exchange: a process's neurons are the whole layer.
+pub struct LocalSpikes;
+
+impl<W: Word> SpikeExchange<W> for LocalSpikes {
+    fn gather(&mut self, _: usize, local: BitSlice<'_, W>, global: &mut Vec<bool>) {
+        global.extend((0..local.len()).map(|j| local.get(j) == Some(true)));
     }
 }
 

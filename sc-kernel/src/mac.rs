@@ -132,12 +132,10 @@ pub fn mac<W: Word>(shape: &MacShape, weights: &[W], x: &[W], out: &mut [u32]) -
         out.iter_mut().for_each(|o| *o = 0);
         return Ok(());
     }
+    // A neuron's weight row and the inputs have the same layout, so the
+    // sum over inputs of the per-stream counts is one count over the row.
     for (o, wrow) in out.iter_mut().zip(weights.chunks_exact(s * shape.inputs)) {
-        *o = wrow
-            .chunks_exact(s)
-            .zip(x.chunks_exact(s))
-            .map(|(w, xi)| and_count_words(w, xi))
-            .sum();
+        *o = and_count_words(wrow, x);
     }
     Ok(())
 }
@@ -166,18 +164,30 @@ pub fn mac_signed<W: Word>(
         .zip(magnitudes.chunks_exact(s * shape.inputs))
         .zip(signs.chunks_exact(ss))
     {
-        let mut pos: u32 = 0;
-        let mut neg: u32 = 0;
-        for (i, (w, xi)) in wrow.chunks_exact(s).zip(x.chunks_exact(s)).enumerate() {
-            let c = and_count_words(w, xi);
-            if srow[i / W::BITS] & W::bit(i % W::BITS) != W::ZERO {
-                neg += c;
-            } else {
-                pos += c;
-            }
-        }
+        let (pos, neg) = signed_counts(wrow, x, s, srow);
         // pos, neg <= inputs * len <= i32::MAX (checked by MacShape).
         *o = pos as i32 - neg as i32;
     }
     Ok(())
+}
+
+/// `(sum over positive inputs, sum over negative inputs)` of
+/// `popcount(w[i] AND x[i])` for one neuron's row (`stride` words per
+/// stream; bit `i` of `srow` set = input `i` negative).
+#[inline]
+fn signed_counts<W: Word>(wrow: &[W], x: &[W], stride: usize, srow: &[W]) -> (u32, u32) {
+    let (mut pos, mut neg) = (0u32, 0u32);
+    for (i, (w, xi)) in wrow
+        .chunks_exact(stride)
+        .zip(x.chunks_exact(stride))
+        .enumerate()
+    {
+        let c = and_count_words(w, xi);
+        if srow[i / W::BITS] & W::bit(i % W::BITS) != W::ZERO {
+            neg += c;
+        } else {
+            pos += c;
+        }
+    }
+    (pos, neg)
 }

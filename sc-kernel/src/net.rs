@@ -222,13 +222,33 @@ pub fn network_step<F: LifFixed, W: Word>(
     inputs: &[Probability],
     x_gen: &mut Generator,
 ) -> Result<usize> {
+    for w in layers.windows(2) {
+        ensure_len(w[0].shape.neurons(), w[1].shape.inputs())?;
+    }
+    network_step_with(layers, states, inputs, x_gen, |_, spikes, shape, x| {
+        spikes_to_streams(spikes, shape, x)
+    })
+}
+
+/// [`network_step`] with the hand-over between layers supplied by the
+/// caller: after layer `k` has stepped, `next(k, spikes, shape, x)` must
+/// fill `x` with layer `k + 1`'s input streams for `shape` (its MAC shape)
+/// from layer `k`'s spikes. The plain step uses [`spikes_to_streams`];
+/// a distributed run, where each process steps a slice of every layer's
+/// neurons, first gathers the spikes of all processes and then calls
+/// [`spikes_to_streams`] on them. Layer shapes are not checked against each
+/// other here (the hand-over checks them).
+pub fn network_step_with<F: LifFixed, W: Word>(
+    layers: &[Layer<'_, F, W>],
+    states: &mut [LayerState<'_, F, W>],
+    inputs: &[Probability],
+    x_gen: &mut Generator,
+    mut next: impl FnMut(usize, BitSlice<'_, W>, &MacShape, &mut [W]) -> Result<()>,
+) -> Result<usize> {
     ensure_len(layers.len(), states.len())?;
     let Some(first) = layers.first() else {
         return Ok(0);
     };
-    for w in layers.windows(2) {
-        ensure_len(w[0].shape.neurons(), w[1].shape.inputs())?;
-    }
     encode_inputs(&first.shape, inputs, x_gen, states[0].x)?;
     let mut last = 0;
     for k in 0..layers.len() {
@@ -236,8 +256,20 @@ pub fn network_step<F: LifFixed, W: Word>(
         if k + 1 < layers.len() {
             let (done, rest) = states.split_at_mut(k + 1);
             let spikes = BitSlice::new(done[k].spikes, layers[k].shape.neurons())?;
-            spikes_to_streams(spikes, &layers[k + 1].shape, rest[0].x)?;
+            next(k, spikes, &layers[k + 1].shape, rest[0].x)?;
         }
     }
     Ok(last)
+}
+
+/// The predicted class of a run: the index of the largest spike count,
+/// ties to the smaller index (spec §7); `None` for no classes.
+pub fn argmax(counts: &[u32]) -> Option<usize> {
+    let mut best: Option<(usize, u32)> = None;
+    for (k, &c) in counts.iter().enumerate() {
+        if best.is_none_or(|(_, b)| c > b) {
+            best = Some((k, c));
+        }
+    }
+    best.map(|(k, _)| k)
 }

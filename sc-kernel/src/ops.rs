@@ -116,7 +116,150 @@ pub fn and_count<W: Word>(a: BitSlice<'_, W>, b: BitSlice<'_, W>) -> Result<usiz
 
 /// `sum popcount(a[k] & b[k])` over equal-length word slices (no checks
 /// beyond zip). The hot loop of the MAC.
+///
+/// On cores without a population-count instruction (Arm Cortex-M, RV32
+/// without Zbb) this uses [`and_count_swar`]; elsewhere the instruction.
 #[inline]
 pub(crate) fn and_count_words<W: Word>(a: &[W], b: &[W]) -> u32 {
-    a.iter().zip(b).map(|(&x, &y)| (x & y).count_ones()).sum()
+    #[cfg(any(
+        target_arch = "arm",
+        all(target_arch = "riscv32", not(target_feature = "zbb"))
+    ))]
+    {
+        and_count_swar(a, b)
+    }
+    #[cfg(not(any(
+        target_arch = "arm",
+        all(target_arch = "riscv32", not(target_feature = "zbb"))
+    )))]
+    {
+        a.iter().zip(b).map(|(&x, &y)| (x & y).count_ones()).sum()
+    }
+}
+
+/// Sum of the four bytes of `v` (up to 4 * 255).
+#[inline(always)]
+fn byte_sum(v: u32) -> u32 {
+    let pairs = (v & 0x00ff_00ff) + ((v >> 8) & 0x00ff_00ff);
+    (pairs + (pairs >> 16)) & 0xffff
+}
+
+/// [`and_count_words`] without a popcount instruction: per 32-bit half
+/// word, SWAR byte counts are accumulated bytewise (at most 8 per byte per
+/// half word, so 15 words of `u64` or 31 of `u32` before a byte could
+/// overflow), then the bytes are summed once per block.
+#[inline]
+#[cfg_attr(
+    not(any(
+        target_arch = "arm",
+        all(target_arch = "riscv32", not(target_feature = "zbb"))
+    )),
+    allow(dead_code)
+)]
+pub(crate) fn and_count_swar<W: Word>(a: &[W], b: &[W]) -> u32 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let pair = pair_byte_counts;
+    let mut total = 0;
+    if W::BITS == 64 {
+        // A u64 word is a pair; blocks of 8 pairs (8 * 16 <= 255) are
+        // straight-line code.
+        let (ea, eb) = (a.chunks_exact(8), b.chunks_exact(8));
+        let (ra, rb) = (ea.remainder(), eb.remainder());
+        for (x, y) in ea.zip(eb) {
+            let mut acc = 0u32;
+            for k in 0..8 {
+                let v = (x[k] & y[k]).to_u64();
+                acc += pair(v as u32, (v >> 32) as u32);
+            }
+            total += byte_sum(acc);
+        }
+        let mut acc = 0u32;
+        for (&x, &y) in ra.iter().zip(rb) {
+            let v = (x & y).to_u64();
+            acc += pair(v as u32, (v >> 32) as u32);
+        }
+        total + byte_sum(acc)
+    } else {
+        // Straight-line blocks: 16 words (8 pairs) while they last, then
+        // one of 8 (an L = 256 stream is exactly one), then pairs.
+        let h = |x: W, y: W| (x & y).to_u64() as u32;
+        let (ea, eb) = (a.chunks_exact(16), b.chunks_exact(16));
+        let (ra, rb) = (ea.remainder(), eb.remainder());
+        for (x, y) in ea.zip(eb) {
+            let mut acc = 0u32;
+            for k in 0..8 {
+                acc += pair(h(x[2 * k], y[2 * k]), h(x[2 * k + 1], y[2 * k + 1]));
+            }
+            total += byte_sum(acc);
+        }
+        let (ea, eb) = (ra.chunks_exact(8), rb.chunks_exact(8));
+        let (ra, rb) = (ea.remainder(), eb.remainder());
+        let mut acc = 0u32;
+        for (x, y) in ea.zip(eb) {
+            for k in 0..4 {
+                acc += pair(h(x[2 * k], y[2 * k]), h(x[2 * k + 1], y[2 * k + 1]));
+            }
+        }
+        // At most 4 + 4 pairs so far in `acc`: no byte can overflow.
+        let (pa, pb) = (ra.chunks_exact(2), rb.chunks_exact(2));
+        if let (Some(&x), Some(&y)) = (pa.remainder().first(), pb.remainder().first()) {
+            acc += pair(h(x, y), 0);
+        }
+        for (x, y) in pa.zip(pb) {
+            acc += pair(h(x[0], y[0]), h(x[1], y[1]));
+        }
+        total + byte_sum(acc)
+    }
+}
+
+/// Per-byte counts of a pair of 32-bit words together (each byte <= 16):
+/// the SWAR population count, with the two words merged as soon as their
+/// fields cannot overflow.
+#[inline(always)]
+fn pair_byte_counts(x1: u32, x2: u32) -> u32 {
+    let v1 = x1 - ((x1 >> 1) & 0x5555_5555);
+    let v2 = x2 - ((x2 >> 1) & 0x5555_5555);
+    let v = (v1 & 0x3333_3333)
+        + ((v1 >> 2) & 0x3333_3333)
+        + (v2 & 0x3333_3333)
+        + ((v2 >> 2) & 0x3333_3333);
+    (v & 0x0f0f_0f0f) + ((v >> 4) & 0x0f0f_0f0f)
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use proptest::prelude::*;
+    use std::{vec, vec::Vec};
+
+    fn reference<W: Word>(a: &[W], b: &[W]) -> u32 {
+        a.iter().zip(b).map(|(&x, &y)| (x & y).count_ones()).sum()
+    }
+
+    #[test]
+    fn swar_count_saturated_blocks() {
+        // All ones: the largest byte sums, across block boundaries.
+        for n in [0usize, 1, 14, 15, 16, 30, 31, 32, 33, 62, 63, 64, 65, 1000] {
+            let a32 = vec![u32::MAX; n];
+            assert_eq!(and_count_swar(&a32, &a32), 32 * n as u32, "u32 n={n}");
+            let a64 = vec![u64::MAX; n];
+            assert_eq!(and_count_swar(&a64, &a64), 64 * n as u32, "u64 n={n}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn swar_count_matches_popcount(
+            a in prop::collection::vec(any::<u64>(), 0..200),
+            b in prop::collection::vec(any::<u64>(), 0..200),
+        ) {
+            prop_assert_eq!(and_count_swar(&a, &b), reference(&a, &b));
+            let a32: Vec<u32> = a.iter().map(|&x| x as u32).collect();
+            let b32: Vec<u32> = b.iter().map(|&x| (x >> 32) as u32).collect();
+            prop_assert_eq!(and_count_swar(&a32, &b32), reference(&a32, &b32));
+        }
+
+    }
 }

@@ -87,22 +87,13 @@ pub trait Ops<W: Word>: Sync {
         unsigned: &mut [u32],
         signed: &mut [i32],
     ) -> sc_kernel::Result<()>;
-    /// One Q16.16 LIF population step.
-    fn lif_q16(
+    /// One LIF population step (`LifParams::step_population`).
+    fn lif<F: LifFixed>(
         &self,
-        p: &LifParams<I16F16>,
-        v: &mut [I16F16],
+        p: &LifParams<F>,
+        v: &mut [F],
         r: &mut [u16],
-        i: &[I16F16],
-        s: &mut BitSliceMut<'_, W>,
-    ) -> sc_kernel::Result<usize>;
-    /// One Q8.8 LIF population step.
-    fn lif_q8(
-        &self,
-        p: &LifParams<I8F8>,
-        v: &mut [I8F8],
-        r: &mut [u16],
-        i: &[I8F8],
+        i: &[F],
         s: &mut BitSliceMut<'_, W>,
     ) -> sc_kernel::Result<usize>;
     /// Whether stream generators and whole networks run here (only the
@@ -183,22 +174,12 @@ impl<W: Word> Ops<W> for Kernel<W> {
         mac(shape, weights, x, unsigned)?;
         mac_signed(shape, weights, signs, x, signed)
     }
-    fn lif_q16(
+    fn lif<F: LifFixed>(
         &self,
-        p: &LifParams<I16F16>,
-        v: &mut [I16F16],
+        p: &LifParams<F>,
+        v: &mut [F],
         r: &mut [u16],
-        i: &[I16F16],
-        s: &mut BitSliceMut<'_, W>,
-    ) -> sc_kernel::Result<usize> {
-        p.step_population(v, r, i, s)
-    }
-    fn lif_q8(
-        &self,
-        p: &LifParams<I8F8>,
-        v: &mut [I8F8],
-        r: &mut [u16],
-        i: &[I8F8],
+        i: &[F],
         s: &mut BitSliceMut<'_, W>,
     ) -> sc_kernel::Result<usize> {
         p.step_population(v, r, i, s)
@@ -262,22 +243,12 @@ impl Ops<u64> for Cpu {
         self.backend.mac(shape, weights, x, unsigned)?;
         self.backend.mac_signed(shape, weights, signs, x, signed)
     }
-    fn lif_q16(
+    fn lif<F: LifFixed>(
         &self,
-        p: &LifParams<I16F16>,
-        v: &mut [I16F16],
+        p: &LifParams<F>,
+        v: &mut [F],
         r: &mut [u16],
-        i: &[I16F16],
-        s: &mut BitSliceMut<'_, u64>,
-    ) -> sc_kernel::Result<usize> {
-        self.backend.lif_step(p, v, r, i, s)
-    }
-    fn lif_q8(
-        &self,
-        p: &LifParams<I8F8>,
-        v: &mut [I8F8],
-        r: &mut [u16],
-        i: &[I8F8],
+        i: &[F],
         s: &mut BitSliceMut<'_, u64>,
     ) -> sc_kernel::Result<usize> {
         self.backend.lif_step(p, v, r, i, s)
@@ -325,19 +296,11 @@ fn gen_case<W: Word, G: Sng + Copy>(
     })
 }
 
-type LifStep<'a, F, W> = &'a dyn Fn(
-    &LifParams<F>,
-    &mut [F],
-    &mut [u16],
-    &[F],
-    &mut BitSliceMut<'_, W>,
-) -> sc_kernel::Result<usize>;
-
-fn lif_case<F: LifFixed, W: Word>(
+fn lif_case<F: LifFixed, W: Word, P: Ops<W>>(
+    imp: &P,
     params: &LifParamsRaw,
     neurons: usize,
     input: &[Vec<i32>],
-    step_fn: LifStep<'_, F, W>,
 ) -> Result<LifExpect, CaseError> {
     let p = params.to_params::<F>()?;
     let mut v = vec![p.v_rest(); neurons];
@@ -360,7 +323,7 @@ fn lif_case<F: LifFixed, W: Word>(
             .map(|&x| F::try_from_raw(x))
             .collect::<Result<Vec<_>, _>>()?;
         let mut s = BitSliceMut::new(&mut spikes, neurons)?;
-        step_fn(&p, &mut v, &mut r, &i, &mut s)?;
+        imp.lif(&p, &mut v, &mut r, &i, &mut s)?;
         out.v.push(v.iter().map(|x| x.raw()).collect());
         out.refractory.push(r.clone());
         out.spikes
@@ -544,16 +507,8 @@ pub fn evaluate_with<W: Word, P: Ops<W>>(p: &P, case: &Case) -> Result<Case, Cas
             ..
         } => {
             *expect = match format {
-                LifFormat::Q16_16 => {
-                    lif_case::<I16F16, W>(params, *neurons, input, &|a, b, c, d, e| {
-                        p.lif_q16(a, b, c, d, e)
-                    })?
-                }
-                LifFormat::Q8_8 => {
-                    lif_case::<I8F8, W>(params, *neurons, input, &|a, b, c, d, e| {
-                        p.lif_q8(a, b, c, d, e)
-                    })?
-                }
+                LifFormat::Q16_16 => lif_case::<I16F16, W, P>(p, params, *neurons, input)?,
+                LifFormat::Q8_8 => lif_case::<I8F8, W, P>(p, params, *neurons, input)?,
             };
         }
         Case::Network {

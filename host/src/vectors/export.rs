@@ -70,8 +70,18 @@ pub fn payload(case: &Case) -> Result<(u32, Vec<u32>), CaseError> {
     let mut p: Vec<u32> = vec![];
     let k = match case {
         Case::Pack { bits, expect, .. } => {
-            let n = bits.len();
+            let input = bits_from_str(bits).map_err(|source| CaseError::Field {
+                field: "bits",
+                source,
+            })?;
+            let n = input.len();
             p.push(n as u32);
+            // The input bytes (0/1), four per word, byte t at byte t % 4 of word t / 4.
+            p.extend(
+                input
+                    .chunks(4)
+                    .map(|c| c.iter().rev().fold(0u32, |w, &b| (w << 8) | b as u32)),
+            );
             p.extend(words("expect.stream", &expect.stream, n)?);
             kind::PACK
         }

@@ -1,0 +1,40 @@
+//! Demo 1: the shared conformance vectors on the target. Every case is
+//! recomputed with the kernel and reported over defmt; the exit code (via
+//! semihosting) is 0 only if all pass.
+#![no_std]
+#![no_main]
+
+use sc_firmware::gen::vectors::{CASE_NAMES, NETWORK_MAGNITUDES, VECTORS};
+use sc_firmware::vectors::{run, KIND_NAMES};
+
+#[cfg_attr(target_arch = "arm", cortex_m_rt::entry)]
+#[cfg_attr(target_arch = "riscv32", riscv_rt::entry)]
+fn main() -> ! {
+    defmt::println!(
+        "sc vectors on {=str}: {=usize} cases",
+        sc_firmware::BOARD,
+        CASE_NAMES.len()
+    );
+    let summary = run(&VECTORS, &NETWORK_MAGNITUDES, |case, kind, result| {
+        let name = CASE_NAMES.get(case).copied().unwrap_or("?");
+        let kind = KIND_NAMES.get(kind as usize).copied().unwrap_or("?");
+        match result {
+            Ok(()) => defmt::println!("PASS {=usize} {=str} {=str}", case, kind, name),
+            Err(f) => defmt::println!("FAIL {=usize} {=str} {=str}: {}", case, kind, name, f),
+        }
+    });
+    match summary {
+        Ok(s) => {
+            defmt::println!(
+                "vectors: {=usize} passed, {=usize} failed",
+                s.passed,
+                s.failed
+            );
+            sc_firmware::exit(s.failed == 0 && s.passed == CASE_NAMES.len())
+        }
+        Err(e) => {
+            defmt::println!("vectors: malformed stream: {}", e);
+            sc_firmware::exit(false)
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! The digits demo: the shipped SC + fixed-point LIF model (embedded by
+//! `build.rs` from `models/digits.json`) classifies the test images of the
+//! UCI optical digits on the target; every prediction is compared with the
+//! host's bit-exact reference prediction, also embedded.
+
+use sc_kernel::net::argmax;
+use sc_kernel::sng::Probability;
+
+use crate::gen::digits as data;
+use crate::netdesc::{self, NetDesc, NetError, Reader};
+
+/// Magic word of a model export ("SCM1").
+pub const MODEL_MAGIC: u32 = u32::from_le_bytes(*b"SCM1");
+
+/// Number of embedded test images.
+pub const IMAGES: usize = data::IMAGES.len();
+
+/// The embedded model: its network and time steps per image.
+pub fn model() -> Result<(NetDesc<'static>, usize), NetError> {
+    let mut r = Reader::new(&data::MODEL);
+    if r.u32()? != MODEL_MAGIC {
+        return Err(NetError::Malformed { at: 0 });
+    }
+    let n = r.usize()?;
+    let body = r.take(n)?;
+    let mut b = Reader::new(body);
+    let net = netdesc::parse(&mut b)?;
+    let steps = b.usize()?;
+    if b.pos() != body.len() {
+        return Err(NetError::Malformed { at: 2 + b.pos() });
+    }
+    Ok((net, steps))
+}
+
+/// Check the embedded weight streams against the kernel's encoding.
+pub fn verify(net: &NetDesc<'_>) -> Result<(), NetError> {
+    net.verify_magnitudes(data::MODEL_MAGNITUDES)
+}
+
+/// Classify test image `k` (`k < IMAGES`): the predicted class.
+pub fn classify(net: &NetDesc<'_>, steps: usize, k: usize) -> Result<u8, NetError> {
+    let img = data::IMAGES.get(k).ok_or(NetError::TooLarge {
+        what: "image index",
+        needed: k + 1,
+        capacity: IMAGES,
+    })?;
+    let mut inputs = [Probability::ZERO; data::INPUTS];
+    for (p, &ix) in inputs.iter_mut().zip(img.iter()) {
+        *p = Probability::from_q16(data::INPUT_TABLE[ix as usize])?;
+    }
+    let classes = net.dims[net.dims.len() - 1];
+    let mut counts = [0u32; data::MAX_NEURONS];
+    net.run::<{ data::MAX_NEURONS }, { data::MAX_X_WORDS }, { data::LAYERS }>(
+        data::MODEL_MAGNITUDES,
+        &inputs,
+        steps,
+        &mut counts[..classes],
+        |_, _, _| true,
+    )?;
+    Ok(argmax(&counts[..classes]).unwrap_or(0) as u8)
+}
+
+/// Per-image result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, defmt::Format)]
+pub struct ImageResult {
+    /// Test image index.
+    pub image: usize,
+    /// Predicted here.
+    pub predicted: u8,
+    /// Predicted by the host's bit-exact reference.
+    pub expected: u8,
+    /// True label.
+    pub label: u8,
+}
+
+/// Totals of a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, defmt::Format)]
+pub struct Summary {
+    /// Images classified.
+    pub images: usize,
+    /// Predictions equal to the host's.
+    pub agree: usize,
+    /// Predictions equal to the label.
+    pub correct: usize,
+}
+
+/// Verify the weights, then classify every test image, calling `report`
+/// for each.
+pub fn run(mut report: impl FnMut(&ImageResult)) -> Result<Summary, NetError> {
+    let (net, steps) = model()?;
+    verify(&net)?;
+    let mut s = Summary::default();
+    for k in 0..IMAGES {
+        let r = ImageResult {
+            image: k,
+            predicted: classify(&net, steps, k)?,
+            expected: data::EXPECTED[k],
+            label: data::LABELS[k],
+        };
+        s.images += 1;
+        s.agree += (r.predicted == r.expected) as usize;
+        s.correct += (r.predicted == r.label) as usize;
+        report(&r);
+    }
+    Ok(s)
+}

@@ -1,0 +1,336 @@
+//! `sc-mpi`: the SC network simulator distributed over MPI. Run it under
+//! `mpirun`; every rank steps a slice of each layer's neurons and spikes
+//! are all-gathered after each layer. Results are bit-identical to the
+//! single-process simulator for any number of ranks.
+//!
+//! ```sh
+//! mpirun -np 4 target/release/sc-mpi check tests/vectors/network.json
+//! mpirun -np 2 target/release/sc-mpi digits
+//! mpirun -np 2 target/release/sc-mpi bench --neurons 2048 --steps 20
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use mpi::traits::Communicator;
+
+use sc_host::digits::{input_q16, Digits, DigitsModel};
+use sc_host::dist::mpi::{all_gather, barrier, gather, run_network, scatter};
+use sc_host::dist::partition;
+use sc_host::scnet::{
+    run_network as run_single, LayerSpec, LifFormat, LifParamsRaw, NetworkSpec, Source,
+};
+use sc_host::vectors::{self, Case};
+
+#[derive(Parser)]
+#[command(
+    name = "sc-mpi",
+    version,
+    about = "SC network simulation distributed over MPI (run under mpirun)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run every `network` case of the vector files distributed; compare the
+    /// spike trains with the file and with a single-process run.
+    Check {
+        /// Vector files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Check the scatter/gather/all-gather helpers for sizes that do not
+    /// divide by the number of ranks (including fewer elements than ranks).
+    Selftest,
+    /// Classify the digits test images with the shipped model, distributed;
+    /// every prediction must equal the single-process one.
+    Digits {
+        /// Model file.
+        #[arg(long, default_value = "models/digits.json")]
+        model: PathBuf,
+        /// Data set.
+        #[arg(long, default_value = "host/data/digits.csv")]
+        data: PathBuf,
+        /// Only the first N test images.
+        #[arg(long)]
+        images: Option<usize>,
+    },
+    /// Time a random network
+    /// `inputs -> hidden -> hidden -> outputs`; with `--weak` the hidden
+    /// width is `neurons * sqrt(ranks)`, so the work per rank (dominated by
+    /// the hidden x hidden layer) stays constant. Prints one JSON line from
+    /// rank 0.
+    Bench {
+        /// Inputs of layer 0.
+        #[arg(long, default_value_t = 256)]
+        inputs: usize,
+        /// Neurons of each of the two hidden layers (per rank with --weak).
+        #[arg(long, default_value_t = 1024)]
+        neurons: usize,
+        /// Output neurons.
+        #[arg(long, default_value_t = 10)]
+        outputs: usize,
+        /// Stream length.
+        #[arg(long, default_value_t = 256)]
+        len: usize,
+        /// Time steps.
+        #[arg(long, default_value_t = 10)]
+        steps: usize,
+        /// Weak scaling: hidden layers get `neurons * sqrt(ranks)` neurons.
+        #[arg(long)]
+        weak: bool,
+    },
+}
+
+/// Deterministic pseudo-random network (SplitMix64), the same on every rank.
+fn random_network(dims: &[usize], len: usize, seed: u64) -> NetworkSpec {
+    let mut s = seed;
+    let mut next = move || {
+        s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = s;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    let layers = dims
+        .windows(2)
+        .map(|w| {
+            let n = w[0] * w[1];
+            LayerSpec {
+                weights_q16: (0..n).map(|_| (next() % 65537) as u32).collect(),
+                negative: (0..n)
+                    .map(|_| if next() % 2 == 1 { '1' } else { '0' })
+                    .collect(),
+                gain: 4 * 65536 / w[0].max(1) as i32 + 65536,
+            }
+        })
+        .collect();
+    NetworkSpec {
+        format: LifFormat::Q16_16,
+        dims: dims.to_vec(),
+        len,
+        weight_source: Source::Sobol { dimension: 0 },
+        input_source: Source::Sobol { dimension: 1 },
+        params: LifParamsRaw {
+            v_rest: 0,
+            v_reset: 0,
+            threshold: 65536,
+            alpha: 16384,
+            resistance: 65536,
+            refractory: 1,
+        },
+        layers,
+    }
+}
+
+fn main() -> ExitCode {
+    let Some(universe) = mpi::initialize() else {
+        eprintln!("error: MPI could not be initialised (already initialised?)");
+        return ExitCode::from(2);
+    };
+    let world = universe.world();
+    let cli = Cli::parse();
+    let root = world.rank() == 0;
+    let r = match cli.cmd {
+        Cmd::Check { files } => check(&world, &files),
+        Cmd::Selftest => selftest(&world),
+        Cmd::Digits {
+            model,
+            data,
+            images,
+        } => digits(&world, &model, &data, images),
+        Cmd::Bench {
+            inputs,
+            neurons,
+            outputs,
+            len,
+            steps,
+            weak,
+        } => bench(&world, inputs, neurons, outputs, len, steps, weak),
+    };
+    match r {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            if root {
+                eprintln!("error: {e:#}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn check<C: Communicator>(world: &C, files: &[PathBuf]) -> Result<bool> {
+    let root = world.rank() == 0;
+    let mut ok = true;
+    let mut n_cases = 0;
+    for f in files {
+        let file = vectors::load(f).with_context(|| format!("{}", f.display()))?;
+        for case in &file.cases {
+            let Case::Network {
+                name,
+                network,
+                inputs_q16,
+                steps,
+                expect,
+                ..
+            } = case
+            else {
+                continue;
+            };
+            n_cases += 1;
+            let run = run_network(world, network, inputs_q16, *steps)?;
+            let single = run_single::<u64>(network, inputs_q16, *steps)?;
+            let want: Vec<Vec<String>> = expect.spikes.clone();
+            let got: Vec<Vec<String>> = run
+                .spikes
+                .iter()
+                .map(|s| {
+                    s.iter()
+                        .map(|l| l.iter().map(|&b| if b { '1' } else { '0' }).collect())
+                        .collect()
+                })
+                .collect();
+            let same = got == want && run.counts == expect.counts && run == single;
+            ok &= same;
+            if root {
+                println!(
+                    "{} {name}: {} ranks, {} steps, counts {:?}",
+                    if same { "PASS" } else { "FAIL" },
+                    world.size(),
+                    steps,
+                    run.counts
+                );
+            }
+        }
+    }
+    if n_cases == 0 {
+        bail!("no network cases in the given files");
+    }
+    // Also a network far larger than the rank count, with uneven slices.
+    let spec = random_network(&[37, 101, 53, 7], 96, 42);
+    let q: Vec<u32> = (0..37).map(|i| (i * 1771) % 65537).collect();
+    let run = run_network(world, &spec, &q, 8)?;
+    let single = run_single::<u64>(&spec, &q, 8)?;
+    let same = run == single;
+    ok &= same;
+    if root {
+        let spikes: usize = run
+            .spikes
+            .iter()
+            .flatten()
+            .flatten()
+            .filter(|&&b| b)
+            .count();
+        println!(
+            "{} random 37x101x53x7: {} ranks, {spikes} spikes, equal to the single-process run",
+            if same { "PASS" } else { "FAIL" },
+            world.size()
+        );
+    }
+    // Every rank must agree on the outcome.
+    let all = all_gather(world, &[ok as u8], world.size() as usize);
+    Ok(all.iter().all(|&x| x == 1))
+}
+
+fn selftest<C: Communicator>(world: &C) -> Result<bool> {
+    let size = world.size() as usize;
+    let rank = world.rank() as usize;
+    let mut ok = true;
+    for n in [0usize, 1, 2, 3, 7, 13, 100, 1001] {
+        let data: Vec<u64> = (0..n as u64).map(|i| i * i + 7).collect();
+        let mine = scatter(world, 0, if rank == 0 { &data } else { &[] }, n);
+        let p = partition(n, size, rank);
+        ok &= mine == data[p.clone()];
+        let back = gather(world, 0, &mine, n);
+        if rank == 0 {
+            ok &= back.as_deref() == Some(&data[..]);
+        }
+        let all = all_gather(world, &mine, n);
+        ok &= all == data;
+        barrier(world);
+    }
+    let all = all_gather(world, &[ok as u8], size);
+    let ok = all.iter().all(|&x| x == 1);
+    if rank == 0 {
+        println!(
+            "{} scatter/gather/all_gather over {size} ranks, sizes 0..1001 (remainders kept)",
+            if ok { "PASS" } else { "FAIL" }
+        );
+    }
+    Ok(ok)
+}
+
+fn digits<C: Communicator>(
+    world: &C,
+    model: &Path,
+    data: &Path,
+    images: Option<usize>,
+) -> Result<bool> {
+    let root = world.rank() == 0;
+    let m = DigitsModel::load(model)?;
+    let d = Digits::load(data)?;
+    let (_, test) = d.split();
+    let test = &test[..images.unwrap_or(test.len()).min(test.len())];
+    let (mut agree, mut correct) = (0, 0);
+    let t0 = Instant::now();
+    for &k in test {
+        let q = input_q16(&d.images[k]);
+        let run = run_network(world, &m.network, &q, m.steps)?;
+        let single = run_single::<u64>(&m.network, &q, m.steps)?;
+        agree += usize::from(run == single);
+        correct += usize::from(run.predicted() == Some(d.labels[k] as usize));
+    }
+    if root {
+        println!(
+            "digits over {} ranks: {agree}/{} runs equal to the single-process run, accuracy {correct}/{} ({:.1} s)",
+            world.size(),
+            test.len(),
+            test.len(),
+            t0.elapsed().as_secs_f64()
+        );
+    }
+    Ok(agree == test.len())
+}
+
+fn bench<C: Communicator>(
+    world: &C,
+    inputs: usize,
+    neurons: usize,
+    outputs: usize,
+    len: usize,
+    steps: usize,
+    weak: bool,
+) -> Result<bool> {
+    let size = world.size() as usize;
+    let hidden = if weak {
+        (neurons as f64 * (size as f64).sqrt()).round() as usize
+    } else {
+        neurons
+    };
+    let spec = random_network(&[inputs, hidden, hidden, outputs], len, 7);
+    let q: Vec<u32> = (0..inputs)
+        .map(|i| ((i * 2654435761) % 65537) as u32)
+        .collect();
+    // Warm-up, then the timed run (the slowest rank counts).
+    run_network(world, &spec, &q, 1)?;
+    barrier(world);
+    let t0 = Instant::now();
+    run_network(world, &spec, &q, steps)?;
+    barrier(world);
+    let t = t0.elapsed().as_secs_f64();
+    if world.rank() == 0 {
+        println!(
+            "{{\"ranks\": {size}, \"inputs\": {inputs}, \"hidden\": {hidden}, \"outputs\": {outputs}, \"len\": {len}, \"steps\": {steps}, \"weak\": {weak}, \"seconds\": {t:.6}, \"ms_per_step\": {:.3}, \"stream_words_per_rank_per_step\": {}}}",
+            1e3 * t / steps as f64,
+            (inputs * hidden + hidden * hidden + hidden * outputs) * len.div_ceil(64) / size
+        );
+    }
+    Ok(true)
+}
