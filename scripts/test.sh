@@ -93,4 +93,12 @@ else
 fi
 
 step "cargo test"
+# The GPU tests run on whatever adapter wgpu finds (lavapipe in CI, where a
+# missing adapter is an error rather than a fallback).
+if [ -n "${CI:-}" ]; then export SC_REQUIRE_GPU=1; fi
+# Mesa wants a private runtime directory.
+if [ -z "${XDG_RUNTIME_DIR:-}" ]; then
+    export XDG_RUNTIME_DIR="${TMPDIR:-/tmp}/sc-xdg-$(id -u)"
+    mkdir -p -m 700 "$XDG_RUNTIME_DIR"
+fi
 cargo test --workspace

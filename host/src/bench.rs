@@ -226,3 +226,112 @@ pub fn run_cpu(
         timings,
     })
 }
+
+/// GPU timings (feature `gpu`): the seed-shaped MAC and the batched MAC with
+/// weights resident on the device, a 65536-neuron LIF population over 100
+/// steps in one dispatch, pack, and the device-copy bandwidth. Each timing
+/// includes the upload of the per-call inputs and the download of results.
+#[cfg(feature = "gpu")]
+pub fn run_gpu(
+    reps: usize,
+    mut progress: impl FnMut(&Timing),
+) -> Result<(String, Vec<Timing>), crate::gpu::GpuError> {
+    use crate::gpu::GpuBackend;
+    use sc_kernel::fixed::types::I16F16;
+    use sc_kernel::lif::LifParams;
+    let g = GpuBackend::new()?;
+    let adapter = g.adapter().unwrap_or_else(|| "none (CPU fallback)".into());
+    let shape =
+        MacShape::new(SEED_NEURONS, SEED_INPUTS, SEED_LEN).map_err(crate::gpu::GpuError::Kernel)?;
+    let row = SEED_INPUTS * shape.stride::<u64>();
+    let w = g.to_device(shape.weight_rows(), &random_words(SEED_NEURONS * row, 1))?;
+    let signs = g.to_device(
+        RowShape {
+            rows: SEED_NEURONS,
+            row_len: SEED_INPUTS,
+        },
+        &vec![0u64; SEED_NEURONS * SEED_INPUTS.div_ceil(64)],
+    )?;
+    let x = random_words(row, 2);
+    const SAMPLES: usize = 32;
+    let xs = g.to_device(
+        RowShape {
+            rows: SAMPLES * SEED_INPUTS,
+            row_len: SEED_LEN,
+        },
+        &random_words(SAMPLES * row, 3),
+    )?;
+    let mut out = Vec::new();
+    let mut push = |name: &str, m: f64, bytes: usize, words: usize| {
+        let t = Timing {
+            name: name.into(),
+            threads: 0,
+            level: "gpu",
+            median_s: m,
+            bytes: bytes as u64,
+            words: words as u64,
+        };
+        progress(&t);
+        out.push(t);
+    };
+    let mut err = None;
+    let m = median_s(reps, || {
+        let r = g
+            .to_device(shape.input_rows(), &x)
+            .and_then(|xd| g.mac_both(&shape, &w, &signs, &xd, 1));
+        if let Err(e) = r {
+            err = Some(e);
+        }
+    });
+    if let Some(e) = err.take() {
+        return Err(e);
+    }
+    push(
+        "gpu_mac_seed",
+        m,
+        SEED_NEURONS * row * 8,
+        SEED_NEURONS * row,
+    );
+    let m = median_s(reps.div_ceil(4), || {
+        if let Err(e) = g.mac_both(&shape, &w, &signs, &xs, SAMPLES) {
+            err = Some(e);
+        }
+    });
+    push(
+        "gpu_mac_batch32",
+        m,
+        SEED_NEURONS * row * 8 * SAMPLES,
+        SEED_NEURONS * row * SAMPLES,
+    );
+    let n = 65536;
+    let steps = 100;
+    let p = LifParams::<I16F16>::from_f64(0.0, 0.0, 1.0, 0.25, 1.0, 1)
+        .map_err(crate::gpu::GpuError::Kernel)?;
+    let input: Vec<I16F16> = random_words(n * steps, 4)
+        .iter()
+        .map(|&r| I16F16::from_bits((r >> 46) as i32))
+        .collect();
+    let v0 = vec![I16F16::ZERO; n];
+    let r0 = vec![0u16; n];
+    let m = median_s(reps.div_ceil(4), || {
+        if let Err(e) = g.lif_run(&p, &v0, &r0, &input, steps) {
+            err = Some(e);
+        }
+    });
+    push("gpu_lif_65536x100_steps", m, n * steps * 4, n * steps);
+    let bits = random_bits(SEED_INPUTS * SEED_LEN, 5);
+    let m = median_s(reps, || {
+        if let Err(e) = g.pack(&bits).and_then(|d| g.to_host(&d)) {
+            err = Some(e);
+        }
+    });
+    push("gpu_pack_inputs", m, bits.len(), row);
+    if let Some(e) = err {
+        return Err(e);
+    }
+    let bytes = 256u64 << 20;
+    if let Some(t) = g.copy_seconds(bytes, reps.min(9)) {
+        push("gpu_copy_256mib", t, 2 * bytes as usize, 0);
+    }
+    Ok((adapter, out))
+}

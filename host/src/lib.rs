@@ -9,6 +9,8 @@ pub mod bench;
 pub mod cpu;
 pub mod digits;
 pub mod dist;
+#[cfg(feature = "gpu")]
+pub mod gpu;
 pub mod hex;
 pub mod lif_float;
 pub mod real;

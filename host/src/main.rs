@@ -58,6 +58,9 @@ enum Cmd {
         /// Also write the timings as JSON here.
         #[arg(long)]
         json: Option<PathBuf>,
+        /// Time the GPU backend instead (on its CPU fallback if there is no adapter).
+        #[arg(long)]
+        gpu: bool,
     },
 }
 
@@ -401,6 +404,25 @@ fn bench(threads: &[usize], reps: usize, json: Option<&Path>) -> Result<()> {
     Ok(())
 }
 
+fn bench_gpu(reps: usize, json: Option<&Path>) -> Result<()> {
+    let (adapter, timings) = sc_host::bench::run_gpu(reps, |t| {
+        let rate = t.bytes as f64 / t.median_s / 1e9;
+        println!(
+            "{:<26} {:>9.3} ms {:>9.1} GB/s",
+            t.name,
+            t.median_s * 1e3,
+            rate
+        );
+    })?;
+    println!("adapter: {adapter}");
+    if let Some(p) = json {
+        let v = serde_json::json!({ "adapter": adapter, "timings": timings });
+        std::fs::write(p, serde_json::to_string_pretty(&v)?)
+            .with_context(|| format!("writing {}", p.display()))?;
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let r = match cli.cmd {
@@ -413,7 +435,14 @@ fn main() -> ExitCode {
             threads,
             reps,
             json,
-        } => bench(&threads, reps, json.as_deref()).map(|_| true),
+            gpu,
+        } => {
+            if gpu {
+                bench_gpu(reps, json.as_deref()).map(|_| true)
+            } else {
+                bench(&threads, reps, json.as_deref()).map(|_| true)
+            }
+        }
         Cmd::Vectors(VectorsCmd::Generate { out }) => generate(&out).map(|_| true),
         Cmd::Vectors(VectorsCmd::Check { files, imp }) => check(&files, imp.as_deref()),
         Cmd::Vectors(VectorsCmd::Export { format, out, files }) => {

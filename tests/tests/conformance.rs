@@ -40,7 +40,12 @@ fn every_implementation_reproduces_the_committed_vectors() {
     for want in ["kernel-u32", "kernel-u64", "cpu-portable"] {
         assert!(names.contains(&want), "{want} missing from {names:?}");
     }
-    let cpus = names.iter().filter(|n| n.starts_with("cpu-")).count();
+    // Host backends: the CPU backend per SIMD level, and the GPU backend.
+    let backends = names
+        .iter()
+        .filter(|n| n.starts_with("cpu-") || n.starts_with("gpu-"))
+        .count();
+    assert!(names.iter().any(|n| n.starts_with("gpu-")), "{names:?}");
     let mut report = Report::default();
     let mut generator_and_network_cases = 0;
     let mut cases = 0;
@@ -59,9 +64,9 @@ fn every_implementation_reproduces_the_committed_vectors() {
             .count();
     }
     assert!(report.failures.is_empty(), "{}", report.failures.join("\n"));
-    // Only the kernel runs generators and whole networks; the CPU backends
+    // Only the kernel runs generators and whole networks; the backends
     // report exactly those cases as unsupported, nothing else.
-    assert_eq!(report.unsupported, cpus * generator_and_network_cases);
+    assert_eq!(report.unsupported, backends * generator_and_network_cases);
     assert_eq!(report.passed + report.unsupported, imps.len() * cases);
     assert!(cases > 700, "only {cases} cases");
 }

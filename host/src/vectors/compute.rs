@@ -57,6 +57,9 @@ pub trait Implementation: Sync {
     fn evaluate(&self, case: &Case) -> Result<Case, CaseError>;
 }
 
+/// Result of an [`Ops`] call.
+pub type OpResult<T> = Result<T, CaseError>;
+
 /// The word-level operations a case needs, provided by an implementation
 /// over words `W`. Parsing and checking of cases is shared; only these
 /// calls differ between the kernel and the host backends.
@@ -64,7 +67,7 @@ pub trait Ops<W: Word>: Sync {
     /// Short name used in reports.
     fn name(&self) -> &str;
     /// Pack 0/1 bytes (`sc_kernel::pack::pack`).
-    fn pack(&self, bits: &[u8], out: &mut BitSliceMut<'_, W>) -> sc_kernel::Result<()>;
+    fn pack(&self, bits: &[u8], out: &mut BitSliceMut<'_, W>) -> OpResult<()>;
     /// A binary op (`And`/`Or`/`Xor`/`Xnor`), `Not` (ignores `b`) or `Mux`
     /// (`sel` selects `a`).
     fn bitwise(
@@ -74,9 +77,9 @@ pub trait Ops<W: Word>: Sync {
         b: BitSlice<'_, W>,
         sel: BitSlice<'_, W>,
         out: &mut BitSliceMut<'_, W>,
-    ) -> sc_kernel::Result<()>;
+    ) -> OpResult<()>;
     /// Popcount of a stream.
-    fn count_ones(&self, a: BitSlice<'_, W>) -> usize;
+    fn count_ones(&self, a: BitSlice<'_, W>) -> OpResult<usize>;
     /// Unsigned and signed dense MAC.
     fn mac(
         &self,
@@ -86,7 +89,7 @@ pub trait Ops<W: Word>: Sync {
         x: &[W],
         unsigned: &mut [u32],
         signed: &mut [i32],
-    ) -> sc_kernel::Result<()>;
+    ) -> OpResult<()>;
     /// One LIF population step (`LifParams::step_population`).
     fn lif<F: LifFixed>(
         &self,
@@ -95,7 +98,7 @@ pub trait Ops<W: Word>: Sync {
         r: &mut [u16],
         i: &[F],
         s: &mut BitSliceMut<'_, W>,
-    ) -> sc_kernel::Result<usize>;
+    ) -> OpResult<usize>;
     /// Whether stream generators and whole networks run here (only the
     /// kernel itself; backends report those kinds as unsupported).
     fn runs_generators_and_networks(&self) -> bool {
@@ -139,8 +142,8 @@ impl<W: Word> Ops<W> for Kernel<W> {
             "kernel-u64"
         }
     }
-    fn pack(&self, bits: &[u8], out: &mut BitSliceMut<'_, W>) -> sc_kernel::Result<()> {
-        pack(bits, out)
+    fn pack(&self, bits: &[u8], out: &mut BitSliceMut<'_, W>) -> OpResult<()> {
+        Ok(pack(bits, out)?)
     }
     fn bitwise(
         &self,
@@ -149,18 +152,18 @@ impl<W: Word> Ops<W> for Kernel<W> {
         b: BitSlice<'_, W>,
         sel: BitSlice<'_, W>,
         out: &mut BitSliceMut<'_, W>,
-    ) -> sc_kernel::Result<()> {
-        match op {
+    ) -> OpResult<()> {
+        Ok(match op {
             BitOp::And => ops::and(a, b, out),
             BitOp::Or => ops::or(a, b, out),
             BitOp::Xor => ops::xor(a, b, out),
             BitOp::Xnor => ops::xnor(a, b, out),
             BitOp::Not => ops::not(a, out),
             BitOp::Mux => ops::mux(sel, a, b, out),
-        }
+        }?)
     }
-    fn count_ones(&self, a: BitSlice<'_, W>) -> usize {
-        a.count_ones()
+    fn count_ones(&self, a: BitSlice<'_, W>) -> OpResult<usize> {
+        Ok(a.count_ones())
     }
     fn mac(
         &self,
@@ -170,9 +173,9 @@ impl<W: Word> Ops<W> for Kernel<W> {
         x: &[W],
         unsigned: &mut [u32],
         signed: &mut [i32],
-    ) -> sc_kernel::Result<()> {
+    ) -> OpResult<()> {
         mac(shape, weights, x, unsigned)?;
-        mac_signed(shape, weights, signs, x, signed)
+        Ok(mac_signed(shape, weights, signs, x, signed)?)
     }
     fn lif<F: LifFixed>(
         &self,
@@ -181,8 +184,8 @@ impl<W: Word> Ops<W> for Kernel<W> {
         r: &mut [u16],
         i: &[F],
         s: &mut BitSliceMut<'_, W>,
-    ) -> sc_kernel::Result<usize> {
-        p.step_population(v, r, i, s)
+    ) -> OpResult<usize> {
+        Ok(p.step_population(v, r, i, s)?)
     }
     fn runs_generators_and_networks(&self) -> bool {
         true
@@ -207,8 +210,8 @@ impl Ops<u64> for Cpu {
     fn name(&self) -> &str {
         &self.name
     }
-    fn pack(&self, bits: &[u8], out: &mut BitSliceMut<'_, u64>) -> sc_kernel::Result<()> {
-        self.backend.pack(bits, out)
+    fn pack(&self, bits: &[u8], out: &mut BitSliceMut<'_, u64>) -> OpResult<()> {
+        Ok(self.backend.pack(bits, out)?)
     }
     fn bitwise(
         &self,
@@ -217,19 +220,19 @@ impl Ops<u64> for Cpu {
         b: BitSlice<'_, u64>,
         sel: BitSlice<'_, u64>,
         out: &mut BitSliceMut<'_, u64>,
-    ) -> sc_kernel::Result<()> {
+    ) -> OpResult<()> {
         let be = &self.backend;
-        match op {
+        Ok(match op {
             BitOp::And => be.and(a, b, out),
             BitOp::Or => be.or(a, b, out),
             BitOp::Xor => be.xor(a, b, out),
             BitOp::Xnor => be.xnor(a, b, out),
             BitOp::Not => be.not(a, out),
             BitOp::Mux => be.mux(sel, a, b, out),
-        }
+        }?)
     }
-    fn count_ones(&self, a: BitSlice<'_, u64>) -> usize {
-        self.backend.count_ones(a)
+    fn count_ones(&self, a: BitSlice<'_, u64>) -> OpResult<usize> {
+        Ok(self.backend.count_ones(a))
     }
     fn mac(
         &self,
@@ -239,9 +242,9 @@ impl Ops<u64> for Cpu {
         x: &[u64],
         unsigned: &mut [u32],
         signed: &mut [i32],
-    ) -> sc_kernel::Result<()> {
+    ) -> OpResult<()> {
         self.backend.mac(shape, weights, x, unsigned)?;
-        self.backend.mac_signed(shape, weights, signs, x, signed)
+        Ok(self.backend.mac_signed(shape, weights, signs, x, signed)?)
     }
     fn lif<F: LifFixed>(
         &self,
@@ -250,13 +253,146 @@ impl Ops<u64> for Cpu {
         r: &mut [u16],
         i: &[F],
         s: &mut BitSliceMut<'_, u64>,
-    ) -> sc_kernel::Result<usize> {
-        self.backend.lif_step(p, v, r, i, s)
+    ) -> OpResult<usize> {
+        Ok(self.backend.lif_step(p, v, r, i, s)?)
+    }
+}
+
+/// The GPU backend (u64 words): `gpu-<adapter>`, or `gpu-fallback` when it
+/// runs on the CPU backend.
+#[cfg(feature = "gpu")]
+pub struct Gpu {
+    backend: crate::gpu::GpuBackend,
+    name: String,
+}
+
+#[cfg(feature = "gpu")]
+impl Gpu {
+    /// Wrap a backend.
+    pub fn new(backend: crate::gpu::GpuBackend) -> Self {
+        let name = match backend.adapter() {
+            Some(a) => format!("gpu-{}", a.split_whitespace().next().unwrap_or("?")),
+            None => "gpu-fallback".to_string(),
+        };
+        Self { backend, name }
+    }
+
+    fn one(&self, s: BitSlice<'_, u64>) -> OpResult<crate::gpu::DeviceRows> {
+        let shape = sc_kernel::pack::RowShape {
+            rows: 1,
+            row_len: s.len(),
+        };
+        Ok(self.backend.to_device(shape, s.words())?)
+    }
+
+    fn store(out: &mut BitSliceMut<'_, u64>, words: &[u64]) -> OpResult<()> {
+        ensure_words(out.words().len(), words.len())?;
+        out.update_words(|w| w.copy_from_slice(words));
+        Ok(())
+    }
+}
+
+fn ensure_words(expected: usize, found: usize) -> OpResult<()> {
+    if expected == found {
+        Ok(())
+    } else {
+        Err(sc_kernel::Error::LengthMismatch { expected, found }.into())
+    }
+}
+
+#[cfg(feature = "gpu")]
+impl From<crate::gpu::GpuError> for CaseError {
+    fn from(e: crate::gpu::GpuError) -> Self {
+        match e {
+            crate::gpu::GpuError::Kernel(k) => CaseError::Kernel(k),
+            e => CaseError::Invalid(e.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "gpu")]
+impl Ops<u64> for Gpu {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn pack(&self, bits: &[u8], out: &mut BitSliceMut<'_, u64>) -> OpResult<()> {
+        ensure_words(out.len(), bits.len())?;
+        let d = self.backend.pack(bits)?;
+        Self::store(out, &self.backend.to_host(&d)?)
+    }
+    fn bitwise(
+        &self,
+        op: BitOp,
+        a: BitSlice<'_, u64>,
+        b: BitSlice<'_, u64>,
+        sel: BitSlice<'_, u64>,
+        out: &mut BitSliceMut<'_, u64>,
+    ) -> OpResult<()> {
+        let (da, db, ds) = (self.one(a)?, self.one(b)?, self.one(sel)?);
+        let be = &self.backend;
+        let r = match op {
+            BitOp::And => be.and(&da, &db),
+            BitOp::Or => be.or(&da, &db),
+            BitOp::Xor => be.xor(&da, &db),
+            BitOp::Xnor => be.xnor(&da, &db),
+            BitOp::Not => be.not(&da),
+            BitOp::Mux => be.mux(&ds, &da, &db),
+        }?;
+        ensure_words(out.len(), a.len())?;
+        Self::store(out, &be.to_host(&r)?)
+    }
+    fn count_ones(&self, a: BitSlice<'_, u64>) -> OpResult<usize> {
+        Ok(self.backend.count_ones(&self.one(a)?)?)
+    }
+    fn mac(
+        &self,
+        shape: &MacShape,
+        weights: &[u64],
+        signs: &[u64],
+        x: &[u64],
+        unsigned: &mut [u32],
+        signed: &mut [i32],
+    ) -> OpResult<()> {
+        use sc_kernel::pack::RowShape;
+        let be = &self.backend;
+        let w = be.to_device(shape.weight_rows(), weights)?;
+        let s = be.to_device(
+            RowShape {
+                rows: shape.neurons(),
+                row_len: shape.inputs(),
+            },
+            signs,
+        )?;
+        let xd = be.to_device(shape.input_rows(), x)?;
+        let (u, sg) = be.mac_both(shape, &w, &s, &xd, 1)?;
+        ensure_words(unsigned.len(), shape.neurons())?;
+        ensure_words(signed.len(), shape.neurons())?;
+        if shape.neurons() > 0 {
+            unsigned.copy_from_slice(&u);
+            signed.copy_from_slice(&sg);
+        }
+        Ok(())
+    }
+    fn lif<F: LifFixed>(
+        &self,
+        p: &LifParams<F>,
+        v: &mut [F],
+        r: &mut [u16],
+        i: &[F],
+        s: &mut BitSliceMut<'_, u64>,
+    ) -> OpResult<usize> {
+        ensure_words(v.len(), s.len())?;
+        let run = self.backend.lif_run(p, v, r, i, 1)?;
+        v.copy_from_slice(&run.v);
+        r.copy_from_slice(&run.refractory);
+        Self::store(s, &run.spikes)?;
+        Ok(s.count_ones())
     }
 }
 
 /// Every implementation available in this process: the kernel with u32
-/// and u64 words, and the CPU backend at every SIMD level this CPU has.
+/// and u64 words, the CPU backend at every SIMD level this CPU has, and the
+/// GPU backend (on its CPU fallback when there is no adapter).
 pub fn implementations() -> Vec<Box<dyn Implementation>> {
     let mut v: Vec<Box<dyn Implementation>> = vec![
         Box::new(OpsImpl::new(Kernel::<u32>::default())),
@@ -266,6 +402,10 @@ pub fn implementations() -> Vec<Box<dyn Implementation>> {
         if let Ok(be) = CpuBackend::with_level(0, level) {
             v.push(Box::new(OpsImpl::new(Cpu::new(be))));
         }
+    }
+    #[cfg(feature = "gpu")]
+    if let Ok(g) = crate::gpu::GpuBackend::new() {
+        v.push(Box::new(OpsImpl::new(Gpu::new(g))));
     }
     v
 }
@@ -393,7 +533,7 @@ pub fn evaluate_with<W: Word, P: Ops<W>>(p: &P, case: &Case) -> Result<Case, Cas
             )?;
             *expect = BitwiseExpect {
                 out: stream_to_hex(so.as_slice()),
-                popcount: p.count_ones(so.as_slice()),
+                popcount: p.count_ones(so.as_slice())?,
             };
         }
         Case::Decode {
@@ -404,7 +544,7 @@ pub fn evaluate_with<W: Word, P: Ops<W>>(p: &P, case: &Case) -> Result<Case, Cas
         } => {
             let w = stream::<W>("stream", h, *len)?;
             let s = BitSlice::new(&w, *len)?;
-            let ones = p.count_ones(s);
+            let ones = p.count_ones(s)?;
             *expect = DecodeExpect {
                 ones,
                 unipolar_q16: decode::unipolar_q16(ones, *len)?.to_bits(),

@@ -1,0 +1,380 @@
+//! The GPU backend against the CPU backend and the kernel, on random input
+//! at edge lengths; and its fallback (no adapter, device lost).
+//!
+//! Runs on whatever adapter wgpu finds (lavapipe in CI: Debian
+//! `mesa-vulkan-drivers`). With `SC_REQUIRE_GPU=1` a missing adapter is a
+//! failure instead of a fallback.
+
+use std::sync::OnceLock;
+
+use proptest::prelude::*;
+use sc_host::cpu::CpuBackend;
+use sc_host::gpu::{GpuBackend, GpuError};
+use sc_kernel::fixed::types::{I16F16, I8F8};
+use sc_kernel::lif::{LifFixed, LifParams};
+use sc_kernel::mac::MacShape;
+use sc_kernel::pack::{pack_rows, RowShape};
+use sc_kernel::{words_for, BitSlice, BitSliceMut, Error};
+
+fn gpu() -> &'static GpuBackend {
+    static G: OnceLock<GpuBackend> = OnceLock::new();
+    G.get_or_init(|| {
+        let g = GpuBackend::new().expect("backend");
+        if std::env::var_os("SC_REQUIRE_GPU").is_some() {
+            assert!(
+                g.adapter().is_some(),
+                "SC_REQUIRE_GPU is set but no GPU adapter was found"
+            );
+        }
+        eprintln!("GPU adapter: {:?}", g.adapter());
+        g
+    })
+}
+
+fn cpu() -> &'static CpuBackend {
+    static C: OnceLock<CpuBackend> = OnceLock::new();
+    C.get_or_init(|| CpuBackend::new(2).expect("cpu"))
+}
+
+fn packed(rows: usize, row_len: usize, bits: &[u8]) -> Vec<u64> {
+    let shape = RowShape { rows, row_len };
+    let mut w = vec![0u64; shape.words::<u64>().unwrap()];
+    pack_rows(shape, bits, &mut w).unwrap();
+    w
+}
+
+fn single(len: usize) -> RowShape {
+    RowShape {
+        rows: 1,
+        row_len: len,
+    }
+}
+
+fn check_streams(g: &GpuBackend, a: &[u8], b: &[u8], s: &[u8]) {
+    let len = a.len();
+    let c = cpu();
+    let (wa, wb, ws) = (packed(1, len, a), packed(1, len, b), packed(1, len, s));
+    let da = g.to_device(single(len), &wa).unwrap();
+    let db = g.to_device(single(len), &wb).unwrap();
+    let ds = g.to_device(single(len), &ws).unwrap();
+    // pack
+    assert_eq!(
+        g.to_host(&g.pack(a).unwrap()).unwrap(),
+        wa,
+        "pack len {len}"
+    );
+    // bitwise against the CPU backend
+    let sl = |w: &[u64]| BitSlice::new(w, len).unwrap().words().to_vec();
+    let nw = wa.len();
+    let run = |name: &str, got: Vec<u64>, f: &dyn Fn(&mut BitSliceMut<'_, u64>)| {
+        let mut want = vec![0u64; nw];
+        f(&mut BitSliceMut::new(&mut want, len).unwrap());
+        assert_eq!(got, want, "{name} len {len}");
+    };
+    let (sa, sb, ss) = (
+        BitSlice::new(&wa, len).unwrap(),
+        BitSlice::new(&wb, len).unwrap(),
+        BitSlice::new(&ws, len).unwrap(),
+    );
+    run("and", g.to_host(&g.and(&da, &db).unwrap()).unwrap(), &|o| {
+        c.and(sa, sb, o).unwrap()
+    });
+    run("or", g.to_host(&g.or(&da, &db).unwrap()).unwrap(), &|o| {
+        c.or(sa, sb, o).unwrap()
+    });
+    run("xor", g.to_host(&g.xor(&da, &db).unwrap()).unwrap(), &|o| {
+        c.xor(sa, sb, o).unwrap()
+    });
+    run(
+        "xnor",
+        g.to_host(&g.xnor(&da, &db).unwrap()).unwrap(),
+        &|o| c.xnor(sa, sb, o).unwrap(),
+    );
+    run("not", g.to_host(&g.not(&da).unwrap()).unwrap(), &|o| {
+        c.not(sa, o).unwrap()
+    });
+    run(
+        "mux",
+        g.to_host(&g.mux(&ds, &da, &db).unwrap()).unwrap(),
+        &|o| c.mux(ss, sa, sb, o).unwrap(),
+    );
+    let mut per = vec![0u32; nw];
+    c.count_ones_per_word(sa, &mut per).unwrap();
+    assert_eq!(
+        g.count_ones_per_word(&da).unwrap(),
+        per,
+        "popcount len {len}"
+    );
+    assert_eq!(g.count_ones(&da).unwrap(), sa.count_ones());
+    let _ = sl(&wa);
+}
+
+fn check_mac(
+    g: &GpuBackend,
+    (n, m, len): (usize, usize, usize),
+    w: &[u8],
+    sg: &[u8],
+    samples: usize,
+    xs: &[u8],
+) {
+    let shape = MacShape::new(n, m, len).unwrap();
+    let (pw, ps, px) = (
+        packed(n * m, len, w),
+        packed(n, m, sg),
+        packed(samples * m, len, xs),
+    );
+    let dw = g
+        .to_device(
+            RowShape {
+                rows: n * m,
+                row_len: len,
+            },
+            &pw,
+        )
+        .unwrap();
+    let ds = g
+        .to_device(
+            RowShape {
+                rows: n,
+                row_len: m,
+            },
+            &ps,
+        )
+        .unwrap();
+    let dx = g
+        .to_device(
+            RowShape {
+                rows: samples * m,
+                row_len: len,
+            },
+            &px,
+        )
+        .unwrap();
+    let (u, s) = g.mac_both(&shape, &dw, &ds, &dx, samples).unwrap();
+    let c = cpu();
+    let xw = m * shape.stride::<u64>();
+    let mut want_u = vec![0u32; n * samples];
+    let mut want_s = vec![0i32; n * samples];
+    for k in 0..samples {
+        c.mac(
+            &shape,
+            &pw,
+            &px[k * xw..(k + 1) * xw],
+            &mut want_u[k * n..(k + 1) * n],
+        )
+        .unwrap();
+        c.mac_signed(
+            &shape,
+            &pw,
+            &ps,
+            &px[k * xw..(k + 1) * xw],
+            &mut want_s[k * n..(k + 1) * n],
+        )
+        .unwrap();
+    }
+    if n == 0 || samples == 0 {
+        assert!(u.is_empty() && s.is_empty());
+    } else {
+        assert_eq!(u, want_u, "unsigned {n}x{m}x{len} samples {samples}");
+        assert_eq!(s, want_s, "signed {n}x{m}x{len} samples {samples}");
+    }
+}
+
+fn check_lif<F: LifFixed>(g: &GpuBackend, p: LifParams<F>, v0: &[F], input: &[F], steps: usize) {
+    let n = v0.len();
+    let got = g.lif_run(&p, v0, &vec![0; n], input, steps).unwrap();
+    let (mut v, mut r) = (v0.to_vec(), vec![0u16; n]);
+    let sw = words_for::<u64>(n);
+    let mut spikes = vec![0u64; steps * sw];
+    for t in 0..steps {
+        let mut s = BitSliceMut::new(&mut spikes[t * sw..(t + 1) * sw], n).unwrap();
+        p.step_population(&mut v, &mut r, &input[t * n..(t + 1) * n], &mut s)
+            .unwrap();
+    }
+    assert!(got.spikes == spikes, "LIF spikes, {n} neurons");
+    assert!(got.v == v, "LIF v, {n} neurons");
+    assert_eq!(got.refractory, r);
+}
+
+const LENS: &[usize] = &[0, 1, 31, 32, 33, 63, 64, 65, 127, 129, 1000, 4097];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn streams_match_cpu(
+        (a, b, s) in prop::sample::select(LENS.to_vec()).prop_flat_map(|l| (
+            prop::collection::vec(0u8..=1, l),
+            prop::collection::vec(0u8..=1, l),
+            prop::collection::vec(0u8..=1, l),
+        ))
+    ) {
+        check_streams(gpu(), &a, &b, &s);
+    }
+
+    #[test]
+    fn mac_matches_cpu(
+        (n, m, len, w, sg, samples, xs) in (0usize..7, 0usize..6, prop::sample::select(vec![0usize, 1, 63, 64, 65, 200, 1025]), 0usize..4)
+            .prop_flat_map(|(n, m, len, samples)| (
+                Just(n), Just(m), Just(len),
+                prop::collection::vec(0u8..=1, n * m * len),
+                prop::collection::vec(0u8..=1, n * m),
+                Just(samples),
+                prop::collection::vec(0u8..=1, samples * m * len),
+            ))
+    ) {
+        check_mac(gpu(), (n, m, len), &w, &sg, samples, &xs);
+    }
+
+    #[test]
+    fn lif_q16_matches_kernel(
+        n in prop::sample::select(vec![0usize, 1, 63, 64, 65, 300]),
+        steps in 0usize..6, alpha in 1i32..=65536, refr in 0u16..3, seed in any::<u64>(),
+    ) {
+        let p = LifParams::<I16F16>::new(I16F16::from_bits(-3000), I16F16::from_bits(-7000),
+            I16F16::from_bits(60_000), I16F16::from_bits(alpha), I16F16::from_bits(90_000), refr).unwrap();
+        let mut r = seed | 1;
+        let mut next = move || { r ^= r << 13; r ^= r >> 7; r ^= r << 17; r };
+        // Wide values, to reach the saturating paths.
+        let v0: Vec<I16F16> = (0..n).map(|_| I16F16::from_bits(next() as i32 >> (next() % 20) as u32)).collect();
+        let input: Vec<I16F16> = (0..n * steps).map(|_| I16F16::from_bits(next() as i32 >> (next() % 24) as u32)).collect();
+        check_lif(gpu(), p, &v0, &input, steps);
+    }
+
+    #[test]
+    fn lif_q8_matches_kernel(
+        n in prop::sample::select(vec![1usize, 65, 300]),
+        steps in 1usize..5, alpha in 1i16..=256, seed in any::<u64>(),
+    ) {
+        let p = LifParams::<I8F8>::new(I8F8::ZERO, I8F8::from_bits(-50), I8F8::from_bits(200),
+            I8F8::from_bits(alpha), I8F8::from_bits(300), 1).unwrap();
+        let mut r = seed | 1;
+        let mut next = move || { r ^= r << 13; r ^= r >> 7; r ^= r << 17; r };
+        let v0: Vec<I8F8> = (0..n).map(|_| I8F8::from_bits(next() as i16)).collect();
+        let input: Vec<I8F8> = (0..n * steps).map(|_| I8F8::from_bits(next() as i16)).collect();
+        check_lif(gpu(), p, &v0, &input, steps);
+    }
+}
+
+#[test]
+fn seed_shape_mac_and_large_streams() {
+    let (n, m, len) = (128, 784, 1024);
+    let mut r = 5u64;
+    let mut gen = |k: usize| {
+        (0..k)
+            .map(|_| {
+                r = r
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (r >> 63) as u8
+            })
+            .collect::<Vec<u8>>()
+    };
+    let (w, sg, xs) = (gen(n * m * len), gen(n * m), gen(2 * m * len));
+    check_mac(gpu(), (n, m, len), &w, &sg, 2, &xs);
+    let big = (1 << 22) + 65; // more than 65535 workgroups of 64 u32 words
+    check_streams(gpu(), &gen(big), &gen(big), &gen(big));
+}
+
+#[test]
+fn bad_input_gets_the_cpu_backends_errors() {
+    let g = gpu();
+    let mut bits = vec![0u8; 100];
+    bits[70] = 2;
+    bits[90] = 5;
+    assert!(matches!(
+        g.pack(&bits),
+        Err(GpuError::Kernel(Error::InvalidBit {
+            index: 70,
+            value: 2
+        }))
+    ));
+    // Padding bits set: rejected on upload.
+    assert!(matches!(
+        g.to_device(single(65), &[0, 0b10]),
+        Err(GpuError::Kernel(Error::NonZeroPadding { .. }))
+    ));
+    assert!(g.to_device(single(65), &[0]).is_err());
+    let a = g.to_device(single(64), &[1]).unwrap();
+    let b = g.to_device(single(65), &[1, 1]).unwrap();
+    assert!(g.and(&a, &b).is_err());
+    let shape = MacShape::new(2, 1, 64).unwrap();
+    assert!(g.mac(&shape, &a, &a, &a).is_err());
+}
+
+/// Everything an operation set needs, on one backend: (pack, and, mac, lif).
+fn workload(g: &GpuBackend) -> (Vec<u64>, Vec<u64>, Vec<u32>, Vec<u64>) {
+    let bits: Vec<u8> = (0..777).map(|t| (t % 3 == 0) as u8).collect();
+    let w = g.pack(&bits).unwrap();
+    let pw = g.to_host(&w).unwrap();
+    let x = g
+        .to_device(
+            single(777),
+            &packed(1, 777, &bits.iter().map(|b| 1 - b).collect::<Vec<_>>()),
+        )
+        .unwrap();
+    let and = g.to_host(&g.and(&w, &x).unwrap()).unwrap();
+    let shape = MacShape::new(1, 1, 777).unwrap();
+    let s = g
+        .to_device(
+            RowShape {
+                rows: 1,
+                row_len: 1,
+            },
+            &[0],
+        )
+        .unwrap();
+    let wd = g
+        .to_device(
+            RowShape {
+                rows: 1,
+                row_len: 777,
+            },
+            &pw,
+        )
+        .unwrap();
+    let counts = g.mac(&shape, &wd, &s, &wd).unwrap();
+    let p = LifParams::<I16F16>::from_f64(0.0, 0.0, 1.0, 0.5, 1.0, 1).unwrap();
+    let run = g
+        .lif_run(
+            &p,
+            &[I16F16::ZERO; 70],
+            &[0; 70],
+            &[I16F16::from_num(0.7); 70 * 5],
+            5,
+        )
+        .unwrap();
+    (pw, and, counts, run.spikes)
+}
+
+#[test]
+fn no_adapter_falls_back_with_one_warning() {
+    let g = GpuBackend::with_backends(sc_host::gpu::Backends::empty()).unwrap();
+    assert_eq!(g.adapter(), None);
+    assert_eq!(g.warnings(), 1);
+    let a = workload(&g);
+    let b = workload(&g);
+    assert_eq!(a, b);
+    assert_eq!(a, workload(gpu()), "fallback results equal the GPU's");
+    assert_eq!(g.warnings(), 1, "one warning, not one per call");
+}
+
+#[test]
+fn device_loss_at_run_time_falls_back_once() {
+    let g = GpuBackend::new().unwrap();
+    let before = workload(&g);
+    let kept = g.to_device(single(64), &[0xdead_beef]).unwrap();
+    let computed = g.not(&kept).unwrap();
+    g.simulate_device_loss();
+    assert_eq!(g.adapter(), None, "remembers the GPU is broken");
+    assert_eq!(workload(&g), before);
+    assert_eq!(workload(&g), before);
+    // Uploaded buffers keep working; GPU-only results are reported lost
+    // (unless the backend never had a GPU, in which case they are on the host).
+    assert_eq!(g.to_host(&kept).unwrap(), vec![0xdead_beef]);
+    match g.to_host(&computed) {
+        Ok(w) => assert_eq!(w, vec![!0xdead_beefu64]),
+        Err(e) => assert!(matches!(e, GpuError::Lost)),
+    }
+    assert_eq!(g.warnings(), 1);
+}
