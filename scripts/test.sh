@@ -26,6 +26,7 @@ cargo fmt --all --check
 
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p sc-host --no-default-features --all-targets -- -D warnings
 cargo clippy -p sc-kernel --features defmt --target thumbv7em-none-eabihf -- -D warnings
 
 step "sc-kernel builds for embedded targets"

@@ -404,6 +404,12 @@ fn bench(threads: &[usize], reps: usize, json: Option<&Path>) -> Result<()> {
     Ok(())
 }
 
+#[cfg(not(feature = "gpu"))]
+fn bench_gpu(_: usize, _: Option<&Path>) -> Result<()> {
+    bail!("this `sc` was built without the `gpu` feature")
+}
+
+#[cfg(feature = "gpu")]
 fn bench_gpu(reps: usize, json: Option<&Path>) -> Result<()> {
     let (adapter, timings) = sc_host::bench::run_gpu(reps, |t| {
         let rate = t.bytes as f64 / t.median_s / 1e9;

@@ -302,16 +302,10 @@ fn large_streams_take_parallel_paths() {
 fn seed_shape_mac() {
     // 128 neurons x 784 inputs x L = 1024 (16 words), as the seed's jit_vec_mac.
     let (n, m, len) = (128, 784, 1024);
-    let mut r = 1u64;
+    let mut seed = 0u64;
     let mut gen = |k: usize| {
-        (0..k)
-            .map(|_| {
-                r = r
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                (r >> 63) as u8
-            })
-            .collect::<Vec<u8>>()
+        seed += 1;
+        sc_host::bench::random_bits(k, seed)
     };
     let (w, x, sg, xs) = (gen(n * m * len), gen(m * len), gen(n * m), gen(9 * m * len));
     check_mac((n, m, len), &w, &x, &sg, 9, &xs);

@@ -259,16 +259,10 @@ proptest! {
 #[test]
 fn seed_shape_mac_and_large_streams() {
     let (n, m, len) = (128, 784, 1024);
-    let mut r = 5u64;
+    let mut seed = 0u64;
     let mut gen = |k: usize| {
-        (0..k)
-            .map(|_| {
-                r = r
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                (r >> 63) as u8
-            })
-            .collect::<Vec<u8>>()
+        seed += 1;
+        sc_host::bench::random_bits(k, seed)
     };
     let (w, sg, xs) = (gen(n * m * len), gen(n * m), gen(2 * m * len));
     check_mac(gpu(), (n, m, len), &w, &sg, 2, &xs);

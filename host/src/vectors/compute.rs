@@ -292,6 +292,7 @@ impl Gpu {
     }
 }
 
+#[cfg(feature = "gpu")]
 fn ensure_words(expected: usize, found: usize) -> OpResult<()> {
     if expected == found {
         Ok(())
