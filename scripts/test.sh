@@ -36,6 +36,11 @@ for t in "${TARGETS[@]}"; do
     echo "  ok: $t (with and without defmt)"
 done
 
+step "sc-host type-checks for aarch64 (the NEON path of the CPU backend)"
+rustup target add --toolchain "$TOOLCHAIN" aarch64-unknown-linux-gnu
+cargo check -q -p sc-host --no-default-features --target aarch64-unknown-linux-gnu
+echo "  ok"
+
 step "vectors: regenerate and compare with the committed files"
 cargo build -q --release -p sc-host --bin sc
 SC=target/release/sc
