@@ -20,9 +20,8 @@ use mpi::traits::Communicator;
 use sc_host::digits::{input_q16, Digits, DigitsModel};
 use sc_host::dist::mpi::{all_gather, barrier, gather, run_network, scatter};
 use sc_host::dist::partition;
-use sc_host::scnet::{
-    run_network as run_single, LayerSpec, LifFormat, LifParamsRaw, NetworkSpec, Source,
-};
+use sc_host::scnet::{run_network as run_single, LifFormat, NetworkSpec, Source};
+use sc_host::vectors::generate::{self, SplitMix64};
 use sc_host::vectors::{self, Case};
 
 #[derive(Parser)]
@@ -88,45 +87,16 @@ enum Cmd {
     },
 }
 
-/// Deterministic pseudo-random network (SplitMix64), the same on every rank.
+/// The vectors' random network (same on every rank): Q16.16, Sobol streams.
 fn random_network(dims: &[usize], len: usize, seed: u64) -> NetworkSpec {
-    let mut s = seed;
-    let mut next = move || {
-        s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = s;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    };
-    let layers = dims
-        .windows(2)
-        .map(|w| {
-            let n = w[0] * w[1];
-            LayerSpec {
-                weights_q16: (0..n).map(|_| (next() % 65537) as u32).collect(),
-                negative: (0..n)
-                    .map(|_| if next() % 2 == 1 { '1' } else { '0' })
-                    .collect(),
-                gain: 4 * 65536 / w[0].max(1) as i32 + 65536,
-            }
-        })
-        .collect();
-    NetworkSpec {
-        format: LifFormat::Q16_16,
-        dims: dims.to_vec(),
+    generate::random_network(
+        &mut SplitMix64::new(seed),
+        LifFormat::Q16_16,
+        dims,
         len,
-        weight_source: Source::Sobol { dimension: 0 },
-        input_source: Source::Sobol { dimension: 1 },
-        params: LifParamsRaw {
-            v_rest: 0,
-            v_reset: 0,
-            threshold: 65536,
-            alpha: 16384,
-            resistance: 65536,
-            refractory: 1,
-        },
-        layers,
-    }
+        Source::Sobol { dimension: 0 },
+        Source::Sobol { dimension: 1 },
+    )
 }
 
 fn main() -> ExitCode {

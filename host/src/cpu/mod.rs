@@ -7,6 +7,8 @@
 
 mod simd;
 
+use std::ops::Range;
+
 use rayon::prelude::*;
 
 use sc_kernel::lif::{LifFixed, LifParams};
@@ -18,6 +20,9 @@ pub use simd::{SimdLevel, WordOp};
 
 /// Below this many words an operation runs on the calling thread.
 const PAR_WORDS: usize = 1 << 15;
+
+/// Words per task of the element-wise operations on the pool.
+const CHUNK_WORDS: usize = 8192;
 
 /// Why a backend could not be created.
 #[derive(Debug, thiserror::Error)]
@@ -139,6 +144,26 @@ impl CpuBackend {
         self.threads() > 1 && words >= PAR_WORDS
     }
 
+    /// `f(chunk, range)` over `out` in chunks of [`CHUNK_WORDS`], where
+    /// `range` is the chunk's position in `out` (to slice the inputs alike):
+    /// on the pool when [`Self::parallel`] says so, else in one call.
+    fn for_chunks<T: Send>(&self, out: &mut [T], f: impl Fn(&mut [T], Range<usize>) + Sync) {
+        if self.parallel(out.len()) {
+            self.pool.install(|| {
+                out.par_chunks_mut(CHUNK_WORDS)
+                    .enumerate()
+                    .for_each(|(k, o)| {
+                        let start = k * CHUNK_WORDS;
+                        let end = start + o.len();
+                        f(o, start..end)
+                    })
+            });
+        } else {
+            let n = out.len();
+            f(out, 0..n);
+        }
+    }
+
     /// Run `f` on this backend's pool.
     pub fn install<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
         self.pool.install(f)
@@ -222,16 +247,9 @@ impl CpuBackend {
         ensure(a.len(), b.len())?;
         ensure(a.len(), out.len())?;
         let level = self.level;
+        let (a, b) = (a.words(), b.words());
         out.update_words(|o| {
-            if self.parallel(o.len()) {
-                self.pool.install(|| {
-                    o.par_chunks_mut(8192)
-                        .zip(a.words().par_chunks(8192).zip(b.words().par_chunks(8192)))
-                        .for_each(|(o, (x, y))| simd::binary(level, op, x, y, o))
-                })
-            } else {
-                simd::binary(level, op, a.words(), b.words(), o)
-            }
+            self.for_chunks(o, |o, r| simd::binary(level, op, &a[r.clone()], &b[r], o))
         });
         Ok(())
     }
@@ -277,17 +295,8 @@ impl CpuBackend {
     pub fn not(&self, a: BitSlice<'_, u64>, out: &mut BitSliceMut<'_, u64>) -> Result<()> {
         ensure(a.len(), out.len())?;
         let level = self.level;
-        out.update_words(|o| {
-            if self.parallel(o.len()) {
-                self.pool.install(|| {
-                    o.par_chunks_mut(8192)
-                        .zip(a.words().par_chunks(8192))
-                        .for_each(|(o, x)| simd::not(level, x, o))
-                })
-            } else {
-                simd::not(level, a.words(), o)
-            }
-        });
+        let a = a.words();
+        out.update_words(|o| self.for_chunks(o, |o, r| simd::not(level, &a[r], o)));
         Ok(())
     }
 
@@ -303,17 +312,11 @@ impl CpuBackend {
         ensure(sel.len(), b.len())?;
         ensure(sel.len(), out.len())?;
         let level = self.level;
+        let (s, a, b) = (sel.words(), a.words(), b.words());
         out.update_words(|o| {
-            if self.parallel(o.len()) {
-                self.pool.install(|| {
-                    o.par_chunks_mut(8192)
-                        .zip(sel.words().par_chunks(8192))
-                        .zip(a.words().par_chunks(8192).zip(b.words().par_chunks(8192)))
-                        .for_each(|((o, s), (x, y))| simd::mux(level, s, x, y, o))
-                })
-            } else {
-                simd::mux(level, sel.words(), a.words(), b.words(), o)
-            }
+            self.for_chunks(o, |o, r| {
+                simd::mux(level, &s[r.clone()], &a[r.clone()], &b[r], o)
+            })
         });
         Ok(())
     }
@@ -358,16 +361,8 @@ impl CpuBackend {
     /// Popcount of every word (`out.len() == words_for(a.len())`).
     pub fn count_ones_per_word(&self, a: BitSlice<'_, u64>, out: &mut [u32]) -> Result<()> {
         ensure(a.words().len(), out.len())?;
-        let level = self.level;
-        if self.parallel(out.len()) {
-            self.pool.install(|| {
-                out.par_chunks_mut(8192)
-                    .zip(a.words().par_chunks(8192))
-                    .for_each(|(o, w)| simd::popcount_per_word(level, w, o))
-            });
-        } else {
-            simd::popcount_per_word(level, a.words(), out);
-        }
+        let (level, a) = (self.level, a.words());
+        self.for_chunks(out, |o, r| simd::popcount_per_word(level, &a[r], o));
         Ok(())
     }
 

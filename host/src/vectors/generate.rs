@@ -325,7 +325,10 @@ fn lif_cases(rng: &mut SplitMix64) -> Vec<Case> {
     cases
 }
 
-fn network(
+/// A random network of the given widths (Q16.16 or Q8.8 parameters of the
+/// vectors: threshold 1, alpha 1/4, R 1, refractory 1, gain 3): weights
+/// uniform in Q0.16, signs with density 100/256. Deterministic in `rng`.
+pub fn random_network(
     rng: &mut SplitMix64,
     format: LifFormat,
     dims: &[usize],
@@ -394,7 +397,7 @@ fn network_cases(rng: &mut SplitMix64) -> Vec<Case> {
     configs
         .into_iter()
         .map(|(name, format, dims, len, ws, xs)| {
-            let net = network(rng, format, &dims, len, ws, xs);
+            let net = random_network(rng, format, &dims, len, ws, xs);
             Case::Network {
                 name: name.into(),
                 inputs_q16: (0..dims[0]).map(|_| rng.below(65537) as u32).collect(),
