@@ -1,0 +1,99 @@
+//! `sc`: the sc-neuro command-line tool.
+
+//!
+//! A thin front end: each command lives in its own module.
+
+mod bench;
+mod digits;
+mod model;
+mod simulate;
+mod vectors;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "sc",
+    version,
+    about = "sc-neuro host tool: SC network simulation and the shared test vectors"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// The main job: train (or load) the digits SNN, quantise it to an SC
+    /// network and report test accuracy from float to bit-exact SC +
+    /// fixed-point LIF, at several stream lengths.
+    Digits(digits::DigitsArgs),
+    /// Simulate SC spiking networks on the host and print their spike rasters.
+    ///
+    /// Reads every `network` case of the given vector files (default:
+    /// tests/vectors/network.json), runs it on the kernel and compares the
+    /// spike trains with the file.
+    Simulate {
+        /// Vector files holding `network` cases.
+        files: Vec<PathBuf>,
+        /// Time steps to run (default: each case's own).
+        #[arg(long)]
+        steps: Option<usize>,
+    },
+    /// Shared conformance vectors.
+    #[command(subcommand)]
+    Vectors(vectors::VectorsCmd),
+    /// Model files.
+    #[command(subcommand)]
+    Model(model::ModelCmd),
+    /// Time the CPU backend on the seed's shapes (128 x 784 x 1024-bit MAC,
+    /// batched MAC, pack) and this machine's ceilings (AND+popcount rate,
+    /// read bandwidth). Takes about a minute; needs about 3 GiB of memory.
+    Bench {
+        /// Thread counts to measure (comma-separated).
+        #[arg(long, value_delimiter = ',', default_value = "1,2")]
+        threads: Vec<usize>,
+        /// Timed runs per figure (the median is reported).
+        #[arg(long, default_value_t = 41)]
+        reps: usize,
+        /// Also write the timings as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Time the GPU backend instead (on its CPU fallback if there is no adapter).
+        #[arg(long)]
+        gpu: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let r = match cli.cmd {
+        Cmd::Digits(a) => digits::run(&a),
+        Cmd::Simulate { files, steps } => simulate::run(&files, steps),
+        Cmd::Model(c) => model::run(c),
+        Cmd::Bench {
+            threads,
+            reps,
+            json,
+            gpu,
+        } => {
+            if gpu {
+                bench::gpu(reps, json.as_deref()).map(|_| true)
+            } else {
+                bench::cpu(&threads, reps, json.as_deref()).map(|_| true)
+            }
+        }
+        Cmd::Vectors(c) => vectors::run(c),
+    };
+    match r {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

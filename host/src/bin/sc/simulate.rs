@@ -1,0 +1,74 @@
+//! `sc simulate`: run the `network` cases of vector files and print rasters.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+
+use sc_host::hex::bits_to_str;
+use sc_host::scnet::run_network;
+use sc_host::vectors::{self, Case};
+
+/// Run `sc simulate`.
+pub fn run(files: &[PathBuf], steps: Option<usize>) -> Result<bool> {
+    let default = [PathBuf::from("tests/vectors/network.json")];
+    let files = if files.is_empty() {
+        &default[..]
+    } else {
+        files
+    };
+    let mut all_ok = true;
+    let mut ran = 0;
+    for path in files {
+        let file = vectors::load(path)?;
+        for case in &file.cases {
+            let Case::Network {
+                name,
+                network,
+                inputs_q16,
+                steps: n,
+                expect,
+            } = case
+            else {
+                continue;
+            };
+            let t = steps.unwrap_or(*n);
+            let run = run_network::<u64>(network, inputs_q16, t)?;
+            ran += 1;
+            println!(
+                "== {name}: dims {:?}, L = {}, {:?} LIF, {t} steps",
+                network.dims, network.len, network.format
+            );
+            for (k, _) in network.layers.iter().enumerate() {
+                println!("  layer {k} raster (rows = neurons, columns = steps):");
+                for j in 0..network.dims[k + 1] {
+                    let row = bits_to_str(run.spikes.iter().map(|s| s[k][j]))
+                        .replace('0', ".")
+                        .replace('1', "|");
+                    println!("    {j:>3} {row}");
+                }
+            }
+            println!(
+                "  output spike counts: {:?}, predicted class: {:?}",
+                run.counts,
+                run.predicted()
+            );
+            if t == *n {
+                let same = run.counts == expect.counts
+                    && run.spikes.iter().zip(&expect.spikes).all(|(s, e)| {
+                        s.iter()
+                            .zip(e)
+                            .all(|(l, es)| bits_to_str(l.iter().copied()) == *es)
+                    });
+                println!(
+                    "  matches the shared vectors: {}",
+                    if same { "yes" } else { "NO" }
+                );
+                all_ok &= same;
+            }
+        }
+    }
+    if ran == 0 {
+        bail!("no `network` cases in {:?}", files);
+    }
+    Ok(all_ok)
+}
