@@ -13,6 +13,7 @@ pub mod dist;
 pub mod gpu;
 pub mod hex;
 pub mod lif_float;
+pub mod limits;
 pub mod real;
 pub mod scnet;
 pub mod snn;
