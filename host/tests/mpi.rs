@@ -47,3 +47,47 @@ fn digits_predictions_match_the_single_process_run() {
     let (ok, text) = mpirun(3, &["digits", "--images", "12"]);
     assert!(ok && text.contains("12/12 runs equal"), "{text}");
 }
+
+#[test]
+fn an_error_on_one_rank_ends_the_job_instead_of_deadlocking() {
+    // Rank 0 checks a good file, rank 1 a file that does not exist (as when
+    // a path is missing on one node): rank 1's error must be printed and
+    // end the whole job (MPI_Abort), not leave rank 0 waiting forever.
+    let bin = env!("CARGO_BIN_EXE_sc-mpi");
+    let mut child = Command::new("mpirun")
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .env("OMPI_MCA_rmaps_base_oversubscribe", "1")
+        .args(["-np", "1", bin, "check", "tests/vectors/network.json", ":"])
+        .args([
+            "-np",
+            "1",
+            bin,
+            "check",
+            "/nonexistent/missing-on-this-node.json",
+        ])
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("mpirun must be installed (apt-get install openmpi-bin)");
+    let t0 = std::time::Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if t0.elapsed() > std::time::Duration::from_secs(120) {
+            let _ = child.kill();
+            panic!("the job did not end within 120 s: an error on one rank deadlocked it");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let out = child.wait_with_output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(!status.success(), "{text}");
+    assert!(
+        text.contains("error (rank 1 of 2)") && text.contains("missing-on-this-node.json"),
+        "{text}"
+    );
+}

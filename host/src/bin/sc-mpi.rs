@@ -106,7 +106,6 @@ fn main() -> ExitCode {
     };
     let world = universe.world();
     let cli = Cli::parse();
-    let root = world.rank() == 0;
     let r = match cli.cmd {
         Cmd::Check { files } => check(&world, &files),
         Cmd::Selftest => selftest(&world),
@@ -128,10 +127,11 @@ fn main() -> ExitCode {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
         Err(e) => {
-            if root {
-                eprintln!("error: {e:#}");
-            }
-            ExitCode::from(2)
+            // The other ranks may be waiting in a collective call for this
+            // one: print the error here and end the whole job, or it
+            // deadlocks (a file missing on one node, a bad slice, ...).
+            eprintln!("error (rank {} of {}): {e:#}", world.rank(), world.size());
+            world.abort(2)
         }
     }
 }
