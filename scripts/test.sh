@@ -36,6 +36,19 @@ for t in "${TARGETS[@]}"; do
     echo "  ok: $t (with and without defmt)"
 done
 
+step "sc-kernel: no overflow for any argument (release with overflow checks; Miri)"
+# The debug run of `cargo test` below has overflow checks on; this one
+# proves the same in an optimised build, where a wrap would be silent.
+CARGO_PROFILE_RELEASE_OVERFLOW_CHECKS=true cargo test -q --release -p sc-kernel
+if rustup run nightly cargo miri --version >/dev/null 2>&1; then
+    MIRIFLAGS=-Zmiri-disable-isolation cargo +nightly miri test -q -p sc-kernel
+elif [ -n "${CI:-}" ]; then
+    echo "error: nightly with miri missing in CI (.ci/run installs it)" >&2
+    exit 1
+else
+    echo "SKIPPED: Miri (rustup toolchain install nightly --component miri,rust-src)"
+fi
+
 step "sc-host type-checks for aarch64 (the NEON path of the CPU backend)"
 rustup target add --toolchain "$TOOLCHAIN" aarch64-unknown-linux-gnu
 cargo check -q -p sc-host --no-default-features --target aarch64-unknown-linux-gnu
