@@ -313,6 +313,11 @@ fn seed_shape_mac_and_large_streams() {
     check_mac(gpu(), (n, m, len), &w, &sg, 2, &xs);
     let big = (1 << 22) + 65; // more than 65535 workgroups of 64 u32 words
     check_streams(gpu(), &gen(big), &gen(big), &gen(big));
+    // Rows long enough to be counted word by word, and many short rows.
+    for (rows, row_len) in [(3, 64 * 1500 + 7), (70_000, 3)] {
+        let n = rows * row_len;
+        check_batch(gpu(), RowShape { rows, row_len }, &gen(n), &gen(n), &gen(n));
+    }
 }
 
 #[test]
@@ -484,7 +489,11 @@ fn pack_and_bitwise_take_batches() {
 fn data_too_large_for_the_device_runs_on_the_cpu() {
     // Regression: to_device of more than the device's max_buffer_size
     // panicked inside wgpu. Here the device's buffers hold at most 4 KiB.
-    let g = GpuBackend::with_max_buffer_size(Backends::PRIMARY, 4096).unwrap();
+    let g = GpuBackend::with_lowered_limits(Backends::PRIMARY, |l| {
+        l.max_buffer_size = l.max_buffer_size.min(4096);
+        l.max_storage_buffer_binding_size = l.max_storage_buffer_binding_size.min(4096);
+    })
+    .unwrap();
     let had_gpu = g.adapter().is_some();
     if std::env::var_os("SC_REQUIRE_GPU").is_some() {
         assert!(
@@ -530,6 +539,43 @@ fn data_too_large_for_the_device_runs_on_the_cpu() {
         samples,
         &gen(samples * m * len),
     );
+    // Weights only on the device (packed there), inputs only on the host
+    // (over the limit): the CPU downloads the weights.
+    let (wb, xb) = (gen(n * m * len), gen(samples * m * len));
+    let sg = vec![0u64; n];
+    let shape = MacShape::new(n, m, len).unwrap();
+    let mut results = Vec::new();
+    for b in [&g, fallback()] {
+        let w = b
+            .pack(
+                RowShape {
+                    rows: n * m,
+                    row_len: len,
+                },
+                &wb,
+            )
+            .unwrap();
+        let x = b
+            .pack(
+                RowShape {
+                    rows: samples * m,
+                    row_len: len,
+                },
+                &xb,
+            )
+            .unwrap();
+        let s = b
+            .to_device(
+                RowShape {
+                    rows: n,
+                    row_len: m,
+                },
+                &sg,
+            )
+            .unwrap();
+        results.push(b.mac_both(&shape, &w, &s, &x, samples).unwrap());
+    }
+    assert_eq!(results[0], results[1]);
     // LIF: state over the limit.
     let p = LifParams::<I16F16>::from_f64(0.0, 0.0, 1.0, 0.5, 1.0, 1).unwrap();
     let input: Vec<I16F16> = gen(1000 * 3)
@@ -557,4 +603,53 @@ fn errors_do_not_repeat_their_cause() {
         format!("{:#}", anyhow::Error::from(e)),
         Error::ShapeOverflow.to_string()
     );
+}
+
+#[test]
+fn shapes_beyond_the_dispatch_grid_run_on_the_cpu() {
+    // A grid of at most 4 x 4 workgroups (of 64 threads).
+    let g = GpuBackend::with_lowered_limits(Backends::PRIMARY, |l| {
+        l.max_compute_workgroups_per_dimension = l.max_compute_workgroups_per_dimension.min(4);
+    })
+    .unwrap();
+    let had_gpu = g.adapter().is_some();
+    if std::env::var_os("SC_REQUIRE_GPU").is_some() {
+        assert!(
+            had_gpu,
+            "SC_REQUIRE_GPU is set but no GPU adapter was found"
+        );
+    }
+    let mut seed = 200u64;
+    let mut gen = |k: usize| {
+        seed += 1;
+        sc_host::bench::random_bits(k, seed)
+    };
+    // Within the grid; beyond it (1200 u32 words, 20 rows, 1 long row).
+    for (rows, row_len) in [(3, 70), (1, 64 * 600), (20, 3), (2, 64 * 1100)] {
+        let shape = RowShape { rows, row_len };
+        let n = rows * row_len;
+        check_batch(&g, shape, &gen(n), &gen(n), &gen(n));
+    }
+    // MAC with more neurons and samples than the grid has workgroups.
+    let (n, m, len, samples) = (6, 3, 100, 5);
+    check_mac(
+        &g,
+        (n, m, len),
+        &gen(n * m * len),
+        &gen(n * m),
+        samples,
+        &gen(samples * m * len),
+    );
+    // LIF with more neurons than 4 * 4 * 64 threads.
+    let p = LifParams::<I16F16>::from_f64(0.0, 0.0, 1.0, 0.5, 1.0, 1).unwrap();
+    let input: Vec<I16F16> = gen(1500 * 2)
+        .iter()
+        .map(|&b| I16F16::from_num(0.4 + 0.3 * b as f64))
+        .collect();
+    check_lif(&g, p, &[I16F16::ZERO; 1500], &input, 2);
+    if had_gpu {
+        assert!(g.oversized_calls() > 0);
+        assert_eq!(g.warnings(), 0);
+        assert!(g.adapter().is_some(), "the GPU stays in use");
+    }
 }

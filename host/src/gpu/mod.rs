@@ -123,6 +123,10 @@ enum Failed {
 /// Threads per workgroup (`@workgroup_size` in sc.wgsl).
 const WG: u32 = 64;
 
+/// Rows longer than this many `u64` words are counted word by word (one
+/// workgroup per row would leave most of the device idle).
+const LONG_ROW: usize = 1024;
+
 /// Largest staging buffer for downloads, bytes.
 const STAGING: u64 = 64 << 20;
 
@@ -238,9 +242,12 @@ const STORAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
     .union(wgpu::BufferUsages::COPY_DST);
 
 impl Gpu {
-    /// Open the best adapter of `backends`; `max_buffer` lowers the
-    /// device's buffer limits (bytes), to test oversized data.
-    fn open(backends: wgpu::Backends, max_buffer: Option<u64>) -> Result<Self, String> {
+    /// Open the best adapter of `backends`, with its limits as `lower`
+    /// leaves them (lowering them tests oversized data).
+    fn open(
+        backends: wgpu::Backends,
+        lower: impl FnOnce(&mut wgpu::Limits),
+    ) -> Result<Self, String> {
         let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
             backends,
             ..wgpu::InstanceDescriptor::new_without_display_handle()
@@ -252,11 +259,7 @@ impl Gpu {
         .map_err(|e| format!("no GPU adapter ({e})"))?;
         let info = adapter.get_info();
         let mut required = adapter.limits();
-        if let Some(m) = max_buffer {
-            required.max_buffer_size = required.max_buffer_size.min(m);
-            required.max_storage_buffer_binding_size =
-                required.max_storage_buffer_binding_size.min(m);
-        }
+        lower(&mut required);
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("sc-host"),
             required_features: wgpu::Features::empty(),
@@ -573,18 +576,25 @@ impl GpuBackend {
     /// Only adapters of these graphics APIs (`Backends::empty()` forces the
     /// CPU fallback, for tests).
     pub fn with_backends(backends: wgpu::Backends) -> Result<Self, GpuError> {
-        Self::open(backends, None)
+        Self::open(backends, |_| {})
     }
 
-    /// Like [`Self::with_backends`], on a device whose buffer limits
-    /// (`max_buffer_size`, `max_storage_buffer_binding_size`) are at most
-    /// `bytes` (tests of data too large for the device).
+    /// Like [`Self::with_backends`], on a device whose limits `lower` may
+    /// lower from the adapter's (tests of data too large for the device:
+    /// `max_buffer_size`, `max_storage_buffer_binding_size`,
+    /// `max_compute_workgroups_per_dimension`).
     #[doc(hidden)]
-    pub fn with_max_buffer_size(backends: wgpu::Backends, bytes: u64) -> Result<Self, GpuError> {
-        Self::open(backends, Some(bytes))
+    pub fn with_lowered_limits(
+        backends: wgpu::Backends,
+        lower: impl FnOnce(&mut wgpu::Limits),
+    ) -> Result<Self, GpuError> {
+        Self::open(backends, lower)
     }
 
-    fn open(backends: wgpu::Backends, max_buffer: Option<u64>) -> Result<Self, GpuError> {
+    fn open(
+        backends: wgpu::Backends,
+        lower: impl FnOnce(&mut wgpu::Limits),
+    ) -> Result<Self, GpuError> {
         let cpu = CpuBackend::new(0)?;
         let be = Self {
             cpu,
@@ -598,7 +608,7 @@ impl GpuBackend {
         let gpu = if backends.is_empty() {
             Err("no graphics API enabled".to_string())
         } else {
-            Gpu::open(backends, max_buffer)
+            Gpu::open(backends, lower)
         };
         match gpu {
             Ok(g) => {
@@ -700,8 +710,9 @@ impl GpuBackend {
     /// `None` without a GPU or when `bytes` exceeds the device's limits.
     pub fn copy_seconds(&self, bytes: u64, reps: usize) -> Option<f64> {
         let g = self.active()?;
-        let a = g.zeroed(bytes).ok()?;
-        let b = g.zeroed(bytes).ok()?;
+        let usage = wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST;
+        let a = g.buffer(bytes, usage).ok()?;
+        let b = g.buffer(bytes, usage).ok()?;
         let bytes = bytes.next_multiple_of(4);
         let mut t: Vec<f64> = (0..reps.max(1) + 1)
             .map(|_| {
@@ -970,6 +981,15 @@ impl GpuBackend {
     /// 0..=`row_len`).
     pub fn count_ones_rows(&self, a: &DeviceRows) -> Result<Vec<usize>, GpuError> {
         let shape = a.shape;
+        let s = shape.stride::<u64>();
+        if s > LONG_ROW {
+            // Few long rows: count words in parallel, add up on the host.
+            let per = self.count_ones_per_word(a)?;
+            return Ok(per
+                .chunks(s)
+                .map(|c| c.iter().map(|&x| x as usize).sum())
+                .collect());
+        }
         self.dispatch(
             |g| {
                 let (_, stride, _) = geometry(shape)?;
