@@ -321,7 +321,11 @@ pub fn run_gpu(
     push("gpu_lif_65536x100_steps", m, n * steps * 4, n * steps);
     let bits = random_bits(SEED_INPUTS * SEED_LEN, 5);
     let m = median_s(reps, || {
-        if let Err(e) = g.pack(&bits).and_then(|d| g.to_host(&d)) {
+        let shape = RowShape {
+            rows: SEED_INPUTS,
+            row_len: SEED_LEN,
+        };
+        if let Err(e) = g.pack(shape, &bits).and_then(|d| g.to_host(&d)) {
             err = Some(e);
         }
     });

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use sc_host::cpu::CpuBackend;
-use sc_host::gpu::{GpuBackend, GpuError};
+use sc_host::gpu::{Backends, GpuBackend, GpuError};
 use sc_kernel::fixed::types::{I16F16, I8F8};
 use sc_kernel::lif::{LifFixed, LifParams};
 use sc_kernel::mac::MacShape;
@@ -31,6 +31,12 @@ fn gpu() -> &'static GpuBackend {
     })
 }
 
+/// The GPU backend forced onto its CPU fallback.
+fn fallback() -> &'static GpuBackend {
+    static G: OnceLock<GpuBackend> = OnceLock::new();
+    G.get_or_init(|| GpuBackend::with_backends(Backends::empty()).expect("backend"))
+}
+
 fn cpu() -> &'static CpuBackend {
     static C: OnceLock<CpuBackend> = OnceLock::new();
     C.get_or_init(|| CpuBackend::new(2).expect("cpu"))
@@ -50,63 +56,84 @@ fn single(len: usize) -> RowShape {
     }
 }
 
-fn check_streams(g: &GpuBackend, a: &[u8], b: &[u8], s: &[u8]) {
-    let len = a.len();
+/// The element-wise operations bit by bit on the bytes (the reference),
+/// packed by the kernel: and, or, xor, xnor, not, mux.
+fn reference(shape: RowShape, a: &[u8], b: &[u8], s: &[u8]) -> Vec<Vec<u64>> {
+    let ops: [&dyn Fn(u8, u8, u8) -> u8; 6] = [
+        &|a, b, _| a & b,
+        &|a, b, _| a | b,
+        &|a, b, _| a ^ b,
+        &|a, b, _| 1 - (a ^ b),
+        &|a, _, _| 1 - a,
+        &|a, b, s| (s & a) | ((1 - s) & b),
+    ];
+    ops.iter()
+        .map(|f| {
+            let bits: Vec<u8> = (0..a.len()).map(|t| f(a[t], b[t], s[t])).collect();
+            packed(shape.rows, shape.row_len, &bits)
+        })
+        .collect()
+}
+
+/// Every batch operation of `g` on a `rows x row_len` batch against the
+/// reference, the kernel's `pack_rows` and the CPU backend (row by row).
+fn check_batch(g: &GpuBackend, shape: RowShape, a: &[u8], b: &[u8], s: &[u8]) {
     let c = cpu();
-    let (wa, wb, ws) = (packed(1, len, a), packed(1, len, b), packed(1, len, s));
-    let da = g.to_device(single(len), &wa).unwrap();
-    let db = g.to_device(single(len), &wb).unwrap();
-    let ds = g.to_device(single(len), &ws).unwrap();
-    // pack
+    let what = format!("{} rows x {} bits", shape.rows, shape.row_len);
+    let (wa, wb, ws) = (
+        packed(shape.rows, shape.row_len, a),
+        packed(shape.rows, shape.row_len, b),
+        packed(shape.rows, shape.row_len, s),
+    );
+    // pack: the kernel's and the CPU backend's batch layout.
+    let pa = g.pack(shape, a).unwrap();
+    assert_eq!(pa.shape(), shape);
+    assert_eq!(pa.words(), wa.len());
+    assert_eq!(g.to_host(&pa).unwrap(), wa, "pack {what}");
+    let mut cw = vec![0u64; wa.len()];
+    c.pack_rows(shape, a, &mut cw).unwrap();
+    assert_eq!(cw, wa);
+    let db = g.to_device(shape, &wb).unwrap();
+    let ds = g.to_device(shape, &ws).unwrap();
+    let want = reference(shape, a, b, s);
+    let got = [
+        g.and(&pa, &db),
+        g.or(&pa, &db),
+        g.xor(&pa, &db),
+        g.xnor(&pa, &db),
+        g.not(&pa),
+        g.mux(&ds, &pa, &db),
+    ];
+    for (k, (got, want)) in got.into_iter().zip(want).enumerate() {
+        let got = got.unwrap();
+        assert_eq!(got.shape(), shape);
+        assert_eq!(
+            g.to_host(&got).unwrap(),
+            want,
+            "op {k} (and, or, xor, xnor, not, mux) {what}"
+        );
+    }
+    // Popcounts: per word, per row, in all.
+    let stride = shape.stride::<u64>();
+    let mut per = vec![0u32; wa.len()];
+    let mut rows = vec![0usize; shape.rows];
+    for r in 0..shape.rows {
+        let row = shape.row(&wa, r).unwrap();
+        c.count_ones_per_word(row, &mut per[r * stride..(r + 1) * stride])
+            .unwrap();
+        rows[r] = c.count_ones(row);
+    }
     assert_eq!(
-        g.to_host(&g.pack(a).unwrap()).unwrap(),
-        wa,
-        "pack len {len}"
+        rows.iter().sum::<usize>(),
+        a.iter().map(|&x| x as usize).sum::<usize>()
     );
-    // bitwise against the CPU backend
-    let sl = |w: &[u64]| BitSlice::new(w, len).unwrap().words().to_vec();
-    let nw = wa.len();
-    let run = |name: &str, got: Vec<u64>, f: &dyn Fn(&mut BitSliceMut<'_, u64>)| {
-        let mut want = vec![0u64; nw];
-        f(&mut BitSliceMut::new(&mut want, len).unwrap());
-        assert_eq!(got, want, "{name} len {len}");
-    };
-    let (sa, sb, ss) = (
-        BitSlice::new(&wa, len).unwrap(),
-        BitSlice::new(&wb, len).unwrap(),
-        BitSlice::new(&ws, len).unwrap(),
-    );
-    run("and", g.to_host(&g.and(&da, &db).unwrap()).unwrap(), &|o| {
-        c.and(sa, sb, o).unwrap()
-    });
-    run("or", g.to_host(&g.or(&da, &db).unwrap()).unwrap(), &|o| {
-        c.or(sa, sb, o).unwrap()
-    });
-    run("xor", g.to_host(&g.xor(&da, &db).unwrap()).unwrap(), &|o| {
-        c.xor(sa, sb, o).unwrap()
-    });
-    run(
-        "xnor",
-        g.to_host(&g.xnor(&da, &db).unwrap()).unwrap(),
-        &|o| c.xnor(sa, sb, o).unwrap(),
-    );
-    run("not", g.to_host(&g.not(&da).unwrap()).unwrap(), &|o| {
-        c.not(sa, o).unwrap()
-    });
-    run(
-        "mux",
-        g.to_host(&g.mux(&ds, &da, &db).unwrap()).unwrap(),
-        &|o| c.mux(ss, sa, sb, o).unwrap(),
-    );
-    let mut per = vec![0u32; nw];
-    c.count_ones_per_word(sa, &mut per).unwrap();
-    assert_eq!(
-        g.count_ones_per_word(&da).unwrap(),
-        per,
-        "popcount len {len}"
-    );
-    assert_eq!(g.count_ones(&da).unwrap(), sa.count_ones());
-    let _ = sl(&wa);
+    assert_eq!(g.count_ones_per_word(&pa).unwrap(), per, "popcount {what}");
+    assert_eq!(g.count_ones_rows(&pa).unwrap(), rows, "row popcount {what}");
+    assert_eq!(g.count_ones(&pa).unwrap(), rows.iter().sum::<usize>());
+}
+
+fn check_streams(g: &GpuBackend, a: &[u8], b: &[u8], s: &[u8]) {
+    check_batch(g, single(a.len()), a, b, s);
 }
 
 fn check_mac(
@@ -210,6 +237,24 @@ proptest! {
         ))
     ) {
         check_streams(gpu(), &a, &b, &s);
+        check_streams(fallback(), &a, &b, &s);
+    }
+
+    #[test]
+    fn batches_match_reference(
+        (rows, row_len, a, b, s) in (
+            prop::sample::select(vec![0usize, 1, 2, 3, 7]),
+            prop::sample::select(vec![0usize, 1, 31, 32, 33, 63, 64, 65, 127, 128, 129, 200]),
+        ).prop_flat_map(|(rows, row_len)| (
+            Just(rows), Just(row_len),
+            prop::collection::vec(0u8..=1, rows * row_len),
+            prop::collection::vec(0u8..=1, rows * row_len),
+            prop::collection::vec(0u8..=1, rows * row_len),
+        ))
+    ) {
+        let shape = RowShape { rows, row_len };
+        check_batch(gpu(), shape, &a, &b, &s);
+        check_batch(fallback(), shape, &a, &b, &s);
     }
 
     #[test]
@@ -268,6 +313,11 @@ fn seed_shape_mac_and_large_streams() {
     check_mac(gpu(), (n, m, len), &w, &sg, 2, &xs);
     let big = (1 << 22) + 65; // more than 65535 workgroups of 64 u32 words
     check_streams(gpu(), &gen(big), &gen(big), &gen(big));
+    // Rows long enough to be counted word by word, and many short rows.
+    for (rows, row_len) in [(3, 64 * 1500 + 7), (70_000, 3)] {
+        let n = rows * row_len;
+        check_batch(gpu(), RowShape { rows, row_len }, &gen(n), &gen(n), &gen(n));
+    }
 }
 
 #[test]
@@ -277,7 +327,7 @@ fn bad_input_gets_the_cpu_backends_errors() {
     bits[70] = 2;
     bits[90] = 5;
     assert!(matches!(
-        g.pack(&bits),
+        g.pack(single(100), &bits),
         Err(GpuError::Kernel(Error::InvalidBit {
             index: 70,
             value: 2
@@ -299,7 +349,7 @@ fn bad_input_gets_the_cpu_backends_errors() {
 /// Everything an operation set needs, on one backend: (pack, and, mac, lif).
 fn workload(g: &GpuBackend) -> (Vec<u64>, Vec<u64>, Vec<u32>, Vec<u64>) {
     let bits: Vec<u8> = (0..777).map(|t| (t % 3 == 0) as u8).collect();
-    let w = g.pack(&bits).unwrap();
+    let w = g.pack(single(777), &bits).unwrap();
     let pw = g.to_host(&w).unwrap();
     let x = g
         .to_device(
@@ -371,4 +421,235 @@ fn device_loss_at_run_time_falls_back_once() {
         Err(e) => assert!(matches!(e, GpuError::Lost)),
     }
     assert_eq!(g.warnings(), 1);
+}
+
+#[test]
+fn pack_and_bitwise_take_batches() {
+    // Regression: a (3, 70) batch came back as one 210-bit row.
+    let shape = RowShape {
+        rows: 3,
+        row_len: 70,
+    };
+    let bits: Vec<u8> = (0..210)
+        .map(|t| (t % 69 == 0 || t % 7 == 3) as u8)
+        .collect();
+    let want = packed(3, 70, &bits);
+    assert_eq!(want.len(), 6);
+    for g in [gpu(), fallback()] {
+        let d = g.pack(shape, &bits).unwrap();
+        assert_eq!(d.shape(), shape);
+        assert_eq!(g.to_host(&d).unwrap(), want);
+        // NOT keeps every row's padding zero.
+        let n = g.to_host(&g.not(&d).unwrap()).unwrap();
+        let inv: Vec<u8> = bits.iter().map(|b| 1 - b).collect();
+        assert_eq!(n, packed(3, 70, &inv));
+        assert_eq!(
+            g.count_ones_rows(&d).unwrap(),
+            bits.chunks(70)
+                .map(|r| r.iter().map(|&b| b as usize).sum())
+                .collect::<Vec<usize>>()
+        );
+        // Same number of words, different shapes: rejected.
+        let other = g
+            .to_device(
+                RowShape {
+                    rows: 2,
+                    row_len: 192,
+                },
+                &[0; 6],
+            )
+            .unwrap();
+        assert!(matches!(
+            g.and(&d, &other),
+            Err(GpuError::Kernel(Error::LengthMismatch { .. }))
+        ));
+        assert!(matches!(
+            g.mux(&other, &d, &d),
+            Err(GpuError::Kernel(Error::LengthMismatch { .. }))
+        ));
+        // The first bad byte in row-major order, as the CPU backend reports it.
+        let mut bad = bits.clone();
+        bad[150] = 3;
+        bad[180] = 2;
+        assert!(matches!(
+            g.pack(shape, &bad),
+            Err(GpuError::Kernel(Error::InvalidBit {
+                index: 150,
+                value: 3
+            }))
+        ));
+        assert!(matches!(
+            g.pack(shape, &bits[1..]),
+            Err(GpuError::Kernel(Error::LengthMismatch { .. }))
+        ));
+    }
+}
+
+#[test]
+fn data_too_large_for_the_device_runs_on_the_cpu() {
+    // Regression: to_device of more than the device's max_buffer_size
+    // panicked inside wgpu. Here the device's buffers hold at most 4 KiB.
+    let g = GpuBackend::with_lowered_limits(Backends::PRIMARY, |l| {
+        l.max_buffer_size = l.max_buffer_size.min(4096);
+        l.max_storage_buffer_binding_size = l.max_storage_buffer_binding_size.min(4096);
+    })
+    .unwrap();
+    let had_gpu = g.adapter().is_some();
+    if std::env::var_os("SC_REQUIRE_GPU").is_some() {
+        assert!(
+            had_gpu,
+            "SC_REQUIRE_GPU is set but no GPU adapter was found"
+        );
+    }
+    let mut seed = 100u64;
+    let mut gen = |k: usize| {
+        seed += 1;
+        sc_host::bench::random_bits(k, seed)
+    };
+    // 8000 bytes: over the limit; no panic, the same words back.
+    let big = packed(1, 64_000, &gen(64_000));
+    let d = g.to_device(single(64_000), &big).unwrap();
+    assert_eq!(g.to_host(&d).unwrap(), big);
+    assert_eq!(
+        g.count_ones(&d).unwrap(),
+        BitSlice::new(&big, 64_000).unwrap().count_ones()
+    );
+    // Fitting, unpacked input over the limit, both over it.
+    for (rows, row_len) in [(3, 70), (1, 20_000), (4, 10_000)] {
+        let shape = RowShape { rows, row_len };
+        let n = rows * row_len;
+        check_batch(&g, shape, &gen(n), &gen(n), &gen(n));
+    }
+    // MAC: weights over the limit; inputs over it with weights on the device.
+    let (n, m, len) = (8, 40, 200);
+    check_mac(
+        &g,
+        (n, m, len),
+        &gen(n * m * len),
+        &gen(n * m),
+        1,
+        &gen(m * len),
+    );
+    let (n, m, len, samples) = (2, 10, 64, 60);
+    check_mac(
+        &g,
+        (n, m, len),
+        &gen(n * m * len),
+        &gen(n * m),
+        samples,
+        &gen(samples * m * len),
+    );
+    // Weights only on the device (packed there), inputs only on the host
+    // (over the limit): the CPU downloads the weights.
+    let (wb, xb) = (gen(n * m * len), gen(samples * m * len));
+    let sg = vec![0u64; n];
+    let shape = MacShape::new(n, m, len).unwrap();
+    let mut results = Vec::new();
+    for b in [&g, fallback()] {
+        let w = b
+            .pack(
+                RowShape {
+                    rows: n * m,
+                    row_len: len,
+                },
+                &wb,
+            )
+            .unwrap();
+        let x = b
+            .pack(
+                RowShape {
+                    rows: samples * m,
+                    row_len: len,
+                },
+                &xb,
+            )
+            .unwrap();
+        let s = b
+            .to_device(
+                RowShape {
+                    rows: n,
+                    row_len: m,
+                },
+                &sg,
+            )
+            .unwrap();
+        results.push(b.mac_both(&shape, &w, &s, &x, samples).unwrap());
+    }
+    assert_eq!(results[0], results[1]);
+    // LIF: state over the limit.
+    let p = LifParams::<I16F16>::from_f64(0.0, 0.0, 1.0, 0.5, 1.0, 1).unwrap();
+    let input: Vec<I16F16> = gen(1000 * 3)
+        .iter()
+        .map(|&b| I16F16::from_num(0.4 + 0.3 * b as f64))
+        .collect();
+    check_lif(&g, p, &[I16F16::ZERO; 1000], &input, 3);
+    if had_gpu {
+        assert!(g.oversized_calls() > 0);
+        assert_eq!(g.warnings(), 0, "oversized data is not a device failure");
+        assert!(g.adapter().is_some(), "the GPU stays in use");
+        // Small data still runs on the device.
+        let before = g.oversized_calls();
+        let small = g.pack(single(100), &gen(100)).unwrap();
+        let _ = g.not(&small).unwrap();
+        assert_eq!(g.oversized_calls(), before);
+    }
+}
+
+#[test]
+fn errors_do_not_repeat_their_cause() {
+    let e = GpuError::from(Error::ShapeOverflow);
+    assert_eq!(e.to_string(), Error::ShapeOverflow.to_string());
+    assert_eq!(
+        format!("{:#}", anyhow::Error::from(e)),
+        Error::ShapeOverflow.to_string()
+    );
+}
+
+#[test]
+fn shapes_beyond_the_dispatch_grid_run_on_the_cpu() {
+    // A grid of at most 4 x 4 workgroups (of 64 threads).
+    let g = GpuBackend::with_lowered_limits(Backends::PRIMARY, |l| {
+        l.max_compute_workgroups_per_dimension = l.max_compute_workgroups_per_dimension.min(4);
+    })
+    .unwrap();
+    let had_gpu = g.adapter().is_some();
+    if std::env::var_os("SC_REQUIRE_GPU").is_some() {
+        assert!(
+            had_gpu,
+            "SC_REQUIRE_GPU is set but no GPU adapter was found"
+        );
+    }
+    let mut seed = 200u64;
+    let mut gen = |k: usize| {
+        seed += 1;
+        sc_host::bench::random_bits(k, seed)
+    };
+    // Within the grid; beyond it (1200 u32 words, 20 rows, 1 long row).
+    for (rows, row_len) in [(3, 70), (1, 64 * 600), (20, 3), (2, 64 * 1100)] {
+        let shape = RowShape { rows, row_len };
+        let n = rows * row_len;
+        check_batch(&g, shape, &gen(n), &gen(n), &gen(n));
+    }
+    // MAC with more neurons and samples than the grid has workgroups.
+    let (n, m, len, samples) = (6, 3, 100, 5);
+    check_mac(
+        &g,
+        (n, m, len),
+        &gen(n * m * len),
+        &gen(n * m),
+        samples,
+        &gen(samples * m * len),
+    );
+    // LIF with more neurons than 4 * 4 * 64 threads.
+    let p = LifParams::<I16F16>::from_f64(0.0, 0.0, 1.0, 0.5, 1.0, 1).unwrap();
+    let input: Vec<I16F16> = gen(1500 * 2)
+        .iter()
+        .map(|&b| I16F16::from_num(0.4 + 0.3 * b as f64))
+        .collect();
+    check_lif(&g, p, &[I16F16::ZERO; 1500], &input, 2);
+    if had_gpu {
+        assert!(g.oversized_calls() > 0);
+        assert_eq!(g.warnings(), 0);
+        assert!(g.adapter().is_some(), "the GPU stays in use");
+    }
 }

@@ -1,14 +1,14 @@
 // Compute shaders of the GPU backend. Streams are the host's u64 words seen
 // as pairs of u32 (little-endian), so every bit sits where docs/spec.md §1
-// puts it and results are bit-identical to sc-kernel.
+// puts it and results are bit-identical to sc-kernel. Batches (§1.3) are
+// rows of `stride` u32 words (an even number: rows are padded to whole u64
+// words on their own), with zero padding.
+//
+// Each entry point has its own parameter block (the Rust side mirrors it
+// as a #[repr(C)] Pod struct in host/src/gpu/mod.rs); blocks are padded to
+// 16 bytes. The host checks that every index below fits in u32 before it
+// dispatches.
 
-struct Params {
-    p0: u32, p1: u32, p2: u32, p3: u32,
-    p4: u32, p5: u32, p6: u32, p7: u32,
-    p8: u32, p9: u32, p10: u32, p11: u32,
-}
-
-@group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> A: array<u32>;
 @group(0) @binding(2) var<storage, read> B: array<u32>;
 @group(0) @binding(3) var<storage, read> C: array<u32>;
@@ -18,29 +18,38 @@ struct Params {
 const I32_MIN: i32 = -2147483647 - 1;
 const I32_MAX: i32 = 2147483647;
 
-// Flat index of a 2-D dispatch whose x extent (in threads) is P.p11.
-fn flat(g: vec3<u32>) -> u32 {
-    return g.x + g.y * P.p11;
+// Flat index of a 2-D dispatch whose x extent is `xt` threads.
+fn flat(g: vec3<u32>, xt: u32) -> u32 {
+    return g.x + g.y * xt;
 }
 
-// Bits of u32 word `i` of a `len`-bit stream that lie inside the stream.
-fn valid_mask(i: u32, len: u32) -> u32 {
-    let base = i * 32u;
+// Bits of u32 word `w` of a `len`-bit row that lie inside the row.
+fn valid_mask(w: u32, len: u32) -> u32 {
+    let base = w * 32u;
     if (base >= len) { return 0u; }
     let rem = len - base;
     if (rem >= 32u) { return 0xffffffffu; }
     return (1u << rem) - 1u;
 }
 
-// p0 = op (and 0, or 1, xor 2, xnor 3, not 4, mux 5), p1 = len bits,
-// p2 = u32 words. A, B, C = a, b, sel.
+struct BitwiseParams {
+    op: u32,      // and 0, or 1, xor 2, xnor 3, not 4, mux 5
+    row_len: u32, // bits per row
+    stride: u32,  // u32 words per row
+    words: u32,   // u32 words in all (rows * stride)
+    xt: u32,      // x extent of the dispatch, threads
+    _p0: u32, _p1: u32, _p2: u32,
+}
+@group(0) @binding(0) var<uniform> PB: BitwiseParams;
+
+// A, B, C = a, b, sel; one invocation per u32 word; padding re-masked per row.
 @compute @workgroup_size(64)
 fn bitwise(@builtin(global_invocation_id) g: vec3<u32>) {
-    let i = flat(g);
-    if (i >= P.p2) { return; }
+    let i = flat(g, PB.xt);
+    if (i >= PB.words) { return; }
     let a = A[i];
     var r: u32;
-    switch P.p0 {
+    switch PB.op {
         case 0u: { r = a & B[i]; }
         case 1u: { r = a | B[i]; }
         case 2u: { r = a ^ B[i]; }
@@ -48,28 +57,80 @@ fn bitwise(@builtin(global_invocation_id) g: vec3<u32>) {
         case 4u: { r = ~a; }
         default: { r = (C[i] & a) | (~C[i] & B[i]); }
     }
-    OUT[i] = r & valid_mask(i, P.p1);
+    OUT[i] = r & valid_mask(i % PB.stride, PB.row_len);
 }
 
-// Per-u64-word popcount: p2 = u64 words.
+struct PopcountParams {
+    words: u32, // u64 words
+    xt: u32,    // x extent of the dispatch, threads
+    _p0: u32, _p1: u32,
+}
+@group(0) @binding(6) var<uniform> PC: PopcountParams;
+
+// Per-u64-word popcount (padding is zero, so rows need no masking).
 @compute @workgroup_size(64)
 fn popcount64(@builtin(global_invocation_id) g: vec3<u32>) {
-    let i = flat(g);
-    if (i >= P.p2) { return; }
+    let i = flat(g, PC.xt);
+    if (i >= PC.words) { return; }
     OUT[i] = countOneBits(A[2u * i]) + countOneBits(A[2u * i + 1u]);
 }
 
-// Pack 0/1 bytes (A: four per u32) into u32 words; p1 = bits, p2 = u32
-// words to write. ATOM[0] ends as the index of the first byte > 1 (or
+struct RowsParams {
+    rows: u32,   // rows
+    stride: u32, // u32 words per row
+    gx: u32,     // x extent of the dispatch, workgroups
+    _p0: u32,
+}
+@group(0) @binding(7) var<uniform> PR: RowsParams;
+
+var<workgroup> POS: array<u32, 64>;
+var<workgroup> NEG: array<u32, 64>;
+
+// Popcount per row, one workgroup per row: OUT[row].
+@compute @workgroup_size(64)
+fn popcount_rows(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+    let r = wg.x + wg.y * PR.gx;
+    var c = 0u;
+    if (r < PR.rows) {
+        for (var k = li; k < PR.stride; k += 64u) {
+            c += countOneBits(A[r * PR.stride + k]);
+        }
+    }
+    POS[li] = c;
+    workgroupBarrier();
+    for (var half = 32u; half > 0u; half >>= 1u) {
+        if (li < half) {
+            POS[li] += POS[li + half];
+        }
+        workgroupBarrier();
+    }
+    if (li == 0u && r < PR.rows) {
+        OUT[r] = POS[0];
+    }
+}
+
+struct PackParams {
+    row_len: u32, // bits (bytes) per row
+    stride: u32,  // u32 words per output row
+    words: u32,   // u32 words to write (rows * stride)
+    xt: u32,      // x extent of the dispatch, threads
+}
+@group(0) @binding(8) var<uniform> PP: PackParams;
+
+// Pack rows of 0/1 bytes (A: four per u32, rows back to back) into rows of
+// u32 words. ATOM[0] ends as the flat index of the first byte > 1 (or
 // 0xffffffff).
 @compute @workgroup_size(64)
 fn pack(@builtin(global_invocation_id) g: vec3<u32>) {
-    let i = flat(g);
-    if (i >= P.p2) { return; }
+    let i = flat(g, PP.xt);
+    if (i >= PP.words) { return; }
+    let row = i / PP.stride;
+    let base = (i % PP.stride) * 32u;
     var w = 0u;
     for (var k = 0u; k < 32u; k++) {
-        let t = i * 32u + k;
-        if (t >= P.p1) { break; }
+        let col = base + k;
+        if (col >= PP.row_len) { break; }
+        let t = row * PP.row_len + col;
         let byte = (A[t / 4u] >> (8u * (t % 4u))) & 0xffu;
         if (byte > 1u) { atomicMin(&ATOM[0], t); }
         w |= (byte & 1u) << k;
@@ -77,25 +138,28 @@ fn pack(@builtin(global_invocation_id) g: vec3<u32>) {
     OUT[i] = w;
 }
 
-var<workgroup> POS: array<u32, 64>;
-var<workgroup> NEG: array<u32, 64>;
+struct MacParams {
+    row: u32,      // u32 words per neuron's weights (inputs * stride)
+    stream: u32,   // u32 words per stream (>= 1)
+    sign_row: u32, // u32 words per sign row
+    neurons: u32,
+}
+@group(0) @binding(9) var<uniform> PM: MacParams;
 
 // Dense MAC, one workgroup per (neuron, sample). A = weights, B = inputs
-// (samples one after another), C = sign rows. p0 = row u32 words
-// (inputs * stride), p1 = u32 words per stream, p2 = u32 words per sign
-// row, p3 = neurons. OUT[2 * (s * neurons + j)] = unsigned count,
-// OUT[... + 1] = signed count (two's complement).
+// (samples one after another), C = sign rows. OUT[2 * (s * neurons + j)] =
+// unsigned count, OUT[... + 1] = signed count (two's complement).
 @compute @workgroup_size(64)
 fn mac(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
     let j = wg.x;
     let s = wg.y;
-    let row = P.p0;
+    let row = PM.row;
     var pos = 0u;
     var neg = 0u;
     for (var k = li; k < row; k += 64u) {
         let c = countOneBits(A[j * row + k] & B[s * row + k]);
-        let i = k / P.p1;
-        if (((C[j * P.p2 + i / 32u] >> (i % 32u)) & 1u) == 1u) {
+        let i = k / PM.stream;
+        if (((C[j * PM.sign_row + i / 32u] >> (i % 32u)) & 1u) == 1u) {
             neg += c;
         } else {
             pos += c;
@@ -112,12 +176,11 @@ fn mac(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li
         workgroupBarrier();
     }
     if (li == 0u) {
-        let o = 2u * (s * P.p3 + j);
+        let o = 2u * (s * PM.neurons + j);
         OUT[o] = POS[0] + NEG[0];
         OUT[o + 1u] = bitcast<u32>(i32(POS[0]) - i32(NEG[0]));
     }
 }
-
 // ---- fixed point (docs/spec.md §6) ----
 
 fn sat_add32(a: i32, b: i32) -> i32 {
@@ -184,36 +247,45 @@ fn f_mul(q8: bool, a: i32, b: i32) -> i32 {
     return sat_mul_q16(a, b);
 }
 
+struct LifParams {
+    n: u32,          // neurons
+    steps: u32,
+    q8: u32,         // format: 0 Q16.16, 1 Q8.8
+    v_rest: i32,     // raw fixed-point values
+    v_reset: i32,
+    threshold: i32,
+    alpha: i32,
+    resistance: i32,
+    refractory: u32, // steps
+    spike_row: u32,  // u32 words per spike row
+    xt: u32,         // x extent of the dispatch, threads
+    _p0: u32,
+}
+@group(0) @binding(10) var<uniform> PL: LifParams;
+
 // LIF population over many steps, one invocation per neuron, state on the
-// device. p0 = neurons, p1 = steps, p2 = format (0 Q16.16, 1 Q8.8),
-// p3..p7 = v_rest, v_reset, threshold, alpha, R (raw, i32 bits),
-// p8 = refractory, p9 = u32 words per spike row. A = inputs [step][neuron],
-// OUT = state (v, r per neuron), ATOM = spike rows.
+// device. A = inputs [step][neuron], OUT = state (v, r per neuron), ATOM =
+// spike rows.
 @compute @workgroup_size(64)
 fn lif(@builtin(global_invocation_id) g: vec3<u32>) {
-    let j = flat(g);
-    if (j >= P.p0) { return; }
-    let q8 = P.p2 == 1u;
-    let v_rest = bitcast<i32>(P.p3);
-    let v_reset = bitcast<i32>(P.p4);
-    let threshold = bitcast<i32>(P.p5);
-    let alpha = bitcast<i32>(P.p6);
-    let resistance = bitcast<i32>(P.p7);
+    let j = flat(g, PL.xt);
+    if (j >= PL.n) { return; }
+    let q8 = PL.q8 == 1u;
     var v = bitcast<i32>(OUT[2u * j]);
     var r = OUT[2u * j + 1u];
-    for (var t = 0u; t < P.p1; t++) {
-        let input = bitcast<i32>(A[t * P.p0 + j]);
+    for (var t = 0u; t < PL.steps; t++) {
+        let input = bitcast<i32>(A[t * PL.n + j]);
         if (r > 0u) {
             r -= 1u;
-            v = v_reset;
+            v = PL.v_reset;
         } else {
-            let leak = f_mul(q8, f_sub(q8, v_rest, v), alpha);
-            let drive = f_mul(q8, input, resistance);
+            let leak = f_mul(q8, f_sub(q8, PL.v_rest, v), PL.alpha);
+            let drive = f_mul(q8, input, PL.resistance);
             let nv = f_add(q8, v, f_add(q8, leak, drive));
-            if (nv >= threshold) {
-                v = v_reset;
-                r = P.p8;
-                atomicOr(&ATOM[t * P.p9 + j / 32u], 1u << (j % 32u));
+            if (nv >= PL.threshold) {
+                v = PL.v_reset;
+                r = PL.refractory;
+                atomicOr(&ATOM[t * PL.spike_row + j / 32u], 1u << (j % 32u));
             } else {
                 v = nv;
             }
