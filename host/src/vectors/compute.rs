@@ -318,7 +318,13 @@ impl Ops<u64> for Gpu {
     }
     fn pack(&self, bits: &[u8], out: &mut BitSliceMut<'_, u64>) -> OpResult<()> {
         ensure_words(out.len(), bits.len())?;
-        let d = self.backend.pack(bits)?;
+        let d = self.backend.pack(
+            sc_kernel::pack::RowShape {
+                rows: 1,
+                row_len: bits.len(),
+            },
+            bits,
+        )?;
         Self::store(out, &self.backend.to_host(&d)?)
     }
     fn bitwise(
