@@ -543,3 +543,109 @@ pub fn run_network<W: Word>(
         LifFormat::Q8_8 => ScNetwork::<I8F8, W>::new(spec)?.run(&inputs, steps),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn spec(format: &str, alpha: i32, gain: i32) -> serde_json::Value {
+        json!({"format": format, "dims": [2, 2], "len": 16,
+            "weight_source": {"kind": "sobol", "dimension": 0},
+            "input_source": {"kind": "lfsr16", "seed": 7425},
+            "params": {"v_rest": 0, "v_reset": 0, "threshold": 256, "alpha": alpha,
+                       "resistance": 256, "refractory": 1},
+            "layers": [{"weights_q16": [65536, 0, 30000, 65536], "negative": "0100", "gain": gain}]})
+    }
+
+    fn parse(v: serde_json::Value) -> Result<NetworkSpec, serde_json::Error> {
+        serde_json::from_value(v)
+    }
+
+    // Spec §7: over T = 0 steps the readout is one zero per output neuron,
+    // and the prediction is class 0.
+    #[test]
+    fn zero_steps_read_out_zeros() {
+        let n = parse(spec("q8.8", 64, 768)).unwrap();
+        let run = run_network::<u64>(&n, &[65536, 0], 0).unwrap();
+        assert_eq!(run.counts, vec![0, 0]);
+        assert!(run.spikes.is_empty());
+        assert_eq!(run.predicted(), Some(0));
+        let run = run_network::<u32>(&n, &[65536, 0], 3).unwrap();
+        assert_eq!(run.counts.len(), 2);
+        let e = run_network::<u32>(&n, &[1], 0).unwrap_err();
+        assert!(e.to_string().contains("1 input probabilities given"), "{e}");
+    }
+
+    // Networks are validated in their own format.
+    #[test]
+    fn validate_uses_the_networks_format() {
+        // alpha 3.9 in Q8.8 (raw 998) is out of (0, 1]; in Q16.16 it would be 0.015.
+        let n = parse(spec("q8.8", 998, 768)).unwrap();
+        let e = n.validate().unwrap_err();
+        assert!(
+            matches!(e, NetError::Field { ref field, .. } if field == "params"),
+            "{e}"
+        );
+        assert!(ScNetwork::<I16F16, u32>::new(&n).is_ok());
+        // A gain out of Q8.8's range.
+        let n = parse(spec("q8.8", 64, 40000)).unwrap();
+        let e = n.validate().unwrap_err();
+        assert_eq!(e.to_string(), "network field `layers[0].gain`");
+        assert!(parse(spec("q16.16", 64, 40000)).unwrap().validate().is_ok());
+        let mut bad = parse(spec("q8.8", 64, 768)).unwrap();
+        bad.layers[0].weights_q16[1] = 65537;
+        let e = bad.validate().unwrap_err();
+        assert_eq!(e.to_string(), "network field `layers[0].weights_q16[1]`");
+        bad.weight_source = Source::Sobol { dimension: 200 };
+        let e = bad.validate().unwrap_err();
+        assert_eq!(e.to_string(), "network field `weight_source`");
+    }
+
+    // Huge step counts are refused before anything is allocated.
+    #[test]
+    fn huge_step_counts_are_refused() {
+        let n = parse(spec("q8.8", 64, 768)).unwrap();
+        let e = run_network::<u64>(&n, &[1, 1], 1 << 40).unwrap_err();
+        assert!(
+            matches!(e, NetError::Limit(ref l) if l.what == "steps"),
+            "{e}"
+        );
+    }
+
+    // Unknown fields in nested objects are errors; a Sobol dimension does
+    // not wrap.
+    #[test]
+    fn nested_objects_deny_unknown_fields() {
+        let with = |path: &[&str], key: &str| {
+            let mut v = spec("q8.8", 64, 768);
+            let mut o = &mut v;
+            for p in path {
+                o = if let Ok(i) = p.parse::<usize>() {
+                    &mut o[i]
+                } else {
+                    &mut o[*p]
+                };
+            }
+            o[key] = json!(1);
+            parse(v).unwrap_err().to_string()
+        };
+        for (path, key) in [
+            (&[][..], "extra"),
+            (&["params"][..], "tau"),
+            (&["weight_source"][..], "seed"),
+            (&["input_source"][..], "dimension"),
+            (&["layers", "0"][..], "bias"),
+        ] {
+            let e = with(path, key);
+            assert!(
+                e.contains(&format!("unknown field `{key}`")),
+                "{path:?}: {e}"
+            );
+        }
+        let mut v = spec("q8.8", 64, 768);
+        v["weight_source"]["dimension"] = json!(300);
+        let e = parse(v).unwrap_err().to_string();
+        assert!(e.contains("300") && e.contains("u8"), "{e}");
+    }
+}

@@ -603,6 +603,107 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn committed(group: &str) -> Value {
+        let path = format!(
+            "{}/../tests/vectors/{group}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    fn load_value(v: &Value) -> Result<LoadedFile, LoadError> {
+        load_text(&serde_json::to_string(v).unwrap())
+    }
+
+    fn load_text(text: &str) -> Result<LoadedFile, LoadError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.json");
+        std::fs::write(&path, text).unwrap();
+        load_cases(&path)
+    }
+
+    // Class 2 and 6: unknown fields anywhere in a case are errors naming
+    // the field; the other cases of the file still parse.
+    #[test]
+    fn malformed_cases_are_reported_one_by_one() {
+        let mut v = committed("network");
+        v["cases"][0]["network"]["params"]["tau"] = json!(3);
+        v["cases"][1]["network"]["layers"][1]["gain"] = json!("x");
+        v["cases"][2]["expect"]["extra"] = json!([]);
+        let good = committed("network")["cases"][0].clone();
+        v["cases"].as_array_mut().unwrap().push(good.clone());
+        let mut dup = good.clone();
+        dup["name"] = json!("second");
+        v["cases"].as_array_mut().unwrap().push(dup);
+        v["cases"].as_array_mut().unwrap().push(good);
+        let f = load_value(&v).unwrap();
+        let bad: Vec<&MalformedCase> = f.malformed().collect();
+        assert_eq!(bad.len(), 4, "{bad:?}");
+        assert_eq!(bad[0].field.as_deref(), Some("network.params.tau"));
+        assert!(
+            bad[0].what.starts_with("unknown field; allowed: v_rest"),
+            "{}",
+            bad[0]
+        );
+        assert_eq!(bad[1].field.as_deref(), Some("network.layers[1].gain"));
+        assert!(bad[1].what.contains("expected i32"), "{}", bad[1]);
+        assert_eq!(bad[2].field.as_deref(), Some("expect"));
+        assert!(bad[2].what.contains("unknown field `extra`"), "{}", bad[2]);
+        assert_eq!(bad[3].index, 5);
+        assert_eq!(bad[3].field.as_deref(), Some("name"));
+        assert!(bad[3]
+            .to_string()
+            .starts_with("case #5 `net_q16_sobol_8x12x4`: field `name`: duplicate"));
+        assert_eq!(f.valid().cases.len(), 2);
+        let e = load_path_err(&v);
+        assert!(
+            e.contains("case #0 `net_q16_sobol_8x12x4`: field `network.params.tau`"),
+            "{e}"
+        );
+    }
+
+    fn load_path_err(v: &Value) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.json");
+        std::fs::write(&path, serde_json::to_string(v).unwrap()).unwrap();
+        load(&path).unwrap_err().to_string()
+    }
+
+    // Class 10: headers, encodings and nesting.
+    #[test]
+    fn bad_files_are_header_errors() {
+        let mut v = committed("decode");
+        v["extra"] = json!(1);
+        let e = load_value(&v).unwrap_err();
+        assert!(
+            e.to_string().ends_with(
+                "unknown field `extra`; allowed: format, spec_version, group, description, cases"
+            ),
+            "{e}"
+        );
+        let mut v = committed("decode");
+        v["cases"] = json!({});
+        assert!(matches!(load_value(&v), Err(LoadError::Header { .. })));
+        let e = load_text("\u{ff}").unwrap_err();
+        assert!(matches!(e, LoadError::Json { .. }), "{e}");
+        let deep = "[".repeat(100_000) + &"]".repeat(100_000);
+        let e = load_text(&deep).unwrap_err();
+        assert!(matches!(e, LoadError::Json { .. }), "{e}");
+        assert!(chain(&e).contains("recursion limit"), "{}", chain(&e));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.json");
+        std::fs::write(&path, b"{\"format\": \"\xff\"}").unwrap();
+        let e = load_cases(&path).unwrap_err();
+        assert!(e.to_string().contains("not UTF-8"), "{e}");
+        // An unknown kind names the allowed ones.
+        let mut v = committed("decode");
+        v["cases"][0]["kind"] = json!("fft");
+        let f = load_value(&v).unwrap();
+        let m = f.malformed().next().unwrap();
+        assert_eq!(m.field.as_deref(), Some("kind"));
+        assert!(m.what.contains("allowed: pack, bitwise"), "{m}");
+    }
+
     #[test]
     fn first_difference_names_bit_and_step() {
         // Byte 1 = 0x10 vs 0x00: bit 12.

@@ -1017,3 +1017,124 @@ pub fn validate(case: &Case) -> Result<(), CaseError> {
     validate_inputs(case)?;
     validate_expect(case)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vectors::check::{check_case, Outcome};
+    use serde_json::json;
+
+    fn case(v: serde_json::Value) -> Case {
+        serde_json::from_value(v).expect("parses")
+    }
+
+    fn kernel() -> OpsImpl<u32, Kernel<u32>> {
+        OpsImpl::new(Kernel::<u32>::default())
+    }
+
+    fn error(c: &Case) -> String {
+        match check_case(&kernel(), c) {
+            Outcome::Error(e) => e,
+            o => panic!("expected an error, got {o:?}"),
+        }
+    }
+
+    // Class 1: sizes from input are checked against the data (or capped)
+    // before anything is allocated.
+    #[test]
+    fn unbacked_sizes_are_errors_not_aborts() {
+        let lif = case(json!({"kind": "lif", "name": "huge", "format": "q16.16",
+            "params": {"v_rest": 0, "v_reset": 0, "threshold": 65536, "alpha": 16384,
+                       "resistance": 65536, "refractory": 0},
+            "neurons": 1u64 << 62, "input": [],
+            "expect": {"v": [], "refractory": [], "spikes": []}}));
+        let e = error(&lif);
+        assert!(e.starts_with("neurons: ") && e.contains("too large"), "{e}");
+        // A row that does not have `neurons` values.
+        let mut short = lif.clone();
+        if let Case::Lif { neurons, input, .. } = &mut short {
+            *neurons = 3;
+            input.push(vec![1, 2]);
+        }
+        let e = error(&short);
+        assert!(e.contains("field `input[0]`: 2 values"), "{e}");
+        let lfsr = case(json!({"kind": "lfsr", "name": "l", "width": 16, "seed": 1,
+            "p_q16": 100, "len": 1u64 << 40,
+            "expect": {"stream": "", "ones": 0, "values": [], "end_state": 1}}));
+        let e = error(&lfsr);
+        assert!(
+            e.starts_with("field `expect.stream`: hex has 0 digits"),
+            "{e}"
+        );
+        // The generator path (no expectation check) is capped too.
+        let e = evaluate::<u32>(&lfsr).unwrap_err();
+        assert!(
+            matches!(e, CaseError::Limit(ref l) if l.what == "len"),
+            "{e}"
+        );
+        let mac = case(json!({"kind": "mac", "name": "m", "neurons": 1u64 << 40,
+            "inputs": 4, "len": 8, "weights": [], "signs": [], "x": [],
+            "expect": {"unsigned": [], "signed": []}}));
+        let e = error(&mac);
+        assert!(e.starts_with("field `weights`: 0 streams"), "{e}");
+    }
+
+    // Class 3: operands an op does not use are errors; used ones are parsed.
+    #[test]
+    fn unused_operands_are_errors() {
+        let and = |extra: serde_json::Value| {
+            let mut v = json!({"kind": "bitwise", "name": "b", "op": "and", "len": 8,
+                "a": "ff", "b": "0f", "expect": {"out": "0f", "popcount": 4}});
+            v.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            case(v)
+        };
+        assert_eq!(check_case(&kernel(), &and(json!({}))), Outcome::Pass);
+        let e = error(&and(json!({"sel": "zz"})));
+        assert_eq!(e, "field `sel`: op `and` does not use it; remove the field");
+        let e = error(&and(json!({"op": "not"})));
+        assert_eq!(e, "field `b`: op `not` does not use it; remove the field");
+        let e = error(&and(json!({"op": "mux"})));
+        assert_eq!(e, "field `sel`: missing; op `mux` needs it");
+        let e = error(&and(json!({"op": "mux", "sel": "zz"})));
+        assert!(e.starts_with("field `sel`: invalid hex digit 'z'"), "{e}");
+    }
+
+    // Class 10: value ranges of generator cases.
+    #[test]
+    fn generator_fields_are_range_checked() {
+        let lfsr = |w: u32, p: u32, end: u32| {
+            case(
+                json!({"kind": "lfsr", "name": "l", "width": w, "seed": 1, "p_q16": p,
+                "len": 1, "expect": {"stream": "00", "ones": 0, "values": [0], "end_state": end}}),
+            )
+        };
+        assert!(error(&lfsr(7, 0, 1)).starts_with("field `width`: 7; allowed: 8, 16, 32"));
+        assert!(error(&lfsr(8, 65537, 1)).starts_with("field `p_q16`: "));
+        assert!(error(&lfsr(8, 0, 256)).starts_with("field `expect.end_state`: 256"));
+        let sobol = |d: u64, start: u32| {
+            case(
+                json!({"kind": "sobol", "name": "s", "dimension": d, "start": start,
+                "p_q16": 0, "len": 1,
+                "expect": {"stream": "00", "ones": 0, "values": [0], "end_state": 1}}),
+            )
+        };
+        assert!(error(&sobol((1 << 32) + 1, 0)).starts_with("field `dimension`: "));
+        assert!(error(&sobol(0, 65536)).starts_with("field `start`: 65536; allowed"));
+    }
+
+    // Class 8: a field error names the field once and its cause once.
+    #[test]
+    fn error_chains_do_not_repeat() {
+        let e =
+            field::<(), _>("a", Err(crate::hex::TextError::Bit { ch: 'x', pos: 0 })).unwrap_err();
+        assert_eq!(e.to_string(), "field `a`");
+        assert_eq!(
+            chain(&e),
+            "field `a`: invalid bit 'x' at position 0; allowed: '0' or '1'"
+        );
+        let k = CaseError::Kernel(sc_kernel::Error::ShapeOverflow);
+        assert_eq!(chain(&k), k.to_string());
+    }
+}

@@ -459,3 +459,84 @@ pub fn render(words: &[u32], format: ExportFormat, source: &str, name: &str) -> 
         ExportFormat::Bin => words.iter().flat_map(|w| w.to_le_bytes()).collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn one(case: serde_json::Value) -> Result<Vec<u32>, ExportError> {
+        let c: Case = serde_json::from_value(case).unwrap();
+        let f = VectorFile {
+            format: FORMAT.into(),
+            spec_version: SPEC_VERSION,
+            group: "g".into(),
+            description: String::new(),
+            cases: vec![c],
+        };
+        word_stream_of(&[("f.json".into(), f)])
+    }
+
+    fn committed(group: &str, i: usize) -> serde_json::Value {
+        let path = format!(
+            "{}/../tests/vectors/{group}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        v["cases"][i].clone()
+    }
+
+    fn chain(e: &ExportError) -> String {
+        super::super::compute::chain(e)
+    }
+
+    // Class 4: export checks every case like `check` and never truncates.
+    #[test]
+    fn export_refuses_what_check_refuses() {
+        assert!(one(committed("mac", 1)).is_ok());
+        let mut c = committed("sobol", 0);
+        c["dimension"] = json!((1u64 << 32) + 1);
+        let e = chain(&one(c).unwrap_err());
+        assert!(
+            e.starts_with(
+                "f.json: case #0 `sobol_d0_start0_p0_len256` (sobol): field `dimension`: "
+            ),
+            "{e}"
+        );
+        let mut c = committed("lfsr", 0);
+        c["width"] = json!(7);
+        let e = chain(&one(c).unwrap_err());
+        assert!(
+            e.contains("(lfsr): field `width`: 7; allowed: 8, 16, 32"),
+            "{e}"
+        );
+        let mut c = committed("mac", 1);
+        c["weights"].as_array_mut().unwrap().pop();
+        let e = chain(&one(c).unwrap_err());
+        assert!(e.contains("(mac): field `weights`: 14 streams"), "{e}");
+        let mut c = committed("network", 0);
+        c["steps"] = json!((1u64 << 32) + 12);
+        let e = chain(&one(c).unwrap_err());
+        assert!(
+            e.contains("(network): field `expect.spikes`: 12 rows"),
+            "{e}"
+        );
+        // A wrong expectation is refused too, naming the field.
+        let mut c = committed("decode", 3);
+        c["expect"]["ones"] = json!(c["expect"]["ones"].as_u64().unwrap() + 1);
+        let e = one(c).unwrap_err();
+        assert!(matches!(e, ExportError::Mismatch { .. }), "{e}");
+        assert!(e.to_string().contains("expect.ones: file"), "{e}");
+    }
+
+    #[test]
+    fn numbers_that_do_not_fit_are_errors() {
+        let e = w32("network.dims[1]", (1 << 32) + 1).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "field `network.dims[1]`: 4294967297 does not fit in 32 bits; allowed: 0..=4294967295"
+        );
+        assert_eq!(s32(-1), u32::MAX);
+    }
+}
