@@ -199,12 +199,15 @@ pub fn check_record(what: &str, neurons: &[usize], steps: usize) -> Result<(), L
         });
     let total = per_step.and_then(|p| p.checked_mul(steps));
     match total {
-        Some(t) => check_bytes::<u8>(what, t).map(|_| ()),
-        None => Err(LimitError {
+        Some(t) if check_bytes::<u8>(what, t).is_ok() => Ok(()),
+        _ => Err(LimitError {
             what: what.to_string(),
-            requested: format!("{steps} steps of {neurons:?} neurons"),
+            requested: format!(
+                "{steps} steps of layers of {neurons:?} neurons ({} bytes of spike record)",
+                total.map_or("over 2^64".to_string(), |t| t.to_string())
+            ),
             allowed: format!(
-                "a spike record of at most {} bytes",
+                "a spike record of at most {} bytes (set SC_MAX_ALLOC_BYTES to raise the limit)",
                 crate::limits::max_alloc_bytes()
             ),
         }),
