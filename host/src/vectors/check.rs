@@ -246,7 +246,8 @@ mod probe {
                 .join(", ")
         };
         for k in obj.keys() {
-            if !(tag && k == "kind") && !fields.iter().any(|(f, _)| f == k) {
+            let known = fields.iter().any(|(f, _)| f == k) || (tag && k == "kind");
+            if !known {
                 return Some((
                     join(path, k),
                     format!("unknown field; allowed: {}", allowed()),

@@ -64,7 +64,7 @@ pub enum ExportError {
         kind: &'static str,
         /// What is wrong (names the field).
         #[source]
-        source: CaseError,
+        source: Box<CaseError>,
     },
     /// A case whose `expect` is not what the reference computes.
     #[error("{file}: case #{index} `{case}` ({kind}) does not pass on {reference}: {difference}")]
@@ -386,7 +386,7 @@ pub fn word_stream_of(files: &[(String, VectorFile)]) -> Result<Vec<u32>, Export
                 index,
                 case: c.name().to_string(),
                 kind: c.kind(),
-                source,
+                source: Box::new(source),
             };
             match verify(c) {
                 Ok(()) => {}
