@@ -36,7 +36,7 @@ pub enum TextError {
         pos: usize,
     },
     /// The kernel rejected the decoded stream (e.g. padding bits set).
-    #[error("{0}")]
+    #[error(transparent)]
     Kernel(#[from] sc_kernel::Error),
 }
 

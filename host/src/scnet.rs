@@ -18,6 +18,7 @@ use sc_kernel::sng::Probability;
 use sc_kernel::{words_for, BitSlice, BitSliceMut, Word};
 
 use crate::hex::{bits_from_str, TextError};
+use crate::limits::{check_bytes, try_vec, try_with_capacity, LimitError};
 
 /// Fixed-point format of the LIF neurons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +33,7 @@ pub enum LifFormat {
 
 /// LIF parameters as raw fixed-point integers (spec §6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LifParamsRaw {
     /// Resting potential (raw).
     pub v_rest: i32,
@@ -75,7 +77,7 @@ impl LifParamsRaw {
 
 /// Stream source of a family of streams (spec §4.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Source {
     /// Sobol dimension `dimension`, from index 0.
     Sobol {
@@ -100,6 +102,7 @@ impl From<Source> for StreamSource {
 
 /// One layer of a [`NetworkSpec`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LayerSpec {
     /// Weight magnitudes in Q0.16 (0..=65536), row-major `[neuron][input]`.
     pub weights_q16: Vec<u32>,
@@ -111,6 +114,7 @@ pub struct LayerSpec {
 
 /// A whole SC network (spec §7).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NetworkSpec {
     /// LIF number format.
     pub format: LifFormat,
@@ -134,12 +138,157 @@ pub enum NetError {
     /// The description is inconsistent.
     #[error("invalid network: {0}")]
     Invalid(String),
+    /// A field of the description is malformed or out of range; the cause
+    /// is the error's source.
+    #[error("network field `{field}`")]
+    Field {
+        /// The field, e.g. `layers[1].gain`.
+        field: String,
+        /// What was wrong.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// A text field is malformed.
-    #[error("{0}")]
+    #[error(transparent)]
     Text(#[from] TextError),
     /// The kernel rejected a value.
-    #[error("{0}")]
+    #[error(transparent)]
     Kernel(#[from] sc_kernel::Error),
+    /// A size is too large to allocate.
+    #[error(transparent)]
+    Limit(#[from] LimitError),
+}
+
+fn at<T, E: Into<Box<dyn std::error::Error + Send + Sync>>>(
+    field: impl FnOnce() -> String,
+    r: Result<T, E>,
+) -> Result<T, NetError> {
+    r.map_err(|e| NetError::Field {
+        field: field(),
+        source: e.into(),
+    })
+}
+
+impl NetworkSpec {
+    /// Validate the description in its own `format` (Q8.8 networks as
+    /// Q8.8, Q16.16 ones as Q16.16) without encoding any weights: shapes,
+    /// counts, parameters, gains, probabilities, sign bits and sources.
+    pub fn validate(&self) -> Result<(), NetError> {
+        match self.format {
+            LifFormat::Q16_16 => check_spec::<I16F16>(self).map(|_| ()),
+            LifFormat::Q8_8 => check_spec::<I8F8>(self).map(|_| ()),
+        }
+    }
+
+    /// Output neurons (`dims.last()`, 0 for an empty `dims`).
+    pub fn outputs(&self) -> usize {
+        self.dims.last().copied().unwrap_or(0)
+    }
+}
+
+/// Bytes of the spike record of `steps` steps of a network whose layers
+/// have `neurons` neurons each, checked against
+/// [`crate::limits::max_alloc_bytes`]; `what` names the source of `steps`
+/// (e.g. `--steps`).
+pub fn check_record(what: &str, neurons: &[usize], steps: usize) -> Result<(), LimitError> {
+    let per_step = neurons
+        .iter()
+        .try_fold(std::mem::size_of::<Vec<Vec<bool>>>(), |acc, &n| {
+            acc.checked_add(n)?
+                .checked_add(std::mem::size_of::<Vec<bool>>())
+        });
+    let total = per_step.and_then(|p| p.checked_mul(steps));
+    match total {
+        Some(t) if check_bytes::<u8>(what, t).is_ok() => Ok(()),
+        _ => Err(LimitError {
+            what: what.to_string(),
+            requested: format!(
+                "{steps} steps of layers of {neurons:?} neurons ({} bytes of spike record)",
+                total.map_or("over 2^64".to_string(), |t| t.to_string())
+            ),
+            allowed: format!(
+                "a spike record of at most {} bytes (set SC_MAX_ALLOC_BYTES to raise the limit)",
+                crate::limits::max_alloc_bytes()
+            ),
+        }),
+    }
+}
+
+/// Structure and value checks of `spec` in format `F`; the validated
+/// parameters, gains and sign bits (`gains[k]`, `negative[k]`).
+struct Checked<F: LifFixed> {
+    params: LifParams<F>,
+    gains: Vec<F>,
+    negative: Vec<Vec<u8>>,
+}
+
+fn check_spec<F: LifFixed>(spec: &NetworkSpec) -> Result<Checked<F>, NetError> {
+    if spec.dims.len() < 2 {
+        return Err(NetError::Invalid(format!(
+            "dims {:?}: need at least an input width and one layer",
+            spec.dims
+        )));
+    }
+    if spec.layers.len() != spec.dims.len() - 1 {
+        return Err(NetError::Invalid(format!(
+            "{} layers given, dims {:?} need {}",
+            spec.layers.len(),
+            spec.dims,
+            spec.dims.len() - 1
+        )));
+    }
+    if spec.len == 0 {
+        return Err(NetError::Invalid(
+            "field `len`: stream length must be > 0".into(),
+        ));
+    }
+    let params = at(|| "params".into(), spec.params.to_params::<F>())?;
+    at(
+        || "weight_source".into(),
+        StreamSource::from(spec.weight_source).start(),
+    )?;
+    at(
+        || "input_source".into(),
+        StreamSource::from(spec.input_source).start(),
+    )?;
+    let mut gains = vec![];
+    let mut negative = vec![];
+    for (k, l) in spec.layers.iter().enumerate() {
+        let (m, n) = (spec.dims[k], spec.dims[k + 1]);
+        let nm = n
+            .checked_mul(m)
+            .ok_or_else(|| NetError::Invalid(format!("dims[{k}] x dims[{}] overflows", k + 1)))?;
+        if l.weights_q16.len() != nm {
+            return Err(NetError::Invalid(format!(
+                "layer {k}: {} weights, {n}x{m} needed",
+                l.weights_q16.len()
+            )));
+        }
+        at(|| format!("layers[{k}]"), MacShape::new(n, m, spec.len))?;
+        for (i, &q) in l.weights_q16.iter().enumerate() {
+            at(
+                || format!("layers[{k}].weights_q16[{i}]"),
+                Probability::from_q16(q),
+            )?;
+        }
+        let neg = at(
+            || format!("layers[{k}].negative"),
+            bits_from_str(&l.negative),
+        )?;
+        if neg.len() != nm {
+            return Err(NetError::Invalid(format!(
+                "layer {k}: {} sign bits, {n}x{m} needed",
+                neg.len()
+            )));
+        }
+        negative.push(neg);
+        gains.push(at(|| format!("layers[{k}].gain"), F::try_from_raw(l.gain))?);
+    }
+    Ok(Checked {
+        params,
+        gains,
+        negative,
+    })
 }
 
 /// Spike trains of a run: `spikes[t][k][j]` is neuron `j` of layer `k` at
@@ -154,6 +303,8 @@ pub struct NetRun {
 
 impl NetRun {
     /// Predicted class: index of the largest count, ties to the smaller index.
+    /// `Some` for every network with at least one output neuron, also
+    /// over 0 steps (all counts 0: class 0).
     pub fn predicted(&self) -> Option<usize> {
         sc_kernel::net::argmax(&self.counts)
     }
@@ -167,6 +318,8 @@ pub struct ScNetwork<F: LifFixed, W: Word> {
     gains: Vec<F>,
     params: LifParams<F>,
     input_source: StreamSource,
+    outputs: usize,
+    dims: Vec<usize>,
     _w: PhantomData<W>,
 }
 
@@ -184,37 +337,14 @@ impl<F: LifFixed, W: Word> ScNetwork<F, W> {
         spec: &NetworkSpec,
         rows: impl Fn(usize, usize) -> std::ops::Range<usize>,
     ) -> Result<Self, NetError> {
-        if spec.dims.len() < 2 {
-            return Err(NetError::Invalid(format!(
-                "dims {:?}: need at least an input width and one layer",
-                spec.dims
-            )));
-        }
-        if spec.layers.len() != spec.dims.len() - 1 {
-            return Err(NetError::Invalid(format!(
-                "{} layers given, dims {:?} need {}",
-                spec.layers.len(),
-                spec.dims,
-                spec.dims.len() - 1
-            )));
-        }
-        if spec.len == 0 {
-            return Err(NetError::Invalid("stream length must be > 0".into()));
-        }
-        let params = spec.params.to_params::<F>()?;
+        let checked = check_spec::<F>(spec)?;
+        let params = checked.params;
         let wsrc: StreamSource = spec.weight_source.into();
         let mut shapes = vec![];
         let mut mags = vec![];
         let mut signs = vec![];
-        let mut gains = vec![];
         for (k, l) in spec.layers.iter().enumerate() {
             let (m, n) = (spec.dims[k], spec.dims[k + 1]);
-            if l.weights_q16.len() != n * m {
-                return Err(NetError::Invalid(format!(
-                    "layer {k}: {} weights, {n}x{m} needed",
-                    l.weights_q16.len()
-                )));
-            }
             let r = rows(k, n);
             if r.start > r.end || r.end > n {
                 return Err(NetError::Invalid(format!(
@@ -226,28 +356,20 @@ impl<F: LifFixed, W: Word> ScNetwork<F, W> {
                 .iter()
                 .map(|&q| Probability::from_q16(q))
                 .collect::<Result<Vec<_>, _>>()?;
-            let mut mw = vec![W::ZERO; shape.weight_rows().words::<W>()?];
+            let what = format!("layers[{k}] weight streams");
+            let mut mw = try_vec(&what, shape.weight_rows().words::<W>()?, W::ZERO)?;
             encode_weights(&shape, wsrc, &probs, &mut mw)?;
-            let neg = bits_from_str(&l.negative)?;
-            if neg.len() != n * m {
-                return Err(NetError::Invalid(format!(
-                    "layer {k}: {} sign bits, {n}x{m} needed",
-                    neg.len()
-                )));
-            }
             let rs = RowShape {
                 rows: r.len(),
                 row_len: m,
             };
             let mut sw = vec![W::ZERO; rs.words::<W>()?];
-            pack_rows(rs, &neg[r.start * m..r.end * m], &mut sw)?;
+            pack_rows(rs, &checked.negative[k][r.start * m..r.end * m], &mut sw)?;
             shapes.push(shape);
             mags.push(mw);
             signs.push(sw);
-            gains.push(F::try_from_raw(l.gain)?);
         }
-        // Validate the input source now rather than on the first run.
-        StreamSource::from(spec.input_source).start()?;
+        let gains = checked.gains;
         Ok(Self {
             shapes,
             mags,
@@ -255,6 +377,8 @@ impl<F: LifFixed, W: Word> ScNetwork<F, W> {
             gains,
             params,
             input_source: spec.input_source.into(),
+            outputs: spec.outputs(),
+            dims: spec.dims.clone(),
             _w: PhantomData,
         })
     }
@@ -294,21 +418,36 @@ impl<F: LifFixed, W: Word> ScNetwork<F, W> {
         steps: usize,
         exchange: &mut dyn SpikeExchange<W>,
     ) -> Result<NetRun, NetError> {
+        check_record("steps", &self.dims[1..], steps)?;
+        if inputs.len() != self.inputs() {
+            return Err(NetError::Invalid(format!(
+                "{} input probabilities given, the network has {} inputs",
+                inputs.len(),
+                self.inputs()
+            )));
+        }
         let layers = self.layers();
         let ns: Vec<usize> = self.shapes.iter().map(|s| s.neurons()).collect();
-        let mut v: Vec<Vec<F>> = ns.iter().map(|&n| vec![self.params.v_rest(); n]).collect();
-        let mut r: Vec<Vec<u16>> = ns.iter().map(|&n| vec![0; n]).collect();
-        let mut c: Vec<Vec<i32>> = ns.iter().map(|&n| vec![0; n]).collect();
-        let mut cur: Vec<Vec<F>> = ns.iter().map(|&n| vec![F::ZERO; n]).collect();
+        // Layer widths a layer with no inputs does not back with weights
+        // are capped here, before anything is allocated.
+        fn per_layer<T: Clone>(ns: &[usize], value: T) -> Result<Vec<Vec<T>>, LimitError> {
+            ns.iter()
+                .map(|&n| try_vec("layer neurons", n, value.clone()))
+                .collect()
+        }
+        let mut v = per_layer(&ns, self.params.v_rest())?;
+        let mut r = per_layer(&ns, 0u16)?;
+        let mut c = per_layer(&ns, 0i32)?;
+        let mut cur = per_layer(&ns, F::ZERO)?;
         let mut sp: Vec<Vec<W>> = ns
             .iter()
-            .map(|&n| vec![W::ZERO; words_for::<W>(n)])
-            .collect();
+            .map(|&n| try_vec("layer spikes", words_for::<W>(n), W::ZERO))
+            .collect::<Result<_, _>>()?;
         let mut x: Vec<Vec<W>> = self
             .shapes
             .iter()
-            .map(|s| vec![W::ZERO; s.inputs() * s.stride::<W>()])
-            .collect();
+            .map(|s| try_vec("layer input streams", s.inputs() * s.stride::<W>(), W::ZERO))
+            .collect::<Result<_, _>>()?;
         let mut states: Vec<LayerState<'_, F, W>> = v
             .iter_mut()
             .zip(&mut r)
@@ -328,9 +467,11 @@ impl<F: LifFixed, W: Word> ScNetwork<F, W> {
             )
             .collect();
         let mut g = self.input_source.start()?;
+        // Spec §7: the readout is one count per output neuron, zeros for
+        // T = 0.
         let mut out = NetRun {
-            spikes: Vec::with_capacity(steps),
-            counts: vec![],
+            spikes: try_with_capacity("steps", steps)?,
+            counts: vec![0; self.outputs],
         };
         let nl = ns.len();
         for _ in 0..steps {
@@ -354,8 +495,12 @@ impl<F: LifFixed, W: Word> ScNetwork<F, W> {
             if let Some(k) = nl.checked_sub(1) {
                 let mut global = vec![];
                 exchange.gather(k, BitSlice::new(states[k].spikes, ns[k])?, &mut global);
-                if out.counts.is_empty() {
-                    out.counts = vec![0; global.len()];
+                if global.len() != out.counts.len() {
+                    return Err(NetError::Invalid(format!(
+                        "the exchange gave {} output spikes, the network has {} outputs",
+                        global.len(),
+                        out.counts.len()
+                    )));
                 }
                 for (cnt, &z) in out.counts.iter_mut().zip(&global) {
                     *cnt += z as u32;
@@ -393,10 +538,117 @@ pub fn run_network<W: Word>(
 ) -> Result<NetRun, NetError> {
     let inputs = inputs_q16
         .iter()
-        .map(|&q| Probability::from_q16(q))
+        .enumerate()
+        .map(|(i, &q)| at(|| format!("inputs_q16[{i}]"), Probability::from_q16(q)))
         .collect::<Result<Vec<_>, _>>()?;
     match spec.format {
         LifFormat::Q16_16 => ScNetwork::<I16F16, W>::new(spec)?.run(&inputs, steps),
         LifFormat::Q8_8 => ScNetwork::<I8F8, W>::new(spec)?.run(&inputs, steps),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn spec(format: &str, alpha: i32, gain: i32) -> serde_json::Value {
+        json!({"format": format, "dims": [2, 2], "len": 16,
+            "weight_source": {"kind": "sobol", "dimension": 0},
+            "input_source": {"kind": "lfsr16", "seed": 7425},
+            "params": {"v_rest": 0, "v_reset": 0, "threshold": 256, "alpha": alpha,
+                       "resistance": 256, "refractory": 1},
+            "layers": [{"weights_q16": [65536, 0, 30000, 65536], "negative": "0100", "gain": gain}]})
+    }
+
+    fn parse(v: serde_json::Value) -> Result<NetworkSpec, serde_json::Error> {
+        serde_json::from_value(v)
+    }
+
+    // Spec §7: over T = 0 steps the readout is one zero per output neuron,
+    // and the prediction is class 0.
+    #[test]
+    fn zero_steps_read_out_zeros() {
+        let n = parse(spec("q8.8", 64, 768)).unwrap();
+        let run = run_network::<u64>(&n, &[65536, 0], 0).unwrap();
+        assert_eq!(run.counts, vec![0, 0]);
+        assert!(run.spikes.is_empty());
+        assert_eq!(run.predicted(), Some(0));
+        let run = run_network::<u32>(&n, &[65536, 0], 3).unwrap();
+        assert_eq!(run.counts.len(), 2);
+        let e = run_network::<u32>(&n, &[1], 0).unwrap_err();
+        assert!(e.to_string().contains("1 input probabilities given"), "{e}");
+    }
+
+    // Networks are validated in their own format.
+    #[test]
+    fn validate_uses_the_networks_format() {
+        // alpha 3.9 in Q8.8 (raw 998) is out of (0, 1]; in Q16.16 it would be 0.015.
+        let n = parse(spec("q8.8", 998, 768)).unwrap();
+        let e = n.validate().unwrap_err();
+        assert!(
+            matches!(e, NetError::Field { ref field, .. } if field == "params"),
+            "{e}"
+        );
+        assert!(ScNetwork::<I16F16, u32>::new(&n).is_ok());
+        // A gain out of Q8.8's range.
+        let n = parse(spec("q8.8", 64, 40000)).unwrap();
+        let e = n.validate().unwrap_err();
+        assert_eq!(e.to_string(), "network field `layers[0].gain`");
+        assert!(parse(spec("q16.16", 64, 40000)).unwrap().validate().is_ok());
+        let mut bad = parse(spec("q8.8", 64, 768)).unwrap();
+        bad.layers[0].weights_q16[1] = 65537;
+        let e = bad.validate().unwrap_err();
+        assert_eq!(e.to_string(), "network field `layers[0].weights_q16[1]`");
+        bad.weight_source = Source::Sobol { dimension: 200 };
+        let e = bad.validate().unwrap_err();
+        assert_eq!(e.to_string(), "network field `weight_source`");
+    }
+
+    // Huge step counts are refused before anything is allocated.
+    #[test]
+    fn huge_step_counts_are_refused() {
+        let n = parse(spec("q8.8", 64, 768)).unwrap();
+        let e = run_network::<u64>(&n, &[1, 1], 1 << 40).unwrap_err();
+        assert!(
+            matches!(e, NetError::Limit(ref l) if l.what == "steps"),
+            "{e}"
+        );
+    }
+
+    // Unknown fields in nested objects are errors; a Sobol dimension does
+    // not wrap.
+    #[test]
+    fn nested_objects_deny_unknown_fields() {
+        let with = |path: &[&str], key: &str| {
+            let mut v = spec("q8.8", 64, 768);
+            let mut o = &mut v;
+            for p in path {
+                o = if let Ok(i) = p.parse::<usize>() {
+                    &mut o[i]
+                } else {
+                    &mut o[*p]
+                };
+            }
+            o[key] = json!(1);
+            parse(v).unwrap_err().to_string()
+        };
+        for (path, key) in [
+            (&[][..], "extra"),
+            (&["params"][..], "tau"),
+            (&["weight_source"][..], "seed"),
+            (&["input_source"][..], "dimension"),
+            (&["layers", "0"][..], "bias"),
+        ] {
+            let e = with(path, key);
+            assert!(
+                e.contains(&format!("unknown field `{key}`")),
+                "{path:?}: {e}"
+            );
+        }
+        let mut v = spec("q8.8", 64, 768);
+        v["weight_source"]["dimension"] = json!(300);
+        let e = parse(v).unwrap_err().to_string();
+        assert!(e.contains("300") && e.contains("u8"), "{e}");
     }
 }

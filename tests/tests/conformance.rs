@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use sc_host::vectors::check::{check_case, Outcome};
 use sc_host::vectors::export::{self, kind, ExportFormat, MAGIC};
-use sc_host::vectors::{self, generate, implementations, Case, Report};
+use sc_host::vectors::{self, generate, implementations, Case, Report, Which};
 
 fn vector_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("vectors")
@@ -34,7 +34,7 @@ fn committed() -> Vec<(PathBuf, vectors::VectorFile)> {
 
 #[test]
 fn every_implementation_reproduces_the_committed_vectors() {
-    let imps = implementations();
+    let imps = implementations(Which::all());
     let names: Vec<&str> = imps.iter().map(|i| i.name()).collect();
     // Both kernel word sizes, the portable CPU backend, and the best level here.
     for want in ["kernel-u32", "kernel-u64", "cpu-portable"] {
@@ -96,7 +96,7 @@ fn find(group: &str, pred: impl Fn(&Case) -> bool) -> Case {
 
 #[test]
 fn corrupted_expectations_fail_with_the_first_difference() {
-    let imps = implementations();
+    let imps = implementations(Which::all());
     // Flip bit 37 of an AND result: byte 4, bit 5 = high nibble (hex digit 8), nibble bit 1.
     let mut case = find("bitwise", |c| matches!(c, Case::Bitwise { len: 1000, .. }));
     let Case::Bitwise { ref mut expect, .. } = case else {

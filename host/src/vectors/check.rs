@@ -6,29 +6,27 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::compute::{CaseError, Implementation};
-use super::schema::{VectorFile, FORMAT, SPEC_VERSION};
+use super::compute::{chain, validate, CaseError, Implementation};
+use super::schema::{Case, VectorFile, FORMAT, SPEC_VERSION};
+use crate::limits::{read_text, ReadError};
 
-/// Why a vector file could not be loaded.
+/// Why a vector file could not be loaded (`sc vectors check` exits 2).
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    /// I/O error.
-    #[error("{path}: {source}")]
-    Io {
-        /// File.
-        path: String,
-        /// Cause.
-        source: std::io::Error,
-    },
-    /// Not valid JSON for the schema.
-    #[error("{path}: not a valid vector file: {source}")]
+    /// The file could not be read (missing, too large, not UTF-8).
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// Not JSON (or nested deeper than the parser's recursion limit).
+    #[error("{path}: not valid JSON")]
     Json {
         /// File.
         path: String,
         /// Cause.
+        #[source]
         source: serde_json::Error,
     },
-    /// Wrong `format` or `spec_version`.
+    /// Wrong or missing `format`, `spec_version`, `group`, `description`,
+    /// `cases`, or an unknown top-level field.
     #[error("{path}: {what}")]
     Header {
         /// File.
@@ -36,44 +34,375 @@ pub enum LoadError {
         /// What is wrong.
         what: String,
     },
+    /// A malformed case (only from [`load`], which accepts no bad case).
+    #[error("{path}: {case}")]
+    Case {
+        /// File.
+        path: String,
+        /// The case and what is wrong with it.
+        case: MalformedCase,
+    },
 }
 
-/// Load and validate the header of a vector file.
-pub fn load(path: &Path) -> Result<VectorFile, LoadError> {
-    let p = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
-        path: p.clone(),
-        source,
-    })?;
-    let file: VectorFile = serde_json::from_str(&text).map_err(|source| LoadError::Json {
-        path: p.clone(),
-        source,
-    })?;
-    if file.format != FORMAT {
-        return Err(LoadError::Header {
-            path: p,
-            what: format!("format is {:?}, expected {FORMAT:?}", file.format),
-        });
+/// A case that does not parse (unknown field, wrong type, bad value,
+/// duplicate name). The other cases of its file still run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MalformedCase {
+    /// Index in `cases` (from 0).
+    pub index: usize,
+    /// Its `name`, if it has a string one.
+    pub name: Option<String>,
+    /// The field at fault (e.g. `network.params.alpha`), if known.
+    pub field: Option<String>,
+    /// What is wrong.
+    pub what: String,
+}
+
+impl std::fmt::Display for MalformedCase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "case #{}", self.index)?;
+        if let Some(n) = &self.name {
+            write!(f, " `{n}`")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, ": field `{field}`")?;
+        }
+        write!(f, ": {}", self.what)
     }
-    if file.spec_version != SPEC_VERSION {
-        return Err(LoadError::Header {
-            path: p,
-            what: format!(
-                "spec_version is {}, this tool implements {SPEC_VERSION}",
-                file.spec_version
-            ),
-        });
-    }
-    let mut names = std::collections::HashSet::new();
-    for c in &file.cases {
-        if !names.insert(c.name()) {
-            return Err(LoadError::Header {
-                path: p,
-                what: format!("duplicate case name {:?}", c.name()),
-            });
+}
+
+/// A vector file with each case parsed on its own.
+#[derive(Debug, Clone)]
+pub struct LoadedFile {
+    /// `group`.
+    pub group: String,
+    /// `description`.
+    pub description: String,
+    /// The cases in order: parsed, or why not.
+    pub cases: Vec<Result<Case, MalformedCase>>,
+}
+
+impl LoadedFile {
+    /// The cases that parsed, as a [`VectorFile`].
+    pub fn valid(&self) -> VectorFile {
+        VectorFile {
+            format: FORMAT.into(),
+            spec_version: SPEC_VERSION,
+            group: self.group.clone(),
+            description: self.description.clone(),
+            cases: self.cases.iter().filter_map(|c| c.clone().ok()).collect(),
         }
     }
-    Ok(file)
+
+    /// The cases that did not parse.
+    pub fn malformed(&self) -> impl Iterator<Item = &MalformedCase> {
+        self.cases.iter().filter_map(|c| c.as_ref().err())
+    }
+}
+
+const HEADER_FIELDS: [&str; 5] = ["format", "spec_version", "group", "description", "cases"];
+
+/// Read a vector file (bounded: [`crate::limits::read_text`]), check its
+/// header, and parse each case on its own: a malformed case is recorded
+/// with its index, name and field, and the others still parse.
+pub fn load_cases(path: &Path) -> Result<LoadedFile, LoadError> {
+    let p = path.display().to_string();
+    let text = read_text(path)?;
+    let v: Value = serde_json::from_str(&text).map_err(|source| LoadError::Json {
+        path: p.clone(),
+        source,
+    })?;
+    let header = |what: String| LoadError::Header {
+        path: p.clone(),
+        what,
+    };
+    let Value::Object(mut top) = v else {
+        return Err(header("not a JSON object".into()));
+    };
+    if let Some(k) = top.keys().find(|k| !HEADER_FIELDS.contains(&k.as_str())) {
+        return Err(header(format!(
+            "unknown field `{k}`; allowed: {}",
+            HEADER_FIELDS.join(", ")
+        )));
+    }
+    match top.get("format") {
+        Some(Value::String(f)) if f == FORMAT => {}
+        Some(f) => return Err(header(format!("format is {f}, expected {FORMAT:?}"))),
+        None => return Err(header("missing field `format`".into())),
+    }
+    match top.get("spec_version") {
+        Some(n) if n.as_u64() == Some(u64::from(SPEC_VERSION)) => {}
+        Some(n) => {
+            return Err(header(format!(
+                "spec_version is {n}, this tool implements {SPEC_VERSION}"
+            )))
+        }
+        None => return Err(header("missing field `spec_version`".into())),
+    }
+    let group = match top.get("group") {
+        Some(Value::String(g)) => g.clone(),
+        Some(g) => return Err(header(format!("field `group` is {g}, expected a string"))),
+        None => return Err(header("missing field `group`".into())),
+    };
+    let description = match top.get("description") {
+        Some(Value::String(d)) => d.clone(),
+        None => String::new(),
+        Some(d) => {
+            return Err(header(format!(
+                "field `description` is {d}, expected a string"
+            )))
+        }
+    };
+    let Some(Value::Array(raw)) = top.remove("cases") else {
+        return Err(header(
+            "field `cases` is missing or not an array of cases".into(),
+        ));
+    };
+    let mut names = std::collections::HashSet::new();
+    let cases = raw
+        .into_iter()
+        .enumerate()
+        .map(|(index, v)| {
+            let name = v.get("name").and_then(Value::as_str).map(str::to_string);
+            let malformed = |field: Option<String>, what: String| MalformedCase {
+                index,
+                name: name.clone(),
+                field,
+                what,
+            };
+            let case = match serde_json::from_value::<Case>(v.clone()) {
+                Ok(c) => c,
+                Err(e) => {
+                    return Err(match probe::case(&v) {
+                        Some((field, what)) => malformed(Some(field), what),
+                        None => malformed(None, e.to_string()),
+                    })
+                }
+            };
+            if !names.insert(case.name().to_string()) {
+                return Err(malformed(
+                    Some("name".into()),
+                    "duplicate case name; names must be unique within a file".into(),
+                ));
+            }
+            Ok(case)
+        })
+        .collect();
+    Ok(LoadedFile {
+        group,
+        description,
+        cases,
+    })
+}
+
+/// Load a vector file in which every case must parse ([`load_cases`];
+/// the first malformed case is an error).
+pub fn load(path: &Path) -> Result<VectorFile, LoadError> {
+    let loaded = load_cases(path)?;
+    if let Some(m) = loaded.malformed().next() {
+        return Err(LoadError::Case {
+            path: path.display().to_string(),
+            case: m.clone(),
+        });
+    }
+    Ok(loaded.valid())
+}
+
+/// Finding the field at fault in a case that does not deserialise.
+mod probe {
+    use serde::de::DeserializeOwned;
+    use serde_json::Value;
+
+    use crate::scnet::{LifFormat, Source};
+    use crate::vectors::schema::*;
+
+    /// (field path, what is wrong) of the first problem.
+    type Found = Option<(String, String)>;
+    type Probe = fn(&Value, &str) -> Found;
+
+    fn join(path: &str, key: &str) -> String {
+        if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        }
+    }
+
+    fn leaf<T: DeserializeOwned>(v: &Value, path: &str) -> Found {
+        serde_json::from_value::<T>(v.clone())
+            .err()
+            .map(|e| (path.to_string(), e.to_string()))
+    }
+
+    fn object(v: &Value, path: &str, fields: &[(&str, Probe)], tag: bool) -> Found {
+        let Some(obj) = v.as_object() else {
+            return Some((path.to_string(), format!("{v} is not an object")));
+        };
+        let allowed = || {
+            fields
+                .iter()
+                .map(|(f, _)| *f)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        for k in obj.keys() {
+            let known = fields.iter().any(|(f, _)| f == k) || (tag && k == "kind");
+            if !known {
+                return Some((
+                    join(path, k),
+                    format!("unknown field; allowed: {}", allowed()),
+                ));
+            }
+        }
+        for (f, p) in fields {
+            match obj.get(*f) {
+                Some(x) => {
+                    if let Some(r) = p(x, &join(path, f)) {
+                        return Some(r);
+                    }
+                }
+                None if *f != "b" && *f != "sel" && *f != "description" => {
+                    return Some((join(path, f), "missing".into()))
+                }
+                None => {}
+            }
+        }
+        None
+    }
+
+    fn params(v: &Value, path: &str) -> Found {
+        object(
+            v,
+            path,
+            &[
+                ("v_rest", leaf::<i32>),
+                ("v_reset", leaf::<i32>),
+                ("threshold", leaf::<i32>),
+                ("alpha", leaf::<i32>),
+                ("resistance", leaf::<i32>),
+                ("refractory", leaf::<u16>),
+            ],
+            false,
+        )
+    }
+
+    fn layers(v: &Value, path: &str) -> Found {
+        let Some(a) = v.as_array() else {
+            return Some((path.to_string(), format!("{v} is not an array")));
+        };
+        a.iter().enumerate().find_map(|(i, l)| {
+            object(
+                l,
+                &format!("{path}[{i}]"),
+                &[
+                    ("weights_q16", leaf::<Vec<u32>>),
+                    ("negative", leaf::<String>),
+                    ("gain", leaf::<i32>),
+                ],
+                false,
+            )
+        })
+    }
+
+    fn network(v: &Value, path: &str) -> Found {
+        object(
+            v,
+            path,
+            &[
+                ("format", leaf::<LifFormat>),
+                ("dims", leaf::<Vec<usize>>),
+                ("len", leaf::<usize>),
+                ("weight_source", leaf::<Source>),
+                ("input_source", leaf::<Source>),
+                ("params", params),
+                ("layers", layers),
+            ],
+            false,
+        )
+    }
+
+    /// The field at fault in case object `v`, if it can be told.
+    pub fn case(v: &Value) -> Found {
+        let name: (&str, Probe) = ("name", leaf::<String>);
+        let len: (&str, Probe) = ("len", leaf::<usize>);
+        let kind = match v.get("kind") {
+            Some(Value::String(k)) => k.as_str(),
+            Some(k) => return Some(("kind".into(), format!("{k} is not a string"))),
+            None => return Some(("kind".into(), "missing".into())),
+        };
+        let fields: Vec<(&str, Probe)> = match kind {
+            "pack" => vec![
+                name,
+                ("bits", leaf::<String>),
+                ("expect", leaf::<StreamExpect>),
+            ],
+            "bitwise" => vec![
+                name,
+                ("op", leaf::<BitOp>),
+                len,
+                ("a", leaf::<String>),
+                ("b", leaf::<String>),
+                ("sel", leaf::<String>),
+                ("expect", leaf::<BitwiseExpect>),
+            ],
+            "decode" => vec![
+                name,
+                len,
+                ("stream", leaf::<String>),
+                ("expect", leaf::<DecodeExpect>),
+            ],
+            "lfsr" => vec![
+                name,
+                ("width", leaf::<u32>),
+                ("seed", leaf::<u32>),
+                ("p_q16", leaf::<u32>),
+                len,
+                ("expect", leaf::<GenExpect>),
+            ],
+            "sobol" => vec![
+                name,
+                ("dimension", leaf::<usize>),
+                ("start", leaf::<u32>),
+                ("p_q16", leaf::<u32>),
+                len,
+                ("expect", leaf::<GenExpect>),
+            ],
+            "mac" => vec![
+                name,
+                ("neurons", leaf::<usize>),
+                ("inputs", leaf::<usize>),
+                len,
+                ("weights", leaf::<Vec<String>>),
+                ("signs", leaf::<Vec<String>>),
+                ("x", leaf::<Vec<String>>),
+                ("expect", leaf::<MacExpect>),
+            ],
+            "lif" => vec![
+                name,
+                ("format", leaf::<LifFormat>),
+                ("params", params),
+                ("neurons", leaf::<usize>),
+                ("input", leaf::<Vec<Vec<i32>>>),
+                ("expect", leaf::<LifExpect>),
+            ],
+            "network" => vec![
+                name,
+                ("network", network),
+                ("inputs_q16", leaf::<Vec<u32>>),
+                ("steps", leaf::<usize>),
+                ("expect", leaf::<NetworkExpect>),
+            ],
+            k => {
+                return Some((
+                    "kind".into(),
+                    format!(
+                        "unknown kind {k:?}; allowed: pack, bitwise, decode, lfsr, sobol, mac, lif, network"
+                    ),
+                ))
+            }
+        };
+        object(v, "", &fields, true)
+    }
 }
 
 /// First bit where two hex streams differ, with the two bit values.
@@ -188,6 +517,8 @@ pub struct Report {
     pub failed: usize,
     /// Pairs an implementation does not support.
     pub unsupported: usize,
+    /// Cases that did not parse (counted once, not per implementation).
+    pub malformed: usize,
     /// One line per failure.
     pub failures: Vec<String>,
     /// One summary line per file and implementation.
@@ -195,15 +526,33 @@ pub struct Report {
 }
 
 /// Run one case on one implementation.
-pub fn check_case(imp: &dyn Implementation, case: &super::schema::Case) -> Outcome {
+pub fn check_case(imp: &dyn Implementation, case: &Case) -> Outcome {
+    if let Err(e) = validate(case) {
+        return Outcome::Error(chain(&e));
+    }
     match imp.evaluate(case) {
         Ok(got) => match first_difference(&case.expect_json(), &got.expect_json()) {
             None => Outcome::Pass,
             Some(d) => Outcome::Mismatch(d),
         },
         Err(CaseError::Unsupported) => Outcome::Unsupported,
-        Err(e) => Outcome::Error(e.to_string()),
+        Err(e) => Outcome::Error(chain(&e)),
     }
+}
+
+/// Report the malformed cases of `file`, then check the others on every
+/// implementation ([`check_file`]).
+pub fn check_loaded(
+    label: &str,
+    file: &LoadedFile,
+    imps: &[Box<dyn Implementation>],
+    report: &mut Report,
+) {
+    for m in file.malformed() {
+        report.malformed += 1;
+        report.failures.push(format!("MALFORMED {label} {m}"));
+    }
+    check_file(label, &file.valid(), imps, report);
 }
 
 /// Check every case of `file` on every implementation, adding to `report`.
@@ -254,6 +603,107 @@ pub fn check_file(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn committed(group: &str) -> Value {
+        let path = format!(
+            "{}/../tests/vectors/{group}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    fn load_value(v: &Value) -> Result<LoadedFile, LoadError> {
+        load_text(&serde_json::to_string(v).unwrap())
+    }
+
+    fn load_text(text: &str) -> Result<LoadedFile, LoadError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.json");
+        std::fs::write(&path, text).unwrap();
+        load_cases(&path)
+    }
+
+    // Class 2 and 6: unknown fields anywhere in a case are errors naming
+    // the field; the other cases of the file still parse.
+    #[test]
+    fn malformed_cases_are_reported_one_by_one() {
+        let mut v = committed("network");
+        v["cases"][0]["network"]["params"]["tau"] = json!(3);
+        v["cases"][1]["network"]["layers"][1]["gain"] = json!("x");
+        v["cases"][2]["expect"]["extra"] = json!([]);
+        let good = committed("network")["cases"][0].clone();
+        v["cases"].as_array_mut().unwrap().push(good.clone());
+        let mut dup = good.clone();
+        dup["name"] = json!("second");
+        v["cases"].as_array_mut().unwrap().push(dup);
+        v["cases"].as_array_mut().unwrap().push(good);
+        let f = load_value(&v).unwrap();
+        let bad: Vec<&MalformedCase> = f.malformed().collect();
+        assert_eq!(bad.len(), 4, "{bad:?}");
+        assert_eq!(bad[0].field.as_deref(), Some("network.params.tau"));
+        assert!(
+            bad[0].what.starts_with("unknown field; allowed: v_rest"),
+            "{}",
+            bad[0]
+        );
+        assert_eq!(bad[1].field.as_deref(), Some("network.layers[1].gain"));
+        assert!(bad[1].what.contains("expected i32"), "{}", bad[1]);
+        assert_eq!(bad[2].field.as_deref(), Some("expect"));
+        assert!(bad[2].what.contains("unknown field `extra`"), "{}", bad[2]);
+        assert_eq!(bad[3].index, 5);
+        assert_eq!(bad[3].field.as_deref(), Some("name"));
+        assert!(bad[3]
+            .to_string()
+            .starts_with("case #5 `net_q16_sobol_8x12x4`: field `name`: duplicate"));
+        assert_eq!(f.valid().cases.len(), 2);
+        let e = load_path_err(&v);
+        assert!(
+            e.contains("case #0 `net_q16_sobol_8x12x4`: field `network.params.tau`"),
+            "{e}"
+        );
+    }
+
+    fn load_path_err(v: &Value) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.json");
+        std::fs::write(&path, serde_json::to_string(v).unwrap()).unwrap();
+        load(&path).unwrap_err().to_string()
+    }
+
+    // Class 10: headers, encodings and nesting.
+    #[test]
+    fn bad_files_are_header_errors() {
+        let mut v = committed("decode");
+        v["extra"] = json!(1);
+        let e = load_value(&v).unwrap_err();
+        assert!(
+            e.to_string().ends_with(
+                "unknown field `extra`; allowed: format, spec_version, group, description, cases"
+            ),
+            "{e}"
+        );
+        let mut v = committed("decode");
+        v["cases"] = json!({});
+        assert!(matches!(load_value(&v), Err(LoadError::Header { .. })));
+        let e = load_text("\u{ff}").unwrap_err();
+        assert!(matches!(e, LoadError::Json { .. }), "{e}");
+        let deep = "[".repeat(100_000) + &"]".repeat(100_000);
+        let e = load_text(&deep).unwrap_err();
+        assert!(matches!(e, LoadError::Json { .. }), "{e}");
+        assert!(chain(&e).contains("recursion limit"), "{}", chain(&e));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.json");
+        std::fs::write(&path, b"{\"format\": \"\xff\"}").unwrap();
+        let e = load_cases(&path).unwrap_err();
+        assert!(e.to_string().contains("not UTF-8"), "{e}");
+        // An unknown kind names the allowed ones.
+        let mut v = committed("decode");
+        v["cases"][0]["kind"] = json!("fft");
+        let f = load_value(&v).unwrap();
+        let m = f.malformed().next().unwrap();
+        assert_eq!(m.field.as_deref(), Some("kind"));
+        assert!(m.what.contains("allowed: pack, bitwise"), "{m}");
+    }
 
     #[test]
     fn first_difference_names_bit_and_step() {

@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 
 use sc_kernel::words_for;
 
-use super::compute::CaseError;
+use super::check::{check_case, Outcome};
+use super::compute::{CaseError, Kernel, OpsImpl};
 use super::schema::*;
 use crate::hex::{bits_from_str, hex_to_words};
 use crate::scnet::{LifFormat, Source};
@@ -45,42 +46,122 @@ pub enum ExportFormat {
     Bin,
 }
 
-fn words(field: &'static str, hex: &str, len: usize) -> Result<Vec<u32>, CaseError> {
-    hex_to_words::<u32>(hex, len).map_err(|source| CaseError::Field { field, source })
+/// Why cases could not be exported: the file, the case and what is wrong
+/// (the cause, if any, is the error's source).
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// A case the reference rejects (malformed input, a number that does
+    /// not fit 32 bits).
+    #[error("{file}: case #{index} `{case}` ({kind})")]
+    Case {
+        /// File (path or group).
+        file: String,
+        /// Index in the file's `cases`.
+        index: usize,
+        /// Case name.
+        case: String,
+        /// Case kind.
+        kind: &'static str,
+        /// What is wrong (names the field).
+        #[source]
+        source: Box<CaseError>,
+    },
+    /// A case whose `expect` is not what the reference computes.
+    #[error("{file}: case #{index} `{case}` ({kind}) does not pass on {reference}: {difference}")]
+    Mismatch {
+        /// File (path or group).
+        file: String,
+        /// Index in the file's `cases`.
+        index: usize,
+        /// Case name.
+        case: String,
+        /// Case kind.
+        kind: &'static str,
+        /// The implementation it was checked on.
+        reference: String,
+        /// The first difference (names the field).
+        difference: String,
+    },
+    /// More records than a 32-bit count holds.
+    #[error("{0} records; at most 4294967295 fit the export's record count")]
+    TooMany(usize),
 }
 
-fn bit_words(field: &'static str, s: &str) -> Result<Vec<u32>, CaseError> {
-    let bits = bits_from_str(s).map_err(|source| CaseError::Field { field, source })?;
-    let mut w = vec![0u32; words_for::<u32>(bits.len())];
+/// `v` as a 32-bit word, or an error naming `field`.
+fn w32(field: &str, v: usize) -> Result<u32, CaseError> {
+    u32::try_from(v).map_err(|_| CaseError::TooWide {
+        field: field.to_string(),
+        value: v.to_string(),
+    })
+}
+
+/// A signed raw value as its two's-complement word (lossless).
+fn s32(v: i32) -> u32 {
+    v.cast_unsigned()
+}
+
+fn words(field: &str, hex: &str, len: usize) -> Result<Vec<u32>, CaseError> {
+    super::compute::field(field, hex_to_words::<u32>(hex, len))
+}
+
+fn bit_words(field: &str, s: &str) -> Result<Vec<u32>, CaseError> {
+    let bits = super::compute::field(field, bits_from_str(s))?;
+    let mut w = crate::limits::try_vec(field, words_for::<u32>(bits.len()), 0u32)?;
     for (t, &b) in bits.iter().enumerate() {
-        w[t / 32] |= (b as u32) << (t % 32);
+        w[t / 32] |= u32::from(b) << (t % 32);
     }
     Ok(w)
 }
 
 fn source_words(s: Source) -> [u32; 2] {
     match s {
-        Source::Sobol { dimension } => [0, dimension as u32],
-        Source::Lfsr16 { seed } => [1, seed as u32],
+        Source::Sobol { dimension } => [0, u32::from(dimension)],
+        Source::Lfsr16 { seed } => [1, u32::from(seed)],
     }
 }
 
-/// The payload words of one case (without the record header).
+fn op_code(op: BitOp) -> u32 {
+    match op {
+        BitOp::And => 0,
+        BitOp::Or => 1,
+        BitOp::Xor => 2,
+        BitOp::Xnor => 3,
+        BitOp::Not => 4,
+        BitOp::Mux => 5,
+    }
+}
+
+fn format_code(f: LifFormat) -> u32 {
+    match f {
+        LifFormat::Q16_16 => 0,
+        LifFormat::Q8_8 => 1,
+    }
+}
+
+/// Check `case` exactly as `sc vectors check` does on the kernel
+/// reference (u32 words): `Ok(())` only if it passes.
+pub fn verify(case: &Case) -> Result<(), Outcome> {
+    let reference = OpsImpl::new(Kernel::<u32>::default());
+    match check_case(&reference, case) {
+        Outcome::Pass => Ok(()),
+        o => Err(o),
+    }
+}
+
+/// The payload words of one case (without the record header). The case
+/// is not checked here; see [`word_stream`].
 pub fn payload(case: &Case) -> Result<(u32, Vec<u32>), CaseError> {
     let mut p: Vec<u32> = vec![];
     let k = match case {
         Case::Pack { bits, expect, .. } => {
-            let input = bits_from_str(bits).map_err(|source| CaseError::Field {
-                field: "bits",
-                source,
-            })?;
+            let input = super::compute::field("bits", bits_from_str(bits))?;
             let n = input.len();
-            p.push(n as u32);
+            p.push(w32("bits", n)?);
             // The input bytes (0/1), four per word, byte t at byte t % 4 of word t / 4.
             p.extend(
                 input
                     .chunks(4)
-                    .map(|c| c.iter().rev().fold(0u32, |w, &b| (w << 8) | b as u32)),
+                    .map(|c| c.iter().rev().fold(0u32, |w, &b| (w << 8) | u32::from(b))),
             );
             p.extend(words("expect.stream", &expect.stream, n)?);
             kind::PACK
@@ -95,13 +176,13 @@ pub fn payload(case: &Case) -> Result<(u32, Vec<u32>), CaseError> {
             ..
         } => {
             let zero = || "00".repeat(len.div_ceil(8));
-            p.push(*op as u32);
-            p.push(*len as u32);
+            p.push(op_code(*op));
+            p.push(w32("len", *len)?);
             p.extend(words("a", a, *len)?);
             p.extend(words("b", b.as_deref().unwrap_or(&zero()), *len)?);
             p.extend(words("sel", sel.as_deref().unwrap_or(&zero()), *len)?);
             p.extend(words("expect.out", &expect.out, *len)?);
-            p.push(expect.popcount as u32);
+            p.push(w32("expect.popcount", expect.popcount)?);
             kind::BITWISE
         }
         Case::Decode {
@@ -110,12 +191,12 @@ pub fn payload(case: &Case) -> Result<(u32, Vec<u32>), CaseError> {
             expect,
             ..
         } => {
-            p.push(*len as u32);
+            p.push(w32("len", *len)?);
             p.extend(words("stream", stream, *len)?);
             p.extend([
-                expect.ones as u32,
-                expect.unipolar_q16 as u32,
-                expect.bipolar_q16 as u32,
+                w32("expect.ones", expect.ones)?,
+                s32(expect.unipolar_q16),
+                s32(expect.bipolar_q16),
             ]);
             kind::DECODE
         }
@@ -127,9 +208,9 @@ pub fn payload(case: &Case) -> Result<(u32, Vec<u32>), CaseError> {
             expect,
             ..
         } => {
-            p.extend([*width, *seed, *p_q16, *len as u32]);
+            p.extend([*width, *seed, *p_q16, w32("len", *len)?]);
             p.extend(words("expect.stream", &expect.stream, *len)?);
-            p.extend([expect.ones as u32, expect.end_state]);
+            p.extend([w32("expect.ones", expect.ones)?, expect.end_state]);
             kind::LFSR
         }
         Case::Sobol {
@@ -140,9 +221,14 @@ pub fn payload(case: &Case) -> Result<(u32, Vec<u32>), CaseError> {
             expect,
             ..
         } => {
-            p.extend([*dimension as u32, *start, *p_q16, *len as u32]);
+            p.extend([
+                w32("dimension", *dimension)?,
+                *start,
+                *p_q16,
+                w32("len", *len)?,
+            ]);
             p.extend(words("expect.stream", &expect.stream, *len)?);
-            p.extend([expect.ones as u32, expect.end_state]);
+            p.extend([w32("expect.ones", expect.ones)?, expect.end_state]);
             kind::SOBOL
         }
         Case::Mac {
@@ -155,18 +241,22 @@ pub fn payload(case: &Case) -> Result<(u32, Vec<u32>), CaseError> {
             expect,
             ..
         } => {
-            p.extend([*neurons as u32, *inputs as u32, *len as u32]);
-            for w in weights {
-                p.extend(words("weights", w, *len)?);
+            p.extend([
+                w32("neurons", *neurons)?,
+                w32("inputs", *inputs)?,
+                w32("len", *len)?,
+            ]);
+            for (k, w) in weights.iter().enumerate() {
+                p.extend(words(&format!("weights[{k}]"), w, *len)?);
             }
-            for s in signs {
-                p.extend(bit_words("signs", s)?);
+            for (j, s) in signs.iter().enumerate() {
+                p.extend(bit_words(&format!("signs[{j}]"), s)?);
             }
-            for xi in x {
-                p.extend(words("x", xi, *len)?);
+            for (i, xi) in x.iter().enumerate() {
+                p.extend(words(&format!("x[{i}]"), xi, *len)?);
             }
             p.extend(&expect.unsigned);
-            p.extend(expect.signed.iter().map(|&c| c as u32));
+            p.extend(expect.signed.iter().map(|&c| s32(c)));
             kind::MAC
         }
         Case::Lif {
@@ -177,10 +267,7 @@ pub fn payload(case: &Case) -> Result<(u32, Vec<u32>), CaseError> {
             expect,
             ..
         } => {
-            p.push(match format {
-                LifFormat::Q16_16 => 0,
-                LifFormat::Q8_8 => 1,
-            });
+            p.push(format_code(*format));
             p.extend(
                 [
                     params.v_rest,
@@ -189,18 +276,18 @@ pub fn payload(case: &Case) -> Result<(u32, Vec<u32>), CaseError> {
                     params.alpha,
                     params.resistance,
                 ]
-                .map(|x| x as u32),
+                .map(s32),
             );
             p.extend([
-                params.refractory as u32,
-                *neurons as u32,
-                input.len() as u32,
+                u32::from(params.refractory),
+                w32("neurons", *neurons)?,
+                w32("input", input.len())?,
             ]);
-            p.extend(input.iter().flatten().map(|&x| x as u32));
-            p.extend(expect.v.iter().flatten().map(|&x| x as u32));
-            p.extend(expect.refractory.iter().flatten().map(|&x| x as u32));
-            for s in &expect.spikes {
-                p.extend(bit_words("expect.spikes", s)?);
+            p.extend(input.iter().flatten().map(|&x| s32(x)));
+            p.extend(expect.v.iter().flatten().map(|&x| s32(x)));
+            p.extend(expect.refractory.iter().flatten().map(|&x| u32::from(x)));
+            for (t, s) in expect.spikes.iter().enumerate() {
+                p.extend(bit_words(&format!("expect.spikes[{t}]"), s)?);
             }
             kind::LIF
         }
@@ -213,10 +300,10 @@ pub fn payload(case: &Case) -> Result<(u32, Vec<u32>), CaseError> {
         } => {
             p.extend(network_words(n)?);
             p.extend(inputs_q16);
-            p.push(*steps as u32);
-            for step in &expect.spikes {
-                for layer in step {
-                    p.extend(bit_words("expect.spikes", layer)?);
+            p.push(w32("steps", *steps)?);
+            for (t, step) in expect.spikes.iter().enumerate() {
+                for (k, layer) in step.iter().enumerate() {
+                    p.extend(bit_words(&format!("expect.spikes[{t}][{k}]"), layer)?);
                 }
             }
             p.extend(&expect.counts);
@@ -229,57 +316,38 @@ pub fn payload(case: &Case) -> Result<(u32, Vec<u32>), CaseError> {
 /// The words describing a network (the head of a `network` record, and
 /// the body of a model export): `format`, `n_layers`, `dims`, `len`, the
 /// two sources, the LIF parameters, then per layer the magnitudes, sign
-/// rows and gain.
+/// rows and gain. The network is validated in its own format first.
 pub fn network_words(n: &crate::scnet::NetworkSpec) -> Result<Vec<u32>, CaseError> {
-    let mut p = vec![];
-    p.push(match n.format {
-        LifFormat::Q16_16 => 0,
-        LifFormat::Q8_8 => 1,
-    });
-    p.push(n.layers.len() as u32);
-    if n.dims.len() != n.layers.len() + 1 {
-        return Err(CaseError::Invalid(format!(
-            "{} dims for {} layers",
-            n.dims.len(),
-            n.layers.len()
-        )));
+    super::compute::field("network", n.validate())?;
+    let mut p = vec![
+        format_code(n.format),
+        w32("network.layers", n.layers.len())?,
+    ];
+    for (k, &d) in n.dims.iter().enumerate() {
+        p.push(w32(&format!("network.dims[{k}]"), d)?);
     }
-    p.extend(n.dims.iter().map(|&d| d as u32));
-    p.push(n.len as u32);
+    p.push(w32("network.len", n.len)?);
     p.extend(source_words(n.weight_source));
     p.extend(source_words(n.input_source));
     let r = &n.params;
-    p.extend([r.v_rest, r.v_reset, r.threshold, r.alpha, r.resistance].map(|x| x as u32));
-    p.push(r.refractory as u32);
+    p.extend([r.v_rest, r.v_reset, r.threshold, r.alpha, r.resistance].map(s32));
+    p.push(u32::from(r.refractory));
     for (k, l) in n.layers.iter().enumerate() {
-        let (m, nn) = (n.dims[k], n.dims[k + 1]);
-        if l.weights_q16.len() != m * nn {
-            return Err(CaseError::Invalid(format!(
-                "layer {k}: {} weights, {} needed",
-                l.weights_q16.len(),
-                m * nn
-            )));
-        }
+        // validate() checked the weight and sign counts against dims.
+        let m = n.dims[k];
         p.extend(&l.weights_q16);
-        let neg = bits_from_str(&l.negative).map_err(|source| CaseError::Field {
-            field: "negative",
-            source,
-        })?;
-        if neg.len() != m * nn {
-            return Err(CaseError::Invalid(format!(
-                "layer {k}: {} sign bits, {} needed",
-                neg.len(),
-                m * nn
-            )));
-        }
+        let neg = super::compute::field(
+            format!("network.layers[{k}].negative"),
+            bits_from_str(&l.negative),
+        )?;
         for row in neg.chunks(m.max(1)) {
             let mut w = vec![0u32; words_for::<u32>(m)];
             for (i, &b) in row.iter().enumerate() {
-                w[i / 32] |= (b as u32) << (i % 32);
+                w[i / 32] |= u32::from(b) << (i % 32);
             }
             p.extend(w);
         }
-        p.push(l.gain as u32);
+        p.push(s32(l.gain));
     }
     Ok(p)
 }
@@ -291,23 +359,70 @@ pub const MODEL_MAGIC: u32 = u32::from_le_bytes(*b"SCM1");
 /// (`n_words` counts the words after it).
 pub fn model_words(n: &crate::scnet::NetworkSpec, steps: usize) -> Result<Vec<u32>, CaseError> {
     let body = network_words(n)?;
-    let mut out = vec![MODEL_MAGIC, body.len() as u32 + 1];
+    let mut out = vec![
+        MODEL_MAGIC,
+        w32("model words", body.len().saturating_add(1))?,
+    ];
     out.extend(body);
-    out.push(steps as u32);
+    out.push(w32("steps", steps)?);
     Ok(out)
 }
 
-/// The whole word stream of some files: `MAGIC, n_records`, then per case
-/// `kind, n_payload_words, payload...`.
-pub fn word_stream(files: &[VectorFile]) -> Result<Vec<u32>, CaseError> {
-    let cases: Vec<&Case> = files.iter().flat_map(|f| &f.cases).collect();
-    let mut out = vec![MAGIC, cases.len() as u32];
-    for c in cases {
-        let (k, p) = payload(c)?;
-        out.extend([k, p.len() as u32]);
-        out.extend(p);
+/// The whole word stream of some files, each labelled (by its path) for
+/// errors: `MAGIC, n_records`, then per case `kind, n_payload_words,
+/// payload...`. Every case is first checked exactly as `sc vectors check`
+/// checks it on the kernel reference; a case that does not pass is an
+/// error naming the file, the case and the field.
+pub fn word_stream_of(files: &[(String, VectorFile)]) -> Result<Vec<u32>, ExportError> {
+    let total: usize = files.iter().map(|(_, f)| f.cases.len()).sum();
+    let mut out = vec![
+        MAGIC,
+        u32::try_from(total).map_err(|_| ExportError::TooMany(total))?,
+    ];
+    for (label, f) in files {
+        for (index, c) in f.cases.iter().enumerate() {
+            let case_err = |source: CaseError| ExportError::Case {
+                file: label.clone(),
+                index,
+                case: c.name().to_string(),
+                kind: c.kind(),
+                source: Box::new(source),
+            };
+            match verify(c) {
+                Ok(()) => {}
+                Err(Outcome::Mismatch(d)) => {
+                    return Err(ExportError::Mismatch {
+                        file: label.clone(),
+                        index,
+                        case: c.name().to_string(),
+                        kind: c.kind(),
+                        reference: "kernel-u32".into(),
+                        difference: d,
+                    })
+                }
+                // The reference's own error, with its field.
+                Err(_) => {
+                    let e = super::compute::validate(c)
+                        .and_then(|()| super::compute::evaluate::<u32>(c).map(|_| ()))
+                        .err()
+                        .unwrap_or_else(|| CaseError::Invalid("rejected by the reference".into()));
+                    return Err(case_err(e));
+                }
+            }
+            let (k, p) = payload(c).map_err(case_err)?;
+            let n = w32("record length", p.len()).map_err(case_err)?;
+            out.extend([k, n]);
+            out.extend(p);
+        }
     }
     Ok(out)
+}
+
+/// [`word_stream_of`] with each file labelled by its `group`.
+pub fn word_stream(files: &[VectorFile]) -> Result<Vec<u32>, ExportError> {
+    let labelled: Vec<(String, VectorFile)> =
+        files.iter().map(|f| (f.group.clone(), f.clone())).collect();
+    word_stream_of(&labelled)
 }
 
 /// Render `words` in `format`. `source` names the inputs in a comment;
@@ -342,5 +457,86 @@ pub fn render(words: &[u32], format: ExportFormat, source: &str, name: &str) -> 
             s.into_bytes()
         }
         ExportFormat::Bin => words.iter().flat_map(|w| w.to_le_bytes()).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn one(case: serde_json::Value) -> Result<Vec<u32>, ExportError> {
+        let c: Case = serde_json::from_value(case).unwrap();
+        let f = VectorFile {
+            format: FORMAT.into(),
+            spec_version: SPEC_VERSION,
+            group: "g".into(),
+            description: String::new(),
+            cases: vec![c],
+        };
+        word_stream_of(&[("f.json".into(), f)])
+    }
+
+    fn committed(group: &str, i: usize) -> serde_json::Value {
+        let path = format!(
+            "{}/../tests/vectors/{group}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        v["cases"][i].clone()
+    }
+
+    fn chain(e: &ExportError) -> String {
+        super::super::compute::chain(e)
+    }
+
+    // Class 4: export checks every case like `check` and never truncates.
+    #[test]
+    fn export_refuses_what_check_refuses() {
+        assert!(one(committed("mac", 1)).is_ok());
+        let mut c = committed("sobol", 0);
+        c["dimension"] = json!((1u64 << 32) + 1);
+        let e = chain(&one(c).unwrap_err());
+        assert!(
+            e.starts_with(
+                "f.json: case #0 `sobol_d0_start0_p0_len256` (sobol): field `dimension`: "
+            ),
+            "{e}"
+        );
+        let mut c = committed("lfsr", 0);
+        c["width"] = json!(7);
+        let e = chain(&one(c).unwrap_err());
+        assert!(
+            e.contains("(lfsr): field `width`: 7; allowed: 8, 16, 32"),
+            "{e}"
+        );
+        let mut c = committed("mac", 1);
+        c["weights"].as_array_mut().unwrap().pop();
+        let e = chain(&one(c).unwrap_err());
+        assert!(e.contains("(mac): field `weights`: 14 streams"), "{e}");
+        let mut c = committed("network", 0);
+        c["steps"] = json!((1u64 << 32) + 12);
+        let e = chain(&one(c).unwrap_err());
+        assert!(
+            e.contains("(network): field `expect.spikes`: 12 rows"),
+            "{e}"
+        );
+        // A wrong expectation is refused too, naming the field.
+        let mut c = committed("decode", 3);
+        c["expect"]["ones"] = json!(c["expect"]["ones"].as_u64().unwrap() + 1);
+        let e = one(c).unwrap_err();
+        assert!(matches!(e, ExportError::Mismatch { .. }), "{e}");
+        assert!(e.to_string().contains("expect.ones: file"), "{e}");
+    }
+
+    #[test]
+    fn numbers_that_do_not_fit_are_errors() {
+        let e = w32("network.dims[1]", (1 << 32) + 1).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "field `network.dims[1]`: 4294967297 does not fit in 32 bits; allowed: 0..=4294967295"
+        );
+        assert_eq!(s32(-1), u32::MAX);
     }
 }

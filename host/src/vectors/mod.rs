@@ -8,8 +8,8 @@ pub mod export;
 pub mod generate;
 pub mod schema;
 
-pub use check::{check_file, load, Report};
-pub use compute::{implementations, Implementation};
+pub use check::{check_file, check_loaded, load, load_cases, LoadError, LoadedFile, Report};
+pub use compute::{implementations, Implementation, Which};
 pub use schema::{Case, VectorFile};
 
 /// Serialise a vector file the way `sc vectors generate` writes it

@@ -44,6 +44,20 @@ pub enum BitOp {
     Mux,
 }
 
+impl BitOp {
+    /// The name used in vector files (`and`, ..., `mux`).
+    pub fn name(self) -> &'static str {
+        match self {
+            BitOp::And => "and",
+            BitOp::Or => "or",
+            BitOp::Xor => "xor",
+            BitOp::Xnor => "xnor",
+            BitOp::Not => "not",
+            BitOp::Mux => "mux",
+        }
+    }
+}
+
 /// One test case. Inputs are fields of the variant; `expect` holds every
 /// output an implementation must reproduce.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 
 use sc_host::hex::bits_to_str;
-use sc_host::scnet::run_network;
+use sc_host::scnet::{check_record, run_network};
 use sc_host::vectors::{self, Case};
 
 /// Run `sc simulate`.
@@ -32,7 +32,14 @@ pub fn run(files: &[PathBuf], steps: Option<usize>) -> Result<bool> {
                 continue;
             };
             let t = steps.unwrap_or(*n);
-            let run = run_network::<u64>(network, inputs_q16, t)?;
+            let what = format!("{}: case `{name}`", path.display());
+            network
+                .validate()
+                .with_context(|| format!("{what}: field `network`"))?;
+            // The spike record of `t` steps must fit before anything runs.
+            let flag = if steps.is_some() { "--steps" } else { "steps" };
+            check_record(flag, &network.dims[1..], t).with_context(|| what.clone())?;
+            let run = run_network::<u64>(network, inputs_q16, t).with_context(|| what.clone())?;
             ran += 1;
             println!(
                 "== {name}: dims {:?}, L = {}, {:?} LIF, {t} steps",
@@ -47,10 +54,12 @@ pub fn run(files: &[PathBuf], steps: Option<usize>) -> Result<bool> {
                     println!("    {j:>3} {row}");
                 }
             }
+            let class = run
+                .predicted()
+                .map_or_else(|| "none (no output neurons)".to_string(), |c| c.to_string());
             println!(
-                "  output spike counts: {:?}, predicted class: {:?}",
-                run.counts,
-                run.predicted()
+                "  output spike counts: {:?}, predicted class: {class}",
+                run.counts
             );
             if t == *n {
                 let same = run.counts == expect.counts
