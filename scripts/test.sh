@@ -12,6 +12,12 @@ cd "$(dirname "$0")/.."
 TOOLCHAIN=$(sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)
 TARGETS=(thumbv6m-none-eabi thumbv7em-none-eabihf thumbv8m.main-none-eabihf riscv32imac-unknown-none-elf)
 
+# Mesa (lavapipe, the GPU tests' device) wants a private runtime directory.
+if [ -z "${XDG_RUNTIME_DIR:-}" ]; then
+    export XDG_RUNTIME_DIR="${TMPDIR:-/tmp}/sc-xdg-$(id -u)"
+    mkdir -p -m 700 "$XDG_RUNTIME_DIR"
+fi
+
 step() { printf '\n==> %s\n' "$*"; }
 
 step "toolchain $TOOLCHAIN and targets"
@@ -72,7 +78,7 @@ else
 fi
 
 step "vectors: check on every implementation"
-$SC vectors check tests/vectors/*.json
+$SC vectors check --gpu tests/vectors/*.json
 
 step "hdl-sim: RTL lint and vectors (Icarus Verilog, Verilator)"
 if command -v iverilog >/dev/null && command -v verilator >/dev/null; then
@@ -115,9 +121,4 @@ step "cargo test"
 # The GPU tests run on whatever adapter wgpu finds (lavapipe in CI, where a
 # missing adapter is an error rather than a fallback).
 if [ -n "${CI:-}" ]; then export SC_REQUIRE_GPU=1; fi
-# Mesa wants a private runtime directory.
-if [ -z "${XDG_RUNTIME_DIR:-}" ]; then
-    export XDG_RUNTIME_DIR="${TMPDIR:-/tmp}/sc-xdg-$(id -u)"
-    mkdir -p -m 700 "$XDG_RUNTIME_DIR"
-fi
 cargo test --workspace

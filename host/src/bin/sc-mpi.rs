@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::{Parser, Subcommand};
 use mpi::traits::Communicator;
 
@@ -141,7 +141,7 @@ fn check<C: Communicator>(world: &C, files: &[PathBuf]) -> Result<bool> {
     let mut ok = true;
     let mut n_cases = 0;
     for f in files {
-        let file = vectors::load(f).with_context(|| format!("{}", f.display()))?;
+        let file = vectors::load(f)?;
         for case in &file.cases {
             let Case::Network {
                 name,
