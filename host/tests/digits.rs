@@ -652,3 +652,29 @@ fn cli_train_writes_the_model_to_the_out_dir_or_to_model() {
     assert!(o.status.success(), "{out}\n{err}");
     assert!(out.contains("model: the m/x.json"), "{out}");
 }
+
+#[test]
+fn cli_model_export_uses_the_built_in_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_sc"))
+        .args(["model", "export", "--format", "bin", "--out", "m.bin"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{:?}", text(&o));
+    let m = DigitsModel::shipped().unwrap();
+    let words = export::model_words(&m.network, m.steps).unwrap();
+    assert_eq!(
+        std::fs::metadata(dir.path().join("m.bin")).unwrap().len() as usize,
+        4 * words.len()
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_sc"))
+        .args([
+            "model", "export", "--format", "bin", "--out", "m.bin", "--model", "x.json",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let (_, err) = text(&o);
+    assert!(err.contains("model file x.json not found"), "{err}");
+}

@@ -40,7 +40,7 @@ pub const CLASSES: usize = 10;
 /// network's `snn.config.steps`): 65536.
 pub const MAX_STEPS: usize = 1 << 16;
 /// Longest stream length `L` (bits per step) evaluated or accepted in a
-/// model: 65536, the period of the Sobol sequence (spec §4.3); longer
+/// model: 65536, the period of the Sobol sequence (spec §4.2); longer
 /// streams repeat it.
 pub const MAX_LEN: usize = 1 << 16;
 /// Most training epochs (`sc digits --train --epochs`).
