@@ -571,6 +571,10 @@ fn cli_rejects_bad_numbers_before_the_work() {
         (vec!["--lengths", "33000000"], "1..=65536"),
         (vec!["--lengths", "0"], "1..=65536"),
         (
+            vec!["--lengths", "32,64,32"],
+            "--lengths: 32 is given twice",
+        ),
+        (
             vec!["--train", "--epochs", "0"],
             "--epochs: 0; allowed 1..=",
         ),
@@ -581,6 +585,7 @@ fn cli_rejects_bad_numbers_before_the_work() {
         assert_eq!(o.status.code(), Some(2), "{args:?}: {out}\n{err}");
         assert!(err.contains(msg), "{args:?}: {err}");
         assert!(t < Duration::from_secs(10), "{args:?}: {t:?}");
+        assert!(!out.contains("images"), "{args:?}: {out}");
     }
     let empty = dir.path().join("empty.csv");
     std::fs::write(&empty, "\n").unwrap();

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use sc_host::digits::{self, Digits, DigitsModel, MAX_EPOCHS, MAX_LEN};
+use sc_host::digits::{self, Digits, DigitsModel, MAX_EPOCHS};
 
 /// Default training epochs.
 const DEFAULT_EPOCHS: usize = 60;
@@ -133,18 +133,14 @@ pub fn run(a: &DigitsArgs) -> Result<bool> {
     if !(1..=MAX_EPOCHS).contains(&epochs) {
         bail!("--epochs: {epochs}; allowed 1..={MAX_EPOCHS}");
     }
-    if a.lengths.is_empty() || a.lengths.iter().any(|&l| l == 0 || l > MAX_LEN) {
-        bail!(
-            "--lengths: {:?}; give stream lengths in 1..={MAX_LEN} bits per step (the Sobol period), comma-separated, e.g. 64,256",
-            a.lengths
-        );
-    }
     let dims_default = {
         let c = digits::default_config();
         let mut d = c.sizes.clone();
         d[0] += 1;
         d
     };
+    // Range and repeats now; the memory a loaded model needs after loading it.
+    digits::check_lengths(&a.lengths, &dims_default)?;
 
     // Every output is opened before the work.
     let in_dir = |name: &str| a.out_dir.join(name);
