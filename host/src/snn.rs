@@ -27,6 +27,7 @@ use crate::real::Real;
 
 /// Hyper-parameters of the network.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SnnConfig {
     /// Layer widths: inputs (without the bias input), then each layer.
     pub sizes: Vec<usize>,
@@ -55,6 +56,7 @@ pub enum SpikeFn {
 /// `inputs_0 = sizes[0] + 1` (the last column multiplies the bias input 1)
 /// and `inputs_l = sizes[l]` for `l > 0`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Snn<T: Real> {
     /// Hyper-parameters.
     pub config: SnnConfig,
@@ -154,8 +156,37 @@ impl<T: Real> Snn<T> {
         Ok(Self { config, weights })
     }
 
+    /// Check the weights against the configuration: one matrix per layer,
+    /// `weights[l]` holding `sizes[l+1] x inputs(l)` values.
+    pub fn check_shape(&self) -> Result<(), SnnError> {
+        let c = &self.config;
+        c.validate()?;
+        let layers = c.sizes.len() - 1;
+        if self.weights.len() != layers {
+            return Err(SnnError::Config(format!(
+                "{} weight matrices; sizes {:?} need {layers}",
+                self.weights.len(),
+                c.sizes
+            )));
+        }
+        for (l, w) in self.weights.iter().enumerate() {
+            let need = c.sizes[l + 1].checked_mul(c.inputs(l));
+            if need != Some(w.len()) {
+                return Err(SnnError::Config(format!(
+                    "weights[{l}] has {} values; sizes {:?} need {} x {}",
+                    w.len(),
+                    c.sizes,
+                    c.sizes[l + 1],
+                    c.inputs(l)
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// Run the network on input `x` (`sizes[0]` values, finite).
     pub fn forward(&self, x: &[T], f: SpikeFn) -> Result<Trace<T>, SnnError> {
+        self.check_shape()?;
         let c = &self.config;
         if x.len() != c.sizes[0] {
             return Err(SnnError::Input(format!(
@@ -223,6 +254,7 @@ impl<T: Real> Snn<T> {
         label: usize,
         f: SpikeFn,
     ) -> Result<(T, Vec<Vec<T>>), SnnError> {
+        self.check_shape()?;
         let c = &self.config;
         let nl = self.weights.len();
         if label >= c.sizes[nl] {

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::Subcommand;
 
+use sc_host::digits::{DigitsModel, SHIPPED_MODEL_NAME};
 use sc_host::vectors::export;
 
 #[derive(Subcommand)]
@@ -12,9 +13,10 @@ pub enum ModelCmd {
     /// Export a model's SC network as 32-bit words (layout in docs/vectors.md)
     /// for the RTL (`memh`), the firmware (`rust`) or anything else (`bin`).
     Export {
-        /// Model file.
-        #[arg(long, default_value = "models/digits.json")]
-        model: PathBuf,
+        /// Model file (format: docs/model.md) [default: the built-in
+        /// models/digits.json].
+        #[arg(long, value_name = "FILE")]
+        model: Option<PathBuf>,
         /// Output encoding.
         #[arg(long, value_enum)]
         format: export::ExportFormat,
@@ -27,18 +29,25 @@ pub enum ModelCmd {
 /// Run a `sc model` command.
 pub fn run(cmd: ModelCmd) -> Result<bool> {
     match cmd {
-        ModelCmd::Export { model, format, out } => export_model(&model, format, &out).map(|_| true),
+        ModelCmd::Export { model, format, out } => {
+            export_model(model.as_deref(), format, &out).map(|_| true)
+        }
     }
 }
 
-fn export_model(model: &Path, format: export::ExportFormat, out: &Path) -> Result<()> {
-    let m = sc_host::digits::DigitsModel::load(model)?;
-    let words = export::model_words(&m.network, m.steps)?;
-    std::fs::write(
-        out,
-        export::render(&words, format, &model.display().to_string(), "MODEL"),
-    )
-    .with_context(|| format!("writing {}", out.display()))?;
+fn export_model(model: Option<&Path>, format: export::ExportFormat, out: &Path) -> Result<()> {
+    let (m, name) = match model {
+        Some(p) => (DigitsModel::load(p)?, p.display().to_string()),
+        None => (DigitsModel::shipped()?, "models/digits.json".to_string()),
+    };
+    let words = export::model_words(&m.network, m.steps).with_context(|| {
+        format!(
+            "exporting {}",
+            model.map_or(SHIPPED_MODEL_NAME.into(), |p| p.display().to_string())
+        )
+    })?;
+    std::fs::write(out, export::render(&words, format, &name, "MODEL"))
+        .with_context(|| format!("cannot write {}", out.display()))?;
     println!("wrote {} ({} words)", out.display(), words.len());
     Ok(())
 }

@@ -1,0 +1,284 @@
+//! Training and evaluation: the float SNN, the float LIF with quantised
+//! parameters, SC + float LIF and the bit-exact SC + fixed-point LIF
+//! network on the test images.
+
+use rayon::prelude::*;
+
+use sc_kernel::fixed::types::{I16F16, I8F8};
+use sc_kernel::lif::LifFixed;
+use sc_kernel::mac::mac_signed;
+use sc_kernel::net::{encode_inputs, spikes_to_streams, StreamSource};
+use sc_kernel::sng::Probability;
+use sc_kernel::{words_for, BitSlice};
+
+use super::report::{Report, Row};
+use super::{
+    check_lengths, dequantised, input_float, input_q16, quantise, sources, Digits, DigitsError,
+    DigitsModel, MAX_EPOCHS, PIXELS,
+};
+use crate::lif_float::FloatLifParams;
+use crate::scnet::{LifFormat, NetworkSpec, ScNetwork};
+use crate::snn::{Snn, SnnConfig};
+
+/// SC MAC with full-precision LIF neurons: the kernel's streams, input
+/// encoding and signed MAC, then `I = counts * gain / L` and the `f64` LIF
+/// step. Isolates the SC error from the fixed-point error.
+pub fn predict_sc_float(
+    spec: &NetworkSpec,
+    net: &ScNetwork<I16F16, u64>,
+    inputs_q16: &[u32],
+    steps: usize,
+) -> Result<usize, DigitsError> {
+    type W = u64;
+    let one = match spec.format {
+        LifFormat::Q16_16 => 65536.0,
+        LifFormat::Q8_8 => 256.0,
+    };
+    let r = &spec.params;
+    let lif = FloatLifParams::<f64>::new(
+        r.v_rest as f64 / one,
+        r.v_reset as f64 / one,
+        r.threshold as f64 / one,
+        r.alpha as f64 / one,
+        r.resistance as f64 / one,
+        r.refractory,
+    )?;
+    let probs = inputs_q16
+        .iter()
+        .map(|&q| Probability::from_q16(q))
+        .collect::<Result<Vec<_>, _>>()?;
+    let layers = net.layers();
+    let mut g = StreamSource::from(spec.input_source).start()?;
+    let mut v: Vec<Vec<f64>> = layers
+        .iter()
+        .map(|l| vec![lif.v_rest; l.shape.neurons()])
+        .collect();
+    let mut refr: Vec<Vec<u16>> = layers.iter().map(|l| vec![0; l.shape.neurons()]).collect();
+    let mut x: Vec<W> = vec![];
+    let mut counts = vec![0u32; spec.dims[spec.dims.len() - 1]];
+    for _ in 0..steps {
+        let mut spikes_w: Vec<W> = vec![];
+        for (k, l) in layers.iter().enumerate() {
+            let shape = &l.shape;
+            x.resize(shape.input_rows().words::<W>()?, 0);
+            if k == 0 {
+                encode_inputs(shape, &probs, &mut g, &mut x)?;
+            } else {
+                spikes_to_streams(BitSlice::new(&spikes_w, shape.inputs())?, shape, &mut x)?;
+            }
+            let mut c = vec![0i32; shape.neurons()];
+            mac_signed(shape, l.magnitudes, l.signs, &x, &mut c)?;
+            let gain = l.gain.to_f64();
+            let cur: Vec<f64> = c
+                .iter()
+                .map(|&n| n as f64 * gain / shape.len() as f64)
+                .collect();
+            let mut s = vec![false; shape.neurons()];
+            lif.step_population(&mut v[k], &mut refr[k], &cur, None, &mut s)?;
+            spikes_w = vec![0; words_for::<W>(s.len())];
+            for (j, &b) in s.iter().enumerate() {
+                spikes_w[j / 64] |= (b as W) << (j % 64);
+            }
+            if k + 1 == layers.len() {
+                for (cnt, &b) in counts.iter_mut().zip(&s) {
+                    *cnt += b as u32;
+                }
+            }
+        }
+    }
+    Ok(sc_kernel::net::argmax(&counts).unwrap_or(0))
+}
+
+/// Number of test images `predict` classifies correctly.
+pub fn correct_count<F>(data: &Digits, test: &[usize], predict: F) -> Result<usize, DigitsError>
+where
+    F: Fn(&[u8; PIXELS]) -> Result<usize, DigitsError> + Sync,
+{
+    let correct: Vec<bool> = test
+        .par_iter()
+        .map(|&k| predict(&data.images[k]).map(|c| c == data.labels[k] as usize))
+        .collect::<Result<_, _>>()?;
+    Ok(correct.iter().filter(|&&c| c).count())
+}
+
+/// Accuracy (fraction correct) of `predict` over the test images (0 for
+/// no test images).
+pub fn accuracy<F>(data: &Digits, test: &[usize], predict: F) -> Result<f64, DigitsError>
+where
+    F: Fn(&[u8; PIXELS]) -> Result<usize, DigitsError> + Sync,
+{
+    Ok(correct_count(data, test, predict)? as f64 / test.len().max(1) as f64)
+}
+
+/// Accuracy of the bit-exact SC network (fixed-point LIF, kernel) for `spec`.
+pub fn sc_fixed_accuracy(
+    data: &Digits,
+    test: &[usize],
+    spec: &NetworkSpec,
+    steps: usize,
+) -> Result<f64, DigitsError> {
+    Ok(sc_fixed_correct(data, test, spec, steps)? as f64 / test.len().max(1) as f64)
+}
+
+/// Test images the bit-exact SC network for `spec` classifies correctly.
+pub fn sc_fixed_correct(
+    data: &Digits,
+    test: &[usize],
+    spec: &NetworkSpec,
+    steps: usize,
+) -> Result<usize, DigitsError> {
+    fn run<F: LifFixed>(
+        data: &Digits,
+        test: &[usize],
+        spec: &NetworkSpec,
+        steps: usize,
+    ) -> Result<usize, DigitsError> {
+        let net = ScNetwork::<F, u64>::new(spec)?;
+        correct_count(data, test, |img| {
+            let probs = input_q16(img)
+                .into_iter()
+                .map(Probability::from_q16)
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(net.run(&probs, steps)?.predicted().unwrap_or(0))
+        })
+    }
+    match spec.format {
+        LifFormat::Q16_16 => run::<I16F16>(data, test, spec, steps),
+        LifFormat::Q8_8 => run::<I8F8>(data, test, spec, steps),
+    }
+}
+
+/// Train the float network on the training images with Adam (mini-batches
+/// of 32, shuffled each epoch with a fixed seed). `progress(epoch, loss)` is
+/// called after every epoch.
+pub fn train(
+    data: &Digits,
+    train: &[usize],
+    config: SnnConfig,
+    epochs: usize,
+    mut progress: impl FnMut(usize, f64),
+) -> Result<Snn<f32>, DigitsError> {
+    if !(1..=MAX_EPOCHS).contains(&epochs) {
+        return Err(DigitsError::Arg {
+            flag: "--epochs",
+            what: format!("{epochs} epochs; allowed 1..={MAX_EPOCHS}"),
+        });
+    }
+    if train.is_empty() {
+        return Err(DigitsError::Arg {
+            flag: "--train",
+            what: "no training images".into(),
+        });
+    }
+    if let Some(&k) = train.iter().find(|&&k| k >= data.images.len()) {
+        return Err(DigitsError::Arg {
+            flag: "--train",
+            what: format!(
+                "image {k} is not in the data set ({} images)",
+                data.images.len()
+            ),
+        });
+    }
+    let mut net = Snn::<f32>::init(config, 0x5EED)?;
+    let mut opt = crate::snn::Adam::new(&net, 2e-3);
+    let inputs: Vec<Vec<f32>> = data.images.iter().map(input_float).collect();
+    let mut order = train.to_vec();
+    let mut rng = crate::vectors::generate::SplitMix64::new(0xD161);
+    for epoch in 0..epochs {
+        for i in (1..order.len()).rev() {
+            order.swap(i, rng.below(i as u64 + 1) as usize);
+        }
+        let mut loss = 0.0;
+        let mut batches = 0;
+        for chunk in order.chunks(32) {
+            let xs: Vec<&[f32]> = chunk.iter().map(|&k| inputs[k].as_slice()).collect();
+            let ys: Vec<usize> = chunk.iter().map(|&k| data.labels[k] as usize).collect();
+            loss += crate::snn::train_batch(&mut net, &mut opt, &xs, &ys)?;
+            batches += 1;
+        }
+        progress(epoch, loss / batches.max(1) as f64);
+    }
+    Ok(net)
+}
+
+/// Evaluate every variant on the test images.
+pub fn evaluate(
+    model: &DigitsModel,
+    data: &Digits,
+    test: &[usize],
+    lengths: &[usize],
+    mut progress: impl FnMut(&str),
+) -> Result<Report, DigitsError> {
+    check_lengths(lengths, &model.network.dims)?;
+    if test.is_empty() {
+        return Err(DigitsError::Arg {
+            flag: "--data",
+            what: "no test images".into(),
+        });
+    }
+    if let Some(&k) = test.iter().find(|&&k| k >= data.images.len()) {
+        return Err(DigitsError::Arg {
+            flag: "--data",
+            what: format!(
+                "test image {k} is not in the data set ({} images)",
+                data.images.len()
+            ),
+        });
+    }
+    let steps = model.steps;
+    let mut rows = vec![];
+    progress("float SNN");
+    let f = correct_count(data, test, |img| {
+        Ok(model.snn.predict(&input_float::<f32>(img))?)
+    })?;
+    rows.push(Row {
+        model: "float SNN (f32, as trained)".into(),
+        generator: "-".into(),
+        length_independent: true,
+        correct: vec![f],
+    });
+    let deq = dequantised(&model.network, &model.snn.config);
+    progress("float LIF");
+    let fq = correct_count(data, test, |img| Ok(deq.predict(&input_float::<f64>(img))?))?;
+    rows.push(Row {
+        model: "float LIF (f64, quantised weights and parameters)".into(),
+        generator: "-".into(),
+        length_independent: true,
+        correct: vec![fq],
+    });
+    for (label, format, float_lif) in [
+        ("SC + float LIF (f64)", LifFormat::Q16_16, true),
+        ("SC + fixed-point LIF Q16.16", LifFormat::Q16_16, false),
+        ("SC + fixed-point LIF Q8.8", LifFormat::Q8_8, false),
+    ] {
+        for generator in ["lfsr", "sobol"] {
+            let (ws, xs) = sources(generator);
+            let mut acc = vec![];
+            for &len in lengths {
+                progress(&format!("{label}, {generator}, L = {len}"));
+                let spec = quantise(&model.snn, format, len, ws, xs)?;
+                let a = if float_lif {
+                    let net = ScNetwork::<I16F16, u64>::new(&spec)?;
+                    correct_count(data, test, |img| {
+                        predict_sc_float(&spec, &net, &input_q16(img), steps)
+                    })?
+                } else {
+                    sc_fixed_correct(data, test, &spec, steps)?
+                };
+                acc.push(a);
+            }
+            rows.push(Row {
+                model: label.into(),
+                generator: generator.into(),
+                length_independent: false,
+                correct: acc,
+            });
+        }
+    }
+    Ok(Report {
+        lengths: lengths.to_vec(),
+        rows,
+        test_images: test.len(),
+        steps,
+    })
+}
