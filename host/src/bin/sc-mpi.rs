@@ -50,12 +50,12 @@ enum Cmd {
     /// Classify the digits test images with the shipped model, distributed;
     /// every prediction must equal the single-process one.
     Digits {
-        /// Model file.
-        #[arg(long, default_value = "models/digits.json")]
-        model: PathBuf,
-        /// Data set.
-        #[arg(long, default_value = "host/data/digits.csv")]
-        data: PathBuf,
+        /// Model file (default: the model built into this binary).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Data set (default: the UCI digits built into this binary).
+        #[arg(long)]
+        data: Option<PathBuf>,
         /// Only the first N test images.
         #[arg(long)]
         images: Option<usize>,
@@ -113,7 +113,7 @@ fn main() -> ExitCode {
             model,
             data,
             images,
-        } => digits(&world, &model, &data, images),
+        } => digits(&world, model.as_deref(), data.as_deref(), images),
         Cmd::Bench {
             inputs,
             neurons,
@@ -239,13 +239,19 @@ fn selftest<C: Communicator>(world: &C) -> Result<bool> {
 
 fn digits<C: Communicator>(
     world: &C,
-    model: &Path,
-    data: &Path,
+    model: Option<&Path>,
+    data: Option<&Path>,
     images: Option<usize>,
 ) -> Result<bool> {
     let root = world.rank() == 0;
-    let m = DigitsModel::load(model)?;
-    let d = Digits::load(data)?;
+    let m = match model {
+        Some(p) => DigitsModel::load(p)?,
+        None => DigitsModel::shipped()?,
+    };
+    let d = match data {
+        Some(p) => Digits::load(p)?,
+        None => Digits::shipped()?,
+    };
     let (_, test) = d.split();
     let test = &test[..images.unwrap_or(test.len()).min(test.len())];
     let (mut agree, mut correct) = (0, 0);
