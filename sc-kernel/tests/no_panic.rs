@@ -382,7 +382,7 @@ fn check_word<W: Word>(i: usize, value: u64, out_len: usize) -> Result<(), TestC
     let lm = last_word_mask::<W>(i).to_u64();
     prop_assert_eq!(
         lm,
-        if i % W::BITS == 0 {
+        if i.is_multiple_of(W::BITS) {
             ones
         } else {
             (1u64 << (i % W::BITS)) - 1
@@ -434,7 +434,7 @@ fn check_views<W: Word>(len: usize, have: usize, t: usize) -> Result<(), TestCas
         prop_assert_eq!(BitSliceMut::new(&mut words, len).map(|_| ()), too_small);
         return Ok(());
     }
-    let padded = len % W::BITS != 0;
+    let padded = !len.is_multiple_of(W::BITS);
     let r = BitSlice::new(&words, len).map(|_| ());
     prop_assert_eq!(
         r,
@@ -786,6 +786,7 @@ fn sat_mul_ref(a: i64, b: i64, f: u32, lo: i64, hi: i64) -> i64 {
 }
 
 /// Spec §6 on raw integers: `p = [v_rest, v_reset, threshold, alpha, R]`.
+#[allow(clippy::too_many_arguments)]
 fn lif_ref(
     p: [i64; 5],
     refr: u16,
