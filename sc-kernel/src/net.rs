@@ -127,11 +127,19 @@ pub fn counts_to_current<F: LifFixed>(
     if len == 0 {
         return Err(Error::EmptyStream);
     }
-    let (lo, hi) = (F::RAW_MIN as i128, F::RAW_MAX as i128);
-    let (gain, len) = (gain.raw() as i128, len as i128);
+    let (lo, hi) = (F::RAW_MIN as i64, F::RAW_MAX as i64);
+    let gain = gain.raw() as i64;
+    // `len` as i64, or `None` past i64::MAX (64-bit targets only).
+    let len = i64::try_from(len).ok();
     for (&c, o) in counts.iter().zip(current.iter_mut()) {
-        // |c * gain| < 2^62 and 0 < len < 2^64: exact in i128.
-        let x = (c as i128 * gain).div_euclid(len);
+        // |c * gain| <= 2^62: exact in i64.
+        let p = c as i64 * gain;
+        let x = match len {
+            Some(len) => p.div_euclid(len),
+            // len > i64::MAX >= |p|: the quotient is in (-1, 1), so its
+            // floor is -1 for negative p, else 0.
+            None => -i64::from(p < 0),
+        };
         // Clamped to the format's raw range, so the cast is exact.
         *o = F::try_from_raw(x.clamp(lo, hi) as i32)?;
     }

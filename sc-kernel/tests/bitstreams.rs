@@ -91,7 +91,7 @@ fn check_ops<W: Word>(a: &[u8], b: &[u8], s: &[u8]) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 256 }))]
 
     #[test]
     fn ops_match_naive((a, b, s) in len_strategy().prop_flat_map(|n| (bits(n), bits(n), bits(n)))) {

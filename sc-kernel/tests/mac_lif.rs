@@ -39,7 +39,7 @@ fn check_mac<W: Word>(n: usize, m: usize, len: usize, w: &[u8], x: &[u8], sg: &[
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(96))]
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 96 }))]
     #[test]
     fn mac_matches_naive(
         (n, m, len, w, x, sg) in (0usize..5, 0usize..6, prop::sample::select(vec![0usize, 1, 31, 32, 33, 63, 64, 65, 200]))
@@ -149,6 +149,7 @@ fn check_lif_trace<F: LifFixed>(
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 256 }))]
     #[test]
     fn lif_q16_matches_integer_reference(
         raw in prop::array::uniform5(any::<i32>()),
