@@ -16,8 +16,8 @@ fn stream_ones<G: Sng>(g: &mut G, p: Probability, len: usize) -> usize {
 #[test]
 fn sobol_exact_for_powers_of_two() {
     // For L = 2^k and p = m / 2^k, every dimension gives exactly m ones.
-    // Under Miri (slow), streams up to 64 bits and one full period.
-    let max_k = if cfg!(miri) { 6 } else { 10 };
+    // Under Miri (slow), streams up to 16 bits and no full period.
+    let max_k = if cfg!(miri) { 4 } else { 10 };
     for d in 0..SOBOL_DIMENSIONS {
         for k in 0..=max_k {
             let l = 1usize << k;
@@ -31,7 +31,7 @@ fn sobol_exact_for_powers_of_two() {
     }
     // Dimension 0 over the full 16-bit period.
     let ms: &[usize] = if cfg!(miri) {
-        &[12345]
+        &[]
     } else {
         &[0, 1, 12345, 65535, 65536]
     };
