@@ -211,7 +211,8 @@ fn model_error(v: &serde_json::Value) -> String {
     let text = serde_json::to_string(v).unwrap();
     match DigitsModel::parse(&text, "m.json") {
         Ok(_) => panic!("accepted: {}", &text[..200.min(text.len())]),
-        Err(e) => e.to_string(),
+        // The whole chain, as `sc` prints it (`{:#}`).
+        Err(e) => sc_host::vectors::compute::chain(&e),
     }
 }
 
@@ -331,7 +332,10 @@ fn unknown_model_fields_are_errors() {
     let mut v = shipped_json();
     v["network"]["layers"][1]["colour"] = serde_json::json!(1);
     let e = model_error(&v);
-    assert!(e.contains("network.layers[1].colour"), "{e}");
+    assert!(
+        e.contains("unknown field `colour`") && e.contains("weights_q16"),
+        "{e}"
+    );
 }
 
 // ---------------------------------------------------------------------------

@@ -55,13 +55,20 @@ impl Probability {
     }
 
     /// From a finite `f64` in [0, 1], rounded to nearest (ties up):
-    /// `q16 = floor(p * 65536 + 0.5)`.
+    /// `q16 = floor(p * 65536 + 1/2)` computed exactly (spec §4), not as
+    /// the binary64 sum `p * 65536.0 + 0.5`, which rounds once more (at
+    /// `p = (0.5 - 2^-54) / 65536` the exact rule gives 0, the sum 1).
     pub fn from_f64(p: f64) -> Result<Self> {
         if !p.is_finite() || !(0.0..=1.0).contains(&p) {
             return Err(Error::ProbabilityOutOfRange);
         }
-        // Non-negative, so the truncating cast is floor.
-        Ok(Self((p * 65536.0 + 0.5) as u32))
+        // Scaling by a power of two is exact; so is `x - floor(x)` (for
+        // x >= 1 by Sterbenz's lemma, for x < 1 because floor(x) = 0).
+        let x = p * 65536.0;
+        let f = x.floor();
+        let q = if x - f >= 0.5 { f + 1.0 } else { f };
+        // 0 <= q <= 65536, an integer: the cast is exact.
+        Ok(Self(q as u32))
     }
 
     /// Raw Q0.16 value in `0..=65536`.

@@ -283,3 +283,20 @@ proptest! {
         prop_assert!(((ones as f64) - pf * len as f64).abs() <= 5.0 * sigma + 2.0);
     }
 }
+
+#[test]
+fn float_to_probability_rounds_exactly_not_in_binary64() {
+    // Spec §4: P = floor(p * 65536 + 1/2) on the exact value of p.
+    let below_half = (0.5 - 2f64.powi(-54)) / 65536.0;
+    assert_eq!(Probability::from_f64(below_half).unwrap().q16(), 0);
+    assert_eq!(Probability::from_f64(0.5 / 65536.0).unwrap().q16(), 1);
+    assert_eq!(Probability::from_f64(1.5 / 65536.0).unwrap().q16(), 2);
+    assert_eq!(Probability::from_f64(0.0).unwrap().q16(), 0);
+    assert_eq!(Probability::from_f64(1.0).unwrap().q16(), 65536);
+    assert_eq!(Probability::from_f64(0.25).unwrap().q16(), 16384);
+    let just_below_one = 1.0 - f64::EPSILON / 2.0;
+    assert_eq!(Probability::from_f64(just_below_one).unwrap().q16(), 65536);
+    for bad in [-0.0 - 1e-300, 1.0 + f64::EPSILON, f64::NAN, f64::INFINITY] {
+        assert!(Probability::from_f64(bad).is_err(), "{bad}");
+    }
+}

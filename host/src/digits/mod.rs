@@ -355,7 +355,13 @@ impl DigitsModel {
             LifFormat::Q16_16 => ScNetwork::<I16F16, u32>::new(n).map(|_| ()),
             LifFormat::Q8_8 => ScNetwork::<I8F8, u32>::new(n).map(|_| ()),
         };
-        built.map_err(|e| format!("network ({}): {e}", format_name(n.format)))
+        built.map_err(|e| {
+            format!(
+                "network ({}): {}",
+                format_name(n.format),
+                crate::vectors::compute::chain(&e)
+            )
+        })
     }
 
     /// Write the model as pretty JSON.
