@@ -74,13 +74,7 @@ pub fn check_bytes<T>(what: &str, count: usize) -> Result<usize, LimitError> {
 /// `what` when the buffer is over [`max_alloc_bytes`] or the allocator
 /// refuses it. Never aborts on a size.
 pub fn try_vec<T: Clone>(what: &str, count: usize, value: T) -> Result<Vec<T>, LimitError> {
-    check_bytes::<T>(what, count)?;
-    let mut v = Vec::new();
-    v.try_reserve_exact(count).map_err(|_| LimitError {
-        what: what.to_string(),
-        requested: format!("{count} elements"),
-        allowed: "what the allocator can grant".into(),
-    })?;
+    let mut v = try_with_capacity(what, count)?;
     v.resize(count, value);
     Ok(v)
 }
