@@ -228,8 +228,9 @@ pub struct BitStream<W: Word, const N: usize> {
 }
 
 impl<W: Word, const N: usize> BitStream<W, N> {
-    /// Capacity in bits.
-    pub const CAPACITY: usize = N * W::BITS;
+    /// Capacity in bits: `N * W::BITS` (saturated at `usize::MAX`, a bound
+    /// no stream length can exceed).
+    pub const CAPACITY: usize = N.saturating_mul(W::BITS);
 
     /// An all-zero stream of `len` bits. Errors with
     /// [`Error::CapacityExceeded`] if `len > N * W::BITS`.

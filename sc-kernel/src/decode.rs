@@ -14,13 +14,16 @@ use crate::bits::BitSlice;
 use crate::error::{Error, Result};
 use crate::word::Word;
 
-fn round_ratio_q16(num: i64, len: usize) -> Result<I16F16> {
+/// `floor((2 * num * 2^16 + len) / (2 * len))` exactly, for `len > 0` and
+/// `|num| <= len` (checked by the callers). Every `usize` fits: `|num| <
+/// 2^65`, so `|2 * num * 2^16 + len| < 2^83`, well inside `i128`.
+fn round_ratio_q16(num: i128, len: usize) -> Result<I16F16> {
     if len == 0 {
         return Err(Error::EmptyStream);
     }
-    let len = len as i64;
+    let len = len as i128;
     let q = (2 * num * 65536 + len).div_euclid(2 * len);
-    // |num| <= len, so |q| <= 65536, which fits Q16.16.
+    // |num| <= len, so |q| <= 65536: the cast is exact.
     Ok(I16F16::from_bits(q as i32))
 }
 
@@ -37,27 +40,34 @@ fn check(ones: usize, len: usize) -> Result<()> {
     Ok(())
 }
 
-/// Unipolar value `ones / len` in Q16.16 (range [0, 1]).
-/// Errors: `len == 0` ([`Error::EmptyStream`]); `ones > len`.
+/// Unipolar value `ones / len` in Q16.16 (raw range `0..=65536`, i.e.
+/// [0, 1]), rounded to nearest, ties up; exact for every `usize` argument.
+/// Errors: `len == 0` ([`Error::EmptyStream`]); `ones > len`
+/// ([`Error::LengthMismatch`]).
 pub fn unipolar_q16(ones: usize, len: usize) -> Result<I16F16> {
     check(ones, len)?;
-    round_ratio_q16(ones as i64, len)
+    round_ratio_q16(ones as i128, len)
 }
 
-/// Bipolar value `(2*ones - len) / len` in Q16.16 (range [-1, 1]).
-/// Errors: `len == 0` ([`Error::EmptyStream`]); `ones > len`.
+/// Bipolar value `(2*ones - len) / len` in Q16.16 (raw range
+/// `-65536..=65536`, i.e. [-1, 1]), rounded to nearest, ties up; exact for
+/// every `usize` argument.
+/// Errors: `len == 0` ([`Error::EmptyStream`]); `ones > len`
+/// ([`Error::LengthMismatch`]).
 pub fn bipolar_q16(ones: usize, len: usize) -> Result<I16F16> {
     check(ones, len)?;
-    round_ratio_q16(2 * ones as i64 - len as i64, len)
+    round_ratio_q16(2 * ones as i128 - len as i128, len)
 }
 
-/// Unipolar value as `f64` (exact ratio, rounded once by the division).
+/// Unipolar value `ones / len` as `f64`, in [0, 1] (each operand rounded
+/// to `f64`, then one rounded division). Errors as [`unipolar_q16`].
 pub fn unipolar_f64(ones: usize, len: usize) -> Result<f64> {
     check(ones, len)?;
     Ok(ones as f64 / len as f64)
 }
 
-/// Bipolar value as `f64`.
+/// Bipolar value `(2*ones - len) / len` as `f64`, in [-1, 1] (operands
+/// rounded to `f64`). Errors as [`bipolar_q16`].
 pub fn bipolar_f64(ones: usize, len: usize) -> Result<f64> {
     check(ones, len)?;
     Ok((2.0 * ones as f64 - len as f64) / len as f64)

@@ -15,7 +15,9 @@
 //! - [`lif`]: fixed-point LIF neurons in Q16.16 and Q8.8.
 //! - [`net`]: a multi-layer SC spiking network stepped in time.
 //!
-//! Nothing here panics on user data: bad input gets an [`Error`].
+//! No public function panics, overflows or wraps, for any argument, in
+//! debug or release builds: bad input gets an [`Error`], and arithmetic is
+//! exact or saturates only where `docs/spec.md` says so.
 //!
 //! ```
 //! use sc_kernel::{BitSliceMut, sng::{encode, Probability, Sobol}, ops};

@@ -259,8 +259,8 @@ impl<F: LifFixed> LifParams<F> {
         let mut count = 0;
         let words = spikes.words_mut();
         for (wi, word) in words.iter_mut().enumerate() {
-            let base = wi * W::BITS;
-            let end = (base + W::BITS).min(n);
+            let base = wi * W::BITS; // < n: words_for(n) words
+            let end = base + (n - base).min(W::BITS);
             let mut w = W::ZERO;
             for k in base..end {
                 if self.step(&mut v[k], &mut refractory[k], input[k]) {

@@ -69,10 +69,18 @@ impl Sng for Generator {
 }
 
 impl Generator {
-    /// Advance `n` steps, discarding the values.
+    /// Advance `n` steps, discarding the values. Any `n` is fine: the
+    /// sequences are periodic (Sobol: 2^16, the 16-bit LFSR: 2^16 - 1), so
+    /// this costs at most one period of steps (Sobol: constant time).
     pub fn skip(&mut self, n: usize) {
-        for _ in 0..n {
-            self.next_q16();
+        match self {
+            Generator::Sobol(g) => g.skip(n),
+            Generator::Lfsr16(g) => {
+                // usize is at most 64 bits wide: the cast is exact.
+                for _ in 0..(n as u64 % Lfsr16::PERIOD) {
+                    g.step();
+                }
+            }
         }
     }
 }
@@ -102,8 +110,13 @@ pub fn encode_weights<W: Word>(
     Ok(())
 }
 
-/// Convert MAC counts to LIF input currents:
-/// `current[j] = sat_F(floor(counts[j] * gain_raw / len))`, `len > 0`.
+/// Convert MAC counts to LIF input currents (spec §7):
+/// `current[j] = sat_W(floor(counts[j] * gain_raw / len))` on raw values,
+/// computed exactly for every `i32` count, raw gain and `usize` length,
+/// then saturated to `F`'s width `W`.
+///
+/// Errors: [`Error::LengthMismatch`] if `counts` and `current` differ in
+/// length; [`Error::EmptyStream`] if `len == 0`.
 pub fn counts_to_current<F: LifFixed>(
     counts: &[i32],
     len: usize,
@@ -114,10 +127,21 @@ pub fn counts_to_current<F: LifFixed>(
     if len == 0 {
         return Err(Error::EmptyStream);
     }
-    let (lo, hi) = (F::RAW_MIN, F::RAW_MAX);
-    for (c, o) in counts.iter().zip(current.iter_mut()) {
-        let x = (*c as i64 * gain.raw() as i64).div_euclid(len as i64);
-        *o = F::try_from_raw(x.clamp(lo as i64, hi as i64) as i32)?;
+    let (lo, hi) = (F::RAW_MIN as i64, F::RAW_MAX as i64);
+    let gain = gain.raw() as i64;
+    // `len` as i64, or `None` past i64::MAX (64-bit targets only).
+    let len = i64::try_from(len).ok();
+    for (&c, o) in counts.iter().zip(current.iter_mut()) {
+        // |c * gain| <= 2^62: exact in i64.
+        let p = c as i64 * gain;
+        let x = match len {
+            Some(len) => p.div_euclid(len),
+            // len > i64::MAX >= |p|: the quotient is in (-1, 1), so its
+            // floor is -1 for negative p, else 0.
+            None => -i64::from(p < 0),
+        };
+        // Clamped to the format's raw range, so the cast is exact.
+        *o = F::try_from_raw(x.clamp(lo, hi) as i32)?;
     }
     Ok(())
 }

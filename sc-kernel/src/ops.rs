@@ -108,10 +108,25 @@ pub fn count_ones_per_word<W: Word>(a: BitSlice<'_, W>, out: &mut [u32]) -> Resu
     Ok(())
 }
 
-/// `popcount(a AND b)` without materialising the product stream.
+/// `popcount(a AND b)` (in `0..=a.len()`) without materialising the
+/// product stream. Exact for any length.
 pub fn and_count<W: Word>(a: BitSlice<'_, W>, b: BitSlice<'_, W>) -> Result<usize> {
     ensure_len(a.len(), b.len())?;
-    Ok(and_count_words(a.words(), b.words()) as usize)
+    Ok(and_count_chunked(a.words(), b.words(), AND_COUNT_CHUNK))
+}
+
+/// Words per block of [`and_count`]: a block's count is at most
+/// `2^20 * 64 = 2^26`, so the `u32` block sums cannot overflow.
+const AND_COUNT_CHUNK: usize = 1 << 20;
+
+/// [`and_count_words`] over blocks of `chunk` (> 0) words, summed in
+/// `usize`: exact for slices of any length (the result is at most the
+/// number of bits, which fits `usize`).
+fn and_count_chunked<W: Word>(a: &[W], b: &[W], chunk: usize) -> usize {
+    a.chunks(chunk)
+        .zip(b.chunks(chunk))
+        .map(|(x, y)| and_count_words(x, y) as usize)
+        .sum()
 }
 
 /// `sum popcount(a[k] & b[k])` over equal-length word slices (no checks
@@ -250,6 +265,21 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 256 }))]
+
+        #[test]
+        fn chunked_count_matches_popcount(
+            a in prop::collection::vec(any::<u64>(), 0..200),
+            b in prop::collection::vec(any::<u64>(), 0..200),
+            chunk in 1usize..70,
+        ) {
+            let n = a.len().min(b.len());
+            prop_assert_eq!(
+                and_count_chunked(&a[..n], &b[..n], chunk),
+                reference(&a[..n], &b[..n]) as usize
+            );
+        }
+
         #[test]
         fn swar_count_matches_popcount(
             a in prop::collection::vec(any::<u64>(), 0..200),

@@ -126,7 +126,13 @@ impl RowShape {
             .ok_or(Error::ShapeOverflow)
     }
 
-    /// View row `r` of `words` (which must hold at least `self.words()` words).
+    /// View row `r` (words `r * stride .. (r + 1) * stride`) of `words`.
+    ///
+    /// Errors: [`Error::LengthMismatch`] if `r >= rows` (`expected` is
+    /// `rows`, `found` is `r`); [`Error::ShapeOverflow`] if the row's word
+    /// range does not fit `usize`; [`Error::StorageTooSmall`] if `words`
+    /// ends before the row does (`needed` is the whole batch's word count);
+    /// [`Error::NonZeroPadding`] (naming `r`) if the row's padding is set.
     pub fn row<'a, W: Word>(&self, words: &'a [W], r: usize) -> Result<BitSlice<'a, W>> {
         if r >= self.rows {
             return Err(Error::LengthMismatch {
@@ -135,8 +141,8 @@ impl RowShape {
             });
         }
         let s = self.stride::<W>();
-        let start = r * s;
-        let end = start + s;
+        let start = r.checked_mul(s).ok_or(Error::ShapeOverflow)?;
+        let end = start.checked_add(s).ok_or(Error::ShapeOverflow)?;
         if words.len() < end {
             return Err(Error::StorageTooSmall {
                 needed: self.words::<W>()?,

@@ -239,6 +239,17 @@ const fn prefix_xors(v: &[[u16; 16]; SOBOL_DIMENSIONS]) -> [[u16; 16]; SOBOL_DIM
 pub const SOBOL_V: [[u16; 16]; SOBOL_DIMENSIONS] = direction_numbers();
 const SOBOL_C: [[u16; 16]; SOBOL_DIMENSIONS] = prefix_xors(&SOBOL_V);
 
+/// `XOR over set bits k of n of v[k]`.
+fn xor_point(v: &[u16; 16], n: u16) -> u16 {
+    let mut x = 0;
+    for (k, &vk) in v.iter().enumerate() {
+        if (n >> k) & 1 == 1 {
+            x ^= vk;
+        }
+    }
+    x
+}
+
 /// Sobol low-discrepancy generator, 16-bit, natural (non-Gray) order.
 ///
 /// Point `n` of dimension `d` is `x(n) = XOR over set bits k of (n mod 2^16)
@@ -270,21 +281,32 @@ impl Sobol {
         Ok(Self {
             dim: dimension as u8,
             index,
-            x: Self::point(dimension, index),
+            x: Self::point(dimension, index)?,
         })
     }
 
-    /// Point `n` of `dimension` computed directly. `dimension` must be
-    /// `< SOBOL_DIMENSIONS` (it is taken modulo that).
-    pub fn point(dimension: usize, n: u16) -> u16 {
-        let v = &SOBOL_V[dimension % SOBOL_DIMENSIONS];
-        let mut x = 0;
-        for (k, &vk) in v.iter().enumerate() {
-            if (n >> k) & 1 == 1 {
-                x ^= vk;
-            }
-        }
-        x
+    /// Point `n` of `dimension` computed directly: the XOR of
+    /// `SOBOL_V[dimension][k]` over the set bits `k` of `n`.
+    ///
+    /// Errors: [`Error::SobolDimension`] if `dimension >= SOBOL_DIMENSIONS`
+    /// (never wrapped).
+    pub fn point(dimension: usize, n: u16) -> Result<u16> {
+        SOBOL_V
+            .get(dimension)
+            .map(|v| xor_point(v, n))
+            .ok_or(Error::SobolDimension {
+                dimension,
+                available: SOBOL_DIMENSIONS,
+            })
+    }
+
+    /// Advance `n` steps at once, in constant time: afterwards the
+    /// generator is exactly as after `n` calls of [`Sng::next_q16`] (the
+    /// index moves to `index + n` mod 2^16).
+    pub(crate) fn skip(&mut self, n: usize) {
+        // Truncating to u16 is `n mod 2^16`, the index's period.
+        self.index = self.index.wrapping_add(n as u16);
+        self.x = xor_point(&SOBOL_V[self.dim as usize], self.index);
     }
 
     /// Current index (mod 2^16).
@@ -315,10 +337,11 @@ impl Sng for Sobol {
 /// Fill `out` (all `out.len()` bits) with the stream of `p` from `gen`:
 /// bit `t = (gen.next_q16() < p)`. Advances `gen` by `out.len()` steps.
 pub fn encode<W: Word, G: Sng>(gen: &mut G, p: Probability, out: &mut BitSliceMut<'_, W>) {
-    let len = out.len();
     let p = p.q16();
-    for (wi, o) in out.words_mut().iter_mut().enumerate() {
-        let n = (len - wi * W::BITS).min(W::BITS);
+    let mut left = out.len();
+    for o in out.words_mut().iter_mut() {
+        let n = left.min(W::BITS);
+        left -= n;
         let mut w = W::ZERO;
         for i in 0..n {
             if (gen.next_q16() as u32) < p {

@@ -38,11 +38,14 @@ pub trait Word:
     const ONES: Self;
     /// Number of set bits.
     fn count_ones(self) -> u32;
-    /// Word with only bit `i` set; `i < BITS`.
+    /// Word with only bit `i` set, for `i < BITS`; [`Self::ZERO`] for
+    /// `i >= BITS` (no bit of the word is at that position).
     fn bit(i: usize) -> Self;
-    /// Word with the low `n` bits set; `n` in `0..=BITS`.
+    /// Word with the low `n` bits set; `n >= BITS` gives [`Self::ONES`].
     fn low_mask(n: usize) -> Self;
-    /// Little-endian bytes into `out[..BYTES]` (`out.len() >= BYTES`).
+    /// The word's little-endian bytes into `out[..k]`, `k = min(out.len(),
+    /// BYTES)`: the first `k` bytes (a shorter `out` gets a truncated word;
+    /// bytes of `out` past `BYTES` are untouched).
     fn write_le(self, out: &mut [u8]);
     /// Word from up to `BYTES` little-endian bytes (missing bytes are zero).
     fn read_le(bytes: &[u8]) -> Self;
@@ -63,7 +66,11 @@ macro_rules! impl_word {
             }
             #[inline(always)]
             fn bit(i: usize) -> Self {
-                1 << i
+                if i < <Self as Word>::BITS {
+                    1 << i
+                } else {
+                    0
+                }
             }
             #[inline(always)]
             fn low_mask(n: usize) -> Self {
@@ -75,7 +82,8 @@ macro_rules! impl_word {
             }
             #[inline]
             fn write_le(self, out: &mut [u8]) {
-                out[..Self::BYTES].copy_from_slice(&self.to_le_bytes());
+                let n = out.len().min(Self::BYTES);
+                out[..n].copy_from_slice(&self.to_le_bytes()[..n]);
             }
             #[inline]
             fn read_le(bytes: &[u8]) -> Self {

@@ -16,8 +16,10 @@ fn stream_ones<G: Sng>(g: &mut G, p: Probability, len: usize) -> usize {
 #[test]
 fn sobol_exact_for_powers_of_two() {
     // For L = 2^k and p = m / 2^k, every dimension gives exactly m ones.
+    // Under Miri (slow), streams up to 16 bits and no full period.
+    let max_k = if cfg!(miri) { 4 } else { 10 };
     for d in 0..SOBOL_DIMENSIONS {
-        for k in 0..=10u32 {
+        for k in 0..=max_k {
             let l = 1usize << k;
             let step = (l / 64).max(1);
             for m in (0..=l).step_by(step).chain([l - 1, l]) {
@@ -28,7 +30,12 @@ fn sobol_exact_for_powers_of_two() {
         }
     }
     // Dimension 0 over the full 16-bit period.
-    for m in [0usize, 1, 12345, 65535, 65536] {
+    let ms: &[usize] = if cfg!(miri) {
+        &[]
+    } else {
+        &[0, 1, 12345, 65535, 65536]
+    };
+    for &m in ms {
         let ones = stream_ones(
             &mut Sobol::new(0, 0).unwrap(),
             Probability::from_q16(m as u32).unwrap(),
@@ -45,9 +52,9 @@ fn sobol_dim0_is_van_der_corput_and_incremental_matches_direct() {
         for k in 0..100u32 {
             let n = (65530 + k) as u16;
             if d == 0 {
-                assert_eq!(Sobol::point(0, n), n.reverse_bits());
+                assert_eq!(Sobol::point(0, n), Ok(n.reverse_bits()));
             }
-            assert_eq!(g.next_q16(), Sobol::point(d, n), "dim {d} n {n}");
+            assert_eq!(Ok(g.next_q16()), Sobol::point(d, n), "dim {d} n {n}");
         }
     }
     assert_eq!(
@@ -169,7 +176,12 @@ fn lfsr_comparator_values() {
 fn lfsr16_full_period_count_is_exact() {
     // Over one period the state visits 1..=65535 once, so r < p holds for
     // exactly p - 1 states (p >= 1).
-    for p in [1u32, 2, 1000, 32768, 65535, 65536] {
+    let ps: &[u32] = if cfg!(miri) {
+        &[1000]
+    } else {
+        &[1, 2, 1000, 32768, 65535, 65536]
+    };
+    for &p in ps {
         let ones = stream_ones(
             &mut Lfsr16::new(1).unwrap(),
             Probability::from_q16(p).unwrap(),
@@ -231,6 +243,7 @@ fn decode_errors() {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 256 }))]
     #[test]
     fn decode_matches_exact_rounding(len in 1usize..100_000, frac in 0.0f64..=1.0) {
         let ones = ((len as f64) * frac) as usize;
