@@ -62,10 +62,12 @@ impl Probability {
         if !p.is_finite() || !(0.0..=1.0).contains(&p) {
             return Err(Error::ProbabilityOutOfRange);
         }
-        // Scaling by a power of two is exact; so is `x - floor(x)` (for
-        // x >= 1 by Sterbenz's lemma, for x < 1 because floor(x) = 0).
+        // Scaling by a power of two is exact; for 0 <= x <= 65536 the
+        // truncating cast is floor (no_std has no `f64::floor`), and
+        // `x - floor(x)` is exact (for x >= 1 by Sterbenz's lemma, for
+        // x < 1 because floor(x) = 0).
         let x = p * 65536.0;
-        let f = x.floor();
+        let f = x as u32 as f64;
         let q = if x - f >= 0.5 { f + 1.0 } else { f };
         // 0 <= q <= 65536, an integer: the cast is exact.
         Ok(Self(q as u32))
