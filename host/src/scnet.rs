@@ -251,6 +251,16 @@ fn check_spec<F: LifFixed>(spec: &NetworkSpec) -> Result<Checked<F>, NetError> {
         || "input_source".into(),
         StreamSource::from(spec.input_source).start(),
     )?;
+    // Spec §7 / §4.4: the two families must differ.
+    if spec.weight_source == spec.input_source {
+        return at(
+            || "input_source".into(),
+            Err(sc_kernel::Error::InvalidParameter {
+                name: "input_source",
+                allowed: "a source different from weight_source (spec 4.4)",
+            }),
+        );
+    }
     let mut gains = vec![];
     let mut negative = vec![];
     for (k, l) in spec.layers.iter().enumerate() {

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use sc_host::vectors::check::{check_case, Outcome};
 use sc_host::vectors::export::{self, kind, ExportFormat, MAGIC};
+use sc_host::vectors::schema::Expect;
 use sc_host::vectors::{self, generate, implementations, Case, Report, Which};
 
 fn vector_dir() -> PathBuf {
@@ -99,7 +100,11 @@ fn corrupted_expectations_fail_with_the_first_difference() {
     let imps = implementations(Which::all());
     // Flip bit 37 of an AND result: byte 4, bit 5 = high nibble (hex digit 8), nibble bit 1.
     let mut case = find("bitwise", |c| matches!(c, Case::Bitwise { len: 1000, .. }));
-    let Case::Bitwise { ref mut expect, .. } = case else {
+    let Case::Bitwise {
+        expect: Expect::Value(ref mut expect),
+        ..
+    } = case
+    else {
         unreachable!()
     };
     let mut digits: Vec<u32> = expect
@@ -122,7 +127,11 @@ fn corrupted_expectations_fail_with_the_first_difference() {
     }
     // A LIF membrane value at step 3, neuron 1.
     let mut case = find("lif", |_| true);
-    let Case::Lif { ref mut expect, .. } = case else {
+    let Case::Lif {
+        expect: Expect::Value(ref mut expect),
+        ..
+    } = case
+    else {
         unreachable!()
     };
     expect.v[3][1] += 1;
@@ -134,7 +143,11 @@ fn corrupted_expectations_fail_with_the_first_difference() {
     }
     // A network spike.
     let mut case = find("network", |_| true);
-    let Case::Network { ref mut expect, .. } = case else {
+    let Case::Network {
+        expect: Expect::Value(ref mut expect),
+        ..
+    } = case
+    else {
         unreachable!()
     };
     let s = &mut expect.spikes[2][0];

@@ -7,6 +7,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::compute::{chain, validate, CaseError, Implementation};
+use super::errors;
 use super::schema::{Case, VectorFile, FORMAT, SPEC_VERSION};
 use crate::limits::{read_text, ReadError};
 
@@ -334,7 +335,7 @@ mod probe {
             "pack" => vec![
                 name,
                 ("bits", leaf::<String>),
-                ("expect", leaf::<StreamExpect>),
+                ("expect", leaf::<Expect<StreamExpect>>),
             ],
             "bitwise" => vec![
                 name,
@@ -343,13 +344,13 @@ mod probe {
                 ("a", leaf::<String>),
                 ("b", leaf::<String>),
                 ("sel", leaf::<String>),
-                ("expect", leaf::<BitwiseExpect>),
+                ("expect", leaf::<Expect<BitwiseExpect>>),
             ],
             "decode" => vec![
                 name,
                 len,
                 ("stream", leaf::<String>),
-                ("expect", leaf::<DecodeExpect>),
+                ("expect", leaf::<Expect<DecodeExpect>>),
             ],
             "lfsr" => vec![
                 name,
@@ -357,7 +358,7 @@ mod probe {
                 ("seed", leaf::<u32>),
                 ("p_q16", leaf::<u32>),
                 len,
-                ("expect", leaf::<GenExpect>),
+                ("expect", leaf::<Expect<GenExpect>>),
             ],
             "sobol" => vec![
                 name,
@@ -365,7 +366,7 @@ mod probe {
                 ("start", leaf::<u32>),
                 ("p_q16", leaf::<u32>),
                 len,
-                ("expect", leaf::<GenExpect>),
+                ("expect", leaf::<Expect<GenExpect>>),
             ],
             "mac" => vec![
                 name,
@@ -375,7 +376,7 @@ mod probe {
                 ("weights", leaf::<Vec<String>>),
                 ("signs", leaf::<Vec<String>>),
                 ("x", leaf::<Vec<String>>),
-                ("expect", leaf::<MacExpect>),
+                ("expect", leaf::<Expect<MacExpect>>),
             ],
             "lif" => vec![
                 name,
@@ -383,14 +384,14 @@ mod probe {
                 ("params", params),
                 ("neurons", leaf::<usize>),
                 ("input", leaf::<Vec<Vec<i32>>>),
-                ("expect", leaf::<LifExpect>),
+                ("expect", leaf::<Expect<LifExpect>>),
             ],
             "network" => vec![
                 name,
                 ("network", network),
                 ("inputs_q16", leaf::<Vec<u32>>),
                 ("steps", leaf::<usize>),
-                ("expect", leaf::<NetworkExpect>),
+                ("expect", leaf::<Expect<NetworkExpect>>),
             ],
             k => {
                 return Some((
@@ -527,6 +528,9 @@ pub struct Report {
 
 /// Run one case on one implementation.
 pub fn check_case(imp: &dyn Implementation, case: &Case) -> Outcome {
+    if let Some(want) = case.expected_error() {
+        return check_error_case(imp, case, want);
+    }
     if let Err(e) = validate(case) {
         return Outcome::Error(chain(&e));
     }
@@ -537,6 +541,34 @@ pub fn check_case(imp: &dyn Implementation, case: &Case) -> Outcome {
         },
         Err(CaseError::Unsupported) => Outcome::Unsupported,
         Err(e) => Outcome::Error(chain(&e)),
+    }
+}
+
+/// Run a case whose `expect` is `{"error": want}`: it passes when the
+/// implementation rejects the inputs with exactly the kernel error `want`
+/// (compared by variant name). A case that evaluates fine, or fails with
+/// another kernel error, is a mismatch; one that fails for a reason that
+/// is not a kernel error (bad hex digit, wrong hex length, a count that
+/// does not match a shape) is a bad case (`Outcome::Error`): an error case
+/// must be well-formed and fail only in the kernel's semantic checks.
+fn check_error_case(imp: &dyn Implementation, case: &Case, want: &str) -> Outcome {
+    match imp.evaluate(case) {
+        Ok(_) => Outcome::Mismatch(format!(
+            "expected error {want}, implementation returned a result"
+        )),
+        Err(CaseError::Unsupported) => Outcome::Unsupported,
+        Err(e) => match errors::kernel_error(&e) {
+            Some(k) if errors::name(k) == want => Outcome::Pass,
+            Some(k) => Outcome::Mismatch(format!(
+                "expected error {want}, implementation returned {} ({})",
+                errors::name(k),
+                chain(&e)
+            )),
+            None => Outcome::Error(format!(
+                "expected error {want}, but the case is not well-formed: {}",
+                chain(&e)
+            )),
+        },
     }
 }
 
