@@ -737,6 +737,109 @@ mod tests {
         assert!(m.what.contains("allowed: pack, bitwise"), "{m}");
     }
 
+    fn kernel() -> super::super::compute::OpsImpl<u32, super::super::compute::Kernel<u32>> {
+        super::super::compute::OpsImpl::new(Default::default())
+    }
+
+    // Error expectations: the exact variant passes; another variant, a
+    // result, or a text problem fails with a clear message.
+    #[test]
+    fn error_expectations_compare_the_variant_name() {
+        let lfsr = |seed: u32, error: &str| -> Case {
+            serde_json::from_value(json!({"kind": "lfsr", "name": "l", "width": 8,
+                "seed": seed, "p_q16": 100, "len": 8, "expect": {"error": error}}))
+            .unwrap()
+        };
+        assert_eq!(
+            check_case(&kernel(), &lfsr(0, "InvalidSeed")),
+            Outcome::Pass
+        );
+        assert_eq!(
+            check_case(&kernel(), &lfsr(256, "InvalidSeed")),
+            Outcome::Pass
+        );
+        match check_case(&kernel(), &lfsr(0, "SobolDimension")) {
+            Outcome::Mismatch(d) => assert!(
+                d.starts_with("expected error SobolDimension, implementation returned InvalidSeed"),
+                "{d}"
+            ),
+            o => panic!("wrong error not caught: {o:?}"),
+        }
+        assert_eq!(
+            check_case(&kernel(), &lfsr(1, "InvalidSeed")),
+            Outcome::Mismatch(
+                "expected error InvalidSeed, implementation returned a result".into()
+            )
+        );
+        // A text problem is not the kernel's error: the case is bad.
+        let bad: Case = serde_json::from_value(json!({"kind": "bitwise", "name": "b",
+            "op": "not", "len": 8, "a": "zz", "expect": {"error": "NonZeroPadding"}}))
+        .unwrap();
+        match check_case(&kernel(), &bad) {
+            Outcome::Error(e) => assert!(e.contains("not well-formed"), "{e}"),
+            o => panic!("{o:?}"),
+        }
+        // Unknown names and extra fields are malformed cases.
+        let mut v = committed("decode");
+        v["cases"][0]["expect"] = json!({"error": "Bogus"});
+        v["cases"][1]["expect"] = json!({"error": "EmptyStream", "ones": 0});
+        let f = load_value(&v).unwrap();
+        let bad: Vec<&MalformedCase> = f.malformed().collect();
+        assert_eq!(bad.len(), 2, "{bad:?}");
+        assert_eq!(bad[0].field.as_deref(), Some("expect"));
+        assert!(
+            bad[0]
+                .what
+                .contains("unknown error \"Bogus\"; allowed: LengthMismatch"),
+            "{}",
+            bad[0]
+        );
+        assert!(bad[1].what.contains("only the field `error`"), "{}", bad[1]);
+    }
+
+    // Every committed error case passes on every implementation that runs
+    // its kind, and a wrong name in each is caught.
+    #[test]
+    fn committed_error_cases_pass_and_corruptions_fail() {
+        let path = format!(
+            "{}/../tests/vectors/errors.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let file = load(Path::new(&path)).unwrap();
+        let imps = super::super::compute::implementations(Default::default());
+        for case in &file.cases {
+            let want = case.expected_error().unwrap().to_string();
+            let mut wrong: Value = serde_json::to_value(case).unwrap();
+            let other = if want == "InvalidSeed" {
+                "EmptyStream"
+            } else {
+                "InvalidSeed"
+            };
+            wrong["expect"] = json!({"error": other});
+            let wrong: Case = serde_json::from_value(wrong).unwrap();
+            for imp in &imps {
+                let o = check_case(imp.as_ref(), case);
+                assert!(
+                    matches!(o, Outcome::Pass | Outcome::Unsupported),
+                    "{} on {}: {o:?}",
+                    case.name(),
+                    imp.name()
+                );
+                if o == Outcome::Pass {
+                    match check_case(imp.as_ref(), &wrong) {
+                        Outcome::Mismatch(d) => assert!(
+                            d.starts_with(&format!(
+                                "expected error {other}, implementation returned {want}"
+                            )),
+                            "{d}"
+                        ),
+                        o => panic!("{}: corruption not caught: {o:?}", case.name()),
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn first_difference_names_bit_and_step() {
         // Byte 1 = 0x10 vs 0x00: bit 12.

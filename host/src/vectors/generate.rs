@@ -739,5 +739,23 @@ fn error_cases() -> Vec<Case> {
         },
         "InvalidParameter",
     );
+    // ShapeOverflow: a layer of 0 neurons over 1 input with L = 2^31, so
+    // M * L = 2^31 does not fit (spec §5); no stream is ever encoded.
+    cases.push(Case::Network {
+        name: "net_shape_overflow".into(),
+        network: NetworkSpec {
+            dims: vec![1, 0],
+            len: 1 << 31,
+            layers: vec![LayerSpec {
+                weights_q16: vec![],
+                negative: String::new(),
+                gain: 65536,
+            }],
+            ..base.clone()
+        },
+        inputs_q16: vec![32768],
+        steps: 1,
+        expect: err("ShapeOverflow"),
+    });
     cases
 }
