@@ -21,8 +21,8 @@ fn committed() -> Vec<(PathBuf, vectors::VectorFile)> {
         .collect();
     paths.sort();
     assert!(
-        paths.len() >= 8,
-        "expected the 8 vector groups, found {paths:?}"
+        paths.len() >= 9,
+        "expected the 9 vector groups, found {paths:?}"
     );
     paths
         .into_iter()
@@ -70,6 +70,78 @@ fn every_implementation_reproduces_the_committed_vectors() {
     assert_eq!(report.unsupported, backends * generator_and_network_cases);
     assert_eq!(report.passed + report.unsupported, imps.len() * cases);
     assert!(cases > 700, "only {cases} cases");
+}
+
+// Error cases: every implementation that runs a case's kind rejects it
+// with exactly the named kernel error (the GPU included: SC_REQUIRE_GPU),
+// and a wrong name is caught on each of them.
+#[test]
+fn every_implementation_rejects_the_error_cases_with_the_named_error() {
+    use sc_host::vectors::errors::{code, ERROR_FLAG};
+    let imps = implementations(Which::all());
+    let (_, f) = committed()
+        .into_iter()
+        .find(|(_, f)| f.group == "errors")
+        .expect("errors.json");
+    let mut names = std::collections::BTreeSet::new();
+    for case in &f.cases {
+        let want = case.expected_error().expect("an error case").to_string();
+        names.insert(want.clone());
+        let mut wrong = serde_json::to_value(case).unwrap();
+        let other = if want == "EmptyStream" {
+            "InvalidSeed"
+        } else {
+            "EmptyStream"
+        };
+        wrong["expect"] = serde_json::json!({ "error": other });
+        let wrong: Case = serde_json::from_value(wrong).unwrap();
+        let mut ran = 0;
+        for imp in &imps {
+            match check_case(imp.as_ref(), case) {
+                Outcome::Pass => ran += 1,
+                Outcome::Unsupported => continue,
+                o => panic!("{} on {}: {o:?}", case.name(), imp.name()),
+            }
+            match check_case(imp.as_ref(), &wrong) {
+                Outcome::Mismatch(d) => assert!(
+                    d.starts_with(&format!(
+                        "expected error {other}, implementation returned {want}"
+                    )),
+                    "{d}"
+                ),
+                o => panic!(
+                    "{} on {}: wrong name not caught: {o:?}",
+                    case.name(),
+                    imp.name()
+                ),
+            }
+        }
+        assert!(
+            ran >= 2,
+            "{}: only {ran} implementations ran it",
+            case.name()
+        );
+        // Its export record: KIND | ERROR_FLAG, the inputs, then the code.
+        let words = export::word_stream(&[vectors::VectorFile {
+            cases: vec![case.clone()],
+            ..f.clone()
+        }])
+        .unwrap();
+        assert_ne!(words[2] & ERROR_FLAG, 0, "{}", case.name());
+        assert_eq!(words.last().copied(), code(&want), "{}", case.name());
+    }
+    let want: std::collections::BTreeSet<String> = [
+        "NonZeroPadding",
+        "InvalidSeed",
+        "ProbabilityOutOfRange",
+        "SobolDimension",
+        "EmptyStream",
+        "ShapeOverflow",
+        "InvalidParameter",
+    ]
+    .map(String::from)
+    .into();
+    assert_eq!(names, want);
 }
 
 #[test]
