@@ -615,6 +615,27 @@ mod tests {
         assert_eq!(e.to_string(), "network field `weight_source`");
     }
 
+    // Spec §7: equal weight and input sources are InvalidParameter, in
+    // validate() and when building the network.
+    #[test]
+    fn equal_sources_are_rejected() {
+        let mut n = parse(spec("q16.16", 64, 768)).unwrap();
+        for src in [
+            Source::Sobol { dimension: 3 },
+            Source::Lfsr16 { seed: 0xACE1 },
+        ] {
+            n.weight_source = src;
+            n.input_source = src;
+            let e = n.validate().unwrap_err();
+            assert_eq!(e.to_string(), "network field `input_source`");
+            let k = crate::vectors::errors::kernel_error(&e).map(crate::vectors::errors::name);
+            assert_eq!(k, Some("InvalidParameter"));
+            assert!(ScNetwork::<I16F16, u32>::new(&n).is_err());
+        }
+        n.input_source = Source::Lfsr16 { seed: 0x1D0F };
+        assert!(n.validate().is_ok());
+    }
+
     // Huge step counts are refused before anything is allocated.
     #[test]
     fn huge_step_counts_are_refused() {
