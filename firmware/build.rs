@@ -22,7 +22,10 @@ use std::path::{Path, PathBuf};
 
 use sc_host::digits::{input_q16, Digits, DigitsModel};
 use sc_host::scnet::{LifFormat, NetworkSpec, ScNetwork};
+use sc_host::vectors::compute::chain;
+use sc_host::vectors::errors::{ERROR_CODES, ERROR_FLAG};
 use sc_host::vectors::export::{model_words, word_stream};
+use sc_host::vectors::schema::Expect;
 use sc_host::vectors::{load, Case};
 use sc_kernel::fixed::types::{I16F16, I8F8};
 use sc_kernel::lif::LifFixed;
@@ -130,7 +133,8 @@ fn vectors(root: &Path, out_dir: &Path) {
     paths.sort();
     let files: Vec<_> = paths
         .iter()
-        .map(|p| load(p).unwrap_or_else(|e| fail(format!("{}: {e}", p.display()))))
+        // The error names its file; its causes follow, each once.
+        .map(|p| load(p).unwrap_or_else(|e| fail(chain(&e))))
         .collect();
     let mut words = word_stream(&files).unwrap_or_else(|e| fail(format!("vectors: {e}")));
     // SC_CORRUPT_CASE=K flips the last word of case K's record (an expected
@@ -160,7 +164,13 @@ fn vectors(root: &Path, out_dir: &Path) {
     for f in &files {
         for c in &f.cases {
             names.push(format!("{}/{}", f.group, c.name()));
-            if let Case::Network { network, .. } = c {
+            // Error records carry no weights (their networks are invalid).
+            if let Case::Network {
+                network,
+                expect: Expect::Value(_),
+                ..
+            } = c
+            {
                 nets.push(magnitudes(network));
             }
         }
@@ -189,7 +199,12 @@ fn vectors(root: &Path, out_dir: &Path) {
             .iter()
             .flat_map(|f| &f.cases)
             .filter_map(|c| {
-                if let Case::Network { network, .. } = c {
+                if let Case::Network {
+                    network,
+                    expect: Expect::Value(_),
+                    ..
+                } = c
+                {
                     Some(f(network))
                 } else {
                     None
@@ -214,6 +229,13 @@ fn vectors(root: &Path, out_dir: &Path) {
     .unwrap();
     writeln!(s, "/// Most neurons in a layer of any network case.\npub const NET_MAX_NEURONS: usize = {max_neurons};").unwrap();
     writeln!(s, "/// Most input-stream words of a layer of any network case.\npub const NET_MAX_X_WORDS: usize = {max_x_words};").unwrap();
+    // The error codes of error records: the host's table, written once.
+    writeln!(s, "/// KIND flag of an error record (docs/vectors.md).\npub const ERROR_FLAG: u32 = {ERROR_FLAG:#x};").unwrap();
+    writeln!(s, "/// `(spec §8 variant name, code)` of kernel errors (docs/vectors.md).\npub static ERROR_CODES: [(&str, u32); {}] = [", ERROR_CODES.len()).unwrap();
+    for (n, c) in ERROR_CODES {
+        writeln!(s, "    ({n:?}, {c}),").unwrap();
+    }
+    s.push_str("];\n");
     fs::write(out_dir.join("vectors.rs"), s)
         .unwrap_or_else(|e| fail(format!("writing vectors.rs: {e}")));
 }

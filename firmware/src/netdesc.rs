@@ -136,7 +136,9 @@ fn source(r: &mut Reader<'_>) -> Result<StreamSource, NetError> {
         0 if param < 256 => Ok(StreamSource::Sobol {
             dimension: param as u8,
         }),
-        1 if (1..=0xffff).contains(&param) => Ok(StreamSource::Lfsr16 { seed: param as u16 }),
+        // Seed 0 is a valid word: the kernel rejects it (InvalidSeed) in
+        // `NetDesc::validate`, as it does on the host.
+        1 if param <= 0xffff => Ok(StreamSource::Lfsr16 { seed: param as u16 }),
         _ => Err(NetError::Malformed { at }),
     }
 }
@@ -188,7 +190,7 @@ pub fn parse<'a>(r: &mut Reader<'a>) -> Result<NetDesc<'a>, NetError> {
             })
             .map_err(|_| r.malformed())?;
     }
-    Ok(NetDesc {
+    let net = NetDesc {
         format,
         dims,
         len,
@@ -197,10 +199,47 @@ pub fn parse<'a>(r: &mut Reader<'a>) -> Result<NetDesc<'a>, NetError> {
         params_raw,
         refractory,
         layers,
-    })
+    };
+    net.validate()?;
+    Ok(net)
 }
 
 impl NetDesc<'_> {
+    /// The kernel's checks of a description, in the host's order
+    /// (`NetworkSpec::validate`): parameters, the two sources, the sources
+    /// differing (spec §7: equal sources are `InvalidParameter`), then per
+    /// layer the shape, the weight probabilities and the gain.
+    pub fn validate(&self) -> Result<(), NetError> {
+        match self.format {
+            Format::Q16 => self.validate_f::<I16F16>(),
+            Format::Q8 => self.validate_f::<I8F8>(),
+        }
+    }
+
+    fn validate_f<F: LifFixed>(&self) -> Result<(), NetError> {
+        if self.len == 0 {
+            return Err(NetError::Malformed { at: 0 });
+        }
+        self.params::<F>()?;
+        self.weight_source.start()?;
+        self.input_source.start()?;
+        if self.weight_source == self.input_source {
+            return Err(Error::InvalidParameter {
+                name: "input_source",
+                allowed: "a source different from weight_source (spec 4.4)",
+            }
+            .into());
+        }
+        for (k, l) in self.layers.iter().enumerate() {
+            MacShape::new(self.dims[k + 1], self.dims[k], self.len)?;
+            for &p in l.weights_q16 {
+                Probability::from_q16(p)?;
+            }
+            F::try_from_raw(l.gain_raw)?;
+        }
+        Ok(())
+    }
+
     /// LIF parameters in format `F`.
     pub fn params<F: LifFixed>(&self) -> Result<LifParams<F>, Error> {
         let f = |x: i32| F::try_from_raw(x);

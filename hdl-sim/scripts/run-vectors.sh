@@ -27,26 +27,28 @@ verilator --binary --timing -j 2 --Mdir "$BUILD/vl_tb" --top-module tb_vectors \
 "$BUILD/vl_tb/Vtb_vectors" +VECTORS="$BUILD/vectors.memh" +NWORDS="$NWORDS"
 
 echo "== a corrupted vector must fail"
-# `sc vectors export` refuses a case whose expectation is wrong, so the
-# corruption is made in the exported words: one membrane value (step 4,
-# neuron 2) of the first `lif` case, in an export of that case alone.
+# `sc vectors export` refuses a case that does not reproduce its `expect`,
+# so the corruption is made in the exported words: one membrane value
+# (step 4, neuron 2) of lif.json's first case.
 python3 - "$BUILD/one.json" <<'PY'
 import json, sys
 f = json.load(open("tests/vectors/lif.json"))
-f["cases"] = [f["cases"][0]]
+f["cases"] = f["cases"][:1]
 json.dump(f, open(sys.argv[1], "w"))
 PY
 $SC vectors export --format memh --out "$BUILD/one.memh" "$BUILD/one.json" >/dev/null
 python3 - "$BUILD/one.memh" "$BUILD/bad.memh" <<'PY'
-import sys
+import json, sys
 lines = open(sys.argv[1]).read().splitlines()
-words = [i for i, l in enumerate(lines) if l and not l.startswith("//")]
-# MAGIC, N_RECORDS, KIND (7 = lif), N_PAYLOAD, then the payload: format,
-# 5 params, refractory, neurons, steps, inputs[steps*neurons], v[...].
-payload = words[4:]
-neurons, steps = (int(lines[payload[i]], 16) for i in (7, 8))
-at = payload[9 + steps * neurons + 4 * neurons + 2]
-lines[at] = "%08x" % ((int(lines[at], 16) + 1) & 0xFFFFFFFF)
+idx = [i for i, l in enumerate(lines) if not l.startswith("//")]
+w = [int(lines[i], 16) for i in idx]
+assert w[2] == 7, "not a lif record"
+# MAGIC, N, KIND, NP, format, 5 params, refractory, neurons, steps, inputs, v...
+neurons, steps = w[11], w[12]
+at = 13 + steps * neurons + 4 * neurons + 2
+w[at] = (w[at] + 1) & 0xFFFFFFFF
+for i, x in zip(idx, w):
+    lines[i] = "%08x" % x
 open(sys.argv[2], "w").write("\n".join(lines) + "\n")
 PY
 for sim in "vvp -n $BUILD/tb_vectors.vvp" "$BUILD/vl_tb/Vtb_vectors"; do

@@ -251,6 +251,16 @@ fn check_spec<F: LifFixed>(spec: &NetworkSpec) -> Result<Checked<F>, NetError> {
         || "input_source".into(),
         StreamSource::from(spec.input_source).start(),
     )?;
+    // Spec §7 / §4.4: the two families must differ.
+    if spec.weight_source == spec.input_source {
+        return at(
+            || "input_source".into(),
+            Err(sc_kernel::Error::InvalidParameter {
+                name: "input_source",
+                allowed: "a source different from weight_source (spec 4.4)",
+            }),
+        );
+    }
     let mut gains = vec![];
     let mut negative = vec![];
     for (k, l) in spec.layers.iter().enumerate() {
@@ -603,6 +613,27 @@ mod tests {
         bad.weight_source = Source::Sobol { dimension: 200 };
         let e = bad.validate().unwrap_err();
         assert_eq!(e.to_string(), "network field `weight_source`");
+    }
+
+    // Spec §7: equal weight and input sources are InvalidParameter, in
+    // validate() and when building the network.
+    #[test]
+    fn equal_sources_are_rejected() {
+        let mut n = parse(spec("q16.16", 64, 768)).unwrap();
+        for src in [
+            Source::Sobol { dimension: 3 },
+            Source::Lfsr16 { seed: 0xACE1 },
+        ] {
+            n.weight_source = src;
+            n.input_source = src;
+            let e = n.validate().unwrap_err();
+            assert_eq!(e.to_string(), "network field `input_source`");
+            let k = crate::vectors::errors::kernel_error(&e).map(crate::vectors::errors::name);
+            assert_eq!(k, Some("InvalidParameter"));
+            assert!(ScNetwork::<I16F16, u32>::new(&n).is_err());
+        }
+        n.input_source = Source::Lfsr16 { seed: 0x1D0F };
+        assert!(n.validate().is_ok());
     }
 
     // Huge step counts are refused before anything is allocated.

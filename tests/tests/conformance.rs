@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use sc_host::vectors::check::{check_case, Outcome};
 use sc_host::vectors::export::{self, kind, ExportFormat, MAGIC};
+use sc_host::vectors::schema::Expect;
 use sc_host::vectors::{self, generate, implementations, Case, Report, Which};
 
 fn vector_dir() -> PathBuf {
@@ -20,8 +21,8 @@ fn committed() -> Vec<(PathBuf, vectors::VectorFile)> {
         .collect();
     paths.sort();
     assert!(
-        paths.len() >= 8,
-        "expected the 8 vector groups, found {paths:?}"
+        paths.len() >= 9,
+        "expected the 9 vector groups, found {paths:?}"
     );
     paths
         .into_iter()
@@ -71,6 +72,78 @@ fn every_implementation_reproduces_the_committed_vectors() {
     assert!(cases > 700, "only {cases} cases");
 }
 
+// Error cases: every implementation that runs a case's kind rejects it
+// with exactly the named kernel error (the GPU included: SC_REQUIRE_GPU),
+// and a wrong name is caught on each of them.
+#[test]
+fn every_implementation_rejects_the_error_cases_with_the_named_error() {
+    use sc_host::vectors::errors::{code, ERROR_FLAG};
+    let imps = implementations(Which::all());
+    let (_, f) = committed()
+        .into_iter()
+        .find(|(_, f)| f.group == "errors")
+        .expect("errors.json");
+    let mut names = std::collections::BTreeSet::new();
+    for case in &f.cases {
+        let want = case.expected_error().expect("an error case").to_string();
+        names.insert(want.clone());
+        let mut wrong = serde_json::to_value(case).unwrap();
+        let other = if want == "EmptyStream" {
+            "InvalidSeed"
+        } else {
+            "EmptyStream"
+        };
+        wrong["expect"] = serde_json::json!({ "error": other });
+        let wrong: Case = serde_json::from_value(wrong).unwrap();
+        let mut ran = 0;
+        for imp in &imps {
+            match check_case(imp.as_ref(), case) {
+                Outcome::Pass => ran += 1,
+                Outcome::Unsupported => continue,
+                o => panic!("{} on {}: {o:?}", case.name(), imp.name()),
+            }
+            match check_case(imp.as_ref(), &wrong) {
+                Outcome::Mismatch(d) => assert!(
+                    d.starts_with(&format!(
+                        "expected error {other}, implementation returned {want}"
+                    )),
+                    "{d}"
+                ),
+                o => panic!(
+                    "{} on {}: wrong name not caught: {o:?}",
+                    case.name(),
+                    imp.name()
+                ),
+            }
+        }
+        assert!(
+            ran >= 2,
+            "{}: only {ran} implementations ran it",
+            case.name()
+        );
+        // Its export record: KIND | ERROR_FLAG, the inputs, then the code.
+        let words = export::word_stream(&[vectors::VectorFile {
+            cases: vec![case.clone()],
+            ..f.clone()
+        }])
+        .unwrap();
+        assert_ne!(words[2] & ERROR_FLAG, 0, "{}", case.name());
+        assert_eq!(words.last().copied(), code(&want), "{}", case.name());
+    }
+    let want: std::collections::BTreeSet<String> = [
+        "NonZeroPadding",
+        "InvalidSeed",
+        "ProbabilityOutOfRange",
+        "SobolDimension",
+        "EmptyStream",
+        "ShapeOverflow",
+        "InvalidParameter",
+    ]
+    .map(String::from)
+    .into();
+    assert_eq!(names, want);
+}
+
 #[test]
 fn committed_vectors_are_what_the_reference_generates() {
     let generated = generate::generate_all().unwrap();
@@ -99,7 +172,11 @@ fn corrupted_expectations_fail_with_the_first_difference() {
     let imps = implementations(Which::all());
     // Flip bit 37 of an AND result: byte 4, bit 5 = high nibble (hex digit 8), nibble bit 1.
     let mut case = find("bitwise", |c| matches!(c, Case::Bitwise { len: 1000, .. }));
-    let Case::Bitwise { ref mut expect, .. } = case else {
+    let Case::Bitwise {
+        expect: Expect::Value(ref mut expect),
+        ..
+    } = case
+    else {
         unreachable!()
     };
     let mut digits: Vec<u32> = expect
@@ -122,7 +199,11 @@ fn corrupted_expectations_fail_with_the_first_difference() {
     }
     // A LIF membrane value at step 3, neuron 1.
     let mut case = find("lif", |_| true);
-    let Case::Lif { ref mut expect, .. } = case else {
+    let Case::Lif {
+        expect: Expect::Value(ref mut expect),
+        ..
+    } = case
+    else {
         unreachable!()
     };
     expect.v[3][1] += 1;
@@ -134,7 +215,11 @@ fn corrupted_expectations_fail_with_the_first_difference() {
     }
     // A network spike.
     let mut case = find("network", |_| true);
-    let Case::Network { ref mut expect, .. } = case else {
+    let Case::Network {
+        expect: Expect::Value(ref mut expect),
+        ..
+    } = case
+    else {
         unreachable!()
     };
     let s = &mut expect.spikes[2][0];

@@ -7,6 +7,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::compute::{chain, validate, CaseError, Implementation};
+use super::errors;
 use super::schema::{Case, VectorFile, FORMAT, SPEC_VERSION};
 use crate::limits::{read_text, ReadError};
 
@@ -334,7 +335,7 @@ mod probe {
             "pack" => vec![
                 name,
                 ("bits", leaf::<String>),
-                ("expect", leaf::<StreamExpect>),
+                ("expect", leaf::<Expect<StreamExpect>>),
             ],
             "bitwise" => vec![
                 name,
@@ -343,13 +344,13 @@ mod probe {
                 ("a", leaf::<String>),
                 ("b", leaf::<String>),
                 ("sel", leaf::<String>),
-                ("expect", leaf::<BitwiseExpect>),
+                ("expect", leaf::<Expect<BitwiseExpect>>),
             ],
             "decode" => vec![
                 name,
                 len,
                 ("stream", leaf::<String>),
-                ("expect", leaf::<DecodeExpect>),
+                ("expect", leaf::<Expect<DecodeExpect>>),
             ],
             "lfsr" => vec![
                 name,
@@ -357,7 +358,7 @@ mod probe {
                 ("seed", leaf::<u32>),
                 ("p_q16", leaf::<u32>),
                 len,
-                ("expect", leaf::<GenExpect>),
+                ("expect", leaf::<Expect<GenExpect>>),
             ],
             "sobol" => vec![
                 name,
@@ -365,7 +366,7 @@ mod probe {
                 ("start", leaf::<u32>),
                 ("p_q16", leaf::<u32>),
                 len,
-                ("expect", leaf::<GenExpect>),
+                ("expect", leaf::<Expect<GenExpect>>),
             ],
             "mac" => vec![
                 name,
@@ -375,7 +376,7 @@ mod probe {
                 ("weights", leaf::<Vec<String>>),
                 ("signs", leaf::<Vec<String>>),
                 ("x", leaf::<Vec<String>>),
-                ("expect", leaf::<MacExpect>),
+                ("expect", leaf::<Expect<MacExpect>>),
             ],
             "lif" => vec![
                 name,
@@ -383,14 +384,14 @@ mod probe {
                 ("params", params),
                 ("neurons", leaf::<usize>),
                 ("input", leaf::<Vec<Vec<i32>>>),
-                ("expect", leaf::<LifExpect>),
+                ("expect", leaf::<Expect<LifExpect>>),
             ],
             "network" => vec![
                 name,
                 ("network", network),
                 ("inputs_q16", leaf::<Vec<u32>>),
                 ("steps", leaf::<usize>),
-                ("expect", leaf::<NetworkExpect>),
+                ("expect", leaf::<Expect<NetworkExpect>>),
             ],
             k => {
                 return Some((
@@ -527,6 +528,9 @@ pub struct Report {
 
 /// Run one case on one implementation.
 pub fn check_case(imp: &dyn Implementation, case: &Case) -> Outcome {
+    if let Some(want) = case.expected_error() {
+        return check_error_case(imp, case, want);
+    }
     if let Err(e) = validate(case) {
         return Outcome::Error(chain(&e));
     }
@@ -537,6 +541,34 @@ pub fn check_case(imp: &dyn Implementation, case: &Case) -> Outcome {
         },
         Err(CaseError::Unsupported) => Outcome::Unsupported,
         Err(e) => Outcome::Error(chain(&e)),
+    }
+}
+
+/// Run a case whose `expect` is `{"error": want}`: it passes when the
+/// implementation rejects the inputs with exactly the kernel error `want`
+/// (compared by variant name). A case that evaluates fine, or fails with
+/// another kernel error, is a mismatch; one that fails for a reason that
+/// is not a kernel error (bad hex digit, wrong hex length, a count that
+/// does not match a shape) is a bad case (`Outcome::Error`): an error case
+/// must be well-formed and fail only in the kernel's semantic checks.
+fn check_error_case(imp: &dyn Implementation, case: &Case, want: &str) -> Outcome {
+    match imp.evaluate(case) {
+        Ok(_) => Outcome::Mismatch(format!(
+            "expected error {want}, implementation returned a result"
+        )),
+        Err(CaseError::Unsupported) => Outcome::Unsupported,
+        Err(e) => match errors::kernel_error(&e) {
+            Some(k) if errors::name(k) == want => Outcome::Pass,
+            Some(k) => Outcome::Mismatch(format!(
+                "expected error {want}, implementation returned {} ({})",
+                errors::name(k),
+                chain(&e)
+            )),
+            None => Outcome::Error(format!(
+                "expected error {want}, but the case is not well-formed: {}",
+                chain(&e)
+            )),
+        },
     }
 }
 
@@ -703,6 +735,109 @@ mod tests {
         let m = f.malformed().next().unwrap();
         assert_eq!(m.field.as_deref(), Some("kind"));
         assert!(m.what.contains("allowed: pack, bitwise"), "{m}");
+    }
+
+    fn kernel() -> super::super::compute::OpsImpl<u32, super::super::compute::Kernel<u32>> {
+        super::super::compute::OpsImpl::new(Default::default())
+    }
+
+    // Error expectations: the exact variant passes; another variant, a
+    // result, or a text problem fails with a clear message.
+    #[test]
+    fn error_expectations_compare_the_variant_name() {
+        let lfsr = |seed: u32, error: &str| -> Case {
+            serde_json::from_value(json!({"kind": "lfsr", "name": "l", "width": 8,
+                "seed": seed, "p_q16": 100, "len": 8, "expect": {"error": error}}))
+            .unwrap()
+        };
+        assert_eq!(
+            check_case(&kernel(), &lfsr(0, "InvalidSeed")),
+            Outcome::Pass
+        );
+        assert_eq!(
+            check_case(&kernel(), &lfsr(256, "InvalidSeed")),
+            Outcome::Pass
+        );
+        match check_case(&kernel(), &lfsr(0, "SobolDimension")) {
+            Outcome::Mismatch(d) => assert!(
+                d.starts_with("expected error SobolDimension, implementation returned InvalidSeed"),
+                "{d}"
+            ),
+            o => panic!("wrong error not caught: {o:?}"),
+        }
+        assert_eq!(
+            check_case(&kernel(), &lfsr(1, "InvalidSeed")),
+            Outcome::Mismatch(
+                "expected error InvalidSeed, implementation returned a result".into()
+            )
+        );
+        // A text problem is not the kernel's error: the case is bad.
+        let bad: Case = serde_json::from_value(json!({"kind": "bitwise", "name": "b",
+            "op": "not", "len": 8, "a": "zz", "expect": {"error": "NonZeroPadding"}}))
+        .unwrap();
+        match check_case(&kernel(), &bad) {
+            Outcome::Error(e) => assert!(e.contains("not well-formed"), "{e}"),
+            o => panic!("{o:?}"),
+        }
+        // Unknown names and extra fields are malformed cases.
+        let mut v = committed("decode");
+        v["cases"][0]["expect"] = json!({"error": "Bogus"});
+        v["cases"][1]["expect"] = json!({"error": "EmptyStream", "ones": 0});
+        let f = load_value(&v).unwrap();
+        let bad: Vec<&MalformedCase> = f.malformed().collect();
+        assert_eq!(bad.len(), 2, "{bad:?}");
+        assert_eq!(bad[0].field.as_deref(), Some("expect"));
+        assert!(
+            bad[0]
+                .what
+                .contains("unknown error \"Bogus\"; allowed: LengthMismatch"),
+            "{}",
+            bad[0]
+        );
+        assert!(bad[1].what.contains("only the field `error`"), "{}", bad[1]);
+    }
+
+    // Every committed error case passes on every implementation that runs
+    // its kind, and a wrong name in each is caught.
+    #[test]
+    fn committed_error_cases_pass_and_corruptions_fail() {
+        let path = format!(
+            "{}/../tests/vectors/errors.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let file = load(Path::new(&path)).unwrap();
+        let imps = super::super::compute::implementations(Default::default());
+        for case in &file.cases {
+            let want = case.expected_error().unwrap().to_string();
+            let mut wrong: Value = serde_json::to_value(case).unwrap();
+            let other = if want == "InvalidSeed" {
+                "EmptyStream"
+            } else {
+                "InvalidSeed"
+            };
+            wrong["expect"] = json!({"error": other});
+            let wrong: Case = serde_json::from_value(wrong).unwrap();
+            for imp in &imps {
+                let o = check_case(imp.as_ref(), case);
+                assert!(
+                    matches!(o, Outcome::Pass | Outcome::Unsupported),
+                    "{} on {}: {o:?}",
+                    case.name(),
+                    imp.name()
+                );
+                if o == Outcome::Pass {
+                    match check_case(imp.as_ref(), &wrong) {
+                        Outcome::Mismatch(d) => assert!(
+                            d.starts_with(&format!(
+                                "expected error {other}, implementation returned {want}"
+                            )),
+                            "{d}"
+                        ),
+                        o => panic!("{}: corruption not caught: {o:?}", case.name()),
+                    }
+                }
+            }
+        }
     }
 
     #[test]

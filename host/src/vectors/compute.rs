@@ -549,8 +549,6 @@ pub fn evaluate<W: Word>(case: &Case) -> Result<Case, CaseError> {
 /// first ([`validate_inputs`]); buffers sized by the case are allocated
 /// through [`crate::limits`].
 pub fn evaluate_with<W: Word, P: Ops<W>>(p: &P, case: &Case) -> Result<Case, CaseError> {
-    validate_inputs(case)?;
-    let mut out = case.clone();
     let generic = matches!(
         case,
         Case::Lfsr { .. } | Case::Sobol { .. } | Case::Network { .. }
@@ -558,6 +556,8 @@ pub fn evaluate_with<W: Word, P: Ops<W>>(p: &P, case: &Case) -> Result<Case, Cas
     if generic && !p.runs_generators_and_networks() {
         return Err(CaseError::Unsupported);
     }
+    validate_inputs(case)?;
+    let mut out = case.clone();
     match &mut out {
         Case::Pack { bits, expect, .. } => {
             let b = field("bits", bits_from_str(bits))?;
@@ -569,7 +569,9 @@ pub fn evaluate_with<W: Word, P: Ops<W>>(p: &P, case: &Case) -> Result<Case, Cas
             if back != b {
                 return Err(CaseError::Invalid("unpack(pack(bits)) != bits".into()));
             }
-            expect.stream = stream_to_hex(s.as_slice());
+            *expect = Expect::Value(StreamExpect {
+                stream: stream_to_hex(s.as_slice()),
+            });
         }
         Case::Bitwise {
             op,
@@ -600,10 +602,10 @@ pub fn evaluate_with<W: Word, P: Ops<W>>(p: &P, case: &Case) -> Result<Case, Cas
                 BitSlice::new(&ws, len)?,
                 &mut so,
             )?;
-            *expect = BitwiseExpect {
+            *expect = Expect::Value(BitwiseExpect {
                 out: stream_to_hex(so.as_slice()),
                 popcount: p.count_ones(so.as_slice())?,
-            };
+            });
         }
         Case::Decode {
             len,
@@ -614,11 +616,11 @@ pub fn evaluate_with<W: Word, P: Ops<W>>(p: &P, case: &Case) -> Result<Case, Cas
             let w = stream::<W>("stream", h, *len)?;
             let s = BitSlice::new(&w, *len)?;
             let ones = p.count_ones(s)?;
-            *expect = DecodeExpect {
+            *expect = Expect::Value(DecodeExpect {
                 ones,
                 unipolar_q16: field("len", decode::unipolar_q16(ones, *len))?.to_bits(),
                 bipolar_q16: field("len", decode::bipolar_q16(ones, *len))?.to_bits(),
-            };
+            });
         }
         Case::Lfsr {
             width,
@@ -628,7 +630,7 @@ pub fn evaluate_with<W: Word, P: Ops<W>>(p: &P, case: &Case) -> Result<Case, Cas
             expect,
             ..
         } => {
-            *expect = match width {
+            *expect = Expect::Value(match width {
                 8 => gen_case::<W, _>(field("seed", Lfsr8::new(*seed))?, *p_q16, *len, |g| {
                     u32::from(g.state())
                 })?,
@@ -639,7 +641,7 @@ pub fn evaluate_with<W: Word, P: Ops<W>>(p: &P, case: &Case) -> Result<Case, Cas
                     g.state()
                 })?,
                 w => return Err(bad("width", format!("{w}; allowed: 8, 16, 32"))),
-            };
+            });
         }
         Case::Sobol {
             dimension,
@@ -650,7 +652,7 @@ pub fn evaluate_with<W: Word, P: Ops<W>>(p: &P, case: &Case) -> Result<Case, Cas
             ..
         } => {
             let g = field("dimension", Sobol::new(*dimension, *start))?;
-            *expect = gen_case::<W, _>(g, *p_q16, *len, |g| u32::from(g.index()))?;
+            *expect = Expect::Value(gen_case::<W, _>(g, *p_q16, *len, |g| u32::from(g.index()))?);
         }
         Case::Mac {
             neurons,
@@ -687,7 +689,7 @@ pub fn evaluate_with<W: Word, P: Ops<W>>(p: &P, case: &Case) -> Result<Case, Cas
             let mut unsigned = try_vec("neurons", neurons, 0u32)?;
             let mut signed = try_vec("neurons", neurons, 0i32)?;
             p.mac(&shape, &ww, &ws, &wx, &mut unsigned, &mut signed)?;
-            *expect = MacExpect { unsigned, signed };
+            *expect = Expect::Value(MacExpect { unsigned, signed });
         }
         Case::Lif {
             format,
@@ -697,10 +699,10 @@ pub fn evaluate_with<W: Word, P: Ops<W>>(p: &P, case: &Case) -> Result<Case, Cas
             expect,
             ..
         } => {
-            *expect = match format {
+            *expect = Expect::Value(match format {
                 LifFormat::Q16_16 => lif_case::<I16F16, W, P>(p, params, *neurons, input)?,
                 LifFormat::Q8_8 => lif_case::<I8F8, W, P>(p, params, *neurons, input)?,
-            };
+            });
         }
         Case::Network {
             network,
@@ -710,7 +712,7 @@ pub fn evaluate_with<W: Word, P: Ops<W>>(p: &P, case: &Case) -> Result<Case, Cas
             ..
         } => {
             let run = run_network::<W>(network, inputs_q16, *steps)?;
-            *expect = NetworkExpect {
+            *expect = Expect::Value(NetworkExpect {
                 spikes: run
                     .spikes
                     .iter()
@@ -721,7 +723,7 @@ pub fn evaluate_with<W: Word, P: Ops<W>>(p: &P, case: &Case) -> Result<Case, Cas
                     })
                     .collect(),
                 counts: run.counts,
-            };
+            });
         }
     }
     Ok(out)
@@ -800,7 +802,8 @@ pub fn validate_inputs(case: &Case) -> Result<(), CaseError> {
         }
         Case::Decode { len, stream, .. } => {
             if *len == 0 {
-                return Err(bad("len", "0; allowed: > 0"));
+                // The kernel's own check (EmptyStream), so error cases see it.
+                field("len", decode::unipolar_q16(0, 0))?;
             }
             hex_len("stream", stream, *len)?;
         }
@@ -892,12 +895,25 @@ pub fn validate_inputs(case: &Case) -> Result<(), CaseError> {
 /// lengths, counts per neuron and step), so sizes the outputs would take
 /// are backed by data in the file before a case runs.
 pub fn validate_expect(case: &Case) -> Result<(), CaseError> {
+    if case.expected_error().is_some() {
+        return Ok(());
+    }
     match case {
-        Case::Pack { bits, expect, .. } => hex_len("expect.stream", &expect.stream, bits.len())?,
-        Case::Bitwise { len, expect, .. } => hex_len("expect.out", &expect.out, *len)?,
-        Case::Decode { .. } => {}
+        Case::Pack {
+            bits,
+            expect: Expect::Value(expect),
+            ..
+        } => hex_len("expect.stream", &expect.stream, bits.len())?,
+        Case::Bitwise {
+            len,
+            expect: Expect::Value(expect),
+            ..
+        } => hex_len("expect.out", &expect.out, *len)?,
         Case::Lfsr {
-            len, expect, width, ..
+            len,
+            expect: Expect::Value(expect),
+            width,
+            ..
         } => {
             gen_expect(*len, expect)?;
             if *width < 32 && expect.end_state >= 1 << width {
@@ -907,7 +923,11 @@ pub fn validate_expect(case: &Case) -> Result<(), CaseError> {
                 ));
             }
         }
-        Case::Sobol { len, expect, .. } => {
+        Case::Sobol {
+            len,
+            expect: Expect::Value(expect),
+            ..
+        } => {
             gen_expect(*len, expect)?;
             if expect.end_state > u32::from(u16::MAX) {
                 return Err(bad(
@@ -917,7 +937,9 @@ pub fn validate_expect(case: &Case) -> Result<(), CaseError> {
             }
         }
         Case::Mac {
-            neurons, expect, ..
+            neurons,
+            expect: Expect::Value(expect),
+            ..
         } => {
             count(
                 "expect.unsigned",
@@ -935,7 +957,7 @@ pub fn validate_expect(case: &Case) -> Result<(), CaseError> {
         Case::Lif {
             neurons,
             input,
-            expect,
+            expect: Expect::Value(expect),
             ..
         } => {
             let steps = input.len();
@@ -976,7 +998,7 @@ pub fn validate_expect(case: &Case) -> Result<(), CaseError> {
         Case::Network {
             network,
             steps,
-            expect,
+            expect: Expect::Value(expect),
             ..
         } => {
             count("expect.spikes", expect.spikes.len(), *steps, "rows (steps)")?;
@@ -1004,6 +1026,8 @@ pub fn validate_expect(case: &Case) -> Result<(), CaseError> {
                 "counts (output neurons)",
             )?;
         }
+        // Decode (no stream in `expect`); error expectations returned above.
+        _ => {}
     }
     Ok(())
 }

@@ -148,10 +148,30 @@ pub fn verify(case: &Case) -> Result<(), Outcome> {
     }
 }
 
-/// The payload words of one case (without the record header). The case
-/// is not checked here; see [`word_stream`].
+/// Stream words of an input: checked ([`hex_to_words`]) for a case with
+/// outputs; for an error case only the digits are decoded, so that inputs
+/// the kernel rejects (padding bits set) reach the consumer unchanged.
+fn input_words(field: &str, hex: &str, len: usize, raw: bool) -> Result<Vec<u32>, CaseError> {
+    if !raw {
+        return words(field, hex, len);
+    }
+    let bytes = super::compute::field(field, crate::hex::hex_to_bytes(hex))?;
+    let mut w = crate::limits::try_vec(field, words_for::<u32>(len), 0u32)?;
+    for (t, &b) in bytes.iter().enumerate() {
+        if let Some(x) = w.get_mut(t / 4) {
+            *x |= u32::from(b) << (8 * (t % 4));
+        }
+    }
+    Ok(w)
+}
+
+/// The payload words of one case (without the record header) and its
+/// KIND. A case expecting an error has KIND `kind | ERROR_FLAG` and the
+/// payload: its inputs, then the error's code. The case is not checked
+/// here; see [`word_stream`].
 pub fn payload(case: &Case) -> Result<(u32, Vec<u32>), CaseError> {
     let mut p: Vec<u32> = vec![];
+    let raw = case.expected_error().is_some();
     let k = match case {
         Case::Pack { bits, expect, .. } => {
             let input = super::compute::field("bits", bits_from_str(bits))?;
@@ -163,7 +183,9 @@ pub fn payload(case: &Case) -> Result<(u32, Vec<u32>), CaseError> {
                     .chunks(4)
                     .map(|c| c.iter().rev().fold(0u32, |w, &b| (w << 8) | u32::from(b))),
             );
-            p.extend(words("expect.stream", &expect.stream, n)?);
+            if let Expect::Value(expect) = expect {
+                p.extend(words("expect.stream", &expect.stream, n)?);
+            }
             kind::PACK
         }
         Case::Bitwise {
@@ -178,11 +200,23 @@ pub fn payload(case: &Case) -> Result<(u32, Vec<u32>), CaseError> {
             let zero = || "00".repeat(len.div_ceil(8));
             p.push(op_code(*op));
             p.push(w32("len", *len)?);
-            p.extend(words("a", a, *len)?);
-            p.extend(words("b", b.as_deref().unwrap_or(&zero()), *len)?);
-            p.extend(words("sel", sel.as_deref().unwrap_or(&zero()), *len)?);
-            p.extend(words("expect.out", &expect.out, *len)?);
-            p.push(w32("expect.popcount", expect.popcount)?);
+            p.extend(input_words("a", a, *len, raw)?);
+            p.extend(input_words(
+                "b",
+                b.as_deref().unwrap_or(&zero()),
+                *len,
+                raw,
+            )?);
+            p.extend(input_words(
+                "sel",
+                sel.as_deref().unwrap_or(&zero()),
+                *len,
+                raw,
+            )?);
+            if let Expect::Value(expect) = expect {
+                p.extend(words("expect.out", &expect.out, *len)?);
+                p.push(w32("expect.popcount", expect.popcount)?);
+            }
             kind::BITWISE
         }
         Case::Decode {
@@ -192,12 +226,14 @@ pub fn payload(case: &Case) -> Result<(u32, Vec<u32>), CaseError> {
             ..
         } => {
             p.push(w32("len", *len)?);
-            p.extend(words("stream", stream, *len)?);
-            p.extend([
-                w32("expect.ones", expect.ones)?,
-                s32(expect.unipolar_q16),
-                s32(expect.bipolar_q16),
-            ]);
+            p.extend(input_words("stream", stream, *len, raw)?);
+            if let Expect::Value(expect) = expect {
+                p.extend([
+                    w32("expect.ones", expect.ones)?,
+                    s32(expect.unipolar_q16),
+                    s32(expect.bipolar_q16),
+                ]);
+            }
             kind::DECODE
         }
         Case::Lfsr {
@@ -209,8 +245,10 @@ pub fn payload(case: &Case) -> Result<(u32, Vec<u32>), CaseError> {
             ..
         } => {
             p.extend([*width, *seed, *p_q16, w32("len", *len)?]);
-            p.extend(words("expect.stream", &expect.stream, *len)?);
-            p.extend([w32("expect.ones", expect.ones)?, expect.end_state]);
+            if let Expect::Value(expect) = expect {
+                p.extend(words("expect.stream", &expect.stream, *len)?);
+                p.extend([w32("expect.ones", expect.ones)?, expect.end_state]);
+            }
             kind::LFSR
         }
         Case::Sobol {
@@ -227,8 +265,10 @@ pub fn payload(case: &Case) -> Result<(u32, Vec<u32>), CaseError> {
                 *p_q16,
                 w32("len", *len)?,
             ]);
-            p.extend(words("expect.stream", &expect.stream, *len)?);
-            p.extend([w32("expect.ones", expect.ones)?, expect.end_state]);
+            if let Expect::Value(expect) = expect {
+                p.extend(words("expect.stream", &expect.stream, *len)?);
+                p.extend([w32("expect.ones", expect.ones)?, expect.end_state]);
+            }
             kind::SOBOL
         }
         Case::Mac {
@@ -247,16 +287,18 @@ pub fn payload(case: &Case) -> Result<(u32, Vec<u32>), CaseError> {
                 w32("len", *len)?,
             ]);
             for (k, w) in weights.iter().enumerate() {
-                p.extend(words(&format!("weights[{k}]"), w, *len)?);
+                p.extend(input_words(&format!("weights[{k}]"), w, *len, raw)?);
             }
             for (j, s) in signs.iter().enumerate() {
                 p.extend(bit_words(&format!("signs[{j}]"), s)?);
             }
             for (i, xi) in x.iter().enumerate() {
-                p.extend(words(&format!("x[{i}]"), xi, *len)?);
+                p.extend(input_words(&format!("x[{i}]"), xi, *len, raw)?);
             }
-            p.extend(&expect.unsigned);
-            p.extend(expect.signed.iter().map(|&c| s32(c)));
+            if let Expect::Value(expect) = expect {
+                p.extend(&expect.unsigned);
+                p.extend(expect.signed.iter().map(|&c| s32(c)));
+            }
             kind::MAC
         }
         Case::Lif {
@@ -284,10 +326,12 @@ pub fn payload(case: &Case) -> Result<(u32, Vec<u32>), CaseError> {
                 w32("input", input.len())?,
             ]);
             p.extend(input.iter().flatten().map(|&x| s32(x)));
-            p.extend(expect.v.iter().flatten().map(|&x| s32(x)));
-            p.extend(expect.refractory.iter().flatten().map(|&x| u32::from(x)));
-            for (t, s) in expect.spikes.iter().enumerate() {
-                p.extend(bit_words(&format!("expect.spikes[{t}]"), s)?);
+            if let Expect::Value(expect) = expect {
+                p.extend(expect.v.iter().flatten().map(|&x| s32(x)));
+                p.extend(expect.refractory.iter().flatten().map(|&x| u32::from(x)));
+                for (t, s) in expect.spikes.iter().enumerate() {
+                    p.extend(bit_words(&format!("expect.spikes[{t}]"), s)?);
+                }
             }
             kind::LIF
         }
@@ -298,19 +342,38 @@ pub fn payload(case: &Case) -> Result<(u32, Vec<u32>), CaseError> {
             expect,
             ..
         } => {
-            p.extend(network_words(n)?);
+            if raw {
+                p.extend(network_words_unchecked(n)?);
+            } else {
+                p.extend(network_words(n)?);
+            }
             p.extend(inputs_q16);
             p.push(w32("steps", *steps)?);
-            for (t, step) in expect.spikes.iter().enumerate() {
-                for (k, layer) in step.iter().enumerate() {
-                    p.extend(bit_words(&format!("expect.spikes[{t}][{k}]"), layer)?);
+            if let Expect::Value(expect) = expect {
+                for (t, step) in expect.spikes.iter().enumerate() {
+                    for (k, layer) in step.iter().enumerate() {
+                        p.extend(bit_words(&format!("expect.spikes[{t}][{k}]"), layer)?);
+                    }
                 }
+                p.extend(&expect.counts);
             }
-            p.extend(&expect.counts);
             kind::NETWORK
         }
     };
-    Ok((k, p))
+    match case.expected_error() {
+        Some(name) => {
+            let code = super::errors::code(name).ok_or_else(|| CaseError::Bad {
+                field: "expect.error".into(),
+                what: format!(
+                    "unknown error {name:?}; allowed: {}",
+                    super::errors::allowed()
+                ),
+            })?;
+            p.push(code);
+            Ok((k | super::errors::ERROR_FLAG, p))
+        }
+        None => Ok((k, p)),
+    }
 }
 
 /// The words describing a network (the head of a `network` record, and
@@ -319,6 +382,12 @@ pub fn payload(case: &Case) -> Result<(u32, Vec<u32>), CaseError> {
 /// rows and gain. The network is validated in its own format first.
 pub fn network_words(n: &crate::scnet::NetworkSpec) -> Result<Vec<u32>, CaseError> {
     super::compute::field("network", n.validate())?;
+    network_words_unchecked(n)
+}
+
+/// [`network_words`] without validating the network first (for networks
+/// a case expects to be rejected); shapes must still be consistent.
+fn network_words_unchecked(n: &crate::scnet::NetworkSpec) -> Result<Vec<u32>, CaseError> {
     let mut p = vec![
         format_code(n.format),
         w32("network.layers", n.layers.len())?,
@@ -333,8 +402,12 @@ pub fn network_words(n: &crate::scnet::NetworkSpec) -> Result<Vec<u32>, CaseErro
     p.extend([r.v_rest, r.v_reset, r.threshold, r.alpha, r.resistance].map(s32));
     p.push(u32::from(r.refractory));
     for (k, l) in n.layers.iter().enumerate() {
-        // validate() checked the weight and sign counts against dims.
-        let m = n.dims[k];
+        // Shapes are consistent (validate(), or an error case whose
+        // counts match dims); a missing dimension is an error, not a panic.
+        let m = n.dims.get(k).copied().ok_or_else(|| CaseError::Bad {
+            field: "network.dims".into(),
+            what: format!("no input width for layer {k}"),
+        })?;
         p.extend(&l.weights_q16);
         let neg = super::compute::field(
             format!("network.layers[{k}].negative"),

@@ -4,7 +4,8 @@ use sc_kernel::fixed::types::{I16F16, I8F8};
 use sc_kernel::lif::LifParams;
 use sc_kernel::{words_for, BitSliceMut};
 
-use super::compute::{evaluate, CaseError};
+use super::check::{check_case, Outcome};
+use super::compute::{evaluate, CaseError, Kernel, OpsImpl};
 use super::schema::*;
 use crate::hex::{bits_to_str, stream_to_hex};
 use crate::scnet::{LayerSpec, LifFormat, LifParamsRaw, NetworkSpec, Source};
@@ -55,7 +56,18 @@ fn str_of(bits: &[u8]) -> String {
 fn file(group: &str, description: &str, cases: Vec<Case>) -> Result<VectorFile, CaseError> {
     let cases = cases
         .iter()
-        .map(evaluate::<u32>)
+        .map(|c| match c.expected_error() {
+            None => evaluate::<u32>(c),
+            // An error case is kept only if the reference rejects it with
+            // exactly that error.
+            Some(_) => match check_case(&OpsImpl::new(Kernel::<u32>::default()), c) {
+                Outcome::Pass => Ok(c.clone()),
+                o => Err(CaseError::Invalid(format!(
+                    "error case `{}`: {o:?} on kernel-u32",
+                    c.name()
+                ))),
+            },
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(VectorFile {
         format: FORMAT.into(),
@@ -87,7 +99,7 @@ fn pack_cases(rng: &mut SplitMix64) -> Vec<Case> {
             cases.push(Case::Pack {
                 name: format!("pack_len{len}_d{density}"),
                 bits: str_of(&rng.bits(len, density)),
-                expect: empty_stream(),
+                expect: empty_stream().into(),
             });
         }
     }
@@ -119,10 +131,10 @@ fn bitwise_cases(rng: &mut SplitMix64) -> Vec<Case> {
                 a,
                 b: (op != BitOp::Not).then_some(b),
                 sel: (op == BitOp::Mux).then_some(s),
-                expect: BitwiseExpect {
+                expect: Expect::Value(BitwiseExpect {
                     out: String::new(),
                     popcount: 0,
-                },
+                }),
             });
         }
     }
@@ -138,11 +150,11 @@ fn decode_cases(rng: &mut SplitMix64) -> Vec<Case> {
                 name: format!("decode_len{len}_d{density}"),
                 len,
                 stream: hex_of(&bits),
-                expect: DecodeExpect {
+                expect: Expect::Value(DecodeExpect {
                     ones: 0,
                     unipolar_q16: 0,
                     bipolar_q16: 0,
-                },
+                }),
             });
         }
     }
@@ -167,7 +179,7 @@ fn lfsr_cases(rng: &mut SplitMix64) -> Vec<Case> {
                         seed,
                         p_q16: p,
                         len,
-                        expect: empty_gen(),
+                        expect: empty_gen().into(),
                     });
                 }
             }
@@ -194,7 +206,7 @@ fn sobol_cases(rng: &mut SplitMix64) -> Vec<Case> {
                     start,
                     p_q16: p,
                     len,
-                    expect: empty_gen(),
+                    expect: empty_gen().into(),
                 });
             }
         }
@@ -228,10 +240,10 @@ fn mac_cases(rng: &mut SplitMix64) -> Vec<Case> {
             weights,
             signs,
             x,
-            expect: MacExpect {
+            expect: Expect::Value(MacExpect {
                 unsigned: vec![],
                 signed: vec![],
-            },
+            }),
         });
     }
     cases
@@ -315,11 +327,11 @@ fn lif_cases(rng: &mut SplitMix64) -> Vec<Case> {
             params,
             neurons,
             input,
-            expect: LifExpect {
+            expect: Expect::Value(LifExpect {
                 v: vec![],
                 refractory: vec![],
                 spikes: vec![],
-            },
+            }),
         });
     }
     cases
@@ -403,10 +415,10 @@ fn network_cases(rng: &mut SplitMix64) -> Vec<Case> {
                 inputs_q16: (0..dims[0]).map(|_| rng.below(65537) as u32).collect(),
                 network: net,
                 steps: 12,
-                expect: NetworkExpect {
+                expect: Expect::Value(NetworkExpect {
                     spikes: vec![],
                     counts: vec![],
-                },
+                }),
             }
         })
         .collect()
@@ -456,5 +468,294 @@ pub fn generate_all() -> Result<Vec<VectorFile>, CaseError> {
             "multi-layer SC spiking networks over 12 steps (spec 7)",
             network_cases(&mut rng),
         )?,
+        file(
+            "errors",
+            "inputs every implementation must reject with the named kernel error (spec 8)",
+            error_cases(),
+        )?,
     ])
+}
+
+fn err<T>(name: &str) -> Expect<T> {
+    Expect::Error(name.to_string())
+}
+
+/// Cases with exactly one problem each, expecting the kernel error that
+/// problem causes (spec §8; the reachable variants, docs/vectors.md).
+fn error_cases() -> Vec<Case> {
+    let mut cases = vec![];
+    // NonZeroPadding: a padding bit (bit 9 of a 9-bit stream) set.
+    for op in [BitOp::And, BitOp::Not, BitOp::Mux] {
+        let (b, sel) = match op {
+            BitOp::Not => (None, None),
+            BitOp::Mux => (Some("0f00".to_string()), Some("f001".to_string())),
+            _ => (Some("0f00".to_string()), None),
+        };
+        cases.push(Case::Bitwise {
+            name: format!("padding_{}_a", op.name()),
+            op,
+            len: 9,
+            a: "ff03".into(),
+            b,
+            sel,
+            expect: err("NonZeroPadding"),
+        });
+    }
+    cases.push(Case::Bitwise {
+        name: "padding_and_b_len33".into(),
+        op: BitOp::And,
+        len: 33,
+        a: "ffffffff01".into(),
+        b: Some("0000000080".into()),
+        sel: None,
+        expect: err("NonZeroPadding"),
+    });
+    cases.push(Case::Decode {
+        name: "padding_decode".into(),
+        len: 7,
+        stream: "80".into(),
+        expect: err("NonZeroPadding"),
+    });
+    cases.push(Case::Mac {
+        name: "padding_mac_x1".into(),
+        neurons: 1,
+        inputs: 2,
+        len: 4,
+        weights: vec!["0f".into(), "0f".into()],
+        signs: vec!["01".into()],
+        x: vec!["05".into(), "15".into()],
+        expect: err("NonZeroPadding"),
+    });
+    cases.push(Case::Mac {
+        name: "padding_mac_weight".into(),
+        neurons: 2,
+        inputs: 1,
+        len: 12,
+        weights: vec!["ff0f".into(), "ff1f".into()],
+        signs: vec!["0".into(), "1".into()],
+        x: vec!["aa0a".into()],
+        expect: err("NonZeroPadding"),
+    });
+    // EmptyStream: decoding a stream of length 0.
+    cases.push(Case::Decode {
+        name: "decode_len0".into(),
+        len: 0,
+        stream: String::new(),
+        expect: err("EmptyStream"),
+    });
+    // InvalidSeed: zero, and one past the register, for each width.
+    for (width, seeds) in [
+        (8u32, vec![0u32, 256, 0xFFFF_FFFF]),
+        (16, vec![0, 65536]),
+        (32, vec![0]),
+    ] {
+        for seed in seeds {
+            cases.push(Case::Lfsr {
+                name: format!("lfsr{width}_seed_{seed:#x}"),
+                width,
+                seed,
+                p_q16: 32768,
+                len: 8,
+                expect: err("InvalidSeed"),
+            });
+        }
+    }
+    // ProbabilityOutOfRange: 65537 (one past 1.0) and the largest word.
+    for p_q16 in [65537u32, u32::MAX] {
+        cases.push(Case::Lfsr {
+            name: format!("lfsr16_p_{p_q16}"),
+            width: 16,
+            seed: 0xACE1,
+            p_q16,
+            len: 8,
+            expect: err("ProbabilityOutOfRange"),
+        });
+        cases.push(Case::Sobol {
+            name: format!("sobol_p_{p_q16}"),
+            dimension: 1,
+            start: 0,
+            p_q16,
+            len: 8,
+            expect: err("ProbabilityOutOfRange"),
+        });
+    }
+    // SobolDimension: one past the last dimension.
+    cases.push(Case::Sobol {
+        name: "sobol_dimension_16".into(),
+        dimension: 16,
+        start: 0,
+        p_q16: 32768,
+        len: 8,
+        expect: err("SobolDimension"),
+    });
+    // InvalidParameter: LIF parameters out of range, in both formats.
+    for (format, one, tag) in [
+        (LifFormat::Q16_16, 65536, "q16"),
+        (LifFormat::Q8_8, 256, "q8"),
+    ] {
+        let good = LifParamsRaw {
+            v_rest: 0,
+            v_reset: 0,
+            threshold: one,
+            alpha: one / 4,
+            resistance: one,
+            refractory: 1,
+        };
+        let bad: [(&str, LifParamsRaw); 6] = [
+            ("alpha_0", LifParamsRaw { alpha: 0, ..good }),
+            ("alpha_negative", LifParamsRaw { alpha: -1, ..good }),
+            (
+                "alpha_above_one",
+                LifParamsRaw {
+                    alpha: one + 1,
+                    ..good
+                },
+            ),
+            (
+                "resistance_0",
+                LifParamsRaw {
+                    resistance: 0,
+                    ..good
+                },
+            ),
+            (
+                "resistance_negative",
+                LifParamsRaw {
+                    resistance: -one,
+                    ..good
+                },
+            ),
+            (
+                "threshold_eq_reset",
+                LifParamsRaw {
+                    threshold: 0,
+                    ..good
+                },
+            ),
+        ];
+        for (what, params) in bad {
+            cases.push(Case::Lif {
+                name: format!("lif_{tag}_{what}"),
+                format,
+                params,
+                neurons: 2,
+                input: vec![vec![one, 0]],
+                expect: err("InvalidParameter"),
+            });
+        }
+        if format == LifFormat::Q8_8 {
+            cases.push(Case::Lif {
+                name: "lif_q8_v_rest_outside_16_bits".into(),
+                format,
+                params: LifParamsRaw {
+                    v_rest: 32768,
+                    ..good
+                },
+                neurons: 2,
+                input: vec![vec![one, 0]],
+                expect: err("InvalidParameter"),
+            });
+            cases.push(Case::Lif {
+                name: "lif_q8_input_outside_16_bits".into(),
+                format,
+                params: good,
+                neurons: 2,
+                input: vec![vec![one, 0], vec![0, -32769]],
+                expect: err("InvalidParameter"),
+            });
+        }
+    }
+    // Networks: one problem each, on a small valid network.
+    let mut rng = SplitMix64::new(0xE550_2026);
+    let base = random_network(
+        &mut rng,
+        LifFormat::Q16_16,
+        &[3, 2],
+        16,
+        Source::Sobol { dimension: 0 },
+        Source::Lfsr16 { seed: 0x1D0F },
+    );
+    let inputs: Vec<u32> = vec![65536, 32768, 0];
+    let mut net = |name: &str, f: &dyn Fn(&mut NetworkSpec, &mut Vec<u32>), e: &str| {
+        let mut n = base.clone();
+        let mut x = inputs.clone();
+        f(&mut n, &mut x);
+        cases.push(Case::Network {
+            name: name.into(),
+            network: n,
+            inputs_q16: x,
+            steps: 2,
+            expect: err(e),
+        });
+    };
+    net(
+        "net_input_p_65537",
+        &|_, x| x[1] = 65537,
+        "ProbabilityOutOfRange",
+    );
+    net(
+        "net_weight_p_65537",
+        &|n, _| n.layers[0].weights_q16[4] = 65537,
+        "ProbabilityOutOfRange",
+    );
+    net(
+        "net_same_sobol_sources",
+        &|n, _| n.input_source = n.weight_source,
+        "InvalidParameter",
+    );
+    net(
+        "net_same_lfsr_sources",
+        &|n, _| n.weight_source = n.input_source,
+        "InvalidParameter",
+    );
+    net(
+        "net_sobol_dimension_16",
+        &|n, _| n.weight_source = Source::Sobol { dimension: 16 },
+        "SobolDimension",
+    );
+    net(
+        "net_lfsr_seed_0",
+        &|n, _| n.input_source = Source::Lfsr16 { seed: 0 },
+        "InvalidSeed",
+    );
+    net(
+        "net_alpha_0",
+        &|n, _| n.params.alpha = 0,
+        "InvalidParameter",
+    );
+    net(
+        "net_q8_gain_outside_16_bits",
+        &|n, _| {
+            n.format = LifFormat::Q8_8;
+            n.params = LifParamsRaw {
+                v_rest: 0,
+                v_reset: 0,
+                threshold: 256,
+                alpha: 64,
+                resistance: 256,
+                refractory: 1,
+            };
+            n.layers[0].gain = 40000;
+        },
+        "InvalidParameter",
+    );
+    // ShapeOverflow: a layer of 0 neurons over 1 input with L = 2^31, so
+    // M * L = 2^31 does not fit (spec §5); no stream is ever encoded.
+    cases.push(Case::Network {
+        name: "net_shape_overflow".into(),
+        network: NetworkSpec {
+            dims: vec![1, 0],
+            len: 1 << 31,
+            layers: vec![LayerSpec {
+                weights_q16: vec![],
+                negative: String::new(),
+                gain: 65536,
+            }],
+            ..base.clone()
+        },
+        inputs_q16: vec![32768],
+        steps: 1,
+        expect: err("ShapeOverflow"),
+    });
+    cases
 }

@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod compute;
+pub mod errors;
 pub mod export;
 pub mod generate;
 pub mod schema;

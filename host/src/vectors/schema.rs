@@ -70,7 +70,7 @@ pub enum Case {
         /// Bit string, `'0'`/`'1'`, bit 0 first.
         bits: String,
         /// Expected output.
-        expect: StreamExpect,
+        expect: Expect<StreamExpect>,
     },
     /// A bitwise op on `len`-bit streams (hex).
     Bitwise {
@@ -89,7 +89,7 @@ pub enum Case {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         sel: Option<String>,
         /// Expected output.
-        expect: BitwiseExpect,
+        expect: Expect<BitwiseExpect>,
     },
     /// Popcount and unipolar/bipolar decode of a stream.
     Decode {
@@ -100,7 +100,7 @@ pub enum Case {
         /// The stream (hex).
         stream: String,
         /// Expected output.
-        expect: DecodeExpect,
+        expect: Expect<DecodeExpect>,
     },
     /// Encode `p_q16` with an LFSR of `width` bits from `seed`.
     Lfsr {
@@ -115,7 +115,7 @@ pub enum Case {
         /// Stream length.
         len: usize,
         /// Expected output.
-        expect: GenExpect,
+        expect: Expect<GenExpect>,
     },
     /// Encode `p_q16` with Sobol dimension `dimension` from index `start`.
     Sobol {
@@ -130,7 +130,7 @@ pub enum Case {
         /// Stream length.
         len: usize,
         /// Expected output.
-        expect: GenExpect,
+        expect: Expect<GenExpect>,
     },
     /// Dense MAC, unsigned and signed (spec §5).
     Mac {
@@ -149,7 +149,7 @@ pub enum Case {
         /// `inputs` input streams (hex).
         x: Vec<String>,
         /// Expected output.
-        expect: MacExpect,
+        expect: Expect<MacExpect>,
     },
     /// A LIF population over several steps (spec §6).
     Lif {
@@ -164,7 +164,7 @@ pub enum Case {
         /// Input currents (raw), `[step][neuron]`.
         input: Vec<Vec<i32>>,
         /// Expected output.
-        expect: LifExpect,
+        expect: Expect<LifExpect>,
     },
     /// A multi-layer SC network over several steps (spec §7).
     Network {
@@ -177,7 +177,7 @@ pub enum Case {
         /// Time steps.
         steps: usize,
         /// Expected output.
-        expect: NetworkExpect,
+        expect: Expect<NetworkExpect>,
     },
 }
 
@@ -222,6 +222,20 @@ impl Case {
             Case::Network { expect, .. } => serde_json::to_value(expect),
         };
         v.unwrap_or(serde_json::Value::Null)
+    }
+
+    /// The kernel error (spec §8 variant name) the case expects, if its
+    /// `expect` is `{"error": NAME}`.
+    pub fn expected_error(&self) -> Option<&str> {
+        match self {
+            Case::Pack { expect, .. } => expect.error(),
+            Case::Bitwise { expect, .. } => expect.error(),
+            Case::Decode { expect, .. } => expect.error(),
+            Case::Lfsr { expect, .. } | Case::Sobol { expect, .. } => expect.error(),
+            Case::Mac { expect, .. } => expect.error(),
+            Case::Lif { expect, .. } => expect.error(),
+            Case::Network { expect, .. } => expect.error(),
+        }
     }
 }
 
@@ -299,4 +313,83 @@ pub struct NetworkExpect {
     pub spikes: Vec<Vec<String>>,
     /// Last layer's spike counts over all steps.
     pub counts: Vec<u32>,
+}
+
+/// A case's `expect`: the outputs, or `{"error": NAME}`, the spec §8
+/// variant name of the kernel error the inputs must be rejected with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expect<T> {
+    /// The outputs.
+    Value(T),
+    /// The variant name (one of [`super::errors::ERROR_CODES`]).
+    Error(String),
+}
+
+impl<T> Expect<T> {
+    /// The outputs, if this is not an error expectation.
+    pub fn value(&self) -> Option<&T> {
+        match self {
+            Expect::Value(v) => Some(v),
+            Expect::Error(_) => None,
+        }
+    }
+    /// The expected error's name, if any.
+    pub fn error(&self) -> Option<&str> {
+        match self {
+            Expect::Value(_) => None,
+            Expect::Error(e) => Some(e),
+        }
+    }
+}
+
+impl<T> From<T> for Expect<T> {
+    fn from(v: T) -> Self {
+        Expect::Value(v)
+    }
+}
+
+impl<T: Serialize> Serialize for Expect<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match self {
+            Expect::Value(v) => v.serialize(s),
+            Expect::Error(e) => {
+                let mut m = s.serialize_map(Some(1))?;
+                m.serialize_entry("error", e)?;
+                m.end()
+            }
+        }
+    }
+}
+
+impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for Expect<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let v = serde_json::Value::deserialize(d)?;
+        if let Some(obj) = v.as_object() {
+            if let Some(e) = obj.get("error") {
+                if obj.len() != 1 {
+                    return Err(D::Error::custom(
+                        "an error expectation has only the field `error`",
+                    ));
+                }
+                let Some(name) = e.as_str() else {
+                    return Err(D::Error::custom(format!(
+                        "`error` is {e}, expected a string; allowed: {}",
+                        super::errors::allowed()
+                    )));
+                };
+                if super::errors::code(name).is_none() {
+                    return Err(D::Error::custom(format!(
+                        "unknown error {name:?}; allowed: {}",
+                        super::errors::allowed()
+                    )));
+                }
+                return Ok(Expect::Error(name.to_string()));
+            }
+        }
+        T::deserialize(v)
+            .map(Expect::Value)
+            .map_err(D::Error::custom)
+    }
 }

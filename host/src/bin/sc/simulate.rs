@@ -6,6 +6,7 @@ use anyhow::{bail, Context, Result};
 
 use sc_host::hex::bits_to_str;
 use sc_host::scnet::{check_record, run_network};
+use sc_host::vectors::schema::Expect;
 use sc_host::vectors::{self, Case};
 
 /// Run `sc simulate`.
@@ -26,9 +27,10 @@ pub fn run(files: &[PathBuf], steps: Option<usize>) -> Result<bool> {
                 network,
                 inputs_q16,
                 steps: n,
-                expect,
+                expect: Expect::Value(expect),
             } = case
             else {
+                // Not a network, or a network case that expects an error.
                 continue;
             };
             let t = steps.unwrap_or(*n);
