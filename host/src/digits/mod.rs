@@ -230,16 +230,9 @@ impl DigitsModel {
             path: name.to_string(),
             what,
         };
+        // Every type of the file, the SC network's included, denies
+        // unknown fields, so serde names the first one.
         let m: Self = serde_json::from_str(text).map_err(|e| err(e.to_string()))?;
-        // Nested parts (the SC network) have no `deny_unknown_fields` of
-        // their own: every key of the file must survive a round trip.
-        let raw: serde_json::Value = serde_json::from_str(text).map_err(|e| err(e.to_string()))?;
-        let back = serde_json::to_value(&m).map_err(|e| err(e.to_string()))?;
-        if let Some(field) = unknown_field(&raw, &back, "") {
-            return Err(err(format!(
-                "unknown field {field}; the fields are listed in docs/model.md"
-            )));
-        }
         m.validate().map_err(err)?;
         Ok(m)
     }
@@ -377,31 +370,6 @@ impl DigitsModel {
         let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
         s.push('\n');
         s
-    }
-}
-
-/// The first key of `raw` (a path such as `network.layers[0].extra`)
-/// that `back` (the parsed value, serialised again) lacks.
-fn unknown_field(raw: &serde_json::Value, back: &serde_json::Value, at: &str) -> Option<String> {
-    use serde_json::Value;
-    match (raw, back) {
-        (Value::Object(a), Value::Object(b)) => a.iter().find_map(|(k, v)| {
-            let here = if at.is_empty() {
-                k.clone()
-            } else {
-                format!("{at}.{k}")
-            };
-            match b.get(k) {
-                None => Some(format!("{here:?}")),
-                Some(w) => unknown_field(v, w, &here),
-            }
-        }),
-        (Value::Array(a), Value::Array(b)) => a
-            .iter()
-            .zip(b)
-            .enumerate()
-            .find_map(|(i, (v, w))| unknown_field(v, w, &format!("{at}[{i}]"))),
-        _ => None,
     }
 }
 
