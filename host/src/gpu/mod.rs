@@ -771,6 +771,16 @@ impl GpuBackend {
         )
     }
 
+    /// A result held only on the device: `words` u64 words in `buf`.
+    fn on_device(shape: RowShape, words: usize, buf: wgpu::Buffer) -> DeviceRows {
+        DeviceRows {
+            shape,
+            words,
+            gpu: Some(buf),
+            host: None,
+        }
+    }
+
     fn on_host(&self, shape: RowShape, words: Vec<u64>) -> DeviceRows {
         DeviceRows {
             shape,
@@ -817,12 +827,7 @@ impl GpuBackend {
                     let value = bits.get(index).copied().unwrap_or(u8::MAX);
                     return Err(Failed::Input(Error::InvalidBit { index, value }.into()));
                 }
-                Ok(DeviceRows {
-                    shape,
-                    words: nw,
-                    gpu: Some(out),
-                    host: None,
-                })
+                Ok(Self::on_device(shape, nw, out))
             },
             || {
                 let mut w = vec![0u64; nw];
@@ -871,12 +876,7 @@ impl GpuBackend {
                     ],
                     (gx, gy),
                 )?;
-                Ok(DeviceRows {
-                    shape,
-                    words: nw,
-                    gpu: Some(out),
-                    host: None,
-                })
+                Ok(Self::on_device(shape, nw, out))
             },
             || {
                 let (ha, hb, hs) = (
