@@ -395,21 +395,34 @@ pub fn error_code(e: &Error) -> u32 {
         .map_or(0, |&(_, c)| c)
 }
 
+/// Run the record of `kind` (1..=8) whose payload `pr` reads; `network`
+/// runs a `network` record (the one kind that needs more than the payload).
+fn run_kind(
+    kind: u32,
+    pr: &mut Reader<'_>,
+    network: impl FnOnce(&mut Reader<'_>) -> Result<(), Failure>,
+) -> Result<(), Failure> {
+    match kind {
+        1 => pack_case(pr),
+        2 => bitwise_case(pr),
+        3 => decode_case(pr),
+        4 => lfsr_case(pr),
+        5 => sobol_case(pr),
+        6 => mac_case(pr),
+        7 => lif_case(pr),
+        8 => network(pr),
+        k => Err(Failure::UnknownKind(k)),
+    }
+}
+
 /// Run an error record (KIND with [`ERROR_FLAG`]): `inputs` are the
 /// payload without its last word, `code` that word. Passes only when the
 /// kernel rejects the inputs with exactly that error.
 fn error_case(base: u32, inputs: &[u32], code: u32) -> Result<(), Failure> {
     let mut pr = Reader::new(inputs);
-    let r = match base {
-        1 => pack_case(&mut pr),
-        2 => bitwise_case(&mut pr),
-        3 => decode_case(&mut pr),
-        4 => lfsr_case(&mut pr),
-        5 => sobol_case(&mut pr),
-        6 => mac_case(&mut pr),
-        7 => lif_case(&mut pr),
-        8 => network_error_case(&mut pr),
-        k => return Err(Failure::UnknownKind(k | ERROR_FLAG)),
+    let r = match run_kind(base, &mut pr, network_error_case) {
+        Err(Failure::UnknownKind(k)) => return Err(Failure::UnknownKind(k | ERROR_FLAG)),
+        r => r,
     };
     match r {
         Err(Failure::Net(NetError::Kernel(e))) if error_code(&e) == code => Ok(()),
@@ -469,24 +482,14 @@ pub fn run(
             continue;
         }
         let mut pr = Reader::new(payload);
-        let result = match kind {
-            1 => pack_case(&mut pr),
-            2 => bitwise_case(&mut pr),
-            3 => decode_case(&mut pr),
-            4 => lfsr_case(&mut pr),
-            5 => sobol_case(&mut pr),
-            6 => mac_case(&mut pr),
-            7 => lif_case(&mut pr),
-            8 => match nets.next() {
-                Some(m) => network_case(&mut pr, m),
-                None => Err(too_large(
-                    "embedded network weights",
-                    case,
-                    network_magnitudes.len(),
-                )),
-            },
-            k => Err(Failure::UnknownKind(k)),
-        };
+        let result = run_kind(kind, &mut pr, |pr| match nets.next() {
+            Some(m) => network_case(pr, m),
+            None => Err(too_large(
+                "embedded network weights",
+                case,
+                network_magnitudes.len(),
+            )),
+        });
         // The whole payload must have been consumed.
         let result = result.and_then(|()| {
             if pr.pos() == payload.len() {
