@@ -216,9 +216,10 @@ fn vectors(root: &Path, out_dir: &Path) {
     let max_layers = max(&|n| n.layers.len());
     let max_neurons = max(&|n| n.dims[1..].iter().copied().max().unwrap_or(0));
     let max_x_words = max(&|n| {
-        n.dims[..n.dims.len() - 1]
+        n.dims
             .iter()
-            .map(|&m| m * n.len.div_ceil(32))
+            .zip(&n.layers)
+            .map(|(&m, l)| m * l.len.div_ceil(32))
             .max()
             .unwrap_or(0)
     });
@@ -324,9 +325,10 @@ fn digits(root: &Path, out_dir: &Path) {
     writeln!(
         s,
         "/// Input-stream words of the widest layer input.\npub const MAX_X_WORDS: usize = {};",
-        spec.dims[..spec.dims.len() - 1]
+        spec.dims
             .iter()
-            .map(|&m| m * spec.len.div_ceil(32))
+            .zip(&spec.layers)
+            .map(|(&m, l)| m * l.len.div_ceil(32))
             .max()
             .unwrap_or(0)
     )

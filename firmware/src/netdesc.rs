@@ -97,9 +97,16 @@ pub enum Format {
     Q8,
 }
 
-/// One layer of a described network: slices of the word stream.
+/// One layer of a described network: its stream length and LIF
+/// parameters (spec §7: per layer), and slices of the word stream.
 #[derive(Debug, Clone, Copy)]
 pub struct LayerDesc<'a> {
+    /// Stream length `L_k` in bits.
+    pub len: usize,
+    /// `v_rest, v_reset, threshold, alpha, resistance`, raw.
+    pub params_raw: [i32; 5],
+    /// Refractory steps.
+    pub refractory: u16,
     /// Weight magnitudes, Q0.16, `[j][i]`.
     pub weights_q16: &'a [u32],
     /// Sign rows: `neurons` rows of `ceil(inputs / 32)` words.
@@ -115,16 +122,10 @@ pub struct NetDesc<'a> {
     pub format: Format,
     /// Layer widths: inputs, then each layer's neurons.
     pub dims: Vec<usize, { MAX_LAYERS + 1 }>,
-    /// Stream length in bits.
-    pub len: usize,
     /// Weight stream source.
     pub weight_source: StreamSource,
     /// Input stream source.
     pub input_source: StreamSource,
-    /// `v_rest, v_reset, threshold, alpha, resistance`, raw.
-    pub params_raw: [i32; 5],
-    /// Refractory steps.
-    pub refractory: u16,
     /// The layers.
     pub layers: Vec<LayerDesc<'a>, MAX_LAYERS>,
 }
@@ -143,8 +144,8 @@ fn source(r: &mut Reader<'_>) -> Result<StreamSource, NetError> {
     }
 }
 
-/// Read a network head (`format, n_layers, dims, len, sources, params,
-/// layers`) as written by `network_words`.
+/// Read a network head (`format, n_layers, dims, sources`, then per layer
+/// `len, params, weights, signs, gain`) as written by `network_words`.
 pub fn parse<'a>(r: &mut Reader<'a>) -> Result<NetDesc<'a>, NetError> {
     let format = match r.u32()? {
         0 => Format::Q16,
@@ -163,27 +164,30 @@ pub fn parse<'a>(r: &mut Reader<'a>) -> Result<NetDesc<'a>, NetError> {
     for &d in r.take(n_layers + 1)? {
         dims.push(d as usize).map_err(|_| r.malformed())?;
     }
-    let len = r.usize()?;
     let weight_source = source(r)?;
     let input_source = source(r)?;
-    let p = r.take(5)?;
-    let params_raw = [
-        p[0] as i32,
-        p[1] as i32,
-        p[2] as i32,
-        p[3] as i32,
-        p[4] as i32,
-    ];
-    let refractory =
-        u16::try_from(r.u32()?).map_err(|_| NetError::Malformed { at: r.pos() - 1 })?;
     let mut layers = Vec::new();
     for k in 0..n_layers {
         let (m, n) = (dims[k], dims[k + 1]);
+        let len = r.usize()?;
+        let p = r.take(5)?;
+        let params_raw = [
+            p[0] as i32,
+            p[1] as i32,
+            p[2] as i32,
+            p[3] as i32,
+            p[4] as i32,
+        ];
+        let refractory =
+            u16::try_from(r.u32()?).map_err(|_| NetError::Malformed { at: r.pos() - 1 })?;
         let weights_q16 = r.take(m.checked_mul(n).ok_or(r.malformed())?)?;
         let signs = r.take(n * words_for::<u32>(m))?;
         let gain_raw = r.u32()? as i32;
         layers
             .push(LayerDesc {
+                len,
+                params_raw,
+                refractory,
                 weights_q16,
                 signs,
                 gain_raw,
@@ -193,54 +197,16 @@ pub fn parse<'a>(r: &mut Reader<'a>) -> Result<NetDesc<'a>, NetError> {
     let net = NetDesc {
         format,
         dims,
-        len,
         weight_source,
         input_source,
-        params_raw,
-        refractory,
         layers,
     };
     net.validate()?;
     Ok(net)
 }
 
-impl NetDesc<'_> {
-    /// The kernel's checks of a description, in the host's order
-    /// (`NetworkSpec::validate`): parameters, the two sources, the sources
-    /// differing (spec §7: equal sources are `InvalidParameter`), then per
-    /// layer the shape, the weight probabilities and the gain.
-    pub fn validate(&self) -> Result<(), NetError> {
-        match self.format {
-            Format::Q16 => self.validate_f::<I16F16>(),
-            Format::Q8 => self.validate_f::<I8F8>(),
-        }
-    }
-
-    fn validate_f<F: LifFixed>(&self) -> Result<(), NetError> {
-        if self.len == 0 {
-            return Err(NetError::Malformed { at: 0 });
-        }
-        self.params::<F>()?;
-        self.weight_source.start()?;
-        self.input_source.start()?;
-        if self.weight_source == self.input_source {
-            return Err(Error::InvalidParameter {
-                name: "input_source",
-                allowed: "a source different from weight_source (spec 4.4)",
-            }
-            .into());
-        }
-        for (k, l) in self.layers.iter().enumerate() {
-            MacShape::new(self.dims[k + 1], self.dims[k], self.len)?;
-            for &p in l.weights_q16 {
-                Probability::from_q16(p)?;
-            }
-            F::try_from_raw(l.gain_raw)?;
-        }
-        Ok(())
-    }
-
-    /// LIF parameters in format `F`.
+impl LayerDesc<'_> {
+    /// The layer's LIF parameters in format `F`.
     pub fn params<F: LifFixed>(&self) -> Result<LifParams<F>, Error> {
         let f = |x: i32| F::try_from_raw(x);
         let p = &self.params_raw;
@@ -253,20 +219,51 @@ impl NetDesc<'_> {
             self.refractory,
         )
     }
+}
+
+impl NetDesc<'_> {
+    /// The kernel's checks of a description, in the host's order
+    /// (`NetworkSpec::validate`): the two sources, the sources differing
+    /// (spec §7: equal sources are `InvalidParameter`), then per layer the
+    /// length (0 is `EmptyStream`), the parameters, the shape, the weight
+    /// probabilities and the gain.
+    pub fn validate(&self) -> Result<(), NetError> {
+        match self.format {
+            Format::Q16 => self.validate_f::<I16F16>(),
+            Format::Q8 => self.validate_f::<I8F8>(),
+        }
+    }
+
+    fn validate_f<F: LifFixed>(&self) -> Result<(), NetError> {
+        self.weight_source.start()?;
+        self.input_source.start()?;
+        if self.weight_source == self.input_source {
+            return Err(Error::InvalidParameter {
+                name: "input_source",
+                allowed: "a source different from weight_source (spec 4.4)",
+            }
+            .into());
+        }
+        for (k, l) in self.layers.iter().enumerate() {
+            if l.len == 0 {
+                return Err(Error::EmptyStream.into());
+            }
+            l.params::<F>()?;
+            MacShape::new(self.dims[k + 1], self.dims[k], l.len)?;
+            for &p in l.weights_q16 {
+                Probability::from_q16(p)?;
+            }
+            F::try_from_raw(l.gain_raw)?;
+        }
+        Ok(())
+    }
 
     /// Check every embedded weight stream of `magnitudes` (per layer,
-    /// `neurons * inputs` streams of `len` bits in u32 words) against the
-    /// kernel's encoding of its probability from the weight source.
+    /// `neurons * inputs` streams of the layer's `len` bits in u32 words)
+    /// against the kernel's encoding of its probability from the weight
+    /// source.
     pub fn verify_magnitudes(&self, magnitudes: &[&[u32]]) -> Result<(), NetError> {
         const MAX_STRIDE: usize = 64;
-        let stride = words_for::<u32>(self.len);
-        if stride > MAX_STRIDE {
-            return Err(NetError::TooLarge {
-                what: "stream words",
-                needed: stride,
-                capacity: MAX_STRIDE,
-            });
-        }
         if magnitudes.len() != self.layers.len() {
             return Err(NetError::TooLarge {
                 what: "magnitude layers",
@@ -274,9 +271,17 @@ impl NetDesc<'_> {
                 capacity: magnitudes.len(),
             });
         }
-        let one = MacShape::new(1, 1, self.len)?;
         let mut buf = [0u32; MAX_STRIDE];
         for (k, (l, mag)) in self.layers.iter().zip(magnitudes).enumerate() {
+            let stride = words_for::<u32>(l.len);
+            if stride > MAX_STRIDE {
+                return Err(NetError::TooLarge {
+                    what: "stream words",
+                    needed: stride,
+                    capacity: MAX_STRIDE,
+                });
+            }
+            let one = MacShape::new(1, 1, l.len)?;
             if mag.len() != l.weights_q16.len() * stride {
                 return Err(Error::LengthMismatch {
                     expected: l.weights_q16.len() * stride,
@@ -348,15 +353,14 @@ impl NetDesc<'_> {
             }
         };
         need("layers", nl, L)?;
-        let params = self.params::<F>()?;
-        let stride = words_for::<u32>(self.len);
         let mut layers: Vec<Layer<'_, F, u32>, L> = Vec::new();
         for k in 0..nl {
             let (m, n) = (self.dims[k], self.dims[k + 1]);
-            need("neurons", n, N)?;
-            need("input words", m * stride, X)?;
-            let shape = MacShape::new(n, m, self.len)?;
             let l = &self.layers[k];
+            need("neurons", n, N)?;
+            let shape = MacShape::new(n, m, l.len)?;
+            need("input words", shape.input_rows().words::<u32>()?, X)?;
+            let params = l.params::<F>()?;
             layers
                 .push(Layer {
                     shape,
@@ -379,7 +383,7 @@ impl NetDesc<'_> {
             }
             .into());
         }
-        let mut v = [[params.v_rest(); N]; L];
+        let mut v = [[F::ZERO; N]; L];
         let mut r = [[0u16; N]; L];
         let mut c = [[0i32; N]; L];
         let mut cur = [[F::ZERO; N]; L];
@@ -396,14 +400,16 @@ impl NetDesc<'_> {
             .take(nl)
             .enumerate()
         {
-            let (m, n) = (self.dims[k], self.dims[k + 1]);
+            let n = self.dims[k + 1];
+            let v = &mut v[..n];
+            v.fill(layers[k].params.v_rest());
             let st = LayerState {
-                v: &mut v[..n],
+                v,
                 refractory: &mut r[..n],
                 counts: &mut c[..n],
                 current: &mut cur[..n],
                 spikes: &mut sp[..words_for::<u32>(n)],
-                x: &mut x[..m * stride],
+                x: &mut x[..layers[k].shape.input_rows().words::<u32>()?],
             };
             if states.push(st).is_err() {
                 return Err(NetError::TooLarge {

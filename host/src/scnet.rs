@@ -100,10 +100,16 @@ impl From<Source> for StreamSource {
     }
 }
 
-/// One layer of a [`NetworkSpec`].
+/// One layer of a [`NetworkSpec`] (spec §7: layer `k` has its own stream
+/// length `L_k`, LIF parameters, weights and gain).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LayerSpec {
+    /// Stream length `L_k` of the layer's weight and input streams, in
+    /// bits (> 0; `inputs * len` at most 2^31 - 1).
+    pub len: usize,
+    /// LIF parameters of the layer's neurons, in the network's format.
+    pub params: LifParamsRaw,
     /// Weight magnitudes in Q0.16 (0..=65536), row-major `[neuron][input]`.
     pub weights_q16: Vec<u32>,
     /// Sign bits, row-major `[neuron][input]`, `'1'` = negative.
@@ -120,14 +126,10 @@ pub struct NetworkSpec {
     pub format: LifFormat,
     /// Layer widths: `dims[0]` inputs, then each layer's neurons.
     pub dims: Vec<usize>,
-    /// Stream length `L` of every layer.
-    pub len: usize,
     /// Source of the weight streams.
     pub weight_source: Source,
     /// Source of the input streams.
     pub input_source: Source,
-    /// LIF parameters shared by all layers.
-    pub params: LifParamsRaw,
     /// `dims.len() - 1` layers.
     pub layers: Vec<LayerSpec>,
 }
@@ -215,9 +217,10 @@ pub fn check_record(what: &str, neurons: &[usize], steps: usize) -> Result<(), L
 }
 
 /// Structure and value checks of `spec` in format `F`; the validated
-/// parameters, gains and sign bits (`gains[k]`, `negative[k]`).
+/// parameters, gains and sign bits of every layer (`params[k]`,
+/// `gains[k]`, `negative[k]`).
 struct Checked<F: LifFixed> {
-    params: LifParams<F>,
+    params: Vec<LifParams<F>>,
     gains: Vec<F>,
     negative: Vec<Vec<u8>>,
 }
@@ -237,12 +240,6 @@ fn check_spec<F: LifFixed>(spec: &NetworkSpec) -> Result<Checked<F>, NetError> {
             spec.dims.len() - 1
         )));
     }
-    if spec.len == 0 {
-        return Err(NetError::Invalid(
-            "field `len`: stream length must be > 0".into(),
-        ));
-    }
-    let params = at(|| "params".into(), spec.params.to_params::<F>())?;
     at(
         || "weight_source".into(),
         StreamSource::from(spec.weight_source).start(),
@@ -261,10 +258,21 @@ fn check_spec<F: LifFixed>(spec: &NetworkSpec) -> Result<Checked<F>, NetError> {
             }),
         );
     }
+    let mut params = vec![];
     let mut gains = vec![];
     let mut negative = vec![];
     for (k, l) in spec.layers.iter().enumerate() {
         let (m, n) = (spec.dims[k], spec.dims[k + 1]);
+        if l.len == 0 {
+            return at(
+                || format!("layers[{k}].len"),
+                Err(sc_kernel::Error::EmptyStream),
+            );
+        }
+        params.push(at(
+            || format!("layers[{k}].params"),
+            l.params.to_params::<F>(),
+        )?);
         let nm = n
             .checked_mul(m)
             .ok_or_else(|| NetError::Invalid(format!("dims[{k}] x dims[{}] overflows", k + 1)))?;
@@ -274,7 +282,7 @@ fn check_spec<F: LifFixed>(spec: &NetworkSpec) -> Result<Checked<F>, NetError> {
                 l.weights_q16.len()
             )));
         }
-        at(|| format!("layers[{k}]"), MacShape::new(n, m, spec.len))?;
+        at(|| format!("layers[{k}]"), MacShape::new(n, m, l.len))?;
         for (i, &q) in l.weights_q16.iter().enumerate() {
             at(
                 || format!("layers[{k}].weights_q16[{i}]"),
@@ -326,7 +334,7 @@ pub struct ScNetwork<F: LifFixed, W: Word> {
     mags: Vec<Vec<W>>,
     signs: Vec<Vec<W>>,
     gains: Vec<F>,
-    params: LifParams<F>,
+    params: Vec<LifParams<F>>,
     input_source: StreamSource,
     outputs: usize,
     dims: Vec<usize>,
@@ -361,7 +369,7 @@ impl<F: LifFixed, W: Word> ScNetwork<F, W> {
                     "layer {k}: rows {r:?} outside 0..{n}"
                 )));
             }
-            let shape = MacShape::new(r.len(), m, spec.len)?;
+            let shape = MacShape::new(r.len(), m, l.len)?;
             let probs = l.weights_q16[r.start * m..r.end * m]
                 .iter()
                 .map(|&q| Probability::from_q16(q))
@@ -406,7 +414,7 @@ impl<F: LifFixed, W: Word> ScNetwork<F, W> {
                 magnitudes: &self.mags[k],
                 signs: &self.signs[k],
                 gain: self.gains[k],
-                params: self.params,
+                params: self.params[k],
             })
             .collect()
     }
@@ -445,7 +453,11 @@ impl<F: LifFixed, W: Word> ScNetwork<F, W> {
                 .map(|&n| try_vec("layer neurons", n, value.clone()))
                 .collect()
         }
-        let mut v = per_layer(&ns, self.params.v_rest())?;
+        let mut v: Vec<Vec<F>> = ns
+            .iter()
+            .zip(&self.params)
+            .map(|(&n, p)| try_vec("layer neurons", n, p.v_rest()))
+            .collect::<Result<_, _>>()?;
         let mut r = per_layer(&ns, 0u16)?;
         let mut c = per_layer(&ns, 0i32)?;
         let mut cur = per_layer(&ns, F::ZERO)?;
@@ -563,12 +575,13 @@ mod tests {
     use serde_json::json;
 
     fn spec(format: &str, alpha: i32, gain: i32) -> serde_json::Value {
-        json!({"format": format, "dims": [2, 2], "len": 16,
+        json!({"format": format, "dims": [2, 2],
             "weight_source": {"kind": "sobol", "dimension": 0},
             "input_source": {"kind": "lfsr16", "seed": 7425},
-            "params": {"v_rest": 0, "v_reset": 0, "threshold": 256, "alpha": alpha,
-                       "resistance": 256, "refractory": 1},
-            "layers": [{"weights_q16": [65536, 0, 30000, 65536], "negative": "0100", "gain": gain}]})
+            "layers": [{"len": 16,
+                "params": {"v_rest": 0, "v_reset": 0, "threshold": 256, "alpha": alpha,
+                           "resistance": 256, "refractory": 1},
+                "weights_q16": [65536, 0, 30000, 65536], "negative": "0100", "gain": gain}]})
     }
 
     fn parse(v: serde_json::Value) -> Result<NetworkSpec, serde_json::Error> {
@@ -597,7 +610,7 @@ mod tests {
         let n = parse(spec("q8.8", 998, 768)).unwrap();
         let e = n.validate().unwrap_err();
         assert!(
-            matches!(e, NetError::Field { ref field, .. } if field == "params"),
+            matches!(e, NetError::Field { ref field, .. } if field == "layers[0].params"),
             "{e}"
         );
         assert!(ScNetwork::<I16F16, u32>::new(&n).is_ok());
@@ -636,6 +649,37 @@ mod tests {
         assert!(n.validate().is_ok());
     }
 
+    // Spec §7: every layer has its own L_k and LIF parameters.
+    #[test]
+    fn layers_have_their_own_length_and_parameters() {
+        let mut v = spec("q16.16", 32768, 65536 * 3);
+        let mut second = v["layers"][0].clone();
+        second["len"] = json!(40);
+        v["layers"].as_array_mut().unwrap().push(second);
+        v["dims"] = json!([2, 2, 2]);
+        let n = parse(v).unwrap();
+        let run = run_network::<u32>(&n, &[65536, 65536], 8).unwrap();
+        let spikes = |r: &NetRun, k: usize| -> Vec<Vec<bool>> {
+            r.spikes.iter().map(|s| s[k].clone()).collect()
+        };
+        assert!(run.counts.iter().sum::<u32>() > 0, "{run:?}");
+        // A threshold layer 1 never reaches silences layer 1 only.
+        let mut quiet = n.clone();
+        quiet.layers[1].params.threshold = i32::MAX;
+        let q = run_network::<u32>(&quiet, &[65536, 65536], 8).unwrap();
+        assert_eq!(spikes(&q, 0), spikes(&run, 0));
+        assert_eq!(q.counts, vec![0, 0]);
+        // Layer 1's length is checked on its own.
+        let mut bad = n.clone();
+        bad.layers[1].len = 0;
+        let e = bad.validate().unwrap_err();
+        assert_eq!(e.to_string(), "network field `layers[1].len`");
+        let mut bad = n;
+        bad.layers[1].params.alpha = 0;
+        let e = bad.validate().unwrap_err();
+        assert_eq!(e.to_string(), "network field `layers[1].params`");
+    }
+
     // Huge step counts are refused before anything is allocated.
     #[test]
     fn huge_step_counts_are_refused() {
@@ -666,7 +710,7 @@ mod tests {
         };
         for (path, key) in [
             (&[][..], "extra"),
-            (&["params"][..], "tau"),
+            (&["layers", "0", "params"][..], "tau"),
             (&["weight_source"][..], "seed"),
             (&["input_source"][..], "dimension"),
             (&["layers", "0"][..], "bias"),

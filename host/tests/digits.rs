@@ -67,7 +67,7 @@ fn shipped_model_meets_the_accuracy_targets() {
     .unwrap();
     assert!(float >= 0.95, "float SNN test accuracy {float}");
     // The shipped network is Q16.16, Sobol, L = 256: bit-exact SC + fixed-point LIF.
-    assert_eq!(m.network.len, 256);
+    assert!(m.network.layers.iter().all(|l| l.len == 256));
     let sc = digits::sc_fixed_accuracy(&d, &test, &m.network, m.steps).unwrap();
     assert!(
         sc >= float - 0.02,
@@ -84,7 +84,7 @@ fn quantisation_round_trips_within_one_step() {
         spec, m.network,
         "the shipped network is the quantised shipped float model"
     );
-    let deq = digits::dequantised(&spec, &m.snn.config);
+    let deq = digits::dequantised(&spec, &m.snn.config).unwrap();
     for (l, (wf, wq)) in m.snn.weights.iter().zip(&deq.weights).enumerate() {
         let wmax = wf.iter().fold(0f32, |a, &b| a.max(b.abs())) as f64;
         for (&a, &b) in wf.iter().zip(wq) {
@@ -119,12 +119,15 @@ fn model_export_layout() {
     assert_eq!(w[1] as usize, w.len() - 2);
     assert_eq!(w[3], 2); // layers
     assert_eq!(&w[4..7], &[65, 64, 10]);
-    assert_eq!(w[7], 256);
+    // Layer 0 starts after the two sources: its len, then its parameters.
+    assert_eq!(w[11], 256);
+    assert_eq!(&w[12..18], &[0, 0, 65536, 16384, 65536, 0]);
     assert_eq!(*w.last().unwrap() as usize, m.steps);
-    // magic, len; 16 header words; per layer magnitudes, sign rows and gain; steps.
+    // magic, n_words; format, n_layers, 3 dims, 4 source words; per layer
+    // len, 6 parameter words, magnitudes, sign rows and gain; steps.
     assert_eq!(
         w.len(),
-        2 + 6 + 4 + 6 + 65 * 64 + 64 * 3 + 1 + 64 * 10 + 10 * 2 + 1 + 1
+        2 + 2 + 3 + 4 + (7 + 65 * 64 + 64 * 3 + 1) + (7 + 64 * 10 + 10 * 2 + 1) + 1
     );
 }
 
@@ -270,9 +273,12 @@ fn model_network_is_validated_in_its_own_format() {
     // alpha 3.9 in Q8.8 (raw 998): the LIF leak must be at most 1.
     let mut v = shipped_json();
     v["network"]["format"] = serde_json::json!("q8.8");
-    v["network"]["params"]["alpha"] = serde_json::json!(998);
-    v["network"]["params"]["threshold"] = serde_json::json!(256);
-    v["network"]["params"]["resistance"] = serde_json::json!(256);
+    for k in 0..2 {
+        let p = &mut v["network"]["layers"][k]["params"];
+        p["alpha"] = serde_json::json!(998);
+        p["threshold"] = serde_json::json!(256);
+        p["resistance"] = serde_json::json!(256);
+    }
     v["network"]["layers"][0]["gain"] = serde_json::json!(300);
     v["network"]["layers"][1]["gain"] = serde_json::json!(300);
     let e = model_error(&v);
@@ -280,9 +286,12 @@ fn model_network_is_validated_in_its_own_format() {
     // A gain beyond Q8.8's 16-bit range.
     let mut v = shipped_json();
     v["network"]["format"] = serde_json::json!("q8.8");
-    v["network"]["params"]["alpha"] = serde_json::json!(64);
-    v["network"]["params"]["threshold"] = serde_json::json!(256);
-    v["network"]["params"]["resistance"] = serde_json::json!(256);
+    for k in 0..2 {
+        let p = &mut v["network"]["layers"][k]["params"];
+        p["alpha"] = serde_json::json!(64);
+        p["threshold"] = serde_json::json!(256);
+        p["resistance"] = serde_json::json!(256);
+    }
     v["network"]["layers"][1]["gain"] = serde_json::json!(300);
     v["network"]["layers"][0]["gain"] = serde_json::json!(40000);
     let e = model_error(&v);
@@ -302,9 +311,12 @@ fn model_network_must_match_the_float_network() {
     let e = model_error(&v);
     assert!(e.contains("dims[0] must be 65"), "{e}");
     let mut v = shipped_json();
-    v["network"]["len"] = serde_json::json!(1u64 << 40);
+    v["network"]["layers"][1]["len"] = serde_json::json!(1u64 << 40);
     let e = model_error(&v);
-    assert!(e.contains("network.len") && e.contains("1..=65536"), "{e}");
+    assert!(
+        e.contains("network.layers[1].len") && e.contains("1..=65536"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -314,13 +326,16 @@ fn unknown_model_fields_are_errors() {
         &["snn"][..],
         &["snn", "config"][..],
         &["network"][..],
-        &["network", "params"][..],
+        &["network", "layers", "1", "params"][..],
         &["network", "weight_source"][..],
     ] {
         let mut v = shipped_json();
         let mut o = &mut v;
         for k in path {
-            o = &mut o[*k];
+            o = match k.parse::<usize>() {
+                Ok(i) => &mut o[i],
+                Err(_) => &mut o[*k],
+            };
         }
         o["colour"] = serde_json::json!(1);
         let e = model_error(&v);

@@ -88,13 +88,14 @@ enum Cmd {
     },
 }
 
-/// The vectors' random network (same on every rank): Q16.16, Sobol streams.
+/// The vectors' random network (same on every rank): Q16.16, Sobol
+/// streams, stream length `len` in every layer.
 fn random_network(dims: &[usize], len: usize, seed: u64) -> NetworkSpec {
     generate::random_network(
         &mut SplitMix64::new(seed),
         LifFormat::Q16_16,
         dims,
-        len,
+        &vec![len; dims.len().saturating_sub(1)],
         Source::Sobol { dimension: 0 },
         Source::Sobol { dimension: 1 },
     )

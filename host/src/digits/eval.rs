@@ -34,15 +34,21 @@ pub fn predict_sc_float(
         LifFormat::Q16_16 => 65536.0,
         LifFormat::Q8_8 => 256.0,
     };
-    let r = &spec.params;
-    let lif = FloatLifParams::<f64>::new(
-        r.v_rest as f64 / one,
-        r.v_reset as f64 / one,
-        r.threshold as f64 / one,
-        r.alpha as f64 / one,
-        r.resistance as f64 / one,
-        r.refractory,
-    )?;
+    let lifs = spec
+        .layers
+        .iter()
+        .map(|l| {
+            let r = &l.params;
+            FloatLifParams::<f64>::new(
+                r.v_rest as f64 / one,
+                r.v_reset as f64 / one,
+                r.threshold as f64 / one,
+                r.alpha as f64 / one,
+                r.resistance as f64 / one,
+                r.refractory,
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let probs = inputs_q16
         .iter()
         .map(|&q| Probability::from_q16(q))
@@ -51,7 +57,8 @@ pub fn predict_sc_float(
     let mut g = StreamSource::from(spec.input_source).start()?;
     let mut v: Vec<Vec<f64>> = layers
         .iter()
-        .map(|l| vec![lif.v_rest; l.shape.neurons()])
+        .zip(&lifs)
+        .map(|(l, lif)| vec![lif.v_rest; l.shape.neurons()])
         .collect();
     let mut refr: Vec<Vec<u16>> = layers.iter().map(|l| vec![0; l.shape.neurons()]).collect();
     let mut x: Vec<W> = vec![];
@@ -74,7 +81,7 @@ pub fn predict_sc_float(
                 .map(|&n| n as f64 * gain / shape.len() as f64)
                 .collect();
             let mut s = vec![false; shape.neurons()];
-            lif.step_population(&mut v[k], &mut refr[k], &cur, None, &mut s)?;
+            lifs[k].step_population(&mut v[k], &mut refr[k], &cur, None, &mut s)?;
             spikes_w = vec![0; words_for::<W>(s.len())];
             for (j, &b) in s.iter().enumerate() {
                 spikes_w[j / 64] |= (b as W) << (j % 64);
@@ -237,7 +244,7 @@ pub fn evaluate(
         length_independent: true,
         correct: vec![f],
     });
-    let deq = dequantised(&model.network, &model.snn.config);
+    let deq = dequantised(&model.network, &model.snn.config)?;
     progress("float LIF");
     let fq = correct_count(data, test, |img| Ok(deq.predict(&input_float::<f64>(img))?))?;
     rows.push(Row {

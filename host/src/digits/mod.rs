@@ -312,30 +312,42 @@ impl DigitsModel {
                 ));
             }
         }
-        if !(1..=MAX_LEN).contains(&n.len) {
-            return Err(format!("network.len is {}; allowed 1..={MAX_LEN}", n.len));
-        }
-        check_stream_memory("network.len", &n.dims, n.len).map_err(|e| e.to_string())?;
         // Raw values must fit the format's integer width (Q8.8: 16 bits).
         let (lo, hi) = match n.format {
             LifFormat::Q16_16 => (i32::MIN, i32::MAX),
             LifFormat::Q8_8 => (i16::MIN as i32, i16::MAX as i32),
         };
-        let p = &n.params;
-        let raws = [
-            ("network.params.v_rest".to_string(), p.v_rest),
-            ("network.params.v_reset".into(), p.v_reset),
-            ("network.params.threshold".into(), p.threshold),
-            ("network.params.alpha".into(), p.alpha),
-            ("network.params.resistance".into(), p.resistance),
-        ]
-        .into_iter()
-        .chain(
-            n.layers
-                .iter()
-                .enumerate()
-                .map(|(k, l)| (format!("network.layers[{k}].gain"), l.gain)),
-        );
+        let mut raws = vec![];
+        let mut stream_words = 0usize;
+        for (k, l) in n.layers.iter().enumerate() {
+            if !(1..=MAX_LEN).contains(&l.len) {
+                return Err(format!(
+                    "network.layers[{k}].len is {}; allowed 1..={MAX_LEN}",
+                    l.len
+                ));
+            }
+            if let Some(d) = n.dims.get(k..k + 2) {
+                stream_words = stream_words.saturating_add(
+                    d[0].saturating_mul(d[1])
+                        .saturating_mul(words_for::<u64>(l.len)),
+                );
+            }
+            let p = &l.params;
+            let at = |f: &str| format!("network.layers[{k}].{f}");
+            raws.extend([
+                (at("params.v_rest"), p.v_rest),
+                (at("params.v_reset"), p.v_reset),
+                (at("params.threshold"), p.threshold),
+                (at("params.alpha"), p.alpha),
+                (at("params.resistance"), p.resistance),
+                (at("gain"), l.gain),
+            ]);
+        }
+        limits::check_bytes::<u64>(
+            "network.layers[..].len: encoded weight streams",
+            stream_words,
+        )
+        .map_err(|e| e.to_string())?;
         for (field, v) in raws {
             if !(lo..=hi).contains(&v) {
                 return Err(format!(
@@ -423,8 +435,9 @@ pub fn check_lengths(lengths: &[usize], dims: &[usize]) -> Result<(), DigitsErro
 
 /// Quantise a float network to an SC network (spec §7):
 /// magnitudes `P = round(|w| / wmax * 65536)`, sign bits, gain
-/// `round(wmax * 2^F)` per layer; LIF `v_rest = v_reset = 0`, `R = 1`,
-/// `alpha` and `threshold` rounded to the format.
+/// `round(wmax * 2^F)` per layer; every layer gets stream length `len`
+/// and the same LIF parameters: `v_rest = v_reset = 0`, `R = 1`, `alpha`
+/// and `threshold` rounded to the format.
 pub fn quantise(
     snn: &Snn<f32>,
     format: LifFormat,
@@ -463,11 +476,21 @@ pub fn quantise(
             ),
         });
     }
+    let params = LifParamsRaw {
+        v_rest: 0,
+        v_reset: 0,
+        threshold: raw(c.threshold, "threshold")?,
+        alpha: raw(c.alpha, "alpha")?.max(1),
+        resistance: raw(1.0, "resistance")?,
+        refractory: 0,
+    };
     let mut layers = vec![];
     for w in &snn.weights {
         let wmax = w.iter().fold(0f64, |m, &x| m.max((x as f64).abs()));
         let wmax = if wmax > 0.0 { wmax } else { 1.0 };
         layers.push(LayerSpec {
+            len,
+            params,
             weights_q16: w
                 .iter()
                 .map(|&x| ((x as f64).abs() / wmax * 65536.0).round() as u32)
@@ -481,31 +504,44 @@ pub fn quantise(
     Ok(NetworkSpec {
         format,
         dims,
-        len,
         weight_source,
         input_source,
-        params: LifParamsRaw {
-            v_rest: 0,
-            v_reset: 0,
-            threshold: raw(c.threshold, "threshold")?,
-            alpha: raw(c.alpha, "alpha")?.max(1),
-            resistance: raw(1.0, "resistance")?,
-            refractory: 0,
-        },
         layers,
     })
 }
 
 /// The float network that the quantised SC network approximates: weights
 /// `sign * P / 65536 * gain / 2^F`, and the format's `alpha`, `threshold`.
-pub fn dequantised(spec: &NetworkSpec, config: &SnnConfig) -> Snn<f64> {
+/// The float SNN has one `alpha` and `threshold` for all layers: a network
+/// whose layers differ in them is an error naming the first layer that
+/// differs.
+pub fn dequantised(spec: &NetworkSpec, config: &SnnConfig) -> Result<Snn<f64>, DigitsError> {
     let one = match spec.format {
         LifFormat::Q16_16 => 65536.0,
         LifFormat::Q8_8 => 256.0,
     };
+    let Some(first) = spec.layers.first() else {
+        return Err(DigitsError::Model {
+            path: "network".into(),
+            what: "no layers".into(),
+        });
+    };
+    let p = first.params;
+    if let Some(k) = spec
+        .layers
+        .iter()
+        .position(|l| (l.params.alpha, l.params.threshold) != (p.alpha, p.threshold))
+    {
+        return Err(DigitsError::Model {
+            path: format!("network.layers[{k}].params"),
+            what: "alpha and threshold differ from layer 0's; the float SNN has one alpha and \
+                   threshold for all layers"
+                .into(),
+        });
+    }
     let mut config = config.clone();
-    config.alpha = spec.params.alpha as f64 / one;
-    config.threshold = spec.params.threshold as f64 / one;
+    config.alpha = p.alpha as f64 / one;
+    config.threshold = p.threshold as f64 / one;
     let weights = spec
         .layers
         .iter()
@@ -518,7 +554,7 @@ pub fn dequantised(spec: &NetworkSpec, config: &SnnConfig) -> Snn<f64> {
                 .collect()
         })
         .collect();
-    Snn { config, weights }
+    Ok(Snn { config, weights })
 }
 
 /// Stream sources of the two generator families.

@@ -53,7 +53,7 @@ pub struct MalformedCase {
     pub index: usize,
     /// Its `name`, if it has a string one.
     pub name: Option<String>,
-    /// The field at fault (e.g. `network.params.alpha`), if known.
+    /// The field at fault (e.g. `network.layers[0].params.alpha`), if known.
     pub field: Option<String>,
     /// What is wrong.
     pub what: String,
@@ -296,6 +296,8 @@ mod probe {
                 l,
                 &format!("{path}[{i}]"),
                 &[
+                    ("len", leaf::<usize>),
+                    ("params", params),
                     ("weights_q16", leaf::<Vec<u32>>),
                     ("negative", leaf::<String>),
                     ("gain", leaf::<i32>),
@@ -312,10 +314,8 @@ mod probe {
             &[
                 ("format", leaf::<LifFormat>),
                 ("dims", leaf::<Vec<usize>>),
-                ("len", leaf::<usize>),
                 ("weight_source", leaf::<Source>),
                 ("input_source", leaf::<Source>),
-                ("params", params),
                 ("layers", layers),
             ],
             false,
@@ -660,7 +660,7 @@ mod tests {
     #[test]
     fn malformed_cases_are_reported_one_by_one() {
         let mut v = committed("network");
-        v["cases"][0]["network"]["params"]["tau"] = json!(3);
+        v["cases"][0]["network"]["layers"][0]["params"]["tau"] = json!(3);
         v["cases"][1]["network"]["layers"][1]["gain"] = json!("x");
         v["cases"][2]["expect"]["extra"] = json!([]);
         let good = committed("network")["cases"][0].clone();
@@ -672,7 +672,10 @@ mod tests {
         let f = load_value(&v).unwrap();
         let bad: Vec<&MalformedCase> = f.malformed().collect();
         assert_eq!(bad.len(), 4, "{bad:?}");
-        assert_eq!(bad[0].field.as_deref(), Some("network.params.tau"));
+        assert_eq!(
+            bad[0].field.as_deref(),
+            Some("network.layers[0].params.tau")
+        );
         assert!(
             bad[0].what.starts_with("unknown field; allowed: v_rest"),
             "{}",
@@ -690,7 +693,7 @@ mod tests {
         assert_eq!(f.valid().cases.len(), 2);
         let e = load_path_err(&v);
         assert!(
-            e.contains("case #0 `net_q16_sobol_8x12x4`: field `network.params.tau`"),
+            e.contains("case #0 `net_q16_sobol_8x12x4`: field `network.layers[0].params.tau`"),
             "{e}"
         );
     }

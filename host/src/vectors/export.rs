@@ -377,9 +377,10 @@ pub fn payload(case: &Case) -> Result<(u32, Vec<u32>), CaseError> {
 }
 
 /// The words describing a network (the head of a `network` record, and
-/// the body of a model export): `format`, `n_layers`, `dims`, `len`, the
-/// two sources, the LIF parameters, then per layer the magnitudes, sign
-/// rows and gain. The network is validated in its own format first.
+/// the body of a model export): `format`, `n_layers`, `dims`, the two
+/// sources, then per layer `len`, the LIF parameters, the magnitudes, the
+/// sign rows and the gain. The network is validated in its own format
+/// first.
 pub fn network_words(n: &crate::scnet::NetworkSpec) -> Result<Vec<u32>, CaseError> {
     super::compute::field("network", n.validate())?;
     network_words_unchecked(n)
@@ -395,12 +396,8 @@ fn network_words_unchecked(n: &crate::scnet::NetworkSpec) -> Result<Vec<u32>, Ca
     for (k, &d) in n.dims.iter().enumerate() {
         p.push(w32(&format!("network.dims[{k}]"), d)?);
     }
-    p.push(w32("network.len", n.len)?);
     p.extend(source_words(n.weight_source));
     p.extend(source_words(n.input_source));
-    let r = &n.params;
-    p.extend([r.v_rest, r.v_reset, r.threshold, r.alpha, r.resistance].map(s32));
-    p.push(u32::from(r.refractory));
     for (k, l) in n.layers.iter().enumerate() {
         // Shapes are consistent (validate(), or an error case whose
         // counts match dims); a missing dimension is an error, not a panic.
@@ -408,6 +405,10 @@ fn network_words_unchecked(n: &crate::scnet::NetworkSpec) -> Result<Vec<u32>, Ca
             field: "network.dims".into(),
             what: format!("no input width for layer {k}"),
         })?;
+        p.push(w32(&format!("network.layers[{k}].len"), l.len)?);
+        let r = &l.params;
+        p.extend([r.v_rest, r.v_reset, r.threshold, r.alpha, r.resistance].map(s32));
+        p.push(u32::from(r.refractory));
         p.extend(&l.weights_q16);
         let neg = super::compute::field(
             format!("network.layers[{k}].negative"),

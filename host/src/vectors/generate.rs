@@ -337,44 +337,52 @@ fn lif_cases(rng: &mut SplitMix64) -> Vec<Case> {
     cases
 }
 
-/// A random network of the given widths (Q16.16 or Q8.8 parameters of the
-/// vectors: threshold 1, alpha 1/4, R 1, refractory 1, gain 3): weights
-/// uniform in Q0.16, signs with density 100/256. Deterministic in `rng`.
+/// A random network of the given widths and per-layer stream lengths
+/// (`lens[k]` for layer `k`), in `format`: weights uniform in Q0.16, signs
+/// with density 100/256, gain 3. Layer `k`'s LIF parameters differ from
+/// layer to layer (spec §7): threshold `1 + k/2`, alpha `1/4 + k/8`
+/// (at most 1), reset `-k/8`, R 1, refractory `k % 3`. Deterministic in
+/// `rng`.
 pub fn random_network(
     rng: &mut SplitMix64,
     format: LifFormat,
     dims: &[usize],
-    len: usize,
+    lens: &[usize],
     weight_source: Source,
     input_source: Source,
 ) -> NetworkSpec {
-    let one = if format == LifFormat::Q16_16 {
+    let one: i32 = if format == LifFormat::Q16_16 {
         65536
     } else {
         256
     };
     let layers = dims
         .windows(2)
-        .map(|d| LayerSpec {
-            weights_q16: (0..d[0] * d[1]).map(|_| rng.below(65537) as u32).collect(),
-            negative: str_of(&rng.bits(d[0] * d[1], 100)),
-            gain: 3 * one,
+        .zip(lens)
+        .enumerate()
+        .map(|(k, (d, &len))| {
+            let k = k as i32;
+            LayerSpec {
+                len,
+                params: LifParamsRaw {
+                    v_rest: 0,
+                    v_reset: -k * one / 8,
+                    threshold: one + k * one / 2,
+                    alpha: (one / 4 + k * one / 8).min(one),
+                    resistance: one,
+                    refractory: (k % 3) as u16,
+                },
+                weights_q16: (0..d[0] * d[1]).map(|_| rng.below(65537) as u32).collect(),
+                negative: str_of(&rng.bits(d[0] * d[1], 100)),
+                gain: 3 * one,
+            }
         })
         .collect();
     NetworkSpec {
         format,
         dims: dims.to_vec(),
-        len,
         weight_source,
         input_source,
-        params: LifParamsRaw {
-            v_rest: 0,
-            v_reset: 0,
-            threshold: one,
-            alpha: one / 4,
-            resistance: one,
-            refractory: 1,
-        },
         layers,
     }
 }
@@ -385,7 +393,7 @@ fn network_cases(rng: &mut SplitMix64) -> Vec<Case> {
             "net_q16_sobol_8x12x4",
             LifFormat::Q16_16,
             vec![8usize, 12, 4],
-            64usize,
+            vec![64usize, 32],
             Source::Sobol { dimension: 0 },
             Source::Sobol { dimension: 1 },
         ),
@@ -393,7 +401,7 @@ fn network_cases(rng: &mut SplitMix64) -> Vec<Case> {
             "net_q8_sobol_10x33x16x3",
             LifFormat::Q8_8,
             vec![10, 33, 16, 3],
-            128,
+            vec![128, 40, 77],
             Source::Sobol { dimension: 2 },
             Source::Sobol { dimension: 3 },
         ),
@@ -401,15 +409,15 @@ fn network_cases(rng: &mut SplitMix64) -> Vec<Case> {
             "net_q16_lfsr_6x9x5",
             LifFormat::Q16_16,
             vec![6, 9, 5],
-            100,
+            vec![100, 100],
             Source::Lfsr16 { seed: 0xACE1 },
             Source::Lfsr16 { seed: 0x1D0F },
         ),
     ];
     configs
         .into_iter()
-        .map(|(name, format, dims, len, ws, xs)| {
-            let net = random_network(rng, format, &dims, len, ws, xs);
+        .map(|(name, format, dims, lens, ws, xs)| {
+            let net = random_network(rng, format, &dims, &lens, ws, xs);
             Case::Network {
                 name: name.into(),
                 inputs_q16: (0..dims[0]).map(|_| rng.below(65537) as u32).collect(),
@@ -671,7 +679,7 @@ fn error_cases() -> Vec<Case> {
         &mut rng,
         LifFormat::Q16_16,
         &[3, 2],
-        16,
+        &[16],
         Source::Sobol { dimension: 0 },
         Source::Lfsr16 { seed: 0x1D0F },
     );
@@ -720,21 +728,23 @@ fn error_cases() -> Vec<Case> {
     );
     net(
         "net_alpha_0",
-        &|n, _| n.params.alpha = 0,
+        &|n, _| n.layers[0].params.alpha = 0,
         "InvalidParameter",
     );
     net(
         "net_q8_gain_outside_16_bits",
         &|n, _| {
             n.format = LifFormat::Q8_8;
-            n.params = LifParamsRaw {
-                v_rest: 0,
-                v_reset: 0,
-                threshold: 256,
-                alpha: 64,
-                resistance: 256,
-                refractory: 1,
-            };
+            for l in &mut n.layers {
+                l.params = LifParamsRaw {
+                    v_rest: 0,
+                    v_reset: 0,
+                    threshold: 256,
+                    alpha: 64,
+                    resistance: 256,
+                    refractory: 1,
+                };
+            }
             n.layers[0].gain = 40000;
         },
         "InvalidParameter",
@@ -745,8 +755,9 @@ fn error_cases() -> Vec<Case> {
         name: "net_shape_overflow".into(),
         network: NetworkSpec {
             dims: vec![1, 0],
-            len: 1 << 31,
             layers: vec![LayerSpec {
+                len: 1 << 31,
+                params: base.layers[0].params,
                 weights_q16: vec![],
                 negative: String::new(),
                 gain: 65536,

@@ -44,8 +44,10 @@ pub fn run(files: &[PathBuf], steps: Option<usize>) -> Result<bool> {
             let run = run_network::<u64>(network, inputs_q16, t).with_context(|| what.clone())?;
             ran += 1;
             println!(
-                "== {name}: dims {:?}, L = {}, {:?} LIF, {t} steps",
-                network.dims, network.len, network.format
+                "== {name}: dims {:?}, L = {:?}, {:?} LIF, {t} steps",
+                network.dims,
+                network.layers.iter().map(|l| l.len).collect::<Vec<_>>(),
+                network.format
             );
             for (k, _) in network.layers.iter().enumerate() {
                 println!("  layer {k} raster (rows = neurons, columns = steps):");
