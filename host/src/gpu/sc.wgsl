@@ -5,7 +5,7 @@
 // words on their own), with zero padding.
 //
 // Each entry point has its own parameter block (the Rust side mirrors it
-// as a #[repr(C)] Pod struct in host/src/gpu/mod.rs); blocks are padded to
+// as a #[repr(C)] Pod struct in host/src/gpu/params.rs); blocks are padded to
 // 16 bytes. The host checks that every index below fits in u32 before it
 // dispatches.
 
