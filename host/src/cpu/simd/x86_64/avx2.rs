@@ -125,7 +125,8 @@ unsafe fn pack(bits: &[u8], out: &mut [u64]) -> Result<(), usize> {
     if _mm256_movemask_epi8(gt) != -1 {
         return Err(portable::first_bad(bits));
     }
-    portable::pack(&bits[64 * full..], &mut out[full..])
+    // The tail's error index is relative to the tail.
+    portable::pack(&bits[64 * full..], &mut out[full..]).map_err(|i| 64 * full + i)
 }
 
 #[target_feature(enable = "avx2")]

@@ -143,7 +143,8 @@ unsafe fn pack(bits: &[u8], out: &mut [u64]) -> Result<(), usize> {
     if bad != 0 {
         return Err(portable::first_bad(bits));
     }
-    portable::pack(&bits[64 * full..], &mut out[full..])
+    // The tail's error index is relative to the tail.
+    portable::pack(&bits[64 * full..], &mut out[full..]).map_err(|i| 64 * full + i)
 }
 
 #[target_feature(enable = "avx512f")]
