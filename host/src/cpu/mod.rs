@@ -16,6 +16,7 @@ use sc_kernel::mac::MacShape;
 use sc_kernel::pack::RowShape;
 use sc_kernel::{words_for, BitSlice, BitSliceMut, Error, Result};
 
+use simd::Kernels;
 pub use simd::{SimdLevel, WordOp};
 
 /// Below this many words an operation runs on the calling thread.
@@ -64,7 +65,8 @@ impl Default for CpuOptions {
 /// CPU backend with its own thread pool.
 pub struct CpuBackend {
     pool: rayon::ThreadPool,
-    level: SimdLevel,
+    /// The word kernels of the chosen level, resolved once here.
+    kernels: Kernels,
 }
 
 fn ensure(expected: usize, found: usize) -> Result<()> {
@@ -98,9 +100,8 @@ impl CpuBackend {
     /// Backend with explicit options.
     pub fn with_options(opts: CpuOptions) -> std::result::Result<Self, CpuError> {
         let level = opts.level.unwrap_or_else(SimdLevel::detect);
-        if !level.is_available() {
-            return Err(CpuError::Unsupported(level, SimdLevel::available()));
-        }
+        let kernels = Kernels::new(level)
+            .ok_or_else(|| CpuError::Unsupported(level, SimdLevel::available()))?;
         // The CPUs this process may run on (its affinity mask, which MPI
         // launchers and `taskset` set).
         let cores = if opts.pin {
@@ -124,12 +125,12 @@ impl CpuBackend {
                 }
             })
             .build()?;
-        Ok(Self { pool, level })
+        Ok(Self { pool, kernels })
     }
 
     /// SIMD level in use.
     pub fn level(&self) -> SimdLevel {
-        self.level
+        self.kernels.level()
     }
 
     /// Worker threads.
@@ -173,7 +174,7 @@ impl CpuBackend {
     /// `sc_kernel::pack::pack` does.
     pub fn pack(&self, bits: &[u8], out: &mut BitSliceMut<'_, u64>) -> Result<()> {
         ensure(out.len(), bits.len())?;
-        let level = self.level;
+        let kern = self.kernels;
         out.update_words(|words| {
             let r = if self.parallel(words.len()) {
                 self.pool.install(|| {
@@ -181,12 +182,10 @@ impl CpuBackend {
                         .par_chunks_mut(4096)
                         .zip(bits.par_chunks(4096 * 64))
                         .enumerate()
-                        .try_for_each(|(c, (w, b))| {
-                            simd::pack(level, b, w).map_err(|i| c * 4096 * 64 + i)
-                        })
+                        .try_for_each(|(c, (w, b))| kern.pack(b, w).map_err(|i| c * 4096 * 64 + i))
                 })
             } else {
-                simd::pack(level, bits, words)
+                kern.pack(bits, words)
             };
             // Parallel chunks may report any bad byte: report the first.
             r.map_err(|_| {
@@ -214,19 +213,19 @@ impl CpuBackend {
             out[..needed].iter_mut().for_each(|w| *w = 0);
             return Ok(());
         }
-        let level = self.level;
+        let kern = self.kernels;
         let r = if self.parallel(needed) {
             self.pool.install(|| {
                 out[..needed]
                     .par_chunks_mut(s)
                     .zip(bits.par_chunks(shape.row_len))
-                    .try_for_each(|(w, b)| simd::pack(level, b, w))
+                    .try_for_each(|(w, b)| kern.pack(b, w))
             })
         } else {
             out[..needed]
                 .chunks_mut(s)
                 .zip(bits.chunks(shape.row_len))
-                .try_for_each(|(w, b)| simd::pack(level, b, w))
+                .try_for_each(|(w, b)| kern.pack(b, w))
         };
         r.map_err(|_| {
             let index = bits.iter().position(|&b| b > 1).unwrap_or(0);
@@ -246,11 +245,9 @@ impl CpuBackend {
     ) -> Result<()> {
         ensure(a.len(), b.len())?;
         ensure(a.len(), out.len())?;
-        let level = self.level;
+        let kern = self.kernels;
         let (a, b) = (a.words(), b.words());
-        out.update_words(|o| {
-            self.for_chunks(o, |o, r| simd::binary(level, op, &a[r.clone()], &b[r], o))
-        });
+        out.update_words(|o| self.for_chunks(o, |o, r| kern.binary(op, &a[r.clone()], &b[r], o)));
         Ok(())
     }
 
@@ -294,9 +291,9 @@ impl CpuBackend {
     /// `out = NOT a`; padding stays zero.
     pub fn not(&self, a: BitSlice<'_, u64>, out: &mut BitSliceMut<'_, u64>) -> Result<()> {
         ensure(a.len(), out.len())?;
-        let level = self.level;
+        let kern = self.kernels;
         let a = a.words();
-        out.update_words(|o| self.for_chunks(o, |o, r| simd::not(level, &a[r], o)));
+        out.update_words(|o| self.for_chunks(o, |o, r| kern.not(&a[r], o)));
         Ok(())
     }
 
@@ -311,12 +308,10 @@ impl CpuBackend {
         ensure(sel.len(), a.len())?;
         ensure(sel.len(), b.len())?;
         ensure(sel.len(), out.len())?;
-        let level = self.level;
+        let kern = self.kernels;
         let (s, a, b) = (sel.words(), a.words(), b.words());
         out.update_words(|o| {
-            self.for_chunks(o, |o, r| {
-                simd::mux(level, &s[r.clone()], &a[r.clone()], &b[r], o)
-            })
+            self.for_chunks(o, |o, r| kern.mux(&s[r.clone()], &a[r.clone()], &b[r], o))
         });
         Ok(())
     }
@@ -324,29 +319,29 @@ impl CpuBackend {
     /// Popcount of a stream (padding is zero, so it never counts).
     pub fn count_ones(&self, a: BitSlice<'_, u64>) -> usize {
         let w = a.words();
-        let level = self.level;
+        let kern = self.kernels;
         if self.parallel(w.len()) {
             self.pool.install(|| {
                 w.par_chunks(8192)
-                    .map(|c| simd::and_popcount(level, c, c))
+                    .map(|c| kern.and_popcount(c, c))
                     .sum::<u64>() as usize
             })
         } else {
-            simd::and_popcount(level, w, w) as usize
+            kern.and_popcount(w, w) as usize
         }
     }
 
     /// XOR of all words, split across the pool: a pure streaming read, used
     /// to measure the machine's read bandwidth (see `sc bench`).
     pub fn xor_words(&self, a: &[u64]) -> u64 {
-        let level = self.level;
+        let kern = self.kernels;
         if !self.parallel(a.len()) {
-            return simd::xor_reduce(level, a);
+            return kern.xor_reduce(a);
         }
         let chunk = a.len().div_ceil(self.threads());
         self.pool.install(|| {
             a.par_chunks(chunk)
-                .map(|c| simd::xor_reduce(level, c))
+                .map(|c| kern.xor_reduce(c))
                 .reduce(|| 0, |x, y| x ^ y)
         })
     }
@@ -355,14 +350,14 @@ impl CpuBackend {
     /// calling thread (the MAC's inner loop; used for the compute ceiling).
     pub fn and_popcount_words(&self, a: &[u64], b: &[u64]) -> Result<u64> {
         ensure(a.len(), b.len())?;
-        Ok(simd::and_popcount(self.level, a, b))
+        Ok(self.kernels.and_popcount(a, b))
     }
 
     /// Popcount of every word (`out.len() == words_for(a.len())`).
     pub fn count_ones_per_word(&self, a: BitSlice<'_, u64>, out: &mut [u32]) -> Result<()> {
         ensure(a.words().len(), out.len())?;
-        let (level, a) = (self.level, a.words());
-        self.for_chunks(out, |o, r| simd::popcount_per_word(level, &a[r], o));
+        let (kern, a) = (self.kernels, a.words());
+        self.for_chunks(out, |o, r| kern.popcount_per_word(&a[r], o));
         Ok(())
     }
 
@@ -374,7 +369,7 @@ impl CpuBackend {
             out.iter_mut().for_each(|o| *o = 0);
             return Ok(());
         }
-        let level = self.level;
+        let kern = self.kernels;
         if self.parallel(weights.len()) {
             // One contiguous block of neurons per thread: the MAC is
             // bandwidth-bound, so fewer, larger tasks cost least.
@@ -384,13 +379,13 @@ impl CpuBackend {
                     .zip(weights.par_chunks(per * row))
                     .for_each(|(o, w)| {
                         for (o, w) in o.iter_mut().zip(w.chunks(row)) {
-                            *o = simd::and_popcount(level, w, x) as u32;
+                            *o = kern.and_popcount(w, x) as u32;
                         }
                     })
             });
         } else {
             for (o, w) in out.iter_mut().zip(weights.chunks(row)) {
-                *o = simd::and_popcount(level, w, x) as u32;
+                *o = kern.and_popcount(w, x) as u32;
             }
         }
         Ok(())
@@ -437,7 +432,7 @@ impl CpuBackend {
             out.iter_mut().for_each(|o| *o = 0);
             return Ok(());
         }
-        let level = self.level;
+        let kern = self.kernels;
         let stride = shape.stride::<u64>();
         // Tiles of inputs small enough that one tile of BLOCK_SAMPLES samples'
         // inputs stays in L1 (4 KiB per sample) while the weights' tile for
@@ -453,7 +448,7 @@ impl CpuBackend {
                 while s0 + simd::BLOCK_SAMPLES <= samples {
                     let xs4: [&[u64]; simd::BLOCK_SAMPLES] = std::array::from_fn(|d| xt(s0 + d));
                     for j in j0..j1 {
-                        let c = simd::and_popcount_xb(level, &weights[j * xw + a..j * xw + b], xs4);
+                        let c = kern.and_popcount_xb(&weights[j * xw + a..j * xw + b], xs4);
                         for (d, c) in c.iter().enumerate() {
                             part[(j - j0) * samples + s0 + d] += *c as u32;
                         }
@@ -463,8 +458,7 @@ impl CpuBackend {
                 for s in s0..samples {
                     for j in j0..j1 {
                         part[(j - j0) * samples + s] +=
-                            simd::and_popcount(level, &weights[j * xw + a..j * xw + b], xt(s))
-                                as u32;
+                            kern.and_popcount(&weights[j * xw + a..j * xw + b], xt(s)) as u32;
                     }
                 }
             }
@@ -515,11 +509,11 @@ impl CpuBackend {
             return Ok(());
         }
         let ss = words_for::<u64>(m);
-        let level = self.level;
+        let kern = self.kernels;
         let neuron = |(o, (w, sg)): (&mut i32, (&[u64], &[u64]))| {
             let (mut pos, mut neg) = (0u64, 0u64);
             for (i, (wi, xi)) in w.chunks_exact(s).zip(x.chunks_exact(s)).enumerate() {
-                let c = simd::and_popcount(level, wi, xi);
+                let c = kern.and_popcount(wi, xi);
                 if (sg[i / 64] >> (i % 64)) & 1 == 1 {
                     neg += c;
                 } else {

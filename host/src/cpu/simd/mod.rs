@@ -1,0 +1,378 @@
+//! Word kernels with runtime SIMD dispatch, one module per instruction set
+//! (as in the `memchr` crate). Every kernel has the same result at every
+//! [`SimdLevel`]; the property tests compare each level with `sc-kernel`.
+//!
+//! Each ISA module has a zero-sized capability token (for example
+//! `Avx2Token`) whose only constructor checks the CPU for every feature
+//! its kernels use; the token's safe methods call the `#[target_feature]`
+//! functions. [`Kernels`] holds the token of one level: it is resolved once
+//! (the CPU backend builds it when it is created), so a call neither checks
+//! features nor needs `unsafe`.
+
+mod portable;
+
+#[cfg(target_arch = "aarch64")]
+mod aarch64;
+#[cfg(target_arch = "x86_64")]
+mod x86_64;
+
+#[cfg(target_arch = "aarch64")]
+use aarch64::NeonToken;
+#[cfg(target_arch = "x86_64")]
+use x86_64::{Avx2Token, Avx512Token, PopcntToken};
+
+/// Instruction-set level of the word kernels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SimdLevel {
+    /// Plain Rust, no target features (any CPU).
+    Portable,
+    /// x86-64 with the POPCNT instruction.
+    Popcnt,
+    /// x86-64 AVX2 (nibble-table popcount, 256-bit ops).
+    Avx2,
+    /// x86-64 AVX-512 F/BW with VPOPCNTDQ.
+    Avx512,
+    /// aarch64 NEON.
+    Neon,
+}
+
+impl SimdLevel {
+    /// Every level, in order.
+    const ALL: [SimdLevel; 5] = [
+        SimdLevel::Portable,
+        SimdLevel::Popcnt,
+        SimdLevel::Avx2,
+        SimdLevel::Avx512,
+        SimdLevel::Neon,
+    ];
+
+    /// The best level this CPU supports.
+    pub fn detect() -> Self {
+        Self::available()
+            .into_iter()
+            .max()
+            .unwrap_or(SimdLevel::Portable)
+    }
+
+    /// Every level this CPU supports (always includes `Portable`).
+    pub fn available() -> Vec<Self> {
+        Self::ALL.into_iter().filter(|l| l.is_available()).collect()
+    }
+
+    /// Short name ("avx512", "avx2", "popcnt", "neon", "portable").
+    pub fn name(self) -> &'static str {
+        match self {
+            SimdLevel::Portable => "portable",
+            SimdLevel::Popcnt => "popcnt",
+            SimdLevel::Avx2 => "avx2",
+            SimdLevel::Avx512 => "avx512",
+            SimdLevel::Neon => "neon",
+        }
+    }
+
+    /// True if this CPU supports the level (its capability token can be
+    /// made).
+    pub fn is_available(self) -> bool {
+        Kernels::new(self).is_some()
+    }
+}
+
+/// Bitwise operation on words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WordOp {
+    /// `a & b`.
+    And,
+    /// `a | b`.
+    Or,
+    /// `a ^ b`.
+    Xor,
+    /// `!(a ^ b)`.
+    Xnor,
+}
+
+/// Samples per register block of [`Kernels::and_popcount_xb`].
+pub const BLOCK_SAMPLES: usize = 8;
+
+/// The word kernels of one [`SimdLevel`], holding that level's capability
+/// token: having a `Kernels` proves the CPU supports its level. Build it
+/// once with [`Kernels::new`]; each method then only picks the variant's
+/// kernel (kernels a level has no code of its own for fall back to a lower
+/// level, as the token implies that level's features, or to portable code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kernels {
+    /// Plain Rust.
+    Portable,
+    /// POPCNT.
+    #[cfg(target_arch = "x86_64")]
+    Popcnt(PopcntToken),
+    /// AVX2 and POPCNT.
+    #[cfg(target_arch = "x86_64")]
+    Avx2(Avx2Token),
+    /// AVX-512 F/BW/VPOPCNTDQ and POPCNT.
+    #[cfg(target_arch = "x86_64")]
+    Avx512(Avx512Token),
+    /// NEON.
+    #[cfg(target_arch = "aarch64")]
+    Neon(NeonToken),
+}
+
+impl Kernels {
+    /// The kernels of `level`, or `None` if this CPU does not support it.
+    pub fn new(level: SimdLevel) -> Option<Self> {
+        match level {
+            SimdLevel::Portable => Some(Kernels::Portable),
+            #[cfg(target_arch = "x86_64")]
+            SimdLevel::Popcnt => PopcntToken::new().map(Kernels::Popcnt),
+            #[cfg(target_arch = "x86_64")]
+            SimdLevel::Avx2 => Avx2Token::new().map(Kernels::Avx2),
+            #[cfg(target_arch = "x86_64")]
+            SimdLevel::Avx512 => Avx512Token::new().map(Kernels::Avx512),
+            #[cfg(target_arch = "aarch64")]
+            SimdLevel::Neon => NeonToken::new().map(Kernels::Neon),
+            _ => None,
+        }
+    }
+
+    /// The level these kernels run at.
+    pub fn level(self) -> SimdLevel {
+        match self {
+            Kernels::Portable => SimdLevel::Portable,
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Popcnt(_) => SimdLevel::Popcnt,
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx2(_) => SimdLevel::Avx2,
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx512(_) => SimdLevel::Avx512,
+            #[cfg(target_arch = "aarch64")]
+            Kernels::Neon(_) => SimdLevel::Neon,
+        }
+    }
+
+    /// `sum_k popcount(a[k] & b[k])` over the common length.
+    #[inline]
+    pub fn and_popcount(self, a: &[u64], b: &[u64]) -> u64 {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx512(t) => t.and_popcount(a, b),
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx2(t) => t.and_popcount(a, b),
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Popcnt(t) => t.and_popcount(a, b),
+            #[cfg(target_arch = "aarch64")]
+            Kernels::Neon(t) => t.and_popcount(a, b),
+            Kernels::Portable => portable::and_popcount(a, b),
+        }
+    }
+
+    /// `out[k] = popcount(a[k])`.
+    pub fn popcount_per_word(self, a: &[u64], out: &mut [u32]) {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx512(t) => t.popcount_per_word(a, out),
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx2(t) => t.popcnt().popcount_per_word(a, out),
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Popcnt(t) => t.popcount_per_word(a, out),
+            _ => portable::popcount_per_word(a, out),
+        }
+    }
+
+    /// Pack 0/1 bytes into words (bit `t` of word `t / 64` at `t % 64`);
+    /// the last word's padding is zero. Returns the index of the first
+    /// byte that is not 0 or 1. `out.len()` must be `ceil(bits.len() / 64)`.
+    pub fn pack(self, bits: &[u8], out: &mut [u64]) -> Result<(), usize> {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx512(t) => t.pack(bits, out),
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx2(t) => t.pack(bits, out),
+            _ => portable::pack(bits, out),
+        }
+    }
+
+    /// `out[k] = op(a[k], b[k])` (no padding handling).
+    pub fn binary(self, op: WordOp, a: &[u64], b: &[u64], out: &mut [u64]) {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx512(t) => t.binary(op, a, b, out),
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx2(t) => t.binary(op, a, b, out),
+            _ => portable::binary(op, a, b, out),
+        }
+    }
+
+    /// `out[k] = (s[k] & a[k]) | (!s[k] & b[k])` (no padding handling).
+    pub fn mux(self, s: &[u64], a: &[u64], b: &[u64], out: &mut [u64]) {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx512(t) => t.mux(s, a, b, out),
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx2(t) => t.mux(s, a, b, out),
+            _ => portable::mux(s, a, b, out),
+        }
+    }
+
+    /// `out[k] = !a[k]` (no padding handling).
+    pub fn not(self, a: &[u64], out: &mut [u64]) {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx512(t) => t.not(a, out),
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx2(t) => t.not(a, out),
+            _ => portable::not(a, out),
+        }
+    }
+
+    /// XOR of all words: a pure streaming read (for bandwidth ceilings).
+    pub fn xor_reduce(self, a: &[u64]) -> u64 {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx512(t) => t.xor_reduce(a),
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx2(t) => t.xor_reduce(a),
+            _ => portable::xor_reduce(a),
+        }
+    }
+
+    /// `[and_popcount(w, xs[s]) for s in 0..BLOCK_SAMPLES]`, loading each
+    /// word of `w` once (the batched MAC's inner loop).
+    pub fn and_popcount_xb(self, w: &[u64], xs: [&[u64]; BLOCK_SAMPLES]) -> [u64; BLOCK_SAMPLES] {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx512(t) => t.and_popcount_xb(w, xs),
+            _ => xs.map(|x| self.and_popcount(w, x)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The features each level needs, checked here directly rather than
+    /// through a token.
+    fn cpu_has(level: SimdLevel) -> bool {
+        match level {
+            SimdLevel::Portable => true,
+            #[cfg(target_arch = "x86_64")]
+            SimdLevel::Popcnt => is_x86_feature_detected!("popcnt"),
+            #[cfg(target_arch = "x86_64")]
+            SimdLevel::Avx2 => {
+                is_x86_feature_detected!("avx2") && is_x86_feature_detected!("popcnt")
+            }
+            #[cfg(target_arch = "x86_64")]
+            SimdLevel::Avx512 => {
+                is_x86_feature_detected!("avx512f")
+                    && is_x86_feature_detected!("avx512bw")
+                    && is_x86_feature_detected!("avx512vpopcntdq")
+                    && is_x86_feature_detected!("popcnt")
+            }
+            #[cfg(target_arch = "aarch64")]
+            SimdLevel::Neon => std::arch::is_aarch64_feature_detected!("neon"),
+            _ => false,
+        }
+    }
+
+    #[test]
+    fn token_exists_exactly_when_level_is_available() {
+        for level in SimdLevel::ALL {
+            let k = Kernels::new(level);
+            assert_eq!(k.is_some(), cpu_has(level), "{level:?}");
+            assert_eq!(k.is_some(), level.is_available(), "{level:?}");
+            assert_eq!(
+                SimdLevel::available().contains(&level),
+                cpu_has(level),
+                "{level:?}"
+            );
+            if let Some(k) = k {
+                assert_eq!(k.level(), level);
+            }
+        }
+        #[cfg(target_arch = "x86_64")]
+        {
+            assert_eq!(PopcntToken::new().is_some(), cpu_has(SimdLevel::Popcnt));
+            assert_eq!(Avx2Token::new().is_some(), cpu_has(SimdLevel::Avx2));
+            assert_eq!(Avx512Token::new().is_some(), cpu_has(SimdLevel::Avx512));
+        }
+        #[cfg(target_arch = "aarch64")]
+        assert_eq!(NeonToken::new().is_some(), cpu_has(SimdLevel::Neon));
+        assert_eq!(SimdLevel::available()[0], SimdLevel::Portable);
+        assert!(SimdLevel::detect().is_available());
+    }
+
+    /// xorshift64*, deterministic.
+    fn words(seed: u64, n: usize) -> Vec<u64> {
+        let mut x = seed | 1;
+        (0..n)
+            .map(|_| {
+                x ^= x >> 12;
+                x ^= x << 25;
+                x ^= x >> 27;
+                x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_level_matches_portable() {
+        let p = Kernels::Portable;
+        for level in SimdLevel::available() {
+            let k = Kernels::new(level).unwrap();
+            for n in (0..70).chain([127, 128, 129, 257]) {
+                let (a, b, s) = (words(1 + n as u64, n), words(99, n), words(7, n));
+                assert_eq!(
+                    k.and_popcount(&a, &b),
+                    p.and_popcount(&a, &b),
+                    "{level:?} {n}"
+                );
+                assert_eq!(k.xor_reduce(&a), p.xor_reduce(&a), "{level:?} {n}");
+                let (mut x, mut y) = (vec![0u32; n], vec![1u32; n]);
+                k.popcount_per_word(&a, &mut x);
+                p.popcount_per_word(&a, &mut y);
+                assert_eq!(x, y, "per word {level:?} {n}");
+                for op in [WordOp::And, WordOp::Or, WordOp::Xor, WordOp::Xnor] {
+                    let (mut x, mut y) = (vec![0u64; n], vec![1u64; n]);
+                    k.binary(op, &a, &b, &mut x);
+                    p.binary(op, &a, &b, &mut y);
+                    assert_eq!(x, y, "{op:?} {level:?} {n}");
+                }
+                let (mut x, mut y) = (vec![0u64; n], vec![1u64; n]);
+                k.mux(&s, &a, &b, &mut x);
+                p.mux(&s, &a, &b, &mut y);
+                assert_eq!(x, y, "mux {level:?} {n}");
+                k.not(&a, &mut x);
+                p.not(&a, &mut y);
+                assert_eq!(x, y, "not {level:?} {n}");
+                let xs: Vec<Vec<u64>> = (0..BLOCK_SAMPLES)
+                    .map(|d| words(1000 + d as u64, n))
+                    .collect();
+                let xs: [&[u64]; BLOCK_SAMPLES] = std::array::from_fn(|d| &xs[d][..]);
+                assert_eq!(
+                    k.and_popcount_xb(&a, xs),
+                    p.and_popcount_xb(&a, xs),
+                    "xb {level:?} {n}"
+                );
+                // pack: n bits, then one bad byte at each of a few places.
+                let mut bits: Vec<u8> = a.iter().map(|w| (w & 1) as u8).collect();
+                let nw = n.div_ceil(64);
+                let (mut x, mut y) = (vec![u64::MAX; nw], vec![0u64; nw]);
+                assert_eq!(
+                    k.pack(&bits, &mut x),
+                    p.pack(&bits, &mut y),
+                    "{level:?} {n}"
+                );
+                assert_eq!(x, y, "pack {level:?} {n}");
+                for at in [0, n / 2, n.saturating_sub(1)] {
+                    if n == 0 {
+                        break;
+                    }
+                    let old = std::mem::replace(&mut bits[at], 2 + (at % 200) as u8);
+                    let (mut x, mut y) = (vec![0u64; nw], vec![0u64; nw]);
+                    assert_eq!(k.pack(&bits, &mut x), Err(at), "{level:?} {n}");
+                    assert_eq!(p.pack(&bits, &mut y), Err(at), "{level:?} {n}");
+                    bits[at] = old;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! Plain-Rust word kernels for any CPU. They define every kernel's result;
+//! the ISA modules reuse the bodies marked `#[inline(always)]` inside their
+//! `#[target_feature]` functions so the compiler vectorises them for the
+//! wider registers.
+
+use super::WordOp;
+
+/// `sum_k popcount(a[k] & b[k])` over the common length.
+pub(super) fn and_popcount(a: &[u64], b: &[u64]) -> u64 {
+    a.iter()
+        .zip(b)
+        .map(|(&x, &y)| (x & y).count_ones() as u64)
+        .sum()
+}
+
+/// `out[k] = popcount(a[k])`.
+pub(super) fn popcount_per_word(a: &[u64], out: &mut [u32]) {
+    for (o, &w) in out.iter_mut().zip(a) {
+        *o = w.count_ones();
+    }
+}
+
+/// Pack 0/1 bytes into words (bit `t` of word `t / 64` at `t % 64`); the
+/// last word's padding is zero. Returns the index of the first byte that
+/// is not 0 or 1. `out.len()` must be `ceil(bits.len() / 64)`.
+pub(super) fn pack(bits: &[u8], out: &mut [u64]) -> Result<(), usize> {
+    for (o, chunk) in out.iter_mut().zip(bits.chunks(64)) {
+        let mut w = 0u64;
+        let mut bad = 0u8;
+        for (i, &b) in chunk.iter().enumerate() {
+            bad |= b;
+            w |= ((b & 1) as u64) << i;
+        }
+        if bad > 1 {
+            return Err(first_bad(bits));
+        }
+        *o = w;
+    }
+    Ok(())
+}
+
+/// Index of the first byte that is not 0 or 1 (0 if there is none).
+pub(super) fn first_bad(bits: &[u8]) -> usize {
+    bits.iter().position(|&b| b > 1).unwrap_or(0)
+}
+
+/// `out[k] = op(a[k], b[k])`.
+#[inline(always)]
+pub(super) fn binary(op: WordOp, a: &[u64], b: &[u64], out: &mut [u64]) {
+    let it = out.iter_mut().zip(a.iter().zip(b));
+    match op {
+        WordOp::And => it.for_each(|(o, (&x, &y))| *o = x & y),
+        WordOp::Or => it.for_each(|(o, (&x, &y))| *o = x | y),
+        WordOp::Xor => it.for_each(|(o, (&x, &y))| *o = x ^ y),
+        WordOp::Xnor => it.for_each(|(o, (&x, &y))| *o = !(x ^ y)),
+    }
+}
+
+/// `out[k] = (s[k] & a[k]) | (!s[k] & b[k])`.
+#[inline(always)]
+pub(super) fn mux(s: &[u64], a: &[u64], b: &[u64], out: &mut [u64]) {
+    for (o, ((&s, &x), &y)) in out.iter_mut().zip(s.iter().zip(a).zip(b)) {
+        *o = (s & x) | (!s & y);
+    }
+}
+
+/// `out[k] = !a[k]`.
+#[inline(always)]
+pub(super) fn not(a: &[u64], out: &mut [u64]) {
+    for (o, &x) in out.iter_mut().zip(a) {
+        *o = !x;
+    }
+}
+
+/// XOR of all words.
+#[inline(always)]
+pub(super) fn xor_reduce(a: &[u64]) -> u64 {
+    // Eight independent lanes so the loop vectorises and is load-bound.
+    let mut acc = [0u64; 8];
+    let mut chunks = a.chunks_exact(8);
+    for c in &mut chunks {
+        for (x, &w) in acc.iter_mut().zip(c) {
+            *x ^= w;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .fold(acc.iter().fold(0, |x, &y| x ^ y), |x, &y| x ^ y)
+}

@@ -1,0 +1,150 @@
+//! Word kernels with AVX2 (nibble-table popcount, 256-bit ops) and POPCNT.
+
+use std::arch::x86_64::*;
+
+use super::super::{portable, WordOp};
+use super::popcnt::{self, PopcntToken};
+
+/// Proof that this CPU has AVX2 and POPCNT; the only way to get one is
+/// [`Avx2Token::new`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Avx2Token {
+    popcnt: PopcntToken,
+}
+
+impl Avx2Token {
+    /// `Some` exactly when this CPU has AVX2 and POPCNT.
+    #[inline]
+    pub fn new() -> Option<Self> {
+        let popcnt = PopcntToken::new()?;
+        is_x86_feature_detected!("avx2").then_some(Self { popcnt })
+    }
+
+    /// The POPCNT token this one includes.
+    #[inline]
+    pub fn popcnt(self) -> PopcntToken {
+        self.popcnt
+    }
+
+    /// `sum_k popcount(a[k] & b[k])` over the common length.
+    #[inline]
+    pub fn and_popcount(self, a: &[u64], b: &[u64]) -> u64 {
+        // SAFETY: `self` exists, so `new` found AVX2 and POPCNT on this CPU.
+        unsafe { and_popcount(a, b) }
+    }
+
+    /// Pack 0/1 bytes into words; see [`super::super::Kernels::pack`].
+    #[inline]
+    pub fn pack(self, bits: &[u8], out: &mut [u64]) -> Result<(), usize> {
+        // SAFETY: `self` exists, so `new` found AVX2 on this CPU.
+        unsafe { pack(bits, out) }
+    }
+
+    /// `out[k] = op(a[k], b[k])`.
+    #[inline]
+    pub fn binary(self, op: WordOp, a: &[u64], b: &[u64], out: &mut [u64]) {
+        // SAFETY: `self` exists, so `new` found AVX2 on this CPU.
+        unsafe { binary(op, a, b, out) }
+    }
+
+    /// `out[k] = (s[k] & a[k]) | (!s[k] & b[k])`.
+    #[inline]
+    pub fn mux(self, s: &[u64], a: &[u64], b: &[u64], out: &mut [u64]) {
+        // SAFETY: `self` exists, so `new` found AVX2 on this CPU.
+        unsafe { mux(s, a, b, out) }
+    }
+
+    /// `out[k] = !a[k]`.
+    #[inline]
+    pub fn not(self, a: &[u64], out: &mut [u64]) {
+        // SAFETY: `self` exists, so `new` found AVX2 on this CPU.
+        unsafe { not(a, out) }
+    }
+
+    /// XOR of all words.
+    #[inline]
+    pub fn xor_reduce(self, a: &[u64]) -> u64 {
+        // SAFETY: `self` exists, so `new` found AVX2 on this CPU.
+        unsafe { xor_reduce(a) }
+    }
+}
+
+#[target_feature(enable = "avx2,popcnt")]
+unsafe fn and_popcount(a: &[u64], b: &[u64]) -> u64 {
+    // Mula's nibble-table popcount, summed per 64-bit lane with SAD.
+    let n = a.len().min(b.len());
+    let lut = _mm256_setr_epi8(
+        0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3,
+        3, 4,
+    );
+    let low = _mm256_set1_epi8(0x0f);
+    let zero = _mm256_setzero_si256();
+    let mut acc0 = _mm256_setzero_si256();
+    let mut acc1 = _mm256_setzero_si256();
+    let mut k = 0;
+    let count = |v: __m256i| {
+        let lo = _mm256_and_si256(v, low);
+        let hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
+        let c = _mm256_add_epi8(_mm256_shuffle_epi8(lut, lo), _mm256_shuffle_epi8(lut, hi));
+        _mm256_sad_epu8(c, zero)
+    };
+    while k + 8 <= n {
+        // SAFETY: k + 8 <= n, so both 4-word loads are in bounds.
+        let x0 = _mm256_loadu_si256(a.as_ptr().add(k) as *const __m256i);
+        let y0 = _mm256_loadu_si256(b.as_ptr().add(k) as *const __m256i);
+        let x1 = _mm256_loadu_si256(a.as_ptr().add(k + 4) as *const __m256i);
+        let y1 = _mm256_loadu_si256(b.as_ptr().add(k + 4) as *const __m256i);
+        acc0 = _mm256_add_epi64(acc0, count(_mm256_and_si256(x0, y0)));
+        acc1 = _mm256_add_epi64(acc1, count(_mm256_and_si256(x1, y1)));
+        k += 8;
+    }
+    let acc = _mm256_add_epi64(acc0, acc1);
+    let mut lanes = [0u64; 4];
+    _mm256_storeu_si256(lanes.as_mut_ptr() as *mut __m256i, acc);
+    lanes.iter().sum::<u64>() + popcnt::and_popcount(&a[k..n], &b[k..n])
+}
+
+#[target_feature(enable = "avx2")]
+unsafe fn pack(bits: &[u8], out: &mut [u64]) -> Result<(), usize> {
+    let full = bits.len() / 64;
+    let one = _mm256_set1_epi8(1);
+    let mut maxv = _mm256_setzero_si256();
+    for k in 0..full.min(out.len()) {
+        // SAFETY: 64 * (k + 1) <= bits.len().
+        let p = bits.as_ptr().add(64 * k);
+        let v0 = _mm256_loadu_si256(p as *const __m256i);
+        let v1 = _mm256_loadu_si256(p.add(32) as *const __m256i);
+        maxv = _mm256_max_epu8(maxv, _mm256_max_epu8(v0, v1));
+        // Bit 0 of each byte to bit 7, then movemask.
+        let m0 = _mm256_movemask_epi8(_mm256_slli_epi16(v0, 7)) as u32 as u64;
+        let m1 = _mm256_movemask_epi8(_mm256_slli_epi16(v1, 7)) as u32 as u64;
+        out[k] = m0 | (m1 << 32);
+    }
+    // Any byte > 1 leaves a byte > 1 in maxv.
+    let gt = _mm256_cmpeq_epi8(_mm256_max_epu8(maxv, one), one);
+    if _mm256_movemask_epi8(gt) != -1 {
+        return Err(portable::first_bad(bits));
+    }
+    // The tail's error index is relative to the tail.
+    portable::pack(&bits[64 * full..], &mut out[full..]).map_err(|i| 64 * full + i)
+}
+
+#[target_feature(enable = "avx2")]
+unsafe fn binary(op: WordOp, a: &[u64], b: &[u64], out: &mut [u64]) {
+    portable::binary(op, a, b, out)
+}
+
+#[target_feature(enable = "avx2")]
+unsafe fn mux(s: &[u64], a: &[u64], b: &[u64], out: &mut [u64]) {
+    portable::mux(s, a, b, out)
+}
+
+#[target_feature(enable = "avx2")]
+unsafe fn not(a: &[u64], out: &mut [u64]) {
+    portable::not(a, out)
+}
+
+#[target_feature(enable = "avx2")]
+unsafe fn xor_reduce(a: &[u64]) -> u64 {
+    portable::xor_reduce(a)
+}

@@ -1,0 +1,208 @@
+//! Word kernels with AVX-512 F/BW and VPOPCNTDQ (and POPCNT for tails).
+
+use std::arch::x86_64::*;
+
+use super::super::{portable, WordOp, BLOCK_SAMPLES};
+use super::popcnt::{self, PopcntToken};
+
+/// Proof that this CPU has AVX-512 F, BW and VPOPCNTDQ, and POPCNT; the
+/// only way to get one is [`Avx512Token::new`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Avx512Token(());
+
+impl Avx512Token {
+    /// `Some` exactly when this CPU has AVX-512 F, BW and VPOPCNTDQ, and
+    /// POPCNT.
+    #[inline]
+    pub fn new() -> Option<Self> {
+        PopcntToken::new()?;
+        (is_x86_feature_detected!("avx512f")
+            && is_x86_feature_detected!("avx512bw")
+            && is_x86_feature_detected!("avx512vpopcntdq"))
+        .then_some(Self(()))
+    }
+
+    /// `sum_k popcount(a[k] & b[k])` over the common length.
+    #[inline]
+    pub fn and_popcount(self, a: &[u64], b: &[u64]) -> u64 {
+        // SAFETY: `self` exists, so `new` found AVX-512 F/BW/VPOPCNTDQ and
+        // POPCNT on this CPU.
+        unsafe { and_popcount(a, b) }
+    }
+
+    /// `out[k] = popcount(a[k])`.
+    #[inline]
+    pub fn popcount_per_word(self, a: &[u64], out: &mut [u32]) {
+        // SAFETY: as in `and_popcount`.
+        unsafe { popcount_per_word(a, out) }
+    }
+
+    /// Pack 0/1 bytes into words; see [`super::super::Kernels::pack`].
+    #[inline]
+    pub fn pack(self, bits: &[u8], out: &mut [u64]) -> Result<(), usize> {
+        // SAFETY: as in `and_popcount`.
+        unsafe { pack(bits, out) }
+    }
+
+    /// `out[k] = op(a[k], b[k])`.
+    #[inline]
+    pub fn binary(self, op: WordOp, a: &[u64], b: &[u64], out: &mut [u64]) {
+        // SAFETY: as in `and_popcount`.
+        unsafe { binary(op, a, b, out) }
+    }
+
+    /// `out[k] = (s[k] & a[k]) | (!s[k] & b[k])`.
+    #[inline]
+    pub fn mux(self, s: &[u64], a: &[u64], b: &[u64], out: &mut [u64]) {
+        // SAFETY: as in `and_popcount`.
+        unsafe { mux(s, a, b, out) }
+    }
+
+    /// `out[k] = !a[k]`.
+    #[inline]
+    pub fn not(self, a: &[u64], out: &mut [u64]) {
+        // SAFETY: as in `and_popcount`.
+        unsafe { not(a, out) }
+    }
+
+    /// XOR of all words.
+    #[inline]
+    pub fn xor_reduce(self, a: &[u64]) -> u64 {
+        // SAFETY: as in `and_popcount`.
+        unsafe { xor_reduce(a) }
+    }
+
+    /// `[and_popcount(w, xs[s]) for s in 0..BLOCK_SAMPLES]`, loading each
+    /// word of `w` once.
+    #[inline]
+    pub fn and_popcount_xb(self, w: &[u64], xs: [&[u64]; BLOCK_SAMPLES]) -> [u64; BLOCK_SAMPLES] {
+        // SAFETY: as in `and_popcount`.
+        unsafe { and_popcount_xb(w, xs) }
+    }
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
+unsafe fn and_popcount(a: &[u64], b: &[u64]) -> u64 {
+    let n = a.len().min(b.len());
+    let mut acc0 = _mm512_setzero_si512();
+    let mut acc1 = _mm512_setzero_si512();
+    let mut k = 0;
+    while k + 16 <= n {
+        // SAFETY: k + 16 <= n, so both 8-word loads are in bounds.
+        let x0 = _mm512_loadu_si512(a.as_ptr().add(k) as *const _);
+        let y0 = _mm512_loadu_si512(b.as_ptr().add(k) as *const _);
+        let x1 = _mm512_loadu_si512(a.as_ptr().add(k + 8) as *const _);
+        let y1 = _mm512_loadu_si512(b.as_ptr().add(k + 8) as *const _);
+        acc0 = _mm512_add_epi64(acc0, _mm512_popcnt_epi64(_mm512_and_si512(x0, y0)));
+        acc1 = _mm512_add_epi64(acc1, _mm512_popcnt_epi64(_mm512_and_si512(x1, y1)));
+        k += 16;
+    }
+    if k + 8 <= n {
+        let x0 = _mm512_loadu_si512(a.as_ptr().add(k) as *const _);
+        let y0 = _mm512_loadu_si512(b.as_ptr().add(k) as *const _);
+        acc0 = _mm512_add_epi64(acc0, _mm512_popcnt_epi64(_mm512_and_si512(x0, y0)));
+        k += 8;
+    }
+    if k < n {
+        // Masked tail: lanes past the end load as zero.
+        let m: __mmask8 = ((1u16 << (n - k)) - 1) as u8;
+        let x = _mm512_maskz_loadu_epi64(m, a.as_ptr().add(k) as *const _);
+        let y = _mm512_maskz_loadu_epi64(m, b.as_ptr().add(k) as *const _);
+        acc1 = _mm512_add_epi64(acc1, _mm512_popcnt_epi64(_mm512_and_si512(x, y)));
+    }
+    _mm512_reduce_add_epi64(_mm512_add_epi64(acc0, acc1)) as u64
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
+unsafe fn popcount_per_word(a: &[u64], out: &mut [u32]) {
+    let n = a.len().min(out.len());
+    let mut k = 0;
+    while k + 8 <= n {
+        // SAFETY: k + 8 <= n for both the 8-word load and the 8-u32 store.
+        let c = _mm512_popcnt_epi64(_mm512_loadu_si512(a.as_ptr().add(k) as *const _));
+        _mm256_storeu_si256(
+            out.as_mut_ptr().add(k) as *mut __m256i,
+            _mm512_cvtepi64_epi32(c),
+        );
+        k += 8;
+    }
+    popcnt::popcount_per_word(&a[k..n], &mut out[k..n]);
+}
+
+#[target_feature(enable = "avx512f,avx512bw")]
+unsafe fn pack(bits: &[u8], out: &mut [u64]) -> Result<(), usize> {
+    let full = bits.len() / 64;
+    let one = _mm512_set1_epi8(1);
+    let mut bad: u64 = 0;
+    for k in 0..full.min(out.len()) {
+        // SAFETY: 64 * (k + 1) <= bits.len().
+        let v = _mm512_loadu_si512(bits.as_ptr().add(64 * k) as *const _);
+        bad |= _mm512_cmpgt_epu8_mask(v, one);
+        out[k] = _mm512_test_epi8_mask(v, v);
+    }
+    if bad != 0 {
+        return Err(portable::first_bad(bits));
+    }
+    // The tail's error index is relative to the tail.
+    portable::pack(&bits[64 * full..], &mut out[full..]).map_err(|i| 64 * full + i)
+}
+
+#[target_feature(enable = "avx512f")]
+unsafe fn binary(op: WordOp, a: &[u64], b: &[u64], out: &mut [u64]) {
+    portable::binary(op, a, b, out)
+}
+
+#[target_feature(enable = "avx512f")]
+unsafe fn mux(s: &[u64], a: &[u64], b: &[u64], out: &mut [u64]) {
+    portable::mux(s, a, b, out)
+}
+
+#[target_feature(enable = "avx512f")]
+unsafe fn not(a: &[u64], out: &mut [u64]) {
+    portable::not(a, out)
+}
+
+#[target_feature(enable = "avx512f")]
+unsafe fn xor_reduce(a: &[u64]) -> u64 {
+    let n = a.len();
+    let mut acc = [_mm512_setzero_si512(); 4];
+    let mut k = 0;
+    while k + 32 <= n {
+        // SAFETY: k + 32 <= n, so the four 8-word loads are in bounds.
+        let p = a.as_ptr().add(k);
+        for (j, x) in acc.iter_mut().enumerate() {
+            *x = _mm512_xor_si512(*x, _mm512_loadu_si512(p.add(8 * j) as *const _));
+        }
+        k += 32;
+    }
+    let v = _mm512_xor_si512(
+        _mm512_xor_si512(acc[0], acc[1]),
+        _mm512_xor_si512(acc[2], acc[3]),
+    );
+    let mut lanes = [0u64; 8];
+    _mm512_storeu_si512(lanes.as_mut_ptr() as *mut _, v);
+    lanes
+        .iter()
+        .fold(portable::xor_reduce(&a[k..]), |x, &y| x ^ y)
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
+unsafe fn and_popcount_xb(w: &[u64], xs: [&[u64]; BLOCK_SAMPLES]) -> [u64; BLOCK_SAMPLES] {
+    let n = xs.iter().fold(w.len(), |m, x| m.min(x.len()));
+    let mut acc = [_mm512_setzero_si512(); BLOCK_SAMPLES];
+    let mut k = 0;
+    while k + 8 <= n {
+        // SAFETY: k + 8 <= n <= every slice's length.
+        let wv = _mm512_loadu_si512(w.as_ptr().add(k) as *const _);
+        for (a, x) in acc.iter_mut().zip(xs.iter()) {
+            let xv = _mm512_loadu_si512(x.as_ptr().add(k) as *const _);
+            *a = _mm512_add_epi64(*a, _mm512_popcnt_epi64(_mm512_and_si512(wv, xv)));
+        }
+        k += 8;
+    }
+    let mut out = [0u64; BLOCK_SAMPLES];
+    for (o, (a, x)) in out.iter_mut().zip(acc.iter().zip(xs.iter())) {
+        *o = _mm512_reduce_add_epi64(*a) as u64 + popcnt::and_popcount(&w[k..n], &x[k..n]);
+    }
+    out
+}

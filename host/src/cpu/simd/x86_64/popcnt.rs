@@ -1,0 +1,57 @@
+//! Word kernels with the POPCNT instruction.
+
+use super::super::portable;
+
+/// Proof that this CPU has POPCNT; the only way to get one is
+/// [`PopcntToken::new`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PopcntToken(());
+
+impl PopcntToken {
+    /// `Some` exactly when this CPU has POPCNT.
+    #[inline]
+    pub fn new() -> Option<Self> {
+        is_x86_feature_detected!("popcnt").then_some(Self(()))
+    }
+
+    /// `sum_k popcount(a[k] & b[k])` over the common length.
+    #[inline]
+    pub fn and_popcount(self, a: &[u64], b: &[u64]) -> u64 {
+        // SAFETY: `self` exists, so `new` found POPCNT on this CPU.
+        unsafe { and_popcount(a, b) }
+    }
+
+    /// `out[k] = popcount(a[k])`.
+    #[inline]
+    pub fn popcount_per_word(self, a: &[u64], out: &mut [u32]) {
+        // SAFETY: `self` exists, so `new` found POPCNT on this CPU.
+        unsafe { popcount_per_word(a, out) }
+    }
+}
+
+/// See [`PopcntToken::and_popcount`]. Also the tail loop of the wider
+/// levels, whose tokens include a [`PopcntToken`].
+#[target_feature(enable = "popcnt")]
+pub(super) unsafe fn and_popcount(a: &[u64], b: &[u64]) -> u64 {
+    let n = a.len().min(b.len());
+    let (mut s0, mut s1, mut s2, mut s3) = (0u64, 0u64, 0u64, 0u64);
+    let mut k = 0;
+    while k + 4 <= n {
+        s0 += (a[k] & b[k]).count_ones() as u64;
+        s1 += (a[k + 1] & b[k + 1]).count_ones() as u64;
+        s2 += (a[k + 2] & b[k + 2]).count_ones() as u64;
+        s3 += (a[k + 3] & b[k + 3]).count_ones() as u64;
+        k += 4;
+    }
+    while k < n {
+        s0 += (a[k] & b[k]).count_ones() as u64;
+        k += 1;
+    }
+    s0 + s1 + s2 + s3
+}
+
+/// See [`PopcntToken::popcount_per_word`].
+#[target_feature(enable = "popcnt")]
+pub(super) unsafe fn popcount_per_word(a: &[u64], out: &mut [u32]) {
+    portable::popcount_per_word(a, out)
+}
