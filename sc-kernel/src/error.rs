@@ -132,5 +132,115 @@ impl fmt::Display for Error {
 
 impl core::error::Error for Error {}
 
+/// `(spec §8 variant name, export code)` of every [`Error`] variant: the
+/// single definition of the codes that error records of the vector export
+/// carry (docs/vectors.md mirrors it).
+pub const ERROR_CODES: [(&str, u32); 11] = [
+    ("LengthMismatch", 1),
+    ("StorageTooSmall", 2),
+    ("CapacityExceeded", 3),
+    ("NonZeroPadding", 4),
+    ("InvalidBit", 5),
+    ("InvalidSeed", 6),
+    ("ProbabilityOutOfRange", 7),
+    ("SobolDimension", 8),
+    ("EmptyStream", 9),
+    ("ShapeOverflow", 10),
+    ("InvalidParameter", 11),
+];
+
+impl Error {
+    /// The variant's name as spec §8 lists it (e.g. `"NonZeroPadding"`).
+    pub fn name(&self) -> &'static str {
+        ERROR_CODES.get(self.index()).map_or("", |e| e.0)
+    }
+
+    /// The variant's export code (1..=11, see [`ERROR_CODES`]).
+    pub fn code(&self) -> u32 {
+        ERROR_CODES.get(self.index()).map_or(0, |e| e.1)
+    }
+
+    /// The export code of a variant name, `None` if it names no variant.
+    pub fn code_of(name: &str) -> Option<u32> {
+        ERROR_CODES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|&(_, c)| c)
+    }
+
+    /// The variant name of an export code, `None` if no variant has it.
+    pub fn name_of(code: u32) -> Option<&'static str> {
+        ERROR_CODES
+            .iter()
+            .find(|(_, c)| *c == code)
+            .map(|&(n, _)| n)
+    }
+
+    // Position in ERROR_CODES (one entry per variant; a test checks the
+    // table's order against this match).
+    fn index(&self) -> usize {
+        match self {
+            Error::LengthMismatch { .. } => 0,
+            Error::StorageTooSmall { .. } => 1,
+            Error::CapacityExceeded { .. } => 2,
+            Error::NonZeroPadding { .. } => 3,
+            Error::InvalidBit { .. } => 4,
+            Error::InvalidSeed { .. } => 5,
+            Error::ProbabilityOutOfRange => 6,
+            Error::SobolDimension { .. } => 7,
+            Error::EmptyStream => 8,
+            Error::ShapeOverflow => 9,
+            Error::InvalidParameter { .. } => 10,
+        }
+    }
+}
+
 /// Kernel result type.
 pub type Result<T> = core::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The table's order matches `Error::index`, and names and codes map
+    // both ways.
+    #[test]
+    fn error_codes_are_one_table() {
+        let all = [
+            Error::LengthMismatch {
+                expected: 0,
+                found: 0,
+            },
+            Error::StorageTooSmall {
+                needed: 0,
+                found: 0,
+            },
+            Error::CapacityExceeded {
+                capacity: 0,
+                requested: 0,
+            },
+            Error::NonZeroPadding { stream: 0 },
+            Error::InvalidBit { index: 0, value: 2 },
+            Error::InvalidSeed { width: 8, seed: 0 },
+            Error::ProbabilityOutOfRange,
+            Error::SobolDimension {
+                dimension: 16,
+                available: 16,
+            },
+            Error::EmptyStream,
+            Error::ShapeOverflow,
+            Error::InvalidParameter {
+                name: "alpha",
+                allowed: "",
+            },
+        ];
+        assert_eq!(all.len(), ERROR_CODES.len());
+        for (e, &(name, code)) in all.iter().zip(&ERROR_CODES) {
+            assert_eq!((e.name(), e.code()), (name, code));
+            assert_eq!(Error::code_of(name), Some(code));
+            assert_eq!(Error::name_of(code), Some(name));
+        }
+        assert_eq!(Error::code_of("Bogus"), None);
+        assert_eq!(Error::name_of(0), None);
+    }
+}

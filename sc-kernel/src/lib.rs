@@ -14,6 +14,7 @@
 //! - [`mac`]: dense SC multiply-accumulate, unsigned and sign-magnitude.
 //! - [`lif`]: fixed-point LIF neurons in Q16.16 and Q8.8.
 //! - [`net`]: a multi-layer SC spiking network stepped in time.
+//! - [`wire`]: the export word format of vectors and models (parse, emit).
 //!
 //! No public function panics, overflows or wraps, for any argument, in
 //! debug or release builds: bad input gets an [`Error`], and arithmetic is
@@ -43,9 +44,10 @@ pub mod net;
 pub mod ops;
 pub mod pack;
 pub mod sng;
+pub mod wire;
 mod word;
 
 pub use bits::{BitSlice, BitSliceMut, BitStream};
-pub use error::{Error, Result};
+pub use error::{Error, Result, ERROR_CODES};
 pub use fixed;
 pub use word::{last_word_mask, words_for, Word};

@@ -30,6 +30,58 @@ mod sealed {
     impl Sealed for fixed::types::I8F8 {}
 }
 
+/// The LIF number format of a described network or LIF record, with its
+/// export code (docs/vectors.md) and its name in files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Format {
+    /// Q16.16, 32-bit raw values ([`I16F16`]; code 0, `"q16.16"`).
+    #[cfg_attr(feature = "serde", serde(rename = "q16.16"))]
+    Q16_16,
+    /// Q8.8, 16-bit raw values ([`I8F8`]; code 1, `"q8.8"`).
+    #[cfg_attr(feature = "serde", serde(rename = "q8.8"))]
+    Q8_8,
+}
+
+impl Format {
+    /// The export code (Q16.16 = 0, Q8.8 = 1).
+    pub fn code(self) -> u32 {
+        self as u32
+    }
+
+    /// The format of an export code, `None` for an unknown code.
+    pub fn from_code(code: u32) -> Option<Self> {
+        [Format::Q16_16, Format::Q8_8]
+            .into_iter()
+            .find(|f| f.code() == code)
+    }
+
+    /// The name used in files (`"q16.16"`, `"q8.8"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Q16_16 => "q16.16",
+            Format::Q8_8 => "q8.8",
+        }
+    }
+
+    /// Fractional bits (16 or 8).
+    pub fn frac_bits(self) -> u32 {
+        match self {
+            Format::Q16_16 => I16F16::FRAC_BITS,
+            Format::Q8_8 => I8F8::FRAC_BITS,
+        }
+    }
+
+    /// The range of raw values, `RAW_MIN..=RAW_MAX`.
+    pub fn raw_range(self) -> core::ops::RangeInclusive<i32> {
+        match self {
+            Format::Q16_16 => I16F16::RAW_MIN..=I16F16::RAW_MAX,
+            Format::Q8_8 => I8F8::RAW_MIN..=I8F8::RAW_MAX,
+        }
+    }
+}
+
 /// A normative LIF number format: [`I16F16`] (Q16.16) or [`I8F8`] (Q8.8).
 pub trait LifFixed:
     sealed::Sealed + Copy + PartialOrd + core::fmt::Debug + Send + Sync + 'static

@@ -20,9 +20,17 @@ use crate::mac::{mac_signed, MacShape};
 use crate::sng::{encode, Lfsr16, Probability, Sng, Sobol};
 use crate::word::Word;
 
-/// Where a family of streams gets its comparator values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where a family of streams gets its comparator values (spec §4.3). In
+/// files: `{"kind": "sobol", "dimension": D}` or `{"kind": "lfsr16",
+/// "seed": S}`; in the export: two words, the kind code (Sobol 0,
+/// LFSR16 1) and the parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)
+)]
 pub enum StreamSource {
     /// A Sobol dimension, starting at index 0.
     Sobol {
@@ -37,6 +45,30 @@ pub enum StreamSource {
 }
 
 impl StreamSource {
+    /// The two export words: kind code (Sobol 0, LFSR16 1) and parameter.
+    pub fn words(&self) -> [u32; 2] {
+        match *self {
+            StreamSource::Sobol { dimension } => [0, u32::from(dimension)],
+            StreamSource::Lfsr16 { seed } => [1, u32::from(seed)],
+        }
+    }
+
+    /// The source of two export words, `None` for an unknown kind or a
+    /// parameter wider than the field (a Sobol dimension past 255, a seed
+    /// past 65535). A parameter the generator rejects (seed 0, dimension
+    /// 16..=255) is returned: [`StreamSource::start`] reports it.
+    pub fn from_words(kind: u32, param: u32) -> Option<Self> {
+        match kind {
+            0 => u8::try_from(param)
+                .ok()
+                .map(|dimension| StreamSource::Sobol { dimension }),
+            1 => u16::try_from(param)
+                .ok()
+                .map(|seed| StreamSource::Lfsr16 { seed }),
+            _ => None,
+        }
+    }
+
     /// A generator at the start of this source's sequence.
     pub fn start(&self) -> Result<Generator> {
         Ok(match *self {

@@ -98,6 +98,107 @@ pub fn mux<W: Word>(
     Ok(())
 }
 
+/// A bitwise operation, with its export code (docs/vectors.md: the
+/// `bitwise` record's `op` word) and its name in vector files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
+pub enum BitOp {
+    /// `a & b` (code 0).
+    And,
+    /// `a | b` (code 1).
+    Or,
+    /// `a ^ b` (code 2).
+    Xor,
+    /// `!(a ^ b)` (code 3).
+    Xnor,
+    /// `!a` (code 4; `b` is not used).
+    Not,
+    /// `(sel & a) | (!sel & b)` (code 5).
+    Mux,
+}
+
+impl BitOp {
+    /// Every op, in code order.
+    pub const ALL: [BitOp; 6] = [
+        BitOp::And,
+        BitOp::Or,
+        BitOp::Xor,
+        BitOp::Xnor,
+        BitOp::Not,
+        BitOp::Mux,
+    ];
+
+    /// The export code (0..=5).
+    pub fn code(self) -> u32 {
+        self as u32
+    }
+
+    /// The op of an export code, `None` for an unknown code.
+    pub fn from_code(code: u32) -> Option<Self> {
+        Self::ALL.into_iter().find(|op| op.code() == code)
+    }
+
+    /// The name used in vector files (`and`, ..., `mux`).
+    pub fn name(self) -> &'static str {
+        match self {
+            BitOp::And => "and",
+            BitOp::Or => "or",
+            BitOp::Xor => "xor",
+            BitOp::Xnor => "xnor",
+            BitOp::Not => "not",
+            BitOp::Mux => "mux",
+        }
+    }
+
+    /// Whether the op reads operand `b` (all but NOT).
+    pub fn uses_b(self) -> bool {
+        self != BitOp::Not
+    }
+
+    /// Whether the op reads the select stream `sel` (MUX only).
+    pub fn uses_sel(self) -> bool {
+        self == BitOp::Mux
+    }
+
+    /// The op on one word: `f(a, b, sel)`. Padding is the caller's
+    /// business ([`BitOp::apply`] re-masks it).
+    #[inline]
+    pub fn word<W: Word>(self, a: W, b: W, sel: W) -> W {
+        match self {
+            BitOp::And => a & b,
+            BitOp::Or => a | b,
+            BitOp::Xor => a ^ b,
+            BitOp::Xnor => !(a ^ b),
+            BitOp::Not => !a,
+            BitOp::Mux => (sel & a) | (!sel & b),
+        }
+    }
+
+    /// `out = op(a, b, sel)` through [`and`], [`or`], [`xor`], [`xnor`],
+    /// [`not`] or [`mux`]; operands the op does not use are ignored.
+    pub fn apply<W: Word>(
+        self,
+        a: BitSlice<'_, W>,
+        b: BitSlice<'_, W>,
+        sel: BitSlice<'_, W>,
+        out: &mut BitSliceMut<'_, W>,
+    ) -> Result<()> {
+        match self {
+            BitOp::And => and(a, b, out),
+            BitOp::Or => or(a, b, out),
+            BitOp::Xor => xor(a, b, out),
+            BitOp::Xnor => xnor(a, b, out),
+            BitOp::Not => not(a, out),
+            BitOp::Mux => mux(sel, a, b, out),
+        }
+    }
+}
+
 /// Popcount of every word of `a` into `out` (`out.len()` must equal the
 /// number of words, `words_for(a.len())`). Padding bits are never counted.
 pub fn count_ones_per_word<W: Word>(a: BitSlice<'_, W>, out: &mut [u32]) -> Result<()> {
