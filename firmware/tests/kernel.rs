@@ -20,13 +20,6 @@ fn naive_and_count(a: &[u32], b: &[u32]) -> u32 {
     n
 }
 
-fn xorshift(seed: &mut u32) -> u32 {
-    *seed ^= *seed << 13;
-    *seed ^= *seed >> 17;
-    *seed ^= *seed << 5;
-    *seed
-}
-
 struct Pattern(u32, u32);
 impl ErrorType for Pattern {
     type Error = Infallible;
@@ -64,24 +57,25 @@ impl DelayNs for NoDelay {
 
 #[defmt_test::tests]
 mod tests {
-    use super::{naive_and_count, xorshift, Led, NoDelay, Pattern};
+    use super::{naive_and_count, Led, NoDelay, Pattern};
     use defmt::assert_eq;
     use sc_firmware::lif_io::LifButton;
     use sc_kernel::fixed::types::{I16F16, I8F8};
     use sc_kernel::lif::LifParams;
     use sc_kernel::mac::{mac, mac_signed, MacShape};
     use sc_kernel::pack::{pack, unpack};
+    use sc_kernel::rng::SplitMix64;
     use sc_kernel::sng::{encode, Lfsr16, Probability, Sng, Sobol};
     use sc_kernel::{ops, words_for, BitSlice, BitSliceMut, BitStream, Error};
 
     #[test]
     fn and_count_matches_bit_loop_at_edge_lengths() {
-        let mut seed = 7;
+        let mut rng = SplitMix64::new(7);
         let mut a = [0u32; 70];
         let mut b = [0u32; 70];
         for k in 0..70 {
-            a[k] = xorshift(&mut seed);
-            b[k] = xorshift(&mut seed);
+            a[k] = rng.next_u32();
+            b[k] = rng.next_u32();
         }
         for len in [0usize, 1, 31, 32, 33, 63, 64, 65, 992, 993, 2240] {
             let n = words_for::<u32>(len);

@@ -7,22 +7,9 @@ use sc_kernel::lif::{LifFixed, LifParams};
 use sc_kernel::mac::{mac_signed, MacShape};
 use sc_kernel::net::{encode_weights, network_step, Layer, LayerState, StreamSource};
 use sc_kernel::pack::{pack_rows, RowShape};
+use sc_kernel::rng::SplitMix64;
 use sc_kernel::sng::{encode, Lfsr16, Probability, Sobol, SOBOL_DIMENSIONS};
 use sc_kernel::{words_for, BitSlice, BitSliceMut};
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 /// The model, or `None` with a message when Verilator was not installed at
 /// build time (CI installs it, so there the tests always run).
@@ -45,7 +32,7 @@ fn hw() -> Option<Hw> {
 #[test]
 fn generators_match_cycle_by_cycle() {
     let Some(mut h) = hw() else { return };
-    let mut rng = Rng(1);
+    let mut rng = SplitMix64::new(1);
     for trial in 0..60 {
         let seed = 1 + rng.below(65535) as u32;
         let dim = rng.below(SOBOL_DIMENSIONS as u64) as usize;
@@ -100,7 +87,7 @@ fn generators_match_cycle_by_cycle() {
 #[test]
 fn neuron_accumulator_matches_mac_prefix_by_prefix() {
     let Some(mut h) = hw() else { return };
-    let mut rng = Rng(2);
+    let mut rng = SplitMix64::new(2);
     const N: usize = 16;
     for _ in 0..20 {
         let len = 1 + rng.below(150) as usize;
@@ -155,11 +142,12 @@ fn neuron_accumulator_matches_mac_prefix_by_prefix() {
     }
 }
 
-fn lif_random<F: LifFixed>(h: &mut Hw, rng: &mut Rng, bits: u32) {
+fn lif_random<F: LifFixed>(h: &mut Hw, rng: &mut SplitMix64, bits: u32) {
     let mask = if bits == 32 { u32::MAX as u64 } else { 0xFFFF };
     let one = 1i64 << F::FRAC_BITS;
     let (lo, hi) = (-(1i64 << (bits - 1)), (1i64 << (bits - 1)) - 1);
-    let rnd = |rng: &mut Rng, a: i64, b: i64| (a + rng.below((b - a + 1) as u64) as i64) as i32;
+    let rnd =
+        |rng: &mut SplitMix64, a: i64, b: i64| (a + rng.below((b - a + 1) as u64) as i64) as i32;
     let mut tried = 0;
     while tried < 40 {
         let params = LifParams::<F>::new(
@@ -220,7 +208,7 @@ fn lif_random<F: LifFixed>(h: &mut Hw, rng: &mut Rng, bits: u32) {
 #[test]
 fn lif_steps_match_in_both_formats() {
     let Some(mut h) = hw() else { return };
-    let mut rng = Rng(3);
+    let mut rng = SplitMix64::new(3);
     lif_random::<I16F16>(&mut h, &mut rng, 32);
     lif_random::<I8F8>(&mut h, &mut rng, 16);
 }
@@ -231,7 +219,7 @@ fn layer_matches_network_step() {
     const N: usize = 8;
     const M: usize = 4;
     const L: usize = 64;
-    let mut rng = Rng(4);
+    let mut rng = SplitMix64::new(4);
     for (wsrc, xsrc) in [
         (
             StreamSource::Sobol { dimension: 0 },

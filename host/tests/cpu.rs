@@ -8,6 +8,7 @@ use sc_kernel::fixed::types::{I16F16, I8F8};
 use sc_kernel::lif::{LifFixed, LifParams};
 use sc_kernel::mac::{mac, mac_signed, MacShape};
 use sc_kernel::pack::{pack, pack_rows, RowShape};
+use sc_kernel::rng::SplitMix64;
 use sc_kernel::{ops, words_for, BitSlice, BitSliceMut, BitStream, Error};
 
 /// Backends for every available level, each with two threads.
@@ -256,8 +257,8 @@ proptest! {
         let params = LifParams::<I16F16>::new(
             I16F16::from_bits(-1000), I16F16::from_bits(-5000), I16F16::from_bits(thr),
             I16F16::from_bits(alpha), I16F16::from_bits(70_000), refr).unwrap();
-        let mut r = seed | 1;
-        let mut next = move || { r ^= r << 13; r ^= r >> 7; r ^= r << 17; r };
+        let mut rng = SplitMix64::new(seed);
+        let mut next = move || rng.next_u64();
         let v0: Vec<I16F16> = (0..n).map(|_| I16F16::from_bits(next() as i32 >> 12)).collect();
         let inputs: Vec<Vec<I16F16>> = (0..3).map(|_| (0..n).map(|_| I16F16::from_bits(next() as i32 >> 10)).collect()).collect();
         check_lif(params, &v0, &inputs);
@@ -271,8 +272,8 @@ proptest! {
         let params = LifParams::<I8F8>::new(
             I8F8::ZERO, I8F8::from_bits(-100), I8F8::from_bits(256),
             I8F8::from_bits(alpha), I8F8::ONE, 1).unwrap();
-        let mut r = seed | 1;
-        let mut next = move || { r ^= r << 13; r ^= r >> 7; r ^= r << 17; r };
+        let mut rng = SplitMix64::new(seed);
+        let mut next = move || rng.next_u64();
         let v0: Vec<I8F8> = (0..n).map(|_| I8F8::from_bits(next() as i16)).collect();
         let inputs: Vec<Vec<I8F8>> = (0..4).map(|_| (0..n).map(|_| I8F8::from_bits(next() as i16)).collect()).collect();
         check_lif(params, &v0, &inputs);
@@ -283,15 +284,10 @@ proptest! {
 #[test]
 fn large_streams_take_parallel_paths() {
     let len = (1 << 21) + 65;
-    let mut r = 0x9E37_79B9_7F4A_7C15u64;
+    let mut rng = SplitMix64::new(0x9E37_79B9_7F4A_7C15);
     let mut bits = || {
         (0..len)
-            .map(|_| {
-                r ^= r << 13;
-                r ^= r >> 7;
-                r ^= r << 17;
-                (r >> 40) as u8 & 1
-            })
+            .map(|_| (rng.next_u64() >> 63) as u8)
             .collect::<Vec<u8>>()
     };
     let (a, b, s) = (bits(), bits(), bits());

@@ -14,6 +14,7 @@ use sc_kernel::fixed::types::{I16F16, I8F8};
 use sc_kernel::lif::{LifFixed, LifParams};
 use sc_kernel::mac::MacShape;
 use sc_kernel::pack::{pack_rows, RowShape};
+use sc_kernel::rng::SplitMix64;
 use sc_kernel::{words_for, BitSlice, BitSliceMut, Error};
 
 fn gpu() -> &'static GpuBackend {
@@ -278,8 +279,8 @@ proptest! {
     ) {
         let p = LifParams::<I16F16>::new(I16F16::from_bits(-3000), I16F16::from_bits(-7000),
             I16F16::from_bits(60_000), I16F16::from_bits(alpha), I16F16::from_bits(90_000), refr).unwrap();
-        let mut r = seed | 1;
-        let mut next = move || { r ^= r << 13; r ^= r >> 7; r ^= r << 17; r };
+        let mut rng = SplitMix64::new(seed);
+        let mut next = move || rng.next_u64();
         // Wide values, to reach the saturating paths.
         let v0: Vec<I16F16> = (0..n).map(|_| I16F16::from_bits(next() as i32 >> (next() % 20) as u32)).collect();
         let input: Vec<I16F16> = (0..n * steps).map(|_| I16F16::from_bits(next() as i32 >> (next() % 24) as u32)).collect();
@@ -293,8 +294,8 @@ proptest! {
     ) {
         let p = LifParams::<I8F8>::new(I8F8::ZERO, I8F8::from_bits(-50), I8F8::from_bits(200),
             I8F8::from_bits(alpha), I8F8::from_bits(300), 1).unwrap();
-        let mut r = seed | 1;
-        let mut next = move || { r ^= r << 13; r ^= r >> 7; r ^= r << 17; r };
+        let mut rng = SplitMix64::new(seed);
+        let mut next = move || rng.next_u64();
         let v0: Vec<I8F8> = (0..n).map(|_| I8F8::from_bits(next() as i16)).collect();
         let input: Vec<I8F8> = (0..n * steps).map(|_| I8F8::from_bits(next() as i16)).collect();
         check_lif(gpu(), p, &v0, &input, steps);

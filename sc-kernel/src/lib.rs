@@ -15,10 +15,14 @@
 //! - [`lif`]: fixed-point LIF neurons in Q16.16 and Q8.8.
 //! - [`net`]: a multi-layer SC spiking network stepped in time.
 //! - [`wire`]: the export word format of vectors and models (parse, emit).
+//! - [`rng`]: SplitMix64, the one PRNG for test and vector data (not an
+//!   SC stochastic number generator; those are in [`sng`]).
 //!
 //! No public function panics, overflows or wraps, for any argument, in
 //! debug or release builds: bad input gets an [`Error`], and arithmetic is
-//! exact or saturates only where `docs/spec.md` says so.
+//! exact or saturates only where `docs/spec.md` says so. ([`rng`] wraps on
+//! purpose, its modular arithmetic being the PRNG's definition; it never
+//! panics either.)
 //!
 //! ```
 //! use sc_kernel::{BitSliceMut, sng::{encode, Probability, Sobol}, ops};
@@ -43,6 +47,7 @@ pub mod mac;
 pub mod net;
 pub mod ops;
 pub mod pack;
+pub mod rng;
 pub mod sng;
 pub mod wire;
 mod word;

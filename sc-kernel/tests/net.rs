@@ -9,6 +9,7 @@ use sc_kernel::net::{
     counts_to_current, encode_weights, network_step, Layer, LayerState, StreamSource,
 };
 use sc_kernel::pack::{pack_rows, RowShape};
+use sc_kernel::rng::SplitMix64;
 use sc_kernel::sng::{Probability, Sng};
 use sc_kernel::{words_for, Error};
 
@@ -21,21 +22,14 @@ struct Net {
     params: LifParamsQ16,
 }
 
-fn lcg(s: &mut u64) -> u64 {
-    *s = s
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    *s >> 33
-}
-
 fn make(dims: &[usize], len: usize, seed: u64) -> Net {
-    let mut s = seed;
+    let mut rng = SplitMix64::new(seed);
     let mut w_q16 = vec![];
     let mut neg = vec![];
     for l in 0..dims.len() - 1 {
         let n = dims[l] * dims[l + 1];
-        w_q16.push((0..n).map(|_| (lcg(&mut s) % 65537) as u32).collect());
-        neg.push((0..n).map(|_| (lcg(&mut s) & 1) as u8).collect());
+        w_q16.push((0..n).map(|_| rng.below(65537) as u32).collect());
+        neg.push((0..n).map(|_| rng.below(2) as u8).collect());
     }
     Net {
         dims: dims.to_vec(),

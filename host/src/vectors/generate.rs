@@ -10,30 +10,19 @@ use super::schema::*;
 use crate::hex::{bits_to_str, stream_to_hex};
 use crate::scnet::{LayerSpec, LifFormat, LifParamsRaw, NetworkSpec, Source};
 
-/// SplitMix64: a tiny, well-known deterministic PRNG (vectors must not
-/// depend on a crate's RNG version).
-pub struct SplitMix64(u64);
+/// The vectors' PRNG: the kernel's SplitMix64 (its sequence is fixed, so
+/// the vectors do not depend on a crate's RNG version).
+pub use sc_kernel::rng::SplitMix64;
 
-impl SplitMix64 {
-    /// Seeded generator.
-    pub fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-    /// Next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in `0..n` (`n > 0`; tiny modulo bias is irrelevant here).
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n
-    }
+/// Random 0/1 bytes from the vectors' PRNG.
+pub trait RandomBits {
     /// `len` random bits, each 1 with probability `density / 256`
-    /// (`255` means all ones).
-    pub fn bits(&mut self, len: usize, density: u8) -> Vec<u8> {
+    /// (`255` means all ones); one draw per bit.
+    fn bits(&mut self, len: usize, density: u8) -> Vec<u8>;
+}
+
+impl RandomBits for SplitMix64 {
+    fn bits(&mut self, len: usize, density: u8) -> Vec<u8> {
         (0..len)
             .map(|_| ((self.next_u64() & 0xFF) < density as u64 || density == 255) as u8)
             .collect()
