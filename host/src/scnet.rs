@@ -20,16 +20,8 @@ use sc_kernel::{words_for, BitSlice, BitSliceMut, Word};
 use crate::hex::{bits_from_str, TextError};
 use crate::limits::{check_bytes, try_vec, try_with_capacity, LimitError};
 
-/// Fixed-point format of the LIF neurons.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum LifFormat {
-    /// Q16.16, 32-bit raw values.
-    #[serde(rename = "q16.16")]
-    Q16_16,
-    /// Q8.8, 16-bit raw values.
-    #[serde(rename = "q8.8")]
-    Q8_8,
-}
+/// Fixed-point format of the LIF neurons (`"q16.16"` or `"q8.8"`).
+pub use sc_kernel::lif::Format as LifFormat;
 
 /// LIF parameters as raw fixed-point integers (spec §6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,30 +67,9 @@ impl LifParamsRaw {
     }
 }
 
-/// Stream source of a family of streams (spec §4.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Source {
-    /// Sobol dimension `dimension`, from index 0.
-    Sobol {
-        /// 0..16.
-        dimension: u8,
-    },
-    /// 16-bit LFSR from state `seed`.
-    Lfsr16 {
-        /// 1..=65535.
-        seed: u16,
-    },
-}
-
-impl From<Source> for StreamSource {
-    fn from(s: Source) -> Self {
-        match s {
-            Source::Sobol { dimension } => StreamSource::Sobol { dimension },
-            Source::Lfsr16 { seed } => StreamSource::Lfsr16 { seed },
-        }
-    }
-}
+/// Stream source of a family of streams (spec §4.3): `{"kind": "sobol",
+/// "dimension": D}` or `{"kind": "lfsr16", "seed": S}`.
+pub use sc_kernel::net::StreamSource as Source;
 
 /// One layer of a [`NetworkSpec`] (spec §7: layer `k` has its own stream
 /// length `L_k`, LIF parameters, weights and gain).
@@ -240,14 +211,8 @@ fn check_spec<F: LifFixed>(spec: &NetworkSpec) -> Result<Checked<F>, NetError> {
             spec.dims.len() - 1
         )));
     }
-    at(
-        || "weight_source".into(),
-        StreamSource::from(spec.weight_source).start(),
-    )?;
-    at(
-        || "input_source".into(),
-        StreamSource::from(spec.input_source).start(),
-    )?;
+    at(|| "weight_source".into(), spec.weight_source.start())?;
+    at(|| "input_source".into(), spec.input_source.start())?;
     // Spec §7 / §4.4: the two families must differ.
     if spec.weight_source == spec.input_source {
         return at(
@@ -357,7 +322,7 @@ impl<F: LifFixed, W: Word> ScNetwork<F, W> {
     ) -> Result<Self, NetError> {
         let checked = check_spec::<F>(spec)?;
         let params = checked.params;
-        let wsrc: StreamSource = spec.weight_source.into();
+        let wsrc: StreamSource = spec.weight_source;
         let mut shapes = vec![];
         let mut mags = vec![];
         let mut signs = vec![];
@@ -394,7 +359,7 @@ impl<F: LifFixed, W: Word> ScNetwork<F, W> {
             signs,
             gains,
             params,
-            input_source: spec.input_source.into(),
+            input_source: spec.input_source,
             outputs: spec.outputs(),
             dims: spec.dims.clone(),
             _w: PhantomData,

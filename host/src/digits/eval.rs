@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use sc_kernel::fixed::types::{I16F16, I8F8};
 use sc_kernel::lif::LifFixed;
 use sc_kernel::mac::mac_signed;
-use sc_kernel::net::{encode_inputs, spikes_to_streams, StreamSource};
+use sc_kernel::net::{encode_inputs, spikes_to_streams};
 use sc_kernel::sng::Probability;
 use sc_kernel::{words_for, BitSlice};
 
@@ -54,7 +54,7 @@ pub fn predict_sc_float(
         .map(|&q| Probability::from_q16(q))
         .collect::<Result<Vec<_>, _>>()?;
     let layers = net.layers();
-    let mut g = StreamSource::from(spec.input_source).start()?;
+    let mut g = spec.input_source.start()?;
     let mut v: Vec<Vec<f64>> = layers
         .iter()
         .zip(&lifs)

@@ -1,58 +1,24 @@
 //! Error expectations of vector cases: the names of the kernel's `Error`
-//! variants (spec §8) and their export codes. This table is the single
-//! definition of the codes (`docs/vectors.md` mirrors it; the firmware's
-//! build script generates its copy from it).
+//! variants (spec §8) and their export codes, from the kernel's one table
+//! ([`sc_kernel::ERROR_CODES`]), and the kernel error at the root of a
+//! host error.
 
 use crate::hex::TextError;
 use crate::scnet::NetError;
 
 use super::compute::CaseError;
 
-/// `(name, export code)` of every kernel error variant (spec §8).
-pub const ERROR_CODES: [(&str, u32); 11] = [
-    ("LengthMismatch", 1),
-    ("StorageTooSmall", 2),
-    ("CapacityExceeded", 3),
-    ("NonZeroPadding", 4),
-    ("InvalidBit", 5),
-    ("InvalidSeed", 6),
-    ("ProbabilityOutOfRange", 7),
-    ("SobolDimension", 8),
-    ("EmptyStream", 9),
-    ("ShapeOverflow", 10),
-    ("InvalidParameter", 11),
-];
+pub use sc_kernel::wire::ERROR_FLAG;
+pub use sc_kernel::ERROR_CODES;
 
-/// Flag or-ed into a record's KIND in the export when the record expects
-/// an error (its payload is the inputs followed by the error code).
-pub const ERROR_FLAG: u32 = 0x8000_0000;
-
-/// The variant name of a kernel error (`"Unknown"` for a variant added to
-/// the kernel after this table).
+/// The spec §8 variant name of a kernel error.
 pub fn name(e: &sc_kernel::Error) -> &'static str {
-    use sc_kernel::Error as E;
-    match e {
-        E::LengthMismatch { .. } => "LengthMismatch",
-        E::StorageTooSmall { .. } => "StorageTooSmall",
-        E::CapacityExceeded { .. } => "CapacityExceeded",
-        E::NonZeroPadding { .. } => "NonZeroPadding",
-        E::InvalidBit { .. } => "InvalidBit",
-        E::InvalidSeed { .. } => "InvalidSeed",
-        E::ProbabilityOutOfRange => "ProbabilityOutOfRange",
-        E::SobolDimension { .. } => "SobolDimension",
-        E::EmptyStream => "EmptyStream",
-        E::ShapeOverflow => "ShapeOverflow",
-        E::InvalidParameter { .. } => "InvalidParameter",
-        _ => "Unknown",
-    }
+    e.name()
 }
 
 /// The export code of a variant name, if it is one.
 pub fn code(name: &str) -> Option<u32> {
-    ERROR_CODES
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|&(_, c)| c)
+    sc_kernel::Error::code_of(name)
 }
 
 /// Every variant name, comma-separated (for messages).
@@ -104,44 +70,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_and_codes_agree() {
+    fn kernel_errors_are_found_through_wrappers() {
         use sc_kernel::Error as E;
-        let all = [
-            E::LengthMismatch {
-                expected: 0,
-                found: 1,
-            },
-            E::StorageTooSmall {
-                needed: 1,
-                found: 0,
-            },
-            E::CapacityExceeded {
-                capacity: 0,
-                requested: 1,
-            },
-            E::NonZeroPadding { stream: 0 },
-            E::InvalidBit { index: 0, value: 2 },
-            E::InvalidSeed { width: 8, seed: 0 },
-            E::ProbabilityOutOfRange,
-            E::SobolDimension {
-                dimension: 16,
-                available: 16,
-            },
-            E::EmptyStream,
-            E::ShapeOverflow,
-            E::InvalidParameter {
-                name: "alpha",
-                allowed: "",
-            },
-        ];
-        for (e, (n, c)) in all.iter().zip(ERROR_CODES) {
-            assert_eq!(name(e), n);
-            assert_eq!(code(n), Some(c));
-        }
         let wrapped = CaseError::Field {
             field: "a".into(),
             source: Box::new(TextError::Kernel(E::NonZeroPadding { stream: 0 })),
         };
         assert_eq!(kernel_error(&wrapped).map(name), Some("NonZeroPadding"));
+        assert_eq!(code("NonZeroPadding"), Some(4));
+        assert!(allowed().starts_with("LengthMismatch, StorageTooSmall"));
     }
 }

@@ -4,36 +4,21 @@
 
 use std::fmt::Write as _;
 
+use sc_kernel::wire::{
+    self, BitwiseRecord, DecodeRecord, GeneratorRecord, Kind, LayerRecord, LifRecord, MacRecord,
+    NetworkHead, NetworkRecord, NetworkTail, PackRecord, WireError,
+};
 use sc_kernel::words_for;
 
 use super::check::{check_case, Outcome};
 use super::compute::{CaseError, Kernel, OpsImpl};
 use super::schema::*;
 use crate::hex::{bits_from_str, hex_to_words};
-use crate::scnet::{LifFormat, Source};
 
 /// Magic word opening an export: ASCII "SCV1" read little-endian.
-pub const MAGIC: u32 = u32::from_le_bytes(*b"SCV1");
-
-/// Record kind identifiers.
-pub mod kind {
-    /// [`super::Case::Pack`].
-    pub const PACK: u32 = 1;
-    /// [`super::Case::Bitwise`].
-    pub const BITWISE: u32 = 2;
-    /// [`super::Case::Decode`].
-    pub const DECODE: u32 = 3;
-    /// [`super::Case::Lfsr`].
-    pub const LFSR: u32 = 4;
-    /// [`super::Case::Sobol`].
-    pub const SOBOL: u32 = 5;
-    /// [`super::Case::Mac`].
-    pub const MAC: u32 = 6;
-    /// [`super::Case::Lif`].
-    pub const LIF: u32 = 7;
-    /// [`super::Case::Network`].
-    pub const NETWORK: u32 = 8;
-}
+pub use sc_kernel::wire::MAGIC;
+/// Magic word of a model export: ASCII "SCM1" read little-endian.
+pub use sc_kernel::wire::MODEL_MAGIC;
 
 /// Output encodings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -113,29 +98,9 @@ fn bit_words(field: &str, s: &str) -> Result<Vec<u32>, CaseError> {
     Ok(w)
 }
 
-fn source_words(s: Source) -> [u32; 2] {
-    match s {
-        Source::Sobol { dimension } => [0, u32::from(dimension)],
-        Source::Lfsr16 { seed } => [1, u32::from(seed)],
-    }
-}
-
-fn op_code(op: BitOp) -> u32 {
-    match op {
-        BitOp::And => 0,
-        BitOp::Or => 1,
-        BitOp::Xor => 2,
-        BitOp::Xnor => 3,
-        BitOp::Not => 4,
-        BitOp::Mux => 5,
-    }
-}
-
-fn format_code(f: LifFormat) -> u32 {
-    match f {
-        LifFormat::Q16_16 => 0,
-        LifFormat::Q8_8 => 1,
-    }
+/// A layout error of the wire format, as a case error naming `field`.
+fn wire(field: &str, r: Result<(), WireError>) -> Result<(), CaseError> {
+    super::compute::field(field, r)
 }
 
 /// Check `case` exactly as `sc vectors check` does on the kernel
@@ -168,25 +133,32 @@ fn input_words(field: &str, hex: &str, len: usize, raw: bool) -> Result<Vec<u32>
 /// The payload words of one case (without the record header) and its
 /// KIND. A case expecting an error has KIND `kind | ERROR_FLAG` and the
 /// payload: its inputs, then the error's code. The case is not checked
-/// here; see [`word_stream`].
+/// here; see [`word_stream`]. The layouts are the kernel's
+/// ([`sc_kernel::wire`]).
 pub fn payload(case: &Case) -> Result<(u32, Vec<u32>), CaseError> {
     let mut p: Vec<u32> = vec![];
     let raw = case.expected_error().is_some();
+    let value = |e: &Expect<_>| matches!(e, Expect::Value(_));
     let k = match case {
         Case::Pack { bits, expect, .. } => {
             let input = super::compute::field("bits", bits_from_str(bits))?;
             let n = input.len();
-            p.push(w32("bits", n)?);
             // The input bytes (0/1), four per word, byte t at byte t % 4 of word t / 4.
-            p.extend(
-                input
-                    .chunks(4)
-                    .map(|c| c.iter().rev().fold(0u32, |w, &b| (w << 8) | u32::from(b))),
-            );
-            if let Expect::Value(expect) = expect {
-                p.extend(words("expect.stream", &expect.stream, n)?);
-            }
-            kind::PACK
+            let bytes: Vec<u32> = input
+                .chunks(4)
+                .map(|c| c.iter().rev().fold(0u32, |w, &b| (w << 8) | u32::from(b)))
+                .collect();
+            let stream = match expect {
+                Expect::Value(e) => Some(words("expect.stream", &e.stream, n)?),
+                Expect::Error { .. } => None,
+            };
+            let r = PackRecord {
+                bits: w32("bits", n)?,
+                bytes: &bytes,
+                expect: stream.as_deref(),
+            };
+            wire("bits", r.emit(&mut p))?;
+            Kind::Pack
         }
         Case::Bitwise {
             op,
@@ -198,26 +170,29 @@ pub fn payload(case: &Case) -> Result<(u32, Vec<u32>), CaseError> {
             ..
         } => {
             let zero = || "00".repeat(len.div_ceil(8));
-            p.push(op_code(*op));
-            p.push(w32("len", *len)?);
-            p.extend(input_words("a", a, *len, raw)?);
-            p.extend(input_words(
-                "b",
-                b.as_deref().unwrap_or(&zero()),
-                *len,
-                raw,
-            )?);
-            p.extend(input_words(
-                "sel",
-                sel.as_deref().unwrap_or(&zero()),
-                *len,
-                raw,
-            )?);
-            if let Expect::Value(expect) = expect {
-                p.extend(words("expect.out", &expect.out, *len)?);
-                p.push(w32("expect.popcount", expect.popcount)?);
-            }
-            kind::BITWISE
+            let a = input_words("a", a, *len, raw)?;
+            let b = input_words("b", b.as_deref().unwrap_or(&zero()), *len, raw)?;
+            let sel = input_words("sel", sel.as_deref().unwrap_or(&zero()), *len, raw)?;
+            let out = match expect {
+                Expect::Value(e) => Some((
+                    words("expect.out", &e.out, *len)?,
+                    w32("expect.popcount", e.popcount)?,
+                )),
+                Expect::Error { .. } => None,
+            };
+            let r = BitwiseRecord {
+                op: *op,
+                len: w32("len", *len)?,
+                a: &a,
+                b: &b,
+                sel: &sel,
+                expect: out.as_ref().map(|(out, popcount)| wire::BitwiseExpect {
+                    out,
+                    popcount: *popcount,
+                }),
+            };
+            wire("len", r.emit(&mut p))?;
+            Kind::Bitwise
         }
         Case::Decode {
             len,
@@ -225,16 +200,22 @@ pub fn payload(case: &Case) -> Result<(u32, Vec<u32>), CaseError> {
             expect,
             ..
         } => {
-            p.push(w32("len", *len)?);
-            p.extend(input_words("stream", stream, *len, raw)?);
-            if let Expect::Value(expect) = expect {
-                p.extend([
-                    w32("expect.ones", expect.ones)?,
-                    s32(expect.unipolar_q16),
-                    s32(expect.bipolar_q16),
-                ]);
-            }
-            kind::DECODE
+            let stream = input_words("stream", stream, *len, raw)?;
+            let expect = match expect {
+                Expect::Value(e) => Some(wire::DecodeExpect {
+                    ones: w32("expect.ones", e.ones)?,
+                    unipolar_q16: e.unipolar_q16,
+                    bipolar_q16: e.bipolar_q16,
+                }),
+                Expect::Error { .. } => None,
+            };
+            let r = DecodeRecord {
+                len: w32("len", *len)?,
+                stream: &stream,
+                expect,
+            };
+            wire("len", r.emit(&mut p))?;
+            Kind::Decode
         }
         Case::Lfsr {
             width,
@@ -244,12 +225,8 @@ pub fn payload(case: &Case) -> Result<(u32, Vec<u32>), CaseError> {
             expect,
             ..
         } => {
-            p.extend([*width, *seed, *p_q16, w32("len", *len)?]);
-            if let Expect::Value(expect) = expect {
-                p.extend(words("expect.stream", &expect.stream, *len)?);
-                p.extend([w32("expect.ones", expect.ones)?, expect.end_state]);
-            }
-            kind::LFSR
+            generator(&mut p, [*width, *seed, *p_q16], *len, expect)?;
+            Kind::Lfsr
         }
         Case::Sobol {
             dimension,
@@ -259,17 +236,9 @@ pub fn payload(case: &Case) -> Result<(u32, Vec<u32>), CaseError> {
             expect,
             ..
         } => {
-            p.extend([
-                w32("dimension", *dimension)?,
-                *start,
-                *p_q16,
-                w32("len", *len)?,
-            ]);
-            if let Expect::Value(expect) = expect {
-                p.extend(words("expect.stream", &expect.stream, *len)?);
-                p.extend([w32("expect.ones", expect.ones)?, expect.end_state]);
-            }
-            kind::SOBOL
+            let d = w32("dimension", *dimension)?;
+            generator(&mut p, [d, *start, *p_q16], *len, expect)?;
+            Kind::Sobol
         }
         Case::Mac {
             neurons,
@@ -281,25 +250,39 @@ pub fn payload(case: &Case) -> Result<(u32, Vec<u32>), CaseError> {
             expect,
             ..
         } => {
-            p.extend([
-                w32("neurons", *neurons)?,
-                w32("inputs", *inputs)?,
-                w32("len", *len)?,
-            ]);
-            for (k, w) in weights.iter().enumerate() {
-                p.extend(input_words(&format!("weights[{k}]"), w, *len, raw)?);
+            let mut w = vec![];
+            for (k, s) in weights.iter().enumerate() {
+                w.extend(input_words(&format!("weights[{k}]"), s, *len, raw)?);
             }
+            let mut sg = vec![];
             for (j, s) in signs.iter().enumerate() {
-                p.extend(bit_words(&format!("signs[{j}]"), s)?);
+                sg.extend(bit_words(&format!("signs[{j}]"), s)?);
             }
-            for (i, xi) in x.iter().enumerate() {
-                p.extend(input_words(&format!("x[{i}]"), xi, *len, raw)?);
+            let mut xs = vec![];
+            for (i, s) in x.iter().enumerate() {
+                xs.extend(input_words(&format!("x[{i}]"), s, *len, raw)?);
             }
-            if let Expect::Value(expect) = expect {
-                p.extend(&expect.unsigned);
-                p.extend(expect.signed.iter().map(|&c| s32(c)));
-            }
-            kind::MAC
+            let signed: Vec<u32> = match expect {
+                Expect::Value(e) => e.signed.iter().map(|&c| s32(c)).collect(),
+                Expect::Error { .. } => vec![],
+            };
+            let r = MacRecord {
+                neurons: w32("neurons", *neurons)?,
+                inputs: w32("inputs", *inputs)?,
+                len: w32("len", *len)?,
+                weights: &w,
+                signs: &sg,
+                x: &xs,
+                expect: match expect {
+                    Expect::Value(e) => Some(wire::MacExpect {
+                        unsigned: &e.unsigned,
+                        signed: &signed,
+                    }),
+                    Expect::Error { .. } => None,
+                },
+            };
+            wire("weights", r.emit(&mut p))?;
+            Kind::Mac
         }
         Case::Lif {
             format,
@@ -309,31 +292,49 @@ pub fn payload(case: &Case) -> Result<(u32, Vec<u32>), CaseError> {
             expect,
             ..
         } => {
-            p.push(format_code(*format));
-            p.extend(
-                [
-                    params.v_rest,
-                    params.v_reset,
-                    params.threshold,
-                    params.alpha,
-                    params.resistance,
-                ]
-                .map(s32),
-            );
-            p.extend([
-                u32::from(params.refractory),
-                w32("neurons", *neurons)?,
-                w32("input", input.len())?,
-            ]);
-            p.extend(input.iter().flatten().map(|&x| s32(x)));
-            if let Expect::Value(expect) = expect {
-                p.extend(expect.v.iter().flatten().map(|&x| s32(x)));
-                p.extend(expect.refractory.iter().flatten().map(|&x| u32::from(x)));
-                for (t, s) in expect.spikes.iter().enumerate() {
-                    p.extend(bit_words(&format!("expect.spikes[{t}]"), s)?);
+            let flat = |rows: &[Vec<i32>]| -> Vec<u32> {
+                rows.iter().flatten().map(|&x| s32(x)).collect()
+            };
+            let input_words = flat(input);
+            let (v, refr, spikes) = match expect {
+                Expect::Value(e) => {
+                    let mut spikes = vec![];
+                    for (t, s) in e.spikes.iter().enumerate() {
+                        spikes.extend(bit_words(&format!("expect.spikes[{t}]"), s)?);
+                    }
+                    (
+                        flat(&e.v),
+                        e.refractory
+                            .iter()
+                            .flatten()
+                            .map(|&x| u32::from(x))
+                            .collect(),
+                        spikes,
+                    )
                 }
-            }
-            kind::LIF
+                Expect::Error { .. } => (vec![], vec![], vec![]),
+            };
+            let r = LifRecord {
+                format: *format,
+                params: [
+                    s32(params.v_rest),
+                    s32(params.v_reset),
+                    s32(params.threshold),
+                    s32(params.alpha),
+                    s32(params.resistance),
+                    u32::from(params.refractory),
+                ],
+                neurons: w32("neurons", *neurons)?,
+                steps: w32("input", input.len())?,
+                input: &input_words,
+                expect: value(expect).then_some(wire::LifExpect {
+                    v: &v,
+                    refractory: &refr,
+                    spikes: &spikes,
+                }),
+            };
+            wire("input", r.emit(&mut p))?;
+            Kind::Lif
         }
         Case::Network {
             network: n,
@@ -342,24 +343,39 @@ pub fn payload(case: &Case) -> Result<(u32, Vec<u32>), CaseError> {
             expect,
             ..
         } => {
-            if raw {
-                p.extend(network_words_unchecked(n)?);
-            } else {
-                p.extend(network_words(n)?);
+            if !raw {
+                super::compute::field("network", n.validate())?;
             }
-            p.extend(inputs_q16);
-            p.push(w32("steps", *steps)?);
-            if let Expect::Value(expect) = expect {
-                for (t, step) in expect.spikes.iter().enumerate() {
+            let mut spikes = vec![];
+            if let Expect::Value(e) = expect {
+                for (t, step) in e.spikes.iter().enumerate() {
                     for (k, layer) in step.iter().enumerate() {
-                        p.extend(bit_words(&format!("expect.spikes[{t}][{k}]"), layer)?);
+                        spikes.extend(bit_words(&format!("expect.spikes[{t}][{k}]"), layer)?);
                     }
                 }
-                p.extend(&expect.counts);
             }
-            kind::NETWORK
+            let tail = NetworkTail {
+                inputs_q16,
+                steps: w32("steps", *steps)?,
+                expect: match expect {
+                    Expect::Value(e) => Some(wire::NetworkExpect {
+                        spikes: &spikes,
+                        counts: &e.counts,
+                    }),
+                    Expect::Error { .. } => None,
+                },
+            };
+            let (dims, layers) = network_parts(n)?;
+            let layers: Vec<LayerRecord<'_>> = layers.iter().map(OwnedLayer::record).collect();
+            let head = head_of(n, &dims);
+            wire(
+                "network",
+                NetworkRecord::emit(&head, &layers, &tail, &mut p),
+            )?;
+            Kind::Network
         }
     };
+    let k = k.code();
     match case.expected_error() {
         Some(name) => {
             let code = super::errors::code(name).ok_or_else(|| CaseError::Bad {
@@ -370,9 +386,112 @@ pub fn payload(case: &Case) -> Result<(u32, Vec<u32>), CaseError> {
                 ),
             })?;
             p.push(code);
-            Ok((k | super::errors::ERROR_FLAG, p))
+            Ok((k | wire::ERROR_FLAG, p))
         }
         None => Ok((k, p)),
+    }
+}
+
+/// An `lfsr` or `sobol` payload: `[config, start, p_q16]`, `len`, then
+/// the expectation of a plain case.
+fn generator(
+    p: &mut Vec<u32>,
+    [config, start, p_q16]: [u32; 3],
+    len: usize,
+    expect: &Expect<GenExpect>,
+) -> Result<(), CaseError> {
+    let stream = match expect {
+        Expect::Value(e) => Some((words("expect.stream", &e.stream, len)?, e)),
+        Expect::Error { .. } => None,
+    };
+    let r = GeneratorRecord {
+        config,
+        start,
+        p_q16,
+        len: w32("len", len)?,
+        expect: match &stream {
+            Some((s, e)) => Some(wire::GeneratorExpect {
+                stream: s,
+                ones: w32("expect.ones", e.ones)?,
+                end_state: e.end_state,
+            }),
+            None => None,
+        },
+    };
+    wire("len", r.emit(p))
+}
+
+/// A layer's words, owned, for [`LayerRecord`].
+struct OwnedLayer {
+    len: u32,
+    params: [i32; 5],
+    refractory: u16,
+    weights_q16: Vec<u32>,
+    signs: Vec<u32>,
+    gain: i32,
+}
+
+impl OwnedLayer {
+    fn record(&self) -> LayerRecord<'_> {
+        LayerRecord {
+            len: self.len,
+            params: self.params,
+            refractory: self.refractory,
+            weights_q16: &self.weights_q16,
+            signs: &self.signs,
+            gain: self.gain,
+        }
+    }
+}
+
+/// The widths and layers of `n` as words (shapes must be consistent; the
+/// values are not checked here).
+fn network_parts(n: &crate::scnet::NetworkSpec) -> Result<(Vec<u32>, Vec<OwnedLayer>), CaseError> {
+    let dims = n
+        .dims
+        .iter()
+        .enumerate()
+        .map(|(k, &d)| w32(&format!("network.dims[{k}]"), d))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut layers = vec![];
+    for (k, l) in n.layers.iter().enumerate() {
+        // Shapes are consistent (validate(), or an error case whose
+        // counts match dims); a missing dimension is an error, not a panic.
+        let m = n.dims.get(k).copied().ok_or_else(|| CaseError::Bad {
+            field: "network.dims".into(),
+            what: format!("no input width for layer {k}"),
+        })?;
+        let neg = super::compute::field(
+            format!("network.layers[{k}].negative"),
+            bits_from_str(&l.negative),
+        )?;
+        let mut signs = vec![];
+        for row in neg.chunks(m.max(1)) {
+            let mut w = vec![0u32; words_for::<u32>(m)];
+            for (i, &b) in row.iter().enumerate() {
+                w[i / 32] |= u32::from(b) << (i % 32);
+            }
+            signs.extend(w);
+        }
+        let r = &l.params;
+        layers.push(OwnedLayer {
+            len: w32(&format!("network.layers[{k}].len"), l.len)?,
+            params: [r.v_rest, r.v_reset, r.threshold, r.alpha, r.resistance],
+            refractory: r.refractory,
+            weights_q16: l.weights_q16.clone(),
+            signs,
+            gain: l.gain,
+        });
+    }
+    Ok((dims, layers))
+}
+
+fn head_of<'a>(n: &crate::scnet::NetworkSpec, dims: &'a [u32]) -> NetworkHead<'a> {
+    NetworkHead {
+        format: n.format,
+        dims,
+        weight_source: n.weight_source,
+        input_source: n.input_source,
     }
 }
 
@@ -383,62 +502,27 @@ pub fn payload(case: &Case) -> Result<(u32, Vec<u32>), CaseError> {
 /// first.
 pub fn network_words(n: &crate::scnet::NetworkSpec) -> Result<Vec<u32>, CaseError> {
     super::compute::field("network", n.validate())?;
-    network_words_unchecked(n)
-}
-
-/// [`network_words`] without validating the network first (for networks
-/// a case expects to be rejected); shapes must still be consistent.
-fn network_words_unchecked(n: &crate::scnet::NetworkSpec) -> Result<Vec<u32>, CaseError> {
-    let mut p = vec![
-        format_code(n.format),
-        w32("network.layers", n.layers.len())?,
-    ];
-    for (k, &d) in n.dims.iter().enumerate() {
-        p.push(w32(&format!("network.dims[{k}]"), d)?);
-    }
-    p.extend(source_words(n.weight_source));
-    p.extend(source_words(n.input_source));
-    for (k, l) in n.layers.iter().enumerate() {
-        // Shapes are consistent (validate(), or an error case whose
-        // counts match dims); a missing dimension is an error, not a panic.
-        let m = n.dims.get(k).copied().ok_or_else(|| CaseError::Bad {
-            field: "network.dims".into(),
-            what: format!("no input width for layer {k}"),
-        })?;
-        p.push(w32(&format!("network.layers[{k}].len"), l.len)?);
-        let r = &l.params;
-        p.extend([r.v_rest, r.v_reset, r.threshold, r.alpha, r.resistance].map(s32));
-        p.push(u32::from(r.refractory));
-        p.extend(&l.weights_q16);
-        let neg = super::compute::field(
-            format!("network.layers[{k}].negative"),
-            bits_from_str(&l.negative),
-        )?;
-        for row in neg.chunks(m.max(1)) {
-            let mut w = vec![0u32; words_for::<u32>(m)];
-            for (i, &b) in row.iter().enumerate() {
-                w[i / 32] |= u32::from(b) << (i % 32);
-            }
-            p.extend(w);
-        }
-        p.push(s32(l.gain));
-    }
+    let (dims, layers) = network_parts(n)?;
+    let layers: Vec<LayerRecord<'_>> = layers.iter().map(OwnedLayer::record).collect();
+    let mut p = vec![];
+    wire(
+        "network",
+        wire::Network::emit(&head_of(n, &dims), &layers, &mut p),
+    )?;
     Ok(p)
 }
 
-/// Magic word of a model export: ASCII "SCM1" read little-endian.
-pub const MODEL_MAGIC: u32 = u32::from_le_bytes(*b"SCM1");
-
 /// A model as words: `MODEL_MAGIC, n_words, network_words..., steps`
-/// (`n_words` counts the words after it).
+/// (`n_words` counts the words after it). The network is validated first.
 pub fn model_words(n: &crate::scnet::NetworkSpec, steps: usize) -> Result<Vec<u32>, CaseError> {
-    let body = network_words(n)?;
-    let mut out = vec![
-        MODEL_MAGIC,
-        w32("model words", body.len().saturating_add(1))?,
-    ];
-    out.extend(body);
-    out.push(w32("steps", steps)?);
+    super::compute::field("network", n.validate())?;
+    let (dims, layers) = network_parts(n)?;
+    let layers: Vec<LayerRecord<'_>> = layers.iter().map(OwnedLayer::record).collect();
+    let mut out = vec![];
+    wire(
+        "network",
+        wire::Model::emit(&head_of(n, &dims), &layers, w32("steps", steps)?, &mut out),
+    )?;
     Ok(out)
 }
 
@@ -449,10 +533,10 @@ pub fn model_words(n: &crate::scnet::NetworkSpec, steps: usize) -> Result<Vec<u3
 /// error naming the file, the case and the field.
 pub fn word_stream_of(files: &[(String, VectorFile)]) -> Result<Vec<u32>, ExportError> {
     let total: usize = files.iter().map(|(_, f)| f.cases.len()).sum();
-    let mut out = vec![
-        MAGIC,
-        u32::try_from(total).map_err(|_| ExportError::TooMany(total))?,
-    ];
+    let mut out = vec![];
+    let n = u32::try_from(total).map_err(|_| ExportError::TooMany(total))?;
+    // Writing into a Vec fails only when an allocation fails.
+    wire::Records::emit_header(n, &mut out).map_err(|_| ExportError::TooMany(total))?;
     for (label, f) in files {
         for (index, c) in f.cases.iter().enumerate() {
             let case_err = |source: CaseError| ExportError::Case {
@@ -484,8 +568,8 @@ pub fn word_stream_of(files: &[(String, VectorFile)]) -> Result<Vec<u32>, Export
                 }
             }
             let (k, p) = payload(c).map_err(case_err)?;
-            let n = w32("record length", p.len()).map_err(case_err)?;
-            out.extend([k, n]);
+            w32("record length", p.len()).map_err(case_err)?;
+            out.extend([k, p.len() as u32]);
             out.extend(p);
         }
     }

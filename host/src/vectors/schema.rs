@@ -26,37 +26,9 @@ pub struct VectorFile {
     pub cases: Vec<Case>,
 }
 
-/// Bitwise operation of a [`Case::Bitwise`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BitOp {
-    /// `a & b`.
-    And,
-    /// `a | b`.
-    Or,
-    /// `a ^ b`.
-    Xor,
-    /// `!(a ^ b)`.
-    Xnor,
-    /// `!a`.
-    Not,
-    /// `(sel & a) | (!sel & b)`.
-    Mux,
-}
-
-impl BitOp {
-    /// The name used in vector files (`and`, ..., `mux`).
-    pub fn name(self) -> &'static str {
-        match self {
-            BitOp::And => "and",
-            BitOp::Or => "or",
-            BitOp::Xor => "xor",
-            BitOp::Xnor => "xnor",
-            BitOp::Not => "not",
-            BitOp::Mux => "mux",
-        }
-    }
-}
+/// Bitwise operation of a [`Case::Bitwise`] (the kernel's, with its code
+/// and file name).
+pub use sc_kernel::ops::BitOp;
 
 /// One test case. Inputs are fields of the variant; `expect` holds every
 /// output an implementation must reproduce.
