@@ -1,15 +1,19 @@
-//! Build script of the firmware demos.
+//! Build script of the firmware demos. It uses the kernel only (no host
+//! crate): the words it embeds were exported by the host into
+//! `firmware/data/` (`scripts/firmware-data.sh`; a host test checks that
+//! they are current).
 //!
 //! 1. Picks the board's `memory.x` from `memory/` (board from `SC_BOARD`,
 //!    default by target: thumbv6m -> microbit, thumbv7em -> mps2-an386,
 //!    thumbv8m.main -> mps2-an505, riscv32 -> qemu-riscv-virt).
-//! 2. Embeds the shared vectors (`tests/vectors/*.json`) as the export word
-//!    stream of `sc vectors export` (docs/vectors.md), with case names, and
-//!    the weight streams of every `network` case encoded by the kernel.
-//! 3. Embeds the digits model (`models/digits.json`) as `sc model export`
-//!    words with its encoded weight streams, the test images as indices into
-//!    a table of input probabilities, the labels, and the prediction of the
-//!    host's bit-exact reference for every test image.
+//! 2. Embeds the shared vectors (`data/vectors.bin`, the export word
+//!    stream of `tests/vectors/*.json`, docs/vectors.md), the case names
+//!    (from the JSON files), and the weight streams of every `network`
+//!    record, encoded by the kernel.
+//! 3. Embeds the digits model (`data/digits-model.bin`) with its encoded
+//!    weight streams, and the test images (`data/digits-samples.bin`) as
+//!    indices into a table of input probabilities, with their labels and
+//!    the host's bit-exact predictions.
 //!
 //! Weight streams are constants of a network, so they are encoded once, here,
 //! by the same kernel code the host uses, and live in flash; the firmware
@@ -20,15 +24,10 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use sc_host::digits::{input_q16, Digits, DigitsModel};
-use sc_host::scnet::{LifFormat, NetworkSpec, ScNetwork};
-use sc_host::vectors::compute::chain;
-use sc_host::vectors::errors::{ERROR_CODES, ERROR_FLAG};
-use sc_host::vectors::export::{model_words, word_stream};
-use sc_host::vectors::schema::Expect;
-use sc_host::vectors::{load, Case};
-use sc_kernel::fixed::types::{I16F16, I8F8};
-use sc_kernel::lif::LifFixed;
+use sc_kernel::mac::MacShape;
+use sc_kernel::net::encode_weights;
+use sc_kernel::sng::Probability;
+use sc_kernel::wire::{Kind, Model, Network, NetworkRecord, Reader, Records, Samples};
 
 /// Boards: name, target architecture prefix, `memory/` file.
 const BOARDS: &[(&str, &str)] = &[
@@ -97,16 +96,57 @@ fn words_literal(out: &mut String, words: &[u32]) {
     out.push_str("\n]");
 }
 
-/// The encoded weight magnitudes (u32 words) of every layer of `spec`.
-fn magnitudes(spec: &NetworkSpec) -> Vec<Vec<u32>> {
-    fn enc<F: LifFixed>(spec: &NetworkSpec) -> Vec<Vec<u32>> {
-        let net = ScNetwork::<F, u32>::new(spec).unwrap_or_else(|e| fail(format!("network: {e}")));
-        net.layers().iter().map(|l| l.magnitudes.to_vec()).collect()
+/// Little-endian words of `data/NAME` (exported by the host).
+fn data_words(manifest: &Path, name: &str) -> Vec<u32> {
+    let path = manifest.join("data").join(name);
+    println!("cargo:rerun-if-changed={}", path.display());
+    let bytes = fs::read(&path).unwrap_or_else(|e| {
+        fail(format!(
+            "{}: {e} (run scripts/firmware-data.sh to export it)",
+            path.display()
+        ))
+    });
+    if !bytes.len().is_multiple_of(4) {
+        fail(format!("{}: not whole 32-bit words", path.display()));
     }
-    match spec.format {
-        LifFormat::Q16_16 => enc::<I16F16>(spec),
-        LifFormat::Q8_8 => enc::<I8F8>(spec),
-    }
+    bytes
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
+
+/// The encoded weight magnitudes (u32 words) of every layer of `net`.
+fn magnitudes(net: &Network<'_>) -> Vec<Vec<u32>> {
+    net.layers()
+        .enumerate()
+        .map(|(k, l)| {
+            let (m, n) = (net.head.dims[k] as usize, net.head.dims[k + 1] as usize);
+            let shape = MacShape::new(n, m, l.len as usize)
+                .unwrap_or_else(|e| fail(format!("network layer {k}: {e}")));
+            let probs: Vec<Probability> = l
+                .weights_q16
+                .iter()
+                .map(|&q| Probability::from_q16(q).unwrap_or_else(|e| fail(format!("{e}"))))
+                .collect();
+            let words = shape
+                .weight_rows()
+                .words::<u32>()
+                .unwrap_or_else(|e| fail(format!("{e}")));
+            let mut out = vec![0u32; words];
+            encode_weights(&shape, net.head.weight_source, &probs, &mut out)
+                .unwrap_or_else(|e| fail(format!("network layer {k}: {e}")));
+            out
+        })
+        .collect()
+}
+
+/// Most input-stream words of any layer of `net`.
+fn max_x_words(net: &Network<'_>) -> usize {
+    net.layers()
+        .enumerate()
+        .map(|(k, l)| net.head.dims[k] as usize * (l.len as usize).div_ceil(32))
+        .max()
+        .unwrap_or(0)
 }
 
 fn emit_magnitudes(out: &mut String, name: &str, layers: &[Vec<u32>]) {
@@ -122,7 +162,18 @@ fn emit_magnitudes(out: &mut String, name: &str, layers: &[Vec<u32>]) {
     out.push_str("];\n");
 }
 
-fn vectors(root: &Path, out_dir: &Path) {
+/// `group/name` of every case of the vector files, in export order (the
+/// files sorted by name, as `scripts/firmware-data.sh` exports them).
+fn case_names(root: &Path) -> Vec<String> {
+    #[derive(serde::Deserialize)]
+    struct Named {
+        name: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct File {
+        group: String,
+        cases: Vec<Named>,
+    }
     let dir = root.join("tests/vectors");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut paths: Vec<PathBuf> = fs::read_dir(&dir)
@@ -131,12 +182,23 @@ fn vectors(root: &Path, out_dir: &Path) {
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
     paths.sort();
-    let files: Vec<_> = paths
-        .iter()
-        // The error names its file; its causes follow, each once.
-        .map(|p| load(p).unwrap_or_else(|e| fail(chain(&e))))
-        .collect();
-    let mut words = word_stream(&files).unwrap_or_else(|e| fail(format!("vectors: {e}")));
+    let mut names = vec![];
+    for p in paths {
+        let text = fs::read_to_string(&p).unwrap_or_else(|e| fail(format!("{}: {e}", p.display())));
+        let f: File =
+            serde_json::from_str(&text).unwrap_or_else(|e| fail(format!("{}: {e}", p.display())));
+        names.extend(
+            f.cases
+                .into_iter()
+                .map(|c| format!("{}/{}", f.group, c.name)),
+        );
+    }
+    names
+}
+
+fn vectors(root: &Path, manifest: &Path, out_dir: &Path) {
+    let mut words = data_words(manifest, "vectors.bin");
+    let names = case_names(root);
     // SC_CORRUPT_CASE=K flips the last word of case K's record (an expected
     // value in every kind): CI builds this to prove a mismatch fails the run.
     println!("cargo:rerun-if-env-changed=SC_CORRUPT_CASE");
@@ -144,37 +206,54 @@ fn vectors(root: &Path, out_dir: &Path) {
         let k: usize = k
             .parse()
             .unwrap_or_else(|_| fail(format!("SC_CORRUPT_CASE={k}: not a case index")));
-        let mut pos = 2;
-        for _ in 0..k {
-            pos += 2 + words.get(pos + 1).copied().unwrap_or(0) as usize;
+        let mut records = Records::new(&words).unwrap_or_else(|e| fail(format!("vectors: {e}")));
+        let mut end = None;
+        for i in 0..=k {
+            let pos = records.pos();
+            match records.next() {
+                Some(Ok(r)) if i == k && !r.payload.is_empty() => {
+                    end = Some(pos + 2 + r.payload.len())
+                }
+                Some(Ok(_)) => {}
+                _ => break,
+            }
         }
-        let end = pos + 2 + words.get(pos + 1).copied().unwrap_or(0) as usize;
-        if end > words.len() || end == pos + 2 {
-            fail(format!("SC_CORRUPT_CASE={k}: no such case"));
-        }
+        let Some(end) = end else {
+            fail(format!("SC_CORRUPT_CASE={k}: no such case"))
+        };
         words[end - 1] ^= 1;
         println!("cargo:warning=vectors: case {k} deliberately corrupted (SC_CORRUPT_CASE)");
     }
-    let mut s = String::from("// Generated by build.rs from tests/vectors/*.json. Do not edit.\n");
+    let records = Records::new(&words).unwrap_or_else(|e| fail(format!("vectors: {e}")));
+    if records.announced() != names.len() {
+        fail(format!(
+            "data/vectors.bin has {} records, tests/vectors/*.json {} cases: run scripts/firmware-data.sh",
+            records.announced(),
+            names.len()
+        ));
+    }
+    // Network records (not error records: their networks are invalid).
+    let mut nets = vec![];
+    let (mut max_layers, mut max_neurons, mut max_x) = (0, 0, 0);
+    for r in records {
+        let r = r.unwrap_or_else(|e| fail(format!("vectors: {e}")));
+        if r.kind() == Some(Kind::Network) && r.error().is_none() {
+            let rec = NetworkRecord::parse(&mut Reader::new(r.payload), true)
+                .unwrap_or_else(|e| fail(format!("vectors: network record: {e}")));
+            let net = rec.network;
+            max_layers = max_layers.max(net.head.layers());
+            max_neurons =
+                max_neurons.max(net.head.dims[1..].iter().copied().max().unwrap_or(0) as usize);
+            max_x = max_x.max(max_x_words(&net));
+            nets.push(magnitudes(&net));
+        }
+    }
+    let mut s = String::from(
+        "// Generated by build.rs from data/vectors.bin and tests/vectors/*.json. Do not edit.\n",
+    );
     write!(s, "/// The export word stream of every vector file (docs/vectors.md).\npub static VECTORS: [u32; {}] = ", words.len()).unwrap();
     words_literal(&mut s, &words);
     s.push_str(";\n");
-    let mut names = vec![];
-    let mut nets = vec![];
-    for f in &files {
-        for c in &f.cases {
-            names.push(format!("{}/{}", f.group, c.name()));
-            // Error records carry no weights (their networks are invalid).
-            if let Case::Network {
-                network,
-                expect: Expect::Value(_),
-                ..
-            } = c
-            {
-                nets.push(magnitudes(network));
-            }
-        }
-    }
     write!(
         s,
         "/// `group/name` of every case, in stream order.\npub static CASE_NAMES: [&str; {}] = [\n",
@@ -193,91 +272,37 @@ fn vectors(root: &Path, out_dir: &Path) {
         write!(s, "&NET{i}, ").unwrap();
     }
     s.push_str("];\n");
-    // Scratch sizes the runner needs for network cases.
-    let max = |f: &dyn Fn(&NetworkSpec) -> usize| {
-        files
-            .iter()
-            .flat_map(|f| &f.cases)
-            .filter_map(|c| {
-                if let Case::Network {
-                    network,
-                    expect: Expect::Value(_),
-                    ..
-                } = c
-                {
-                    Some(f(network))
-                } else {
-                    None
-                }
-            })
-            .max()
-            .unwrap_or(0)
-    };
-    let max_layers = max(&|n| n.layers.len());
-    let max_neurons = max(&|n| n.dims[1..].iter().copied().max().unwrap_or(0));
-    let max_x_words = max(&|n| {
-        n.dims
-            .iter()
-            .zip(&n.layers)
-            .map(|(&m, l)| m * l.len.div_ceil(32))
-            .max()
-            .unwrap_or(0)
-    });
     writeln!(
         s,
         "/// Most layers of any network case.\npub const NET_MAX_LAYERS: usize = {max_layers};"
     )
     .unwrap();
     writeln!(s, "/// Most neurons in a layer of any network case.\npub const NET_MAX_NEURONS: usize = {max_neurons};").unwrap();
-    writeln!(s, "/// Most input-stream words of a layer of any network case.\npub const NET_MAX_X_WORDS: usize = {max_x_words};").unwrap();
-    // The error codes of error records: the host's table, written once.
-    writeln!(s, "/// KIND flag of an error record (docs/vectors.md).\npub const ERROR_FLAG: u32 = {ERROR_FLAG:#x};").unwrap();
-    writeln!(s, "/// `(spec §8 variant name, code)` of kernel errors (docs/vectors.md).\npub static ERROR_CODES: [(&str, u32); {}] = [", ERROR_CODES.len()).unwrap();
-    for (n, c) in ERROR_CODES {
-        writeln!(s, "    ({n:?}, {c}),").unwrap();
-    }
-    s.push_str("];\n");
+    writeln!(s, "/// Most input-stream words of a layer of any network case.\npub const NET_MAX_X_WORDS: usize = {max_x};").unwrap();
     fs::write(out_dir.join("vectors.rs"), s)
         .unwrap_or_else(|e| fail(format!("writing vectors.rs: {e}")));
 }
 
-fn digits(root: &Path, out_dir: &Path) {
-    let model_path = root.join("models/digits.json");
-    let data_path = root.join("host/data/digits.csv");
-    println!("cargo:rerun-if-changed={}", model_path.display());
-    println!("cargo:rerun-if-changed={}", data_path.display());
-    let model = DigitsModel::load(&model_path).unwrap_or_else(|e| fail(format!("{e}")));
-    let data = Digits::load(&data_path).unwrap_or_else(|e| fail(format!("{e}")));
-    let (_, test) = data.split();
-    let spec = &model.network;
-    let words = model_words(spec, model.steps).unwrap_or_else(|e| fail(format!("model: {e}")));
-
-    // The host's bit-exact reference prediction of every test image.
-    fn predict<F: LifFixed>(spec: &NetworkSpec, q: &[Vec<u32>], steps: usize) -> Vec<u8> {
-        let net = ScNetwork::<F, u32>::new(spec).unwrap_or_else(|e| fail(format!("model: {e}")));
-        q.iter()
-            .map(|q| {
-                let p: Vec<_> = q
-                    .iter()
-                    .map(|&v| {
-                        sc_kernel::sng::Probability::from_q16(v)
-                            .unwrap_or_else(|e| fail(format!("{e}")))
-                    })
-                    .collect();
-                net.run(&p, steps)
-                    .unwrap_or_else(|e| fail(format!("{e}")))
-                    .predicted()
-                    .unwrap_or(0) as u8
-            })
-            .collect()
+fn digits(manifest: &Path, out_dir: &Path) {
+    let model_words = data_words(manifest, "digits-model.bin");
+    let sample_words = data_words(manifest, "digits-samples.bin");
+    let model =
+        Model::parse(&model_words).unwrap_or_else(|e| fail(format!("digits-model.bin: {e}")));
+    let samples =
+        Samples::parse(&sample_words).unwrap_or_else(|e| fail(format!("digits-samples.bin: {e}")));
+    let net = model.network;
+    let inputs = net.head.dims[0] as usize;
+    if samples.inputs() != inputs {
+        fail(format!(
+            "digits-samples.bin has {} inputs per sample, the model {inputs}: run scripts/firmware-data.sh",
+            samples.inputs()
+        ));
     }
-    let q: Vec<Vec<u32>> = test.iter().map(|&k| input_q16(&data.images[k])).collect();
-    let expected = match spec.format {
-        LifFormat::Q16_16 => predict::<I16F16>(spec, &q, model.steps),
-        LifFormat::Q8_8 => predict::<I8F8>(spec, &q, model.steps),
-    };
     // Input probabilities as indices into a table of the distinct values.
-    let mut table: Vec<u32> = q.iter().flatten().copied().collect();
+    let mut table: Vec<u32> = samples
+        .iter()
+        .flat_map(|s| s.inputs_q16.iter().copied())
+        .collect();
     table.sort_unstable();
     table.dedup();
     if table.len() > 256 {
@@ -286,57 +311,53 @@ fn digits(root: &Path, out_dir: &Path) {
             table.len()
         ));
     }
-    let inputs = spec.dims[0];
     let mut s = String::from(
-        "// Generated by build.rs from models/digits.json and host/data/digits.csv. Do not edit.\n",
+        "// Generated by build.rs from data/digits-model.bin and data/digits-samples.bin. Do not edit.\n",
     );
-    write!(s, "/// The model as `sc model export` words (docs/vectors.md).\npub static MODEL: [u32; {}] = ", words.len()).unwrap();
-    words_literal(&mut s, &words);
+    write!(s, "/// The model as `sc model export` words (docs/vectors.md).\npub static MODEL: [u32; {}] = ", model_words.len()).unwrap();
+    words_literal(&mut s, &model_words);
     s.push_str(";\n");
-    emit_magnitudes(&mut s, "MODEL_MAG", &magnitudes(spec));
+    emit_magnitudes(&mut s, "MODEL_MAG", &magnitudes(&net));
     s.push_str("/// Encoded weight magnitudes of each layer of the model.\npub static MODEL_MAGNITUDES: &[&[u32]] = &MODEL_MAG;\n");
     write!(s, "/// Distinct input probabilities (Q0.16) of the test images.\npub static INPUT_TABLE: [u32; {}] = ", table.len()).unwrap();
     words_literal(&mut s, &table);
     s.push_str(";\n");
     writeln!(s, "/// Model inputs per image (64 pixels and the bias input).\npub const INPUTS: usize = {inputs};").unwrap();
-    write!(s, "/// Test images: per image, per input, an index into [`INPUT_TABLE`].\npub static IMAGES: [[u8; {inputs}]; {}] = [\n", q.len()).unwrap();
-    for img in &q {
+    write!(s, "/// Test images: per image, per input, an index into [`INPUT_TABLE`].\npub static IMAGES: [[u8; {inputs}]; {}] = [\n", samples.len()).unwrap();
+    for smp in samples.iter() {
         s.push_str("    [");
-        for v in img {
+        for v in smp.inputs_q16 {
             write!(s, "{},", table.binary_search(v).unwrap_or(0)).unwrap();
         }
         s.push_str("],\n");
     }
     s.push_str("];\n");
+    let small = |v: u32| u8::try_from(v).unwrap_or_else(|_| fail(format!("class {v} past 255")));
+    let labels: Vec<u8> = samples.iter().map(|x| small(x.label)).collect();
+    let expected: Vec<u8> = samples.iter().map(|x| small(x.predicted)).collect();
     write!(
         s,
-        "/// Labels of the test images.\npub static LABELS: [u8; {}] = {:?};\n",
-        test.len(),
-        test.iter().map(|&k| data.labels[k]).collect::<Vec<u8>>()
+        "/// Labels of the test images.\npub static LABELS: [u8; {}] = {labels:?};\n",
+        labels.len()
     )
     .unwrap();
-    write!(s, "/// The host's bit-exact predictions of the test images.\npub static EXPECTED: [u8; {}] = {:?};\n", expected.len(), expected).unwrap();
+    write!(s, "/// The host's bit-exact predictions of the test images.\npub static EXPECTED: [u8; {}] = {expected:?};\n", expected.len()).unwrap();
     writeln!(
         s,
         "/// Neurons of the widest layer.\npub const MAX_NEURONS: usize = {};",
-        spec.dims[1..].iter().max().copied().unwrap_or(0)
+        net.head.dims[1..].iter().max().copied().unwrap_or(0)
     )
     .unwrap();
     writeln!(
         s,
         "/// Input-stream words of the widest layer input.\npub const MAX_X_WORDS: usize = {};",
-        spec.dims
-            .iter()
-            .zip(&spec.layers)
-            .map(|(&m, l)| m * l.len.div_ceil(32))
-            .max()
-            .unwrap_or(0)
+        max_x_words(&net)
     )
     .unwrap();
     writeln!(
         s,
         "/// Layers.\npub const LAYERS: usize = {};",
-        spec.layers.len()
+        net.head.layers()
     )
     .unwrap();
     fs::write(out_dir.join("digits.rs"), s)
@@ -364,6 +385,6 @@ fn main() {
     println!("cargo:rustc-cfg=sc_board=\"{board}\"");
     println!("cargo:rustc-env=SC_BOARD={board}");
 
-    vectors(&root, &out_dir);
-    digits(&root, &out_dir);
+    vectors(&root, &manifest, &out_dir);
+    digits(&manifest, &out_dir);
 }

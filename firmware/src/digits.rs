@@ -8,28 +8,18 @@ use sc_kernel::sng::Probability;
 
 use crate::gen::digits as data;
 use crate::netdesc::{self, NetDesc, NetError, Reader};
-
-/// Magic word of a model export ("SCM1").
-pub const MODEL_MAGIC: u32 = u32::from_le_bytes(*b"SCM1");
+use sc_kernel::wire::Model;
 
 /// Number of embedded test images.
 pub const IMAGES: usize = data::IMAGES.len();
 
-/// The embedded model: its network and time steps per image.
+/// The embedded model ([`sc_kernel::wire::Model`]): its network,
+/// validated by the kernel, and time steps per image.
 pub fn model() -> Result<(NetDesc<'static>, usize), NetError> {
-    let mut r = Reader::new(&data::MODEL);
-    if r.u32()? != MODEL_MAGIC {
-        return Err(NetError::Malformed { at: 0 });
-    }
-    let n = r.usize()?;
-    let body = r.take(n)?;
-    let mut b = Reader::new(body);
-    let net = netdesc::parse(&mut b)?;
-    let steps = b.usize()?;
-    if b.pos() != body.len() {
-        return Err(NetError::Malformed { at: 2 + b.pos() });
-    }
-    Ok((net, steps))
+    let m = Model::parse(&data::MODEL)?;
+    // The network starts after the magic word and the length word.
+    let net = netdesc::parse(&mut Reader::new(&data::MODEL[2..]))?;
+    Ok((net, m.steps as usize))
 }
 
 /// Check the embedded weight streams against the kernel's encoding.

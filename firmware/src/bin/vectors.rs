@@ -5,7 +5,8 @@
 #![no_main]
 
 use sc_firmware::gen::vectors::{CASE_NAMES, NETWORK_MAGNITUDES, VECTORS};
-use sc_firmware::vectors::{run, ERROR_FLAG, KIND_NAMES};
+use sc_firmware::vectors::{run, ERROR_FLAG};
+use sc_kernel::wire::Kind;
 
 #[cfg_attr(target_arch = "arm", cortex_m_rt::entry)]
 #[cfg_attr(target_arch = "riscv32", riscv_rt::entry)]
@@ -17,10 +18,7 @@ fn main() -> ! {
     );
     let summary = run(&VECTORS, &NETWORK_MAGNITUDES, |case, kind, result| {
         let name = CASE_NAMES.get(case).copied().unwrap_or("?");
-        let kind = KIND_NAMES
-            .get((kind & !ERROR_FLAG) as usize)
-            .copied()
-            .unwrap_or("?");
+        let kind = Kind::from_code(kind & !ERROR_FLAG).map_or("?", Kind::name);
         match result {
             Ok(()) => defmt::println!("PASS {=usize} {=str} {=str}", case, kind, name),
             Err(f) => defmt::println!("FAIL {=usize} {=str} {=str}: {}", case, kind, name, f),

@@ -571,3 +571,54 @@ pub fn sources(generator: &str) -> (Source, Source) {
         )
     }
 }
+
+/// The test images of `data` as a sample set ([`sc_kernel::wire::Samples`]):
+/// per test image its label, the class `model`'s SC network predicts on
+/// the host (the bit-exact reference, u64 words) and its input
+/// probabilities ([`input_q16`]). Targets classify the samples and compare
+/// with the host's prediction.
+pub fn sample_words(model: &DigitsModel, data: &Digits) -> Result<Vec<u32>, DigitsError> {
+    fn predictions<F: sc_kernel::lif::LifFixed>(
+        spec: &NetworkSpec,
+        inputs: &[Vec<u32>],
+        steps: usize,
+    ) -> Result<Vec<u32>, DigitsError> {
+        let net = ScNetwork::<F, u64>::new(spec)?;
+        inputs
+            .iter()
+            .map(|q| {
+                let p = q
+                    .iter()
+                    .map(|&v| sc_kernel::sng::Probability::from_q16(v))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let run = net.run(&p, steps)?;
+                Ok(run.predicted().unwrap_or(0) as u32)
+            })
+            .collect()
+    }
+    let (_, test) = data.split();
+    let inputs: Vec<Vec<u32>> = test.iter().map(|&k| input_q16(&data.images[k])).collect();
+    let spec = &model.network;
+    let predicted = match spec.format {
+        LifFormat::Q16_16 => predictions::<I16F16>(spec, &inputs, model.steps)?,
+        LifFormat::Q8_8 => predictions::<I8F8>(spec, &inputs, model.steps)?,
+    };
+    let width = PIXELS + 1;
+    let bad = |what: String| DigitsError::Model {
+        path: "samples".into(),
+        what,
+    };
+    let mut out = vec![];
+    let n = u32::try_from(test.len()).map_err(|_| bad(format!("{} samples", test.len())))?;
+    sc_kernel::wire::Samples::emit_header(n, width as u32, &mut out)
+        .map_err(|e| bad(e.to_string()))?;
+    for ((&k, q), &p) in test.iter().zip(&inputs).zip(&predicted) {
+        let s = sc_kernel::wire::Sample {
+            label: u32::from(data.labels[k]),
+            predicted: p,
+            inputs_q16: q,
+        };
+        s.emit(width, &mut out).map_err(|e| bad(e.to_string()))?;
+    }
+    Ok(out)
+}

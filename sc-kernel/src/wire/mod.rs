@@ -23,6 +23,7 @@
 
 mod network;
 mod records;
+mod samples;
 #[cfg(feature = "alloc")]
 mod vec_sink;
 
@@ -34,6 +35,7 @@ pub use records::{
     BitwiseExpect, BitwiseRecord, DecodeExpect, DecodeRecord, GeneratorExpect, GeneratorRecord,
     LifExpect, LifRecord, MacExpect, MacRecord, PackRecord,
 };
+pub use samples::{Sample, Samples, SAMPLES_MAGIC};
 
 use core::fmt;
 
