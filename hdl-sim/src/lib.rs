@@ -151,3 +151,45 @@ impl Drop for Hw {
         }
     }
 }
+
+/// The text of `tb/sc_codes.vh`: the export format's codes (magic word,
+/// record kinds, bitwise op codes, the error flag's bit) as Verilog
+/// `localparam`s, generated from the kernel's one definition
+/// ([`sc_kernel::wire`], [`sc_kernel::ops::BitOp`]). The test
+/// `codes_header_is_current` checks the committed file against it; write
+/// it anew with `cargo test -p sc-hdl-sim --test codes -- --ignored`.
+pub fn codes_vh() -> String {
+    use sc_kernel::ops::BitOp;
+    use sc_kernel::wire::{Kind, ERROR_FLAG, MAGIC};
+    use std::fmt::Write as _;
+    let mut s = String::from(
+        "// Generated from sc-kernel (sc_hdl_sim::codes_vh) -- do not edit.\n\
+         // The export word format's codes (docs/vectors.md).\n",
+    );
+    writeln!(s, "localparam [31:0] SC_MAGIC = 32'h{MAGIC:08x};").ok();
+    writeln!(
+        s,
+        "localparam integer SC_ERROR_FLAG_BIT = {};",
+        ERROR_FLAG.trailing_zeros()
+    )
+    .ok();
+    for k in Kind::ALL {
+        writeln!(
+            s,
+            "localparam integer SC_KIND_{} = {};",
+            k.name().to_uppercase(),
+            k.code()
+        )
+        .ok();
+    }
+    for op in BitOp::ALL {
+        writeln!(
+            s,
+            "localparam integer SC_OP_{} = {};",
+            op.name().to_uppercase(),
+            op.code()
+        )
+        .ok();
+    }
+    s
+}

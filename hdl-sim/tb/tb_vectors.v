@@ -20,6 +20,7 @@
 `timescale 1ns / 1ps
 `default_nettype none
 module tb_vectors;
+`include "sc_codes.vh"
     localparam integer MAXW = 1 << 18;
     reg [31:0] mem [0:MAXW-1];
     reg [8*512-1:0] path;
@@ -137,11 +138,11 @@ module tb_vectors;
                 ga = mem[a0 + k]; gb = mem[a0 + nwd + k]; gs = mem[a0 + 2 * nwd + k];
                 #1;
                 case (op)
-                    0: got = y_and;
-                    1: got = y_or;
-                    2: got = y_xor;
-                    3: got = y_xnor;
-                    4: got = y_not;
+                    SC_OP_AND: got = y_and;
+                    SC_OP_OR: got = y_or;
+                    SC_OP_XOR: got = y_xor;
+                    SC_OP_XNOR: got = y_xnor;
+                    SC_OP_NOT: got = y_not;
                     default: got = y_mux;
                 endcase
                 got = got & lastmask(len, k, nwd);
@@ -188,13 +189,13 @@ module tb_vectors;
         begin
             sel = mem[base]; cmp_p = mem[base + 2][16:0]; len = mem[base + 3];
             nwd = (len + 31) / 32; ok = 1; ones = 0;
-            if (kind == 4) begin
+            if (kind == SC_KIND_LFSR) begin
                 l_seed = mem[base + 1]; l_load = 1'b1; tick; l_load = 1'b0;
             end else begin
                 s_dim = sel[3:0]; s_start = mem[base + 1][15:0]; s_load = 1'b1; tick; s_load = 1'b0;
             end
             for (t = 0; t < len; t = t + 1) begin
-                if (kind == 5) r = s_r;
+                if (kind == SC_KIND_SOBOL) r = s_r;
                 else if (sel == 8) r = l8_r;
                 else if (sel == 16) r = l16_r;
                 else r = l32_r;
@@ -202,14 +203,14 @@ module tb_vectors;
                 b = cmp_bit; want = bitat(base + 4, t);
                 if (b !== want) begin
                     if (ok != 0) $display("  %s sel %0d: bit %0d expected %0d, got %0d (r = %h)",
-                                     kind == 4 ? "lfsr" : "sobol", sel, t, want, b, r);
+                                     kind == SC_KIND_LFSR ? "lfsr" : "sobol", sel, t, want, b, r);
                     ok = 0;
                 end
                 ones = ones + {31'd0, b};
-                if (kind == 4) begin l_en = 1'b1; tick; l_en = 1'b0; end
+                if (kind == SC_KIND_LFSR) begin l_en = 1'b1; tick; l_en = 1'b0; end
                 else begin s_en = 1'b1; tick; s_en = 1'b0; end
             end
-            if (kind == 5) endst = {16'd0, s_index};
+            if (kind == SC_KIND_SOBOL) endst = {16'd0, s_index};
             else if (sel == 8) endst = {24'd0, l8_state};
             else if (sel == 16) endst = {16'd0, l16_state};
             else endst = l32_state;
@@ -315,18 +316,18 @@ module tb_vectors;
             $readmemh(path, mem, 0, nwords - 1);
         else
             $readmemh(path, mem);
-        if (mem[0] !== 32'h3156_4353) $fatal(1, "not an SCV1 vector export (first word %h)", mem[0]);
+        if (mem[0] !== SC_MAGIC) $fatal(1, "not an SCV1 vector export (first word %h)", mem[0]);
         nrec = mem[1]; at = 2;
         for (rec = 0; rec < nrec; rec = rec + 1) begin
             kind = mem[at]; np = mem[at + 1];
             if (at + 2 + np > MAXW) $fatal(1, "export larger than the testbench memory (%0d words)", MAXW);
-            if (kind[31]) skipped = skipped + 1;
+            if (kind[SC_ERROR_FLAG_BIT]) skipped = skipped + 1;
             else case (kind)
-                2: check_bitwise(at + 2);
-                3: check_decode(at + 2);
-                4, 5: check_gen(at + 2, kind);
-                6: check_mac(at + 2);
-                7: check_lif(at + 2);
+                SC_KIND_BITWISE: check_bitwise(at + 2);
+                SC_KIND_DECODE: check_decode(at + 2);
+                SC_KIND_LFSR, SC_KIND_SOBOL: check_gen(at + 2, kind);
+                SC_KIND_MAC: check_mac(at + 2);
+                SC_KIND_LIF: check_lif(at + 2);
                 default: na = na + 1;
             endcase
             at = at + 2 + np;
