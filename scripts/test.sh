@@ -122,3 +122,8 @@ step "cargo test"
 # missing adapter is an error rather than a fallback).
 if [ -n "${CI:-}" ]; then export SC_REQUIRE_GPU=1; fi
 cargo test --workspace
+
+step "examples"
+cargo run -q -p sc-kernel --example no_std_style
+cargo run -q --release -p sc-host --example cpu_backend
+cargo run -q --release -p sc-host --example network >/dev/null && echo "network example: ok"

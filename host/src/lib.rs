@@ -18,3 +18,8 @@ pub mod real;
 pub mod scnet;
 pub mod snn;
 pub mod vectors;
+
+/// The README's Rust snippets, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
