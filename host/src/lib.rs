@@ -5,6 +5,7 @@
 //! streams ([`hex`]). The `sc` binary is the command-line front end.
 #![deny(missing_docs)]
 
+pub mod backend;
 pub mod bench;
 pub mod cpu;
 pub mod digits;
