@@ -19,6 +19,8 @@ pub use super::kinds::network::{model_words, network_words};
 pub use sc_kernel::wire::MAGIC;
 /// Magic word of a model export: ASCII "SCM1" read little-endian.
 pub use sc_kernel::wire::MODEL_MAGIC;
+/// Record kinds (`Kind::code()` is a record's KIND word).
+pub use sc_kernel::wire::Kind;
 
 /// Output encodings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
