@@ -15,12 +15,12 @@ use crate::hex::{bits_from_str, hex_to_words};
 
 pub use super::kinds::network::{model_words, network_words};
 
+/// Record kinds (`Kind::code()` is a record's KIND word).
+pub use sc_kernel::wire::Kind;
 /// Magic word opening an export: ASCII "SCV1" read little-endian.
 pub use sc_kernel::wire::MAGIC;
 /// Magic word of a model export: ASCII "SCM1" read little-endian.
 pub use sc_kernel::wire::MODEL_MAGIC;
-/// Record kinds (`Kind::code()` is a record's KIND word).
-pub use sc_kernel::wire::Kind;
 
 /// Output encodings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
