@@ -178,3 +178,80 @@ pub fn implementations(which: Which) -> Vec<Box<dyn Implementation>> {
     let _ = which;
     v
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sc_kernel::rng::SplitMix64;
+
+    #[test]
+    fn implementations_are_the_kernel_then_every_cpu_level() {
+        let names: Vec<String> = implementations(Which::default())
+            .iter()
+            .map(|i| i.name().to_string())
+            .collect();
+        let mut want = vec!["kernel-u32".to_string(), "kernel-u64".to_string()];
+        want.extend(
+            SimdLevel::available()
+                .into_iter()
+                .map(|l| format!("cpu-{}", l.name())),
+        );
+        assert_eq!(names, want);
+    }
+
+    /// Every op of `b` on streams of `len` bits, as words.
+    fn run_ops<B: Backend<u64>>(b: &B, len: usize, seed: u64) -> Vec<Vec<u64>> {
+        let mut rng = SplitMix64::new(seed);
+        let bits: Vec<Vec<u8>> = (0..3)
+            .map(|_| (0..len).map(|_| (rng.next_u64() & 1) as u8).collect())
+            .collect();
+        let nw = sc_kernel::words_for::<u64>(len);
+        let mut streams = vec![vec![0u64; nw]; 3];
+        for (w, bits) in streams.iter_mut().zip(&bits) {
+            b.pack(bits, &mut BitSliceMut::new(w, len).unwrap())
+                .unwrap();
+        }
+        let s = |k: usize| BitSlice::new(&streams[k], len).unwrap();
+        let mut out = vec![];
+        for op in [
+            BitOp::And,
+            BitOp::Or,
+            BitOp::Xor,
+            BitOp::Xnor,
+            BitOp::Not,
+            BitOp::Mux,
+        ] {
+            let mut w = vec![0u64; nw];
+            b.bitwise(
+                op,
+                s(0),
+                s(1),
+                s(2),
+                &mut BitSliceMut::new(&mut w, len).unwrap(),
+            )
+            .unwrap();
+            w.push(b.count_ones(BitSlice::new(&w, len).unwrap()).unwrap() as u64);
+            out.push(w);
+        }
+        out.extend(streams);
+        out
+    }
+
+    // The trait is usable directly (not only through the vectors): the
+    // CPU backend at every level agrees with the kernel.
+    #[test]
+    fn backends_agree_with_the_kernel_through_the_trait() {
+        let kernel = KernelBackend::<u64>::default();
+        for level in SimdLevel::available() {
+            let cpu = CpuBackend::with_level(0, level).unwrap();
+            for (len, seed) in [(1, 1), (63, 2), (64, 3), (1000, 4)] {
+                assert_eq!(
+                    run_ops(&cpu, len, seed),
+                    run_ops(&kernel, len, seed),
+                    "{} len {len}",
+                    Backend::<u64>::name(&cpu)
+                );
+            }
+        }
+    }
+}
