@@ -1,10 +1,12 @@
 //! # sc-host
 //!
 //! Host-side tooling for `sc-kernel`: the shared conformance vectors
-//! ([`vectors`]), owned SC networks ([`scnet`]) and the text forms of
-//! streams ([`hex`]). The `sc` binary is the command-line front end.
+//! ([`vectors`]), the one backend interface the kernel reference, the CPU
+//! and the GPU backends implement ([`backend`]), owned SC networks
+//! ([`scnet`]) and the text forms of streams ([`hex`]). The `sc` binary is the command-line front end.
 #![deny(missing_docs)]
 
+pub mod backend;
 pub mod bench;
 pub mod cpu;
 pub mod digits;

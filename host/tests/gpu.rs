@@ -654,3 +654,86 @@ fn shapes_beyond_the_dispatch_grid_run_on_the_cpu() {
         assert!(g.adapter().is_some(), "the GPU stays in use");
     }
 }
+
+/// Every [`Backend`] op of `b` on random input of `len` bits (MAC of 3
+/// neurons over 5 inputs, 4 LIF steps of 70 neurons), as words.
+fn backend_ops<B: sc_host::backend::Backend<u64>>(b: &B, len: usize, seed: u64) -> Vec<Vec<u64>> {
+    use sc_kernel::ops::BitOp;
+    let mut rng = SplitMix64::new(seed);
+    let mut bits = |n: usize| -> Vec<u8> { (0..n).map(|_| (rng.next_u64() & 1) as u8).collect() };
+    let nw = words_for::<u64>(len);
+    let mut out = vec![];
+    let mut streams = vec![vec![0u64; nw]; 3];
+    for w in &mut streams {
+        b.pack(&bits(len), &mut BitSliceMut::new(w, len).unwrap())
+            .unwrap();
+    }
+    let s = |k: usize| BitSlice::new(&streams[k], len).unwrap();
+    for op in [
+        BitOp::And,
+        BitOp::Or,
+        BitOp::Xor,
+        BitOp::Xnor,
+        BitOp::Not,
+        BitOp::Mux,
+    ] {
+        let mut w = vec![0u64; nw];
+        b.bitwise(
+            op,
+            s(0),
+            s(1),
+            s(2),
+            &mut BitSliceMut::new(&mut w, len).unwrap(),
+        )
+        .unwrap();
+        w.push(b.count_ones(BitSlice::new(&w, len).unwrap()).unwrap() as u64);
+        out.push(w);
+    }
+    out.extend(streams.iter().cloned());
+    let (m, n) = (3, 5);
+    let shape = MacShape::new(m, n, len).unwrap();
+    let weights = packed(m * n, len, &bits(m * n * len));
+    let x = packed(n, len, &bits(n * len));
+    let signs = packed(m, n, &bits(m * n));
+    let (mut u, mut sg) = (vec![0u32; m], vec![0i32; m]);
+    b.mac(&shape, &weights, &signs, &x, &mut u, &mut sg)
+        .unwrap();
+    out.push(u.iter().map(|&c| u64::from(c)).collect());
+    out.push(sg.iter().map(|&c| c as u64).collect());
+    let p = LifParams::<I16F16>::from_f64(0.0, -0.25, 1.0, 0.25, 1.0, 2).unwrap();
+    let neurons = 70;
+    let (mut v, mut r) = (vec![p.v_rest(); neurons], vec![0u16; neurons]);
+    let mut spikes = vec![0u64; words_for::<u64>(neurons)];
+    for _ in 0..4 {
+        let i: Vec<I16F16> = (0..neurons)
+            .map(|_| I16F16::from_bits((rng.next_u64() % 200_000) as i32))
+            .collect();
+        let mut sp = BitSliceMut::new(&mut spikes, neurons).unwrap();
+        let n = b.lif(&p, &mut v, &mut r, &i, &mut sp).unwrap();
+        out.push(sp.words().to_vec());
+        out.push(vec![n as u64]);
+        out.push(v.iter().map(|x| x.raw() as u64).collect());
+        out.push(r.iter().map(|&x| u64::from(x)).collect());
+    }
+    out
+}
+
+// The GPU backend through the one backend trait (what `sc vectors check
+// --gpu` runs), on the device and on its CPU fallback, matches the kernel.
+#[test]
+fn backend_trait_matches_the_kernel_on_device_and_fallback() {
+    use sc_host::backend::{Backend, KernelBackend};
+    let kernel = KernelBackend::<u64>::default();
+    assert_eq!(Backend::<u64>::name(fallback()), "gpu-fallback");
+    assert!(Backend::<u64>::name(gpu()).starts_with("gpu-"));
+    for g in [gpu(), fallback()] {
+        for (len, seed) in [(1, 1), (64, 2), (65, 3), (1000, 4)] {
+            assert_eq!(
+                backend_ops(g, len, seed),
+                backend_ops(&kernel, len, seed),
+                "{} len {len}",
+                Backend::<u64>::name(g)
+            );
+        }
+    }
+}

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use sc_host::vectors::check::{check_case, Outcome};
-use sc_host::vectors::export::{self, kind, ExportFormat, MAGIC};
+use sc_host::vectors::export::{self, ExportFormat, Kind, MAGIC};
 use sc_host::vectors::schema::Expect;
 use sc_host::vectors::{self, generate, implementations, Case, Report, Which};
 
@@ -258,7 +258,7 @@ fn export_stream_layout() {
     while at < words.len() {
         let (k, n) = (words[at], words[at + 1] as usize);
         let p = &words[at + 2..at + 2 + n];
-        if k == kind::BITWISE && p[0] == 0 {
+        if k == Kind::Bitwise.code() && p[0] == 0 {
             let len = p[1] as usize;
             let nw = len.div_ceil(32);
             let (a, b) = (&p[2..2 + nw], &p[2 + nw..2 + 2 * nw]);

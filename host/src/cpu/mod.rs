@@ -5,6 +5,7 @@
 //! property tests check every SIMD level). Inputs are validated exactly as
 //! the kernel validates them, with the kernel's [`sc_kernel::Error`]s.
 
+mod backend;
 mod simd;
 
 use std::ops::Range;

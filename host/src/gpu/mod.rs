@@ -29,8 +29,10 @@
 //! error scopes, buffers, dispatch), `params.rs` the shaders' parameter
 //! blocks, `ops.rs` the operations; this module holds the backend itself
 //! and its fallback policy (`GpuBackend::run_or_fallback`, the one place
-//! that decides between the device and the CPU backend).
+//! that decides between the device and the CPU backend); `backend.rs` its
+//! [`crate::backend::Backend`] implementation.
 
+mod backend;
 mod device;
 mod ops;
 mod params;

@@ -209,17 +209,18 @@ pub fn load(path: &Path) -> Result<VectorFile, LoadError> {
     Ok(loaded.valid())
 }
 
-/// Finding the field at fault in a case that does not deserialise.
-mod probe {
+/// Finding the field at fault in a case that does not deserialise (each
+/// kind lists its fields and their probes: `kinds::*::fields`).
+pub(crate) mod probe {
     use serde::de::DeserializeOwned;
     use serde_json::Value;
 
-    use crate::scnet::{LifFormat, Source};
-    use crate::vectors::schema::*;
+    use crate::vectors::kinds;
 
     /// (field path, what is wrong) of the first problem.
-    type Found = Option<(String, String)>;
-    type Probe = fn(&Value, &str) -> Found;
+    pub(crate) type Found = Option<(String, String)>;
+    /// Finds the first problem of a field's value at a path.
+    pub(crate) type Probe = fn(&Value, &str) -> Found;
 
     fn join(path: &str, key: &str) -> String {
         if path.is_empty() {
@@ -229,13 +230,15 @@ mod probe {
         }
     }
 
-    fn leaf<T: DeserializeOwned>(v: &Value, path: &str) -> Found {
+    /// A value that deserialises as `T` (or the error).
+    pub(crate) fn leaf<T: DeserializeOwned>(v: &Value, path: &str) -> Found {
         serde_json::from_value::<T>(v.clone())
             .err()
             .map(|e| (path.to_string(), e.to_string()))
     }
 
-    fn object(v: &Value, path: &str, fields: &[(&str, Probe)], tag: bool) -> Found {
+    /// An object with exactly `fields` (and `kind` if `tag`), each probed.
+    pub(crate) fn object(v: &Value, path: &str, fields: &[(&str, Probe)], tag: bool) -> Found {
         let Some(obj) = v.as_object() else {
             return Some((path.to_string(), format!("{v} is not an object")));
         };
@@ -271,128 +274,22 @@ mod probe {
         None
     }
 
-    fn params(v: &Value, path: &str) -> Found {
-        object(
-            v,
-            path,
-            &[
-                ("v_rest", leaf::<i32>),
-                ("v_reset", leaf::<i32>),
-                ("threshold", leaf::<i32>),
-                ("alpha", leaf::<i32>),
-                ("resistance", leaf::<i32>),
-                ("refractory", leaf::<u16>),
-            ],
-            false,
-        )
-    }
-
-    fn layers(v: &Value, path: &str) -> Found {
-        let Some(a) = v.as_array() else {
-            return Some((path.to_string(), format!("{v} is not an array")));
-        };
-        a.iter().enumerate().find_map(|(i, l)| {
-            object(
-                l,
-                &format!("{path}[{i}]"),
-                &[
-                    ("len", leaf::<usize>),
-                    ("params", params),
-                    ("weights_q16", leaf::<Vec<u32>>),
-                    ("negative", leaf::<String>),
-                    ("gain", leaf::<i32>),
-                ],
-                false,
-            )
-        })
-    }
-
-    fn network(v: &Value, path: &str) -> Found {
-        object(
-            v,
-            path,
-            &[
-                ("format", leaf::<LifFormat>),
-                ("dims", leaf::<Vec<usize>>),
-                ("weight_source", leaf::<Source>),
-                ("input_source", leaf::<Source>),
-                ("layers", layers),
-            ],
-            false,
-        )
-    }
-
     /// The field at fault in case object `v`, if it can be told.
     pub fn case(v: &Value) -> Found {
-        let name: (&str, Probe) = ("name", leaf::<String>);
-        let len: (&str, Probe) = ("len", leaf::<usize>);
         let kind = match v.get("kind") {
             Some(Value::String(k)) => k.as_str(),
             Some(k) => return Some(("kind".into(), format!("{k} is not a string"))),
             None => return Some(("kind".into(), "missing".into())),
         };
         let fields: Vec<(&str, Probe)> = match kind {
-            "pack" => vec![
-                name,
-                ("bits", leaf::<String>),
-                ("expect", leaf::<Expect<StreamExpect>>),
-            ],
-            "bitwise" => vec![
-                name,
-                ("op", leaf::<BitOp>),
-                len,
-                ("a", leaf::<String>),
-                ("b", leaf::<String>),
-                ("sel", leaf::<String>),
-                ("expect", leaf::<Expect<BitwiseExpect>>),
-            ],
-            "decode" => vec![
-                name,
-                len,
-                ("stream", leaf::<String>),
-                ("expect", leaf::<Expect<DecodeExpect>>),
-            ],
-            "lfsr" => vec![
-                name,
-                ("width", leaf::<u32>),
-                ("seed", leaf::<u32>),
-                ("p_q16", leaf::<u32>),
-                len,
-                ("expect", leaf::<Expect<GenExpect>>),
-            ],
-            "sobol" => vec![
-                name,
-                ("dimension", leaf::<usize>),
-                ("start", leaf::<u32>),
-                ("p_q16", leaf::<u32>),
-                len,
-                ("expect", leaf::<Expect<GenExpect>>),
-            ],
-            "mac" => vec![
-                name,
-                ("neurons", leaf::<usize>),
-                ("inputs", leaf::<usize>),
-                len,
-                ("weights", leaf::<Vec<String>>),
-                ("signs", leaf::<Vec<String>>),
-                ("x", leaf::<Vec<String>>),
-                ("expect", leaf::<Expect<MacExpect>>),
-            ],
-            "lif" => vec![
-                name,
-                ("format", leaf::<LifFormat>),
-                ("params", params),
-                ("neurons", leaf::<usize>),
-                ("input", leaf::<Vec<Vec<i32>>>),
-                ("expect", leaf::<Expect<LifExpect>>),
-            ],
-            "network" => vec![
-                name,
-                ("network", network),
-                ("inputs_q16", leaf::<Vec<u32>>),
-                ("steps", leaf::<usize>),
-                ("expect", leaf::<Expect<NetworkExpect>>),
-            ],
+            "pack" => kinds::pack::fields(),
+            "bitwise" => kinds::bitwise::fields(),
+            "decode" => kinds::decode::fields(),
+            "lfsr" => kinds::lfsr::fields(),
+            "sobol" => kinds::sobol::fields(),
+            "mac" => kinds::mac::fields(),
+            "lif" => kinds::lif::fields(),
+            "network" => kinds::network::fields(),
             k => {
                 return Some((
                     "kind".into(),
@@ -740,8 +637,8 @@ mod tests {
         assert!(m.what.contains("allowed: pack, bitwise"), "{m}");
     }
 
-    fn kernel() -> super::super::compute::OpsImpl<u32, super::super::compute::Kernel<u32>> {
-        super::super::compute::OpsImpl::new(Default::default())
+    fn kernel() -> super::super::compute::BackendImpl<u32, crate::backend::KernelBackend<u32>> {
+        super::super::compute::kernel()
     }
 
     // Error expectations: the exact variant passes; another variant, a

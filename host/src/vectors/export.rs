@@ -4,17 +4,19 @@
 
 use std::fmt::Write as _;
 
-use sc_kernel::wire::{
-    self, BitwiseRecord, DecodeRecord, GeneratorRecord, Kind, LayerRecord, LifRecord, MacRecord,
-    NetworkHead, NetworkRecord, NetworkTail, PackRecord, WireError,
-};
+use sc_kernel::wire::{self, WireError};
 use sc_kernel::words_for;
 
 use super::check::{check_case, Outcome};
-use super::compute::{CaseError, Kernel, OpsImpl};
+use super::compute::{field, kernel, CaseError};
+use super::kinds;
 use super::schema::*;
 use crate::hex::{bits_from_str, hex_to_words};
 
+pub use super::kinds::network::{model_words, network_words};
+
+/// Record kinds (`Kind::code()` is a record's KIND word).
+pub use sc_kernel::wire::Kind;
 /// Magic word opening an export: ASCII "SCV1" read little-endian.
 pub use sc_kernel::wire::MAGIC;
 /// Magic word of a model export: ASCII "SCM1" read little-endian.
@@ -73,7 +75,7 @@ pub enum ExportError {
 }
 
 /// `v` as a 32-bit word, or an error naming `field`.
-fn w32(field: &str, v: usize) -> Result<u32, CaseError> {
+pub(crate) fn w32(field: &str, v: usize) -> Result<u32, CaseError> {
     u32::try_from(v).map_err(|_| CaseError::TooWide {
         field: field.to_string(),
         value: v.to_string(),
@@ -81,17 +83,19 @@ fn w32(field: &str, v: usize) -> Result<u32, CaseError> {
 }
 
 /// A signed raw value as its two's-complement word (lossless).
-fn s32(v: i32) -> u32 {
+pub(crate) fn s32(v: i32) -> u32 {
     v.cast_unsigned()
 }
 
-fn words(field: &str, hex: &str, len: usize) -> Result<Vec<u32>, CaseError> {
-    super::compute::field(field, hex_to_words::<u32>(hex, len))
+/// Stream `name` (hex) of `len` bits as 32-bit words.
+pub(crate) fn words(name: &str, hex: &str, len: usize) -> Result<Vec<u32>, CaseError> {
+    field(name, hex_to_words::<u32>(hex, len))
 }
 
-fn bit_words(field: &str, s: &str) -> Result<Vec<u32>, CaseError> {
-    let bits = super::compute::field(field, bits_from_str(s))?;
-    let mut w = crate::limits::try_vec(field, words_for::<u32>(bits.len()), 0u32)?;
+/// A bit string as 32-bit words, bit `t` at bit `t % 32` of word `t / 32`.
+pub(crate) fn bit_words(name: &str, s: &str) -> Result<Vec<u32>, CaseError> {
+    let bits = field(name, bits_from_str(s))?;
+    let mut w = crate::limits::try_vec(name, words_for::<u32>(bits.len()), 0u32)?;
     for (t, &b) in bits.iter().enumerate() {
         w[t / 32] |= u32::from(b) << (t % 32);
     }
@@ -99,15 +103,14 @@ fn bit_words(field: &str, s: &str) -> Result<Vec<u32>, CaseError> {
 }
 
 /// A layout error of the wire format, as a case error naming `field`.
-fn wire(field: &str, r: Result<(), WireError>) -> Result<(), CaseError> {
-    super::compute::field(field, r)
+pub(crate) fn wire(name: &str, r: Result<(), WireError>) -> Result<(), CaseError> {
+    field(name, r)
 }
 
 /// Check `case` exactly as `sc vectors check` does on the kernel
 /// reference (u32 words): `Ok(())` only if it passes.
 pub fn verify(case: &Case) -> Result<(), Outcome> {
-    let reference = OpsImpl::new(Kernel::<u32>::default());
-    match check_case(&reference, case) {
+    match check_case(&kernel::<u32>(), case) {
         Outcome::Pass => Ok(()),
         o => Err(o),
     }
@@ -116,12 +119,17 @@ pub fn verify(case: &Case) -> Result<(), Outcome> {
 /// Stream words of an input: checked ([`hex_to_words`]) for a case with
 /// outputs; for an error case only the digits are decoded, so that inputs
 /// the kernel rejects (padding bits set) reach the consumer unchanged.
-fn input_words(field: &str, hex: &str, len: usize, raw: bool) -> Result<Vec<u32>, CaseError> {
+pub(crate) fn input_words(
+    name: &str,
+    hex: &str,
+    len: usize,
+    raw: bool,
+) -> Result<Vec<u32>, CaseError> {
     if !raw {
-        return words(field, hex, len);
+        return words(name, hex, len);
     }
-    let bytes = super::compute::field(field, crate::hex::hex_to_bytes(hex))?;
-    let mut w = crate::limits::try_vec(field, words_for::<u32>(len), 0u32)?;
+    let bytes = field(name, crate::hex::hex_to_bytes(hex))?;
+    let mut w = crate::limits::try_vec(name, words_for::<u32>(len), 0u32)?;
     for (t, &b) in bytes.iter().enumerate() {
         if let Some(x) = w.get_mut(t / 4) {
             *x |= u32::from(b) << (8 * (t % 4));
@@ -138,242 +146,16 @@ fn input_words(field: &str, hex: &str, len: usize, raw: bool) -> Result<Vec<u32>
 pub fn payload(case: &Case) -> Result<(u32, Vec<u32>), CaseError> {
     let mut p: Vec<u32> = vec![];
     let raw = case.expected_error().is_some();
-    let value = |e: &Expect<_>| matches!(e, Expect::Value(_));
+    let p_ = &mut p;
     let k = match case {
-        Case::Pack { bits, expect, .. } => {
-            let input = super::compute::field("bits", bits_from_str(bits))?;
-            let n = input.len();
-            // The input bytes (0/1), four per word, byte t at byte t % 4 of word t / 4.
-            let bytes: Vec<u32> = input
-                .chunks(4)
-                .map(|c| c.iter().rev().fold(0u32, |w, &b| (w << 8) | u32::from(b)))
-                .collect();
-            let stream = match expect {
-                Expect::Value(e) => Some(words("expect.stream", &e.stream, n)?),
-                Expect::Error { .. } => None,
-            };
-            let r = PackRecord {
-                bits: w32("bits", n)?,
-                bytes: &bytes,
-                expect: stream.as_deref(),
-            };
-            wire("bits", r.emit(&mut p))?;
-            Kind::Pack
-        }
-        Case::Bitwise {
-            op,
-            len,
-            a,
-            b,
-            sel,
-            expect,
-            ..
-        } => {
-            let zero = || "00".repeat(len.div_ceil(8));
-            let a = input_words("a", a, *len, raw)?;
-            let b = input_words("b", b.as_deref().unwrap_or(&zero()), *len, raw)?;
-            let sel = input_words("sel", sel.as_deref().unwrap_or(&zero()), *len, raw)?;
-            let out = match expect {
-                Expect::Value(e) => Some((
-                    words("expect.out", &e.out, *len)?,
-                    w32("expect.popcount", e.popcount)?,
-                )),
-                Expect::Error { .. } => None,
-            };
-            let r = BitwiseRecord {
-                op: *op,
-                len: w32("len", *len)?,
-                a: &a,
-                b: &b,
-                sel: &sel,
-                expect: out.as_ref().map(|(out, popcount)| wire::BitwiseExpect {
-                    out,
-                    popcount: *popcount,
-                }),
-            };
-            wire("len", r.emit(&mut p))?;
-            Kind::Bitwise
-        }
-        Case::Decode {
-            len,
-            stream,
-            expect,
-            ..
-        } => {
-            let stream = input_words("stream", stream, *len, raw)?;
-            let expect = match expect {
-                Expect::Value(e) => Some(wire::DecodeExpect {
-                    ones: w32("expect.ones", e.ones)?,
-                    unipolar_q16: e.unipolar_q16,
-                    bipolar_q16: e.bipolar_q16,
-                }),
-                Expect::Error { .. } => None,
-            };
-            let r = DecodeRecord {
-                len: w32("len", *len)?,
-                stream: &stream,
-                expect,
-            };
-            wire("len", r.emit(&mut p))?;
-            Kind::Decode
-        }
-        Case::Lfsr {
-            width,
-            seed,
-            p_q16,
-            len,
-            expect,
-            ..
-        } => {
-            generator(&mut p, [*width, *seed, *p_q16], *len, expect)?;
-            Kind::Lfsr
-        }
-        Case::Sobol {
-            dimension,
-            start,
-            p_q16,
-            len,
-            expect,
-            ..
-        } => {
-            let d = w32("dimension", *dimension)?;
-            generator(&mut p, [d, *start, *p_q16], *len, expect)?;
-            Kind::Sobol
-        }
-        Case::Mac {
-            neurons,
-            inputs,
-            len,
-            weights,
-            signs,
-            x,
-            expect,
-            ..
-        } => {
-            let mut w = vec![];
-            for (k, s) in weights.iter().enumerate() {
-                w.extend(input_words(&format!("weights[{k}]"), s, *len, raw)?);
-            }
-            let mut sg = vec![];
-            for (j, s) in signs.iter().enumerate() {
-                sg.extend(bit_words(&format!("signs[{j}]"), s)?);
-            }
-            let mut xs = vec![];
-            for (i, s) in x.iter().enumerate() {
-                xs.extend(input_words(&format!("x[{i}]"), s, *len, raw)?);
-            }
-            let signed: Vec<u32> = match expect {
-                Expect::Value(e) => e.signed.iter().map(|&c| s32(c)).collect(),
-                Expect::Error { .. } => vec![],
-            };
-            let r = MacRecord {
-                neurons: w32("neurons", *neurons)?,
-                inputs: w32("inputs", *inputs)?,
-                len: w32("len", *len)?,
-                weights: &w,
-                signs: &sg,
-                x: &xs,
-                expect: match expect {
-                    Expect::Value(e) => Some(wire::MacExpect {
-                        unsigned: &e.unsigned,
-                        signed: &signed,
-                    }),
-                    Expect::Error { .. } => None,
-                },
-            };
-            wire("weights", r.emit(&mut p))?;
-            Kind::Mac
-        }
-        Case::Lif {
-            format,
-            params,
-            neurons,
-            input,
-            expect,
-            ..
-        } => {
-            let flat = |rows: &[Vec<i32>]| -> Vec<u32> {
-                rows.iter().flatten().map(|&x| s32(x)).collect()
-            };
-            let input_words = flat(input);
-            let (v, refr, spikes) = match expect {
-                Expect::Value(e) => {
-                    let mut spikes = vec![];
-                    for (t, s) in e.spikes.iter().enumerate() {
-                        spikes.extend(bit_words(&format!("expect.spikes[{t}]"), s)?);
-                    }
-                    (
-                        flat(&e.v),
-                        e.refractory
-                            .iter()
-                            .flatten()
-                            .map(|&x| u32::from(x))
-                            .collect(),
-                        spikes,
-                    )
-                }
-                Expect::Error { .. } => (vec![], vec![], vec![]),
-            };
-            let r = LifRecord {
-                format: *format,
-                params: [
-                    s32(params.v_rest),
-                    s32(params.v_reset),
-                    s32(params.threshold),
-                    s32(params.alpha),
-                    s32(params.resistance),
-                    u32::from(params.refractory),
-                ],
-                neurons: w32("neurons", *neurons)?,
-                steps: w32("input", input.len())?,
-                input: &input_words,
-                expect: value(expect).then_some(wire::LifExpect {
-                    v: &v,
-                    refractory: &refr,
-                    spikes: &spikes,
-                }),
-            };
-            wire("input", r.emit(&mut p))?;
-            Kind::Lif
-        }
-        Case::Network {
-            network: n,
-            inputs_q16,
-            steps,
-            expect,
-            ..
-        } => {
-            if !raw {
-                super::compute::field("network", n.validate())?;
-            }
-            let mut spikes = vec![];
-            if let Expect::Value(e) = expect {
-                for (t, step) in e.spikes.iter().enumerate() {
-                    for (k, layer) in step.iter().enumerate() {
-                        spikes.extend(bit_words(&format!("expect.spikes[{t}][{k}]"), layer)?);
-                    }
-                }
-            }
-            let tail = NetworkTail {
-                inputs_q16,
-                steps: w32("steps", *steps)?,
-                expect: match expect {
-                    Expect::Value(e) => Some(wire::NetworkExpect {
-                        spikes: &spikes,
-                        counts: &e.counts,
-                    }),
-                    Expect::Error { .. } => None,
-                },
-            };
-            let (dims, layers) = network_parts(n)?;
-            let layers: Vec<LayerRecord<'_>> = layers.iter().map(OwnedLayer::record).collect();
-            let head = head_of(n, &dims);
-            wire(
-                "network",
-                NetworkRecord::emit(&head, &layers, &tail, &mut p),
-            )?;
-            Kind::Network
-        }
+        Case::Pack { .. } => kinds::pack::payload(case, p_)?,
+        Case::Bitwise { .. } => kinds::bitwise::payload(case, raw, p_)?,
+        Case::Decode { .. } => kinds::decode::payload(case, raw, p_)?,
+        Case::Lfsr { .. } => kinds::lfsr::payload(case, p_)?,
+        Case::Sobol { .. } => kinds::sobol::payload(case, p_)?,
+        Case::Mac { .. } => kinds::mac::payload(case, raw, p_)?,
+        Case::Lif { .. } => kinds::lif::payload(case, p_)?,
+        Case::Network { .. } => kinds::network::payload(case, raw, p_)?,
     };
     let k = k.code();
     match case.expected_error() {
@@ -390,140 +172,6 @@ pub fn payload(case: &Case) -> Result<(u32, Vec<u32>), CaseError> {
         }
         None => Ok((k, p)),
     }
-}
-
-/// An `lfsr` or `sobol` payload: `[config, start, p_q16]`, `len`, then
-/// the expectation of a plain case.
-fn generator(
-    p: &mut Vec<u32>,
-    [config, start, p_q16]: [u32; 3],
-    len: usize,
-    expect: &Expect<GenExpect>,
-) -> Result<(), CaseError> {
-    let stream = match expect {
-        Expect::Value(e) => Some((words("expect.stream", &e.stream, len)?, e)),
-        Expect::Error { .. } => None,
-    };
-    let r = GeneratorRecord {
-        config,
-        start,
-        p_q16,
-        len: w32("len", len)?,
-        expect: match &stream {
-            Some((s, e)) => Some(wire::GeneratorExpect {
-                stream: s,
-                ones: w32("expect.ones", e.ones)?,
-                end_state: e.end_state,
-            }),
-            None => None,
-        },
-    };
-    wire("len", r.emit(p))
-}
-
-/// A layer's words, owned, for [`LayerRecord`].
-struct OwnedLayer {
-    len: u32,
-    params: [i32; 5],
-    refractory: u16,
-    weights_q16: Vec<u32>,
-    signs: Vec<u32>,
-    gain: i32,
-}
-
-impl OwnedLayer {
-    fn record(&self) -> LayerRecord<'_> {
-        LayerRecord {
-            len: self.len,
-            params: self.params,
-            refractory: self.refractory,
-            weights_q16: &self.weights_q16,
-            signs: &self.signs,
-            gain: self.gain,
-        }
-    }
-}
-
-/// The widths and layers of `n` as words (shapes must be consistent; the
-/// values are not checked here).
-fn network_parts(n: &crate::scnet::NetworkSpec) -> Result<(Vec<u32>, Vec<OwnedLayer>), CaseError> {
-    let dims = n
-        .dims
-        .iter()
-        .enumerate()
-        .map(|(k, &d)| w32(&format!("network.dims[{k}]"), d))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut layers = vec![];
-    for (k, l) in n.layers.iter().enumerate() {
-        // Shapes are consistent (validate(), or an error case whose
-        // counts match dims); a missing dimension is an error, not a panic.
-        let m = n.dims.get(k).copied().ok_or_else(|| CaseError::Bad {
-            field: "network.dims".into(),
-            what: format!("no input width for layer {k}"),
-        })?;
-        let neg = super::compute::field(
-            format!("network.layers[{k}].negative"),
-            bits_from_str(&l.negative),
-        )?;
-        let mut signs = vec![];
-        for row in neg.chunks(m.max(1)) {
-            let mut w = vec![0u32; words_for::<u32>(m)];
-            for (i, &b) in row.iter().enumerate() {
-                w[i / 32] |= u32::from(b) << (i % 32);
-            }
-            signs.extend(w);
-        }
-        let r = &l.params;
-        layers.push(OwnedLayer {
-            len: w32(&format!("network.layers[{k}].len"), l.len)?,
-            params: [r.v_rest, r.v_reset, r.threshold, r.alpha, r.resistance],
-            refractory: r.refractory,
-            weights_q16: l.weights_q16.clone(),
-            signs,
-            gain: l.gain,
-        });
-    }
-    Ok((dims, layers))
-}
-
-fn head_of<'a>(n: &crate::scnet::NetworkSpec, dims: &'a [u32]) -> NetworkHead<'a> {
-    NetworkHead {
-        format: n.format,
-        dims,
-        weight_source: n.weight_source,
-        input_source: n.input_source,
-    }
-}
-
-/// The words describing a network (the head of a `network` record, and
-/// the body of a model export): `format`, `n_layers`, `dims`, the two
-/// sources, then per layer `len`, the LIF parameters, the magnitudes, the
-/// sign rows and the gain. The network is validated in its own format
-/// first.
-pub fn network_words(n: &crate::scnet::NetworkSpec) -> Result<Vec<u32>, CaseError> {
-    super::compute::field("network", n.validate())?;
-    let (dims, layers) = network_parts(n)?;
-    let layers: Vec<LayerRecord<'_>> = layers.iter().map(OwnedLayer::record).collect();
-    let mut p = vec![];
-    wire(
-        "network",
-        wire::Network::emit(&head_of(n, &dims), &layers, &mut p),
-    )?;
-    Ok(p)
-}
-
-/// A model as words: `MODEL_MAGIC, n_words, network_words..., steps`
-/// (`n_words` counts the words after it). The network is validated first.
-pub fn model_words(n: &crate::scnet::NetworkSpec, steps: usize) -> Result<Vec<u32>, CaseError> {
-    super::compute::field("network", n.validate())?;
-    let (dims, layers) = network_parts(n)?;
-    let layers: Vec<LayerRecord<'_>> = layers.iter().map(OwnedLayer::record).collect();
-    let mut out = vec![];
-    wire(
-        "network",
-        wire::Model::emit(&head_of(n, &dims), &layers, w32("steps", steps)?, &mut out),
-    )?;
-    Ok(out)
 }
 
 /// The whole word stream of some files, each labelled (by its path) for

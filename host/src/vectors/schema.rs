@@ -211,81 +211,11 @@ impl Case {
     }
 }
 
-/// A single output stream.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StreamExpect {
-    /// The stream (hex).
-    pub stream: String,
-}
-
-/// Output of a bitwise op.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BitwiseExpect {
-    /// Result stream (hex).
-    pub out: String,
-    /// Its popcount.
-    pub popcount: usize,
-}
-
-/// Output of a decode.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DecodeExpect {
-    /// Popcount.
-    pub ones: usize,
-    /// Unipolar value, Q16.16 raw.
-    pub unipolar_q16: i32,
-    /// Bipolar value, Q16.16 raw.
-    pub bipolar_q16: i32,
-}
-
-/// Output of a generator case.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GenExpect {
-    /// The encoded stream (hex).
-    pub stream: String,
-    /// Its popcount.
-    pub ones: usize,
-    /// First comparator values `r_0..` (up to 16), for debugging generators.
-    pub values: Vec<u16>,
-    /// Generator state after `len` steps (LFSR state / Sobol index).
-    pub end_state: u32,
-}
-
-/// Output of a MAC case.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MacExpect {
-    /// Unsigned counts, one per neuron.
-    pub unsigned: Vec<u32>,
-    /// Signed counts, one per neuron.
-    pub signed: Vec<i32>,
-}
-
-/// Output of a LIF case: per step, per neuron.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LifExpect {
-    /// Membrane after each step (raw), `[step][neuron]`.
-    pub v: Vec<Vec<i32>>,
-    /// Refractory counter after each step, `[step][neuron]`.
-    pub refractory: Vec<Vec<u16>>,
-    /// Spikes per step, bit string over neurons.
-    pub spikes: Vec<String>,
-}
-
-/// Output of a network case.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NetworkExpect {
-    /// Spikes `[step][layer]`, bit strings over neurons.
-    pub spikes: Vec<Vec<String>>,
-    /// Last layer's spike counts over all steps.
-    pub counts: Vec<u32>,
-}
+/// The expectations of each kind (defined with their kind, re-exported here).
+pub use super::kinds::{
+    bitwise::BitwiseExpect, decode::DecodeExpect, generator::GenExpect, lif::LifExpect,
+    mac::MacExpect, network::NetworkExpect, pack::StreamExpect,
+};
 
 /// A case's `expect`: the outputs, or `{"error": NAME}`, the spec §8
 /// variant name of the kernel error the inputs must be rejected with.

@@ -1,0 +1,61 @@
+//! The CPU backend as a [`Backend`]: its own methods, one to one.
+
+use sc_kernel::lif::{LifFixed, LifParams};
+use sc_kernel::mac::MacShape;
+use sc_kernel::ops::BitOp;
+use sc_kernel::{BitSlice, BitSliceMut};
+
+use super::CpuBackend;
+use crate::backend::{Backend, BackendResult};
+
+impl Backend<u64> for CpuBackend {
+    /// `cpu-<level>`.
+    fn name(&self) -> String {
+        format!("cpu-{}", self.level().name())
+    }
+    fn pack(&self, bits: &[u8], out: &mut BitSliceMut<'_, u64>) -> BackendResult<()> {
+        Ok(CpuBackend::pack(self, bits, out)?)
+    }
+    fn bitwise(
+        &self,
+        op: BitOp,
+        a: BitSlice<'_, u64>,
+        b: BitSlice<'_, u64>,
+        sel: BitSlice<'_, u64>,
+        out: &mut BitSliceMut<'_, u64>,
+    ) -> BackendResult<()> {
+        Ok(match op {
+            BitOp::And => self.and(a, b, out),
+            BitOp::Or => self.or(a, b, out),
+            BitOp::Xor => self.xor(a, b, out),
+            BitOp::Xnor => self.xnor(a, b, out),
+            BitOp::Not => self.not(a, out),
+            BitOp::Mux => self.mux(sel, a, b, out),
+        }?)
+    }
+    fn count_ones(&self, a: BitSlice<'_, u64>) -> BackendResult<usize> {
+        Ok(CpuBackend::count_ones(self, a))
+    }
+    fn mac(
+        &self,
+        shape: &MacShape,
+        weights: &[u64],
+        signs: &[u64],
+        x: &[u64],
+        unsigned: &mut [u32],
+        signed: &mut [i32],
+    ) -> BackendResult<()> {
+        CpuBackend::mac(self, shape, weights, x, unsigned)?;
+        Ok(self.mac_signed(shape, weights, signs, x, signed)?)
+    }
+    fn lif<F: LifFixed>(
+        &self,
+        p: &LifParams<F>,
+        v: &mut [F],
+        r: &mut [u16],
+        i: &[F],
+        s: &mut BitSliceMut<'_, u64>,
+    ) -> BackendResult<usize> {
+        Ok(self.lif_step(p, v, r, i, s)?)
+    }
+}

@@ -1,0 +1,137 @@
+//! The GPU backend as a [`Backend`]: each call uploads its operands as
+//! device-held rows (one row per stream, the MAC's weights, signs and
+//! inputs as batches), runs the backend's kernel and downloads the
+//! result. When there is no adapter (or the device is lost) the backend
+//! runs on its CPU fallback, so the same calls work there
+//! (`gpu-fallback`).
+
+use sc_kernel::lif::{LifFixed, LifParams};
+use sc_kernel::mac::MacShape;
+use sc_kernel::ops::BitOp;
+use sc_kernel::pack::RowShape;
+use sc_kernel::{BitSlice, BitSliceMut};
+
+use super::{DeviceRows, GpuBackend, GpuError};
+use crate::backend::{Backend, BackendError, BackendResult};
+
+impl From<GpuError> for BackendError {
+    fn from(e: GpuError) -> Self {
+        match e {
+            GpuError::Kernel(k) => BackendError::Kernel(k),
+            e => BackendError::Device(e.to_string()),
+        }
+    }
+}
+
+fn ensure_words(expected: usize, found: usize) -> BackendResult<()> {
+    if expected == found {
+        Ok(())
+    } else {
+        Err(sc_kernel::Error::LengthMismatch { expected, found }.into())
+    }
+}
+
+fn store(out: &mut BitSliceMut<'_, u64>, words: &[u64]) -> BackendResult<()> {
+    ensure_words(out.words().len(), words.len())?;
+    out.update_words(|w| w.copy_from_slice(words));
+    Ok(())
+}
+
+impl GpuBackend {
+    /// One stream as a single device-held row.
+    fn one(&self, s: BitSlice<'_, u64>) -> BackendResult<DeviceRows> {
+        let shape = RowShape {
+            rows: 1,
+            row_len: s.len(),
+        };
+        Ok(self.to_device(shape, s.words())?)
+    }
+}
+
+impl Backend<u64> for GpuBackend {
+    /// `gpu-<adapter>` (its first word), or `gpu-fallback` on the CPU
+    /// fallback.
+    fn name(&self) -> String {
+        match self.adapter() {
+            Some(a) => format!("gpu-{}", a.split_whitespace().next().unwrap_or("?")),
+            None => "gpu-fallback".to_string(),
+        }
+    }
+    fn pack(&self, bits: &[u8], out: &mut BitSliceMut<'_, u64>) -> BackendResult<()> {
+        ensure_words(out.len(), bits.len())?;
+        let d = GpuBackend::pack(
+            self,
+            RowShape {
+                rows: 1,
+                row_len: bits.len(),
+            },
+            bits,
+        )?;
+        store(out, &self.to_host(&d)?)
+    }
+    fn bitwise(
+        &self,
+        op: BitOp,
+        a: BitSlice<'_, u64>,
+        b: BitSlice<'_, u64>,
+        sel: BitSlice<'_, u64>,
+        out: &mut BitSliceMut<'_, u64>,
+    ) -> BackendResult<()> {
+        let (da, db, ds) = (self.one(a)?, self.one(b)?, self.one(sel)?);
+        let r = match op {
+            BitOp::And => self.and(&da, &db),
+            BitOp::Or => self.or(&da, &db),
+            BitOp::Xor => self.xor(&da, &db),
+            BitOp::Xnor => self.xnor(&da, &db),
+            BitOp::Not => self.not(&da),
+            BitOp::Mux => self.mux(&ds, &da, &db),
+        }?;
+        ensure_words(out.len(), a.len())?;
+        store(out, &self.to_host(&r)?)
+    }
+    fn count_ones(&self, a: BitSlice<'_, u64>) -> BackendResult<usize> {
+        Ok(GpuBackend::count_ones(self, &self.one(a)?)?)
+    }
+    fn mac(
+        &self,
+        shape: &MacShape,
+        weights: &[u64],
+        signs: &[u64],
+        x: &[u64],
+        unsigned: &mut [u32],
+        signed: &mut [i32],
+    ) -> BackendResult<()> {
+        let w = self.to_device(shape.weight_rows(), weights)?;
+        let s = self.to_device(
+            RowShape {
+                rows: shape.neurons(),
+                row_len: shape.inputs(),
+            },
+            signs,
+        )?;
+        let xd = self.to_device(shape.input_rows(), x)?;
+        let (u, sg) = self.mac_both(shape, &w, &s, &xd, 1)?;
+        ensure_words(unsigned.len(), shape.neurons())?;
+        ensure_words(signed.len(), shape.neurons())?;
+        if shape.neurons() > 0 {
+            unsigned.copy_from_slice(&u);
+            signed.copy_from_slice(&sg);
+        }
+        Ok(())
+    }
+    fn lif<F: LifFixed>(
+        &self,
+        p: &LifParams<F>,
+        v: &mut [F],
+        r: &mut [u16],
+        i: &[F],
+        s: &mut BitSliceMut<'_, u64>,
+    ) -> BackendResult<usize> {
+        ensure_words(v.len(), s.len())?;
+        let run = self.lif_run(p, v, r, i, 1)?;
+        v.copy_from_slice(&run.v);
+        r.copy_from_slice(&run.refractory);
+        store(s, &run.spikes)?;
+        Ok(s.count_ones())
+    }
+}
