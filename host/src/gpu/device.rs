@@ -116,7 +116,7 @@ impl Gpu {
         let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("sc.wgsl"),
-            source: wgpu::ShaderSource::Wgsl(include_str!("sc.wgsl").into()),
+            source: wgpu::ShaderSource::Wgsl(shader_source().into()),
         });
         let gpu = Gpu {
             bitwise: pipeline(&device, &module, BitwiseParams::ENTRY),
@@ -375,4 +375,20 @@ pub(super) fn words_u32(bytes: &[u8]) -> Vec<u32> {
         .chunks_exact(4)
         .map(|c| u32::from_le_bytes(c.try_into().unwrap_or([0; 4])))
         .collect()
+}
+
+/// The shader: `sc.wgsl` after the bitwise op codes, generated from the
+/// kernel's [`sc_kernel::ops::BitOp`] (`const OP_AND: u32 = 0u;` ...), so
+/// the codes are written once.
+pub(crate) fn shader_source() -> String {
+    use sc_kernel::ops::BitOp;
+    let mut s = String::from("// Generated from sc_kernel::ops::BitOp.\n");
+    for op in BitOp::ALL {
+        s.push_str(&format!(
+            "const OP_{}: u32 = {}u;\n",
+            op.name().to_uppercase(),
+            op.code()
+        ));
+    }
+    s + include_str!("sc.wgsl")
 }

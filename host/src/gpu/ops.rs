@@ -32,16 +32,9 @@ fn same_shape(a: RowShape, b: RowShape) -> Result<(), Error> {
     ensure(a.row_len, b.row_len)
 }
 
-/// The element-wise operations.
-#[derive(Clone, Copy)]
-enum BitOp {
-    And,
-    Or,
-    Xor,
-    Xnor,
-    Not,
-    Mux,
-}
+/// The element-wise operations, with the kernel's codes (the shader's
+/// `OP_*` constants are generated from them, see [`super::device`]).
+use sc_kernel::ops::BitOp;
 
 /// The `u32` geometry of a batch for the shaders: (row_len, u32 words per
 /// row, u32 words in all), or [`Failed::TooLarge`] when a bit index inside
@@ -216,7 +209,7 @@ impl GpuBackend {
                 let (ga, gb, gs) = (g.operand(a)?, g.operand(b)?, g.operand(sel)?);
                 let out = g.zeroed(bytes_of(nw, 8)?)?;
                 let p = g.params(&BitwiseParams {
-                    op: op as u32,
+                    op: op.code(),
                     row_len,
                     stride: stride.max(1),
                     words,

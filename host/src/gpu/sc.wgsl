@@ -50,11 +50,12 @@ fn bitwise(@builtin(global_invocation_id) g: vec3<u32>) {
     let a = A[i];
     var r: u32;
     switch PB.op {
-        case 0u: { r = a & B[i]; }
-        case 1u: { r = a | B[i]; }
-        case 2u: { r = a ^ B[i]; }
-        case 3u: { r = ~(a ^ B[i]); }
-        case 4u: { r = ~a; }
+        // OP_*: the kernel's BitOp codes, prepended by device.rs.
+        case OP_AND: { r = a & B[i]; }
+        case OP_OR: { r = a | B[i]; }
+        case OP_XOR: { r = a ^ B[i]; }
+        case OP_XNOR: { r = ~(a ^ B[i]); }
+        case OP_NOT: { r = ~a; }
         default: { r = (C[i] & a) | (~C[i] & B[i]); }
     }
     OUT[i] = r & valid_mask(i % PB.stride, PB.row_len);
