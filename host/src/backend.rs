@@ -8,7 +8,7 @@ use std::marker::PhantomData;
 
 use sc_kernel::lif::{LifFixed, LifParams};
 use sc_kernel::mac::{mac, mac_signed, MacShape};
-use sc_kernel::ops::{self, BitOp};
+use sc_kernel::ops::BitOp;
 use sc_kernel::pack::pack;
 use sc_kernel::{BitSlice, BitSliceMut, Word};
 
@@ -100,14 +100,7 @@ impl<W: Word> Backend<W> for KernelBackend<W> {
         sel: BitSlice<'_, W>,
         out: &mut BitSliceMut<'_, W>,
     ) -> BackendResult<()> {
-        Ok(match op {
-            BitOp::And => ops::and(a, b, out),
-            BitOp::Or => ops::or(a, b, out),
-            BitOp::Xor => ops::xor(a, b, out),
-            BitOp::Xnor => ops::xnor(a, b, out),
-            BitOp::Not => ops::not(a, out),
-            BitOp::Mux => ops::mux(sel, a, b, out),
-        }?)
+        Ok(op.apply(a, b, sel, out)?)
     }
     fn count_ones(&self, a: BitSlice<'_, W>) -> BackendResult<usize> {
         Ok(a.count_ones())
@@ -213,14 +206,7 @@ mod tests {
         }
         let s = |k: usize| BitSlice::new(&streams[k], len).unwrap();
         let mut out = vec![];
-        for op in [
-            BitOp::And,
-            BitOp::Or,
-            BitOp::Xor,
-            BitOp::Xnor,
-            BitOp::Not,
-            BitOp::Mux,
-        ] {
+        for op in BitOp::ALL {
             let mut w = vec![0u64; nw];
             b.bitwise(
                 op,

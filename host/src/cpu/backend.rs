@@ -24,14 +24,7 @@ impl Backend<u64> for CpuBackend {
         sel: BitSlice<'_, u64>,
         out: &mut BitSliceMut<'_, u64>,
     ) -> BackendResult<()> {
-        Ok(match op {
-            BitOp::And => self.and(a, b, out),
-            BitOp::Or => self.or(a, b, out),
-            BitOp::Xor => self.xor(a, b, out),
-            BitOp::Xnor => self.xnor(a, b, out),
-            BitOp::Not => self.not(a, out),
-            BitOp::Mux => self.mux(sel, a, b, out),
-        }?)
+        Ok(CpuBackend::bitwise(self, op, a, b, sel, out)?)
     }
     fn count_ones(&self, a: BitSlice<'_, u64>) -> BackendResult<usize> {
         Ok(CpuBackend::count_ones(self, a))

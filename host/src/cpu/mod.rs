@@ -14,6 +14,7 @@ use rayon::prelude::*;
 
 use sc_kernel::lif::{LifFixed, LifParams};
 use sc_kernel::mac::MacShape;
+use sc_kernel::ops::BitOp;
 use sc_kernel::pack::RowShape;
 use sc_kernel::{words_for, BitSlice, BitSliceMut, Error, Result};
 
@@ -250,6 +251,27 @@ impl CpuBackend {
         let (a, b) = (a.words(), b.words());
         out.update_words(|o| self.for_chunks(o, |o, r| kern.binary(op, &a[r.clone()], &b[r], o)));
         Ok(())
+    }
+
+    /// `out = op(a, b, sel)` for any [`BitOp`] (operands the op does not
+    /// use are ignored): AND/OR/XOR/XNOR, NOT and MUX on their SIMD
+    /// kernels. A new op gets its line here.
+    pub fn bitwise(
+        &self,
+        op: BitOp,
+        a: BitSlice<'_, u64>,
+        b: BitSlice<'_, u64>,
+        sel: BitSlice<'_, u64>,
+        out: &mut BitSliceMut<'_, u64>,
+    ) -> Result<()> {
+        match op {
+            BitOp::And => self.binary_op(WordOp::And, a, b, out),
+            BitOp::Or => self.binary_op(WordOp::Or, a, b, out),
+            BitOp::Xor => self.binary_op(WordOp::Xor, a, b, out),
+            BitOp::Xnor => self.binary_op(WordOp::Xnor, a, b, out),
+            BitOp::Not => self.not(a, out),
+            BitOp::Mux => self.mux(sel, a, b, out),
+        }
     }
 
     /// `out = a AND b`.

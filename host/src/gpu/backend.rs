@@ -78,14 +78,7 @@ impl Backend<u64> for GpuBackend {
         out: &mut BitSliceMut<'_, u64>,
     ) -> BackendResult<()> {
         let (da, db, ds) = (self.one(a)?, self.one(b)?, self.one(sel)?);
-        let r = match op {
-            BitOp::And => self.and(&da, &db),
-            BitOp::Or => self.or(&da, &db),
-            BitOp::Xor => self.xor(&da, &db),
-            BitOp::Xnor => self.xnor(&da, &db),
-            BitOp::Not => self.not(&da),
-            BitOp::Mux => self.mux(&ds, &da, &db),
-        }?;
+        let r = GpuBackend::bitwise(self, op, &da, &db, &ds)?;
         ensure_words(out.len(), a.len())?;
         store(out, &self.to_host(&r)?)
     }

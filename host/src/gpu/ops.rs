@@ -189,8 +189,10 @@ impl GpuBackend {
     }
 
     /// `op` on batches of the same shape (else `LengthMismatch`), row by
-    /// row; `sel` is used by mux only, `b` not by not.
-    fn bitwise(
+    /// row; operands the op does not use (`b` for NOT, `sel` for all but
+    /// MUX) are ignored. Every op of [`BitOp`] runs here: the shader
+    /// switches on the kernel's op code.
+    pub fn bitwise(
         &self,
         op: BitOp,
         a: &DeviceRows,
@@ -243,14 +245,7 @@ impl GpuBackend {
                 for (r, o) in w.chunks_mut(stride).enumerate() {
                     let (sa, sb, ss) = (shape.row(&ha, r)?, shape.row(&hb, r)?, shape.row(&hs, r)?);
                     let mut o = BitSliceMut::new(o, shape.row_len)?;
-                    match op {
-                        BitOp::And => cpu.and(sa, sb, &mut o)?,
-                        BitOp::Or => cpu.or(sa, sb, &mut o)?,
-                        BitOp::Xor => cpu.xor(sa, sb, &mut o)?,
-                        BitOp::Xnor => cpu.xnor(sa, sb, &mut o)?,
-                        BitOp::Not => cpu.not(sa, &mut o)?,
-                        BitOp::Mux => cpu.mux(ss, sa, sb, &mut o)?,
-                    }
+                    cpu.bitwise(op, sa, sb, ss, &mut o)?;
                 }
                 Ok(self.on_host(shape, w))
             },

@@ -54,8 +54,7 @@ pub(crate) fn validate_inputs(case: &Case) -> Result<(), CaseError> {
     };
     let name = op.name();
     hex_len("a", a, *len)?;
-    let uses_b = *op != BitOp::Not;
-    let uses_sel = *op == BitOp::Mux;
+    let (uses_b, uses_sel) = (op.uses_b(), op.uses_sel());
     for (n, v, used) in [("b", b, uses_b), ("sel", sel, uses_sel)] {
         match (v, used) {
             (Some(h), true) => hex_len(n, h, *len)?,
@@ -128,30 +127,19 @@ pub(crate) fn evaluate<W: Word, B: Backend<W>>(p: &B, case: &mut Case) -> Result
 
 /// The generated cases (expectations empty until evaluated).
 pub(crate) fn cases(rng: &mut SplitMix64) -> Vec<Case> {
-    let ops = [
-        BitOp::And,
-        BitOp::Or,
-        BitOp::Xor,
-        BitOp::Xnor,
-        BitOp::Not,
-        BitOp::Mux,
-    ];
     let mut cases = vec![];
-    for op in ops {
+    for op in BitOp::ALL {
         for &len in &EDGE_LENS {
             let a = hex_of(&rng.bits(len, 160));
             let b = hex_of(&rng.bits(len, 96));
             let s = hex_of(&rng.bits(len, 128));
             cases.push(Case::Bitwise {
-                name: format!(
-                    "{}_len{len}",
-                    serde_json::to_value(op).unwrap().as_str().unwrap_or("op")
-                ),
+                name: format!("{}_len{len}", op.name()),
                 op,
                 len,
                 a,
-                b: (op != BitOp::Not).then_some(b),
-                sel: (op == BitOp::Mux).then_some(s),
+                b: op.uses_b().then_some(b),
+                sel: op.uses_sel().then_some(s),
                 expect: Expect::Value(BitwiseExpect {
                     out: String::new(),
                     popcount: 0,
