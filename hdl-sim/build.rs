@@ -37,6 +37,7 @@ fn main() {
     let status = Command::new(&verilator)
         .args(["--cc", "-O2", "--top-module", "sc_hw_top", "--Mdir"])
         .arg(&out)
+        .arg(format!("-I{}", here.join("rtl").display()))
         .arg(here.join("tb/sc_hw_top.v"))
         .args(&rtl)
         .status()

@@ -90,21 +90,9 @@ def jit_vec_mac_seed(w, x, outputs):
         outputs[j] = total
 
 
-@numba.njit
-def jit_vec_mac(w, x):
-    n, m, k = w.shape
-    out = np.zeros(n, np.int64)
-    for j in range(n):
-        acc = np.uint64(0)
-        for i in range(m):
-            for t in range(k):
-                acc += _pc(w[j, i, t] & x[i, t])
-        out[j] = acc
-    return out
-
-
-@numba.njit(parallel=True)
-def jit_vec_mac_par(w, x):
+def _vec_mac(w, x):
+    # Compiled twice below: serially, where `prange` is plain `range`, and
+    # with `parallel=True`, where it splits the neurons over the threads.
     n, m, k = w.shape
     out = np.zeros(n, np.int64)
     for j in numba.prange(n):
@@ -114,6 +102,10 @@ def jit_vec_mac_par(w, x):
                 acc += _pc(w[j, i, t] & x[i, t])
         out[j] = acc
     return out
+
+
+jit_vec_mac = numba.njit(_vec_mac)
+jit_vec_mac_par = numba.njit(parallel=True)(_vec_mac)
 
 
 def median(reps, f):

@@ -27,6 +27,22 @@ def main():
     def ms(x):
         return f"{x * 1e3:.3f} ms"
 
+    def speedup_table(title, intro, median, rows, label, ours1, ours2):
+        """A section: the rows (name, cores, seconds) against ours on the
+        same number of cores, then ours on 1 and 2 cores."""
+        w(f"### {title}")
+        w("")
+        if intro:
+            w(intro)
+            w("")
+        w(f"| implementation | cores | {median} | ours is faster by |")
+        w("|---|---|---|---|")
+        for name, cores, t in rows:
+            w(f"| {name} | {cores} | {ms(t)} | {t / (ours1 if cores == 1 else ours2):.1f}x |")
+        w(f"| {label} | 1 | {ms(ours1)} | |")
+        w(f"| {label} | 2 | {ms(ours2)} | {ours1 / ours2:.2f}x over 1 core |")
+        w("")
+
     level = ours["timings"][0]["level"]
     mac1, mac2 = o("mac_seed", 1)["median_s"], o("mac_seed", 2)["median_s"]
     b1, b2 = o("mac_batch32", 1)["median_s"], o("mac_batch32", 2)["median_s"]
@@ -41,38 +57,21 @@ def main():
       "Medians of repeated runs after a warm-up; inputs are random words. "
       "Criterion benchmarks of every op at L2/L3/DRAM sizes: `cargo bench -p sc-host --bench cpu`.")
     w("")
-    w("### Dense MAC, 128 neurons x 784 inputs x L = 1024 (16 u64 words), one sample")
-    w("")
-    w("| implementation | cores | median | ours is faster by |")
-    w("|---|---|---|---|")
-    rows = [
-        ("numpy, seed (per-neuron AND + SWAR popcount + sum)", 1, s("numpy_seed_mac"), mac1),
-        ("Numba `jit_vec_mac`, seed (integer counter)", 1, s("numba_seed_jit_vec_mac"), mac1),
-        ("Numba, uint64 counter (vectorised by LLVM)", 1, s("numba_u64_vec_mac"), mac1),
-        ("Numba `parallel=True`, `prange` over neurons", 2, s("numba_u64_vec_mac_parallel", 2), mac2),
-    ]
-    for name, cores, t, ref in rows:
-        w(f"| {name} | {cores} | {ms(t)} | {t / ref:.1f}x |")
-    w(f"| **ours** (`CpuBackend::mac`) | 1 | {ms(mac1)} | |")
-    w(f"| **ours** (`CpuBackend::mac`) | 2 | {ms(mac2)} | {mac1 / mac2:.2f}x over 1 core |")
-    w("")
-    w("### Batched MAC: the same weights, 32 input samples")
-    w("")
-    w("The seed has no batched MAC: it calls its MAC once per sample. Ours "
-      "(`CpuBackend::mac_batch`) tiles the inputs so each weight word is loaded once per 8 samples.")
-    w("")
-    w("| implementation | cores | median (32 samples) | ours is faster by |")
-    w("|---|---|---|---|")
-    rows = [
-        ("numpy, seed, per sample", 1, s("numpy_seed_mac_batch32"), b1),
-        ("Numba `jit_vec_mac`, seed, per sample", 1, s("numba_seed_jit_vec_mac_batch32"), b1),
-        ("Numba `parallel=True`, per sample", 2, s("numba_u64_vec_mac_parallel_batch32", 2), b2),
-    ]
-    for name, cores, t, ref in rows:
-        w(f"| {name} | {cores} | {ms(t)} | {t / ref:.1f}x |")
-    w(f"| **ours** | 1 | {ms(b1)} | |")
-    w(f"| **ours** | 2 | {ms(b2)} | {b1 / b2:.2f}x over 1 core |")
-    w("")
+    speedup_table("Dense MAC, 128 neurons x 784 inputs x L = 1024 (16 u64 words), one sample",
+                  None, "median", [
+        ("numpy, seed (per-neuron AND + SWAR popcount + sum)", 1, s("numpy_seed_mac")),
+        ("Numba `jit_vec_mac`, seed (integer counter)", 1, s("numba_seed_jit_vec_mac")),
+        ("Numba, uint64 counter (vectorised by LLVM)", 1, s("numba_u64_vec_mac")),
+        ("Numba `parallel=True`, `prange` over neurons", 2, s("numba_u64_vec_mac_parallel", 2)),
+    ], "**ours** (`CpuBackend::mac`)", mac1, mac2)
+    speedup_table("Batched MAC: the same weights, 32 input samples",
+                  "The seed has no batched MAC: it calls its MAC once per sample. Ours "
+                  "(`CpuBackend::mac_batch`) tiles the inputs so each weight word is loaded once per 8 samples.",
+                  "median (32 samples)", [
+        ("numpy, seed, per sample", 1, s("numpy_seed_mac_batch32")),
+        ("Numba `jit_vec_mac`, seed, per sample", 1, s("numba_seed_jit_vec_mac_batch32")),
+        ("Numba `parallel=True`, per sample", 2, s("numba_u64_vec_mac_parallel_batch32", 2)),
+    ], "**ours**", b1, b2)
     w("### Pack (0/1 bytes to LSB-first u64 words)")
     w("")
     w("| input | numpy, seed (powers-of-two sum) | `np.packbits` | ours, 1 core | ours, 2 cores | vs seed (1 core) | vs packbits (1 core) |")

@@ -4,9 +4,21 @@
 //! through semihosting (QEMU returns the code; `probe-rs run` too).
 //! RISC-V: the same over RISC-V semihosting.
 
+#[cfg(target_arch = "arm")]
+use {cortex_m::asm::wfi, cortex_m_semihosting::debug, defmt_semihosting as _};
+#[cfg(target_arch = "riscv32")]
+use {riscv::asm::wfi, riscv_semihosting::debug};
+
 /// End the program: exit code 0 when `ok`, 1 otherwise (semihosting).
 pub fn exit(ok: bool) -> ! {
-    imp::exit(ok)
+    debug::exit(if ok {
+        debug::EXIT_SUCCESS
+    } else {
+        debug::EXIT_FAILURE
+    });
+    loop {
+        wfi();
+    }
 }
 
 /// Reports where it panicked (not the message: formatting it would pull
@@ -20,38 +32,9 @@ fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
     exit(false)
 }
 
-#[cfg(target_arch = "arm")]
-mod imp {
-    use defmt_semihosting as _;
-
-    pub fn exit(ok: bool) -> ! {
-        use cortex_m_semihosting::debug;
-        debug::exit(if ok {
-            debug::EXIT_SUCCESS
-        } else {
-            debug::EXIT_FAILURE
-        });
-        loop {
-            cortex_m::asm::wfi();
-        }
-    }
-}
-
 #[cfg(target_arch = "riscv32")]
-mod imp {
+mod logger {
     use core::sync::atomic::{AtomicBool, Ordering};
-
-    pub fn exit(ok: bool) -> ! {
-        use riscv_semihosting::debug;
-        debug::exit(if ok {
-            debug::EXIT_SUCCESS
-        } else {
-            debug::EXIT_FAILURE
-        });
-        loop {
-            riscv::asm::wfi();
-        }
-    }
 
     /// `defmt` logger writing frames to semihosting stdout.
     #[defmt::global_logger]

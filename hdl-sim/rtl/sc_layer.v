@@ -23,12 +23,7 @@ module sc_layer #(
     input  wire [M*N-1:0]      w,
     input  wire [M*N-1:0]      neg,
     input  wire signed [W-1:0] gain,
-    input  wire signed [W-1:0] v_rest,
-    input  wire signed [W-1:0] v_reset,
-    input  wire signed [W-1:0] threshold,
-    input  wire signed [W-1:0] alpha,
-    input  wire signed [W-1:0] res,
-    input  wire        [15:0]  refractory,
+`include "sc_lif_params.vh"
     output wire [M-1:0]        spikes,
     output wire [M*AW-1:0]     counts,      // MAC accumulators (signed)
     output wire [M*W-1:0]      membranes,   // LIF membranes (raw)

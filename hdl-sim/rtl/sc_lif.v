@@ -9,12 +9,7 @@ module sc_lif #(
     input  wire                rst,    // v <= v_rest, r <= 0, spike <= 0
     input  wire                step,
     input  wire signed [W-1:0] i_in,
-    input  wire signed [W-1:0] v_rest,
-    input  wire signed [W-1:0] v_reset,
-    input  wire signed [W-1:0] threshold,
-    input  wire signed [W-1:0] alpha,
-    input  wire signed [W-1:0] res,
-    input  wire        [15:0]  refractory,
+`include "sc_lif_params.vh"
     output reg  signed [W-1:0] v,
     output reg         [15:0]  r,
     output reg                 spike

@@ -14,12 +14,7 @@ module sc_lif_step #(
     input  wire signed [W-1:0] v,
     input  wire        [15:0]  r,
     input  wire signed [W-1:0] i_in,
-    input  wire signed [W-1:0] v_rest,
-    input  wire signed [W-1:0] v_reset,
-    input  wire signed [W-1:0] threshold,
-    input  wire signed [W-1:0] alpha,
-    input  wire signed [W-1:0] res,
-    input  wire        [15:0]  refractory,
+`include "sc_lif_params.vh"
     output wire signed [W-1:0] v_next,
     output wire        [15:0]  r_next,
     output wire                spike

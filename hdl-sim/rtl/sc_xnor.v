@@ -1,11 +1,6 @@
 // SC XNOR over W stream bits per cycle (spec 2).
 `timescale 1ns / 1ps
 `default_nettype none
-module sc_xnor #(parameter integer W = 32) (
-    input  wire [W-1:0] a,
-    input  wire [W-1:0] b,
-    output wire [W-1:0] y
-);
-    assign y = ~(a ^ b);
-endmodule
+`include "sc_gate2.vh"
+`SC_GATE2(sc_xnor, ~(a ^ b))
 `default_nettype wire

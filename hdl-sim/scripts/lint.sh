@@ -7,11 +7,11 @@ command -v verilator >/dev/null || { echo "error: verilator not installed (apt-g
 status=0
 for f in rtl/*.v; do
     top=$(basename "$f" .v)
-    if ! out=$(verilator --lint-only -Wall --top-module "$top" rtl/*.v 2>&1) || [ -n "$out" ]; then
+    if ! out=$(verilator --lint-only -Wall -Irtl --top-module "$top" rtl/*.v 2>&1) || [ -n "$out" ]; then
         echo "$out"; status=1
     fi
 done
 # The wrapper leaves some layer outputs unread by design (read through selects).
-verilator --lint-only -Wall -Wno-UNUSEDSIGNAL --top-module sc_hw_top tb/sc_hw_top.v rtl/*.v || status=1
+verilator --lint-only -Wall -Wno-UNUSEDSIGNAL -Irtl --top-module sc_hw_top tb/sc_hw_top.v rtl/*.v || status=1
 [ $status -eq 0 ] && echo "verilator --lint-only -Wall: clean ($(ls rtl/*.v | wc -l) modules)"
 exit $status

@@ -40,8 +40,8 @@ for d in "${DESIGNS[@]}"; do
     IFS='|' read -r name top params wtop wparams <<<"$d"
     tag=$(echo "$top $params" | tr -c 'A-Za-z0-9' '_')
     # `tee -o` keeps exactly one stat report per file.
-    yosys -q -p "read_verilog $RTL; chparam $params $top; synth_ice40 -dsp -top $top; tee -q -o $B/$tag.ice40.log stat" >/dev/null
-    yosys -q -p "read_verilog $RTL; chparam $params $top; synth -top $top; tee -q -o $B/$tag.gen.log stat" >/dev/null
+    yosys -q -p "read_verilog -Ihdl-sim/rtl $RTL; chparam $params $top; synth_ice40 -dsp -top $top; tee -q -o $B/$tag.ice40.log stat" >/dev/null
+    yosys -q -p "read_verilog -Ihdl-sim/rtl $RTL; chparam $params $top; synth -top $top; tee -q -o $B/$tag.gen.log stat" >/dev/null
     lut=$(stat "$B/$tag.ice40.log" '^SB_LUT4$')
     ff=$(stat "$B/$tag.ice40.log" '^SB_DFF')
     dsp=$(stat "$B/$tag.ice40.log" '^SB_MAC16$')
@@ -50,7 +50,7 @@ for d in "${DESIGNS[@]}"; do
     fmax="-"
     if [ "$wtop" != "-" ]; then
         chp=""; [ -n "$wparams" ] && chp="chparam $wparams $wtop;"
-        yosys -q -p "read_verilog $RTL hdl-sim/synth/fmax_wrap.v; $chp synth_ice40 -dsp -top $wtop -json $B/$tag.json" >/dev/null
+        yosys -q -p "read_verilog -Ihdl-sim/rtl $RTL hdl-sim/synth/fmax_wrap.v; $chp synth_ice40 -dsp -top $wtop -json $B/$tag.json" >/dev/null
         nextpnr-ice40 --up5k --package sg48 --json "$B/$tag.json" --freq 12 --seed 1 \
             --log "$B/$tag.pnr.log" --quiet >/dev/null 2>&1 || true
         fmax=$(grep -o "Max frequency for clock[^:]*: [0-9.]* MHz" "$B/$tag.pnr.log" | tail -1 | grep -o '[0-9.]* MHz' | cut -d' ' -f1)

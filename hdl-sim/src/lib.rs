@@ -173,23 +173,11 @@ pub fn codes_vh() -> String {
         ERROR_FLAG.trailing_zeros()
     )
     .ok();
-    for k in Kind::ALL {
-        writeln!(
-            s,
-            "localparam integer SC_KIND_{} = {};",
-            k.name().to_uppercase(),
-            k.code()
-        )
-        .ok();
-    }
-    for op in BitOp::ALL {
-        writeln!(
-            s,
-            "localparam integer SC_OP_{} = {};",
-            op.name().to_uppercase(),
-            op.code()
-        )
-        .ok();
+    let kinds = Kind::ALL.map(|k| ("KIND", k.name(), k.code()));
+    let ops = BitOp::ALL.map(|op| ("OP", op.name(), op.code()));
+    for (group, name, code) in kinds.into_iter().chain(ops) {
+        let name = name.to_uppercase();
+        writeln!(s, "localparam integer SC_{group}_{name} = {code};").ok();
     }
     s
 }

@@ -41,8 +41,13 @@ pub trait Real:
     fn is_finite(self) -> bool;
 }
 
+/// `impl Real` for the float types; the unary `Self -> Self` methods
+/// forward to the inherent ones of the same name.
 macro_rules! real {
-    ($t:ty) => {
+    ($($t:ty),*) => {
+        $(real!(@impl $t; abs, exp, ln, sqrt);)*
+    };
+    (@impl $t:ty; $($unary:ident),*) => {
         impl Real for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -54,22 +59,12 @@ macro_rules! real {
             fn f64(self) -> f64 {
                 self as f64
             }
-            #[inline]
-            fn abs(self) -> Self {
-                <$t>::abs(self)
-            }
-            #[inline]
-            fn exp(self) -> Self {
-                <$t>::exp(self)
-            }
-            #[inline]
-            fn ln(self) -> Self {
-                <$t>::ln(self)
-            }
-            #[inline]
-            fn sqrt(self) -> Self {
-                <$t>::sqrt(self)
-            }
+            $(
+                #[inline]
+                fn $unary(self) -> Self {
+                    <$t>::$unary(self)
+                }
+            )*
             #[inline]
             fn is_finite(self) -> bool {
                 <$t>::is_finite(self)
@@ -78,5 +73,4 @@ macro_rules! real {
     };
 }
 
-real!(f32);
-real!(f64);
+real!(f32, f64);

@@ -210,6 +210,13 @@ fn shipped_json() -> serde_json::Value {
     serde_json::from_str(digits::SHIPPED_MODEL).unwrap()
 }
 
+/// The error of the shipped model after `edit`.
+fn edited_model_error(edit: impl FnOnce(&mut serde_json::Value)) -> String {
+    let mut v = shipped_json();
+    edit(&mut v);
+    model_error(&v)
+}
+
 fn model_error(v: &serde_json::Value) -> String {
     let text = serde_json::to_string(v).unwrap();
     match DigitsModel::parse(&text, "m.json") {
@@ -221,20 +228,17 @@ fn model_error(v: &serde_json::Value) -> String {
 
 #[test]
 fn model_weights_must_match_the_sizes() {
-    let mut v = shipped_json();
-    v["snn"]["weights"] = serde_json::json!([]);
-    let e = model_error(&v);
+    let e = edited_model_error(|v| v["snn"]["weights"] = serde_json::json!([]));
     assert!(
         e.starts_with("m.json: ") && e.contains("snn.weights has 0 layers"),
         "{e}"
     );
-    let mut v = shipped_json();
-    v["snn"]["weights"][1].as_array_mut().unwrap().pop();
-    let e = model_error(&v);
+    let e = edited_model_error(|v| {
+        v["snn"]["weights"][1].as_array_mut().unwrap().pop();
+    });
     assert!(e.contains("snn.weights[1] has 639 values"), "{e}");
-    let mut v = shipped_json();
-    v["snn"]["weights"][0][5] = serde_json::json!(1e39); // inf as f32
-    let e = model_error(&v);
+    // 1e39 is inf as f32.
+    let e = edited_model_error(|v| v["snn"]["weights"][0][5] = serde_json::json!(1e39));
     assert!(
         e.contains("snn.weights[0][5]") && e.contains("finite"),
         "{e}"
@@ -263,37 +267,33 @@ fn model_steps_are_bounded() {
             assert!(e.to_string().contains("allowed 1..=65536"), "{e}");
         }
     }
+    let e = edited_model_error(|v| v["snn"]["config"]["steps"] = serde_json::json!(1u64 << 40));
+    assert!(e.contains("snn.config.steps"), "{e}");
+}
+
+/// The shipped model with its network in Q8.8: both layers' LIF `alpha`
+/// (raw), threshold and resistance 1.0, and the layers' gains (raw).
+fn shipped_q88_json(alpha: i64, gains: [i64; 2]) -> serde_json::Value {
     let mut v = shipped_json();
-    v["snn"]["config"]["steps"] = serde_json::json!(1u64 << 40);
-    assert!(model_error(&v).contains("snn.config.steps"));
+    v["network"]["format"] = serde_json::json!("q8.8");
+    for (k, gain) in gains.into_iter().enumerate() {
+        let layer = &mut v["network"]["layers"][k];
+        layer["params"]["alpha"] = serde_json::json!(alpha);
+        layer["params"]["threshold"] = serde_json::json!(256);
+        layer["params"]["resistance"] = serde_json::json!(256);
+        layer["gain"] = serde_json::json!(gain);
+    }
+    v
 }
 
 #[test]
 fn model_network_is_validated_in_its_own_format() {
     // alpha 3.9 in Q8.8 (raw 998): the LIF leak must be at most 1.
-    let mut v = shipped_json();
-    v["network"]["format"] = serde_json::json!("q8.8");
-    for k in 0..2 {
-        let p = &mut v["network"]["layers"][k]["params"];
-        p["alpha"] = serde_json::json!(998);
-        p["threshold"] = serde_json::json!(256);
-        p["resistance"] = serde_json::json!(256);
-    }
-    v["network"]["layers"][0]["gain"] = serde_json::json!(300);
-    v["network"]["layers"][1]["gain"] = serde_json::json!(300);
+    let v = shipped_q88_json(998, [300, 300]);
     let e = model_error(&v);
     assert!(e.contains("network (q8.8)") && e.contains("alpha"), "{e}");
     // A gain beyond Q8.8's 16-bit range.
-    let mut v = shipped_json();
-    v["network"]["format"] = serde_json::json!("q8.8");
-    for k in 0..2 {
-        let p = &mut v["network"]["layers"][k]["params"];
-        p["alpha"] = serde_json::json!(64);
-        p["threshold"] = serde_json::json!(256);
-        p["resistance"] = serde_json::json!(256);
-    }
-    v["network"]["layers"][1]["gain"] = serde_json::json!(300);
-    v["network"]["layers"][0]["gain"] = serde_json::json!(40000);
+    let mut v = shipped_q88_json(64, [40000, 300]);
     let e = model_error(&v);
     assert!(
         e.contains("network.layers[0].gain is 40000; a q8.8 raw value must be in -32768..=32767"),
@@ -306,13 +306,10 @@ fn model_network_is_validated_in_its_own_format() {
 
 #[test]
 fn model_network_must_match_the_float_network() {
-    let mut v = shipped_json();
-    v["network"]["dims"] = serde_json::json!([64, 64, 10]);
-    let e = model_error(&v);
+    let e = edited_model_error(|v| v["network"]["dims"] = serde_json::json!([64, 64, 10]));
     assert!(e.contains("dims[0] must be 65"), "{e}");
-    let mut v = shipped_json();
-    v["network"]["layers"][1]["len"] = serde_json::json!(1u64 << 40);
-    let e = model_error(&v);
+    let e =
+        edited_model_error(|v| v["network"]["layers"][1]["len"] = serde_json::json!(1u64 << 40));
     assert!(
         e.contains("network.layers[1].len") && e.contains("1..=65536"),
         "{e}"
@@ -329,24 +326,22 @@ fn unknown_model_fields_are_errors() {
         &["network", "layers", "1", "params"][..],
         &["network", "weight_source"][..],
     ] {
-        let mut v = shipped_json();
-        let mut o = &mut v;
-        for k in path {
-            o = match k.parse::<usize>() {
-                Ok(i) => &mut o[i],
-                Err(_) => &mut o[*k],
-            };
-        }
-        o["colour"] = serde_json::json!(1);
-        let e = model_error(&v);
+        let e = edited_model_error(|v| {
+            let mut o = v;
+            for k in path {
+                o = match k.parse::<usize>() {
+                    Ok(i) => &mut o[i],
+                    Err(_) => &mut o[*k],
+                };
+            }
+            o["colour"] = serde_json::json!(1);
+        });
         assert!(
             e.contains("unknown field") && e.contains("colour"),
             "{path:?}: {e}"
         );
     }
-    let mut v = shipped_json();
-    v["network"]["layers"][1]["colour"] = serde_json::json!(1);
-    let e = model_error(&v);
+    let e = edited_model_error(|v| v["network"]["layers"][1]["colour"] = serde_json::json!(1));
     assert!(
         e.contains("unknown field `colour`") && e.contains("weights_q16"),
         "{e}"
@@ -632,39 +627,18 @@ fn cli_train_writes_the_model_to_the_out_dir_or_to_model() {
     let dir = tempfile::tempdir().unwrap();
     let data = small_data(dir.path());
     let data = data.to_str().unwrap();
-    let (o, _) = sc(
-        dir.path(),
-        &[
-            "--train",
-            "--epochs",
-            "1",
-            "--data",
-            data,
-            "--lengths",
-            "8",
-            "--out-dir",
-            "o",
-        ],
-    );
+    // One quick training epoch on the small data, then `dest` (where to write).
+    let train = |dest: [&str; 2]| {
+        let args = ["--train", "--epochs", "1", "--data", data, "--lengths", "8"];
+        sc(dir.path(), &[&args[..], &dest].concat()).0
+    };
+    let o = train(["--out-dir", "o"]);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}\n{err}");
     assert!(out.contains("60 images (48 train, 12 test)"), "{out}");
     let m = DigitsModel::load(&dir.path().join("o/digits-model.json")).unwrap();
     assert!(m.description.contains("1 epochs"), "{}", m.description);
-    let (o, _) = sc(
-        dir.path(),
-        &[
-            "--train",
-            "--epochs",
-            "1",
-            "--data",
-            data,
-            "--lengths",
-            "8",
-            "--model",
-            "m/x.json",
-        ],
-    );
+    let o = train(["--model", "m/x.json"]);
     assert!(o.status.success(), "{:?}", text(&o));
     DigitsModel::load(&dir.path().join("m/x.json")).unwrap();
     // ... and `--model` then loads it.

@@ -27,15 +27,37 @@ pub struct BitSliceMut<'a, W: Word> {
     len: usize,
 }
 
+/// `len` and `is_empty` of the stream types (each has a `len: usize`
+/// field holding its length in bits).
+macro_rules! stream_len {
+    () => {
+        /// Length in bits.
+        #[inline]
+        pub fn len(&self) -> usize {
+            self.len
+        }
+
+        /// True for a zero-length stream.
+        #[inline]
+        pub fn is_empty(&self) -> bool {
+            self.len == 0
+        }
+    };
+}
+
 fn check_storage<W: Word>(have: usize, len: usize) -> Result<usize> {
     let needed = words_for::<W>(len);
-    if have < needed {
-        return Err(Error::StorageTooSmall {
-            needed,
-            found: have,
-        });
-    }
+    ensure_storage(needed, have)?;
     Ok(needed)
+}
+
+/// `Ok(())` when `found >= needed` words, else [`Error::StorageTooSmall`].
+#[inline]
+pub(crate) fn ensure_storage(needed: usize, found: usize) -> Result<()> {
+    if found < needed {
+        return Err(Error::StorageTooSmall { needed, found });
+    }
+    Ok(())
 }
 
 /// True when the padding bits of a `len`-bit stream stored in `words`
@@ -62,17 +84,7 @@ impl<'a, W: Word> BitSlice<'a, W> {
         Ok(Self { words, len })
     }
 
-    /// Length in bits.
-    #[inline]
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// True for a zero-length stream.
-    #[inline]
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
+    stream_len!();
 
     /// The backing words (exactly `words_for(len)`; padding bits zero).
     #[inline]
@@ -111,17 +123,7 @@ impl<'a, W: Word> BitSliceMut<'a, W> {
         Ok(Self { words, len })
     }
 
-    /// Length in bits.
-    #[inline]
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// True for a zero-length stream.
-    #[inline]
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
+    stream_len!();
 
     /// Read-only view of the same bits.
     #[inline]
@@ -255,17 +257,7 @@ impl<W: Word, const N: usize> BitStream<W, N> {
         Ok(s)
     }
 
-    /// Length in bits.
-    #[inline]
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// True for a zero-length stream.
-    #[inline]
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
+    stream_len!();
 
     /// Read-only view.
     #[inline]

@@ -6,7 +6,7 @@
 //! exactly the little-endian bytes of the words, truncated, for `u32` and
 //! `u64` alike.
 
-use crate::bits::{ensure_len, padding_is_zero, BitSlice, BitSliceMut};
+use crate::bits::{ensure_len, ensure_storage, padding_is_zero, BitSlice, BitSliceMut};
 use crate::error::{Error, Result};
 use crate::word::{words_for, Word};
 
@@ -156,12 +156,7 @@ impl RowShape {
     /// Check that `words` holds the batch and every row's padding is zero.
     pub fn validate<W: Word>(&self, words: &[W]) -> Result<()> {
         let needed = self.words::<W>()?;
-        if words.len() < needed {
-            return Err(Error::StorageTooSmall {
-                needed,
-                found: words.len(),
-            });
-        }
+        ensure_storage(needed, words.len())?;
         let s = self.stride::<W>();
         if s == 0 || self.row_len.is_multiple_of(W::BITS) {
             return Ok(()); // no padding bits exist
@@ -180,12 +175,7 @@ impl RowShape {
 pub fn pack_rows<W: Word>(shape: RowShape, bits: &[u8], out: &mut [W]) -> Result<()> {
     ensure_len(shape.bits()?, bits.len())?;
     let needed = shape.words::<W>()?;
-    if out.len() < needed {
-        return Err(Error::StorageTooSmall {
-            needed,
-            found: out.len(),
-        });
-    }
+    ensure_storage(needed, out.len())?;
     let s = shape.stride::<W>();
     if s == 0 || shape.row_len == 0 {
         out[..needed].iter_mut().for_each(|w| *w = W::ZERO);

@@ -29,6 +29,20 @@ fn region(name: &str, units: usize, f: impl FnOnce()) {
     defmt::println!("REGION {=str} {=usize}", name, units);
 }
 
+/// A region running `f` on the first `n` of two output values, kept alive.
+fn region_out<T: Copy + Default, E>(
+    name: &str,
+    units: usize,
+    n: usize,
+    f: impl FnOnce(&mut [T]) -> Result<(), E>,
+) {
+    let mut out = [T::default(); 2];
+    region(name, units, || {
+        black_box(f(&mut out[..n]).ok());
+        black_box(&mut out);
+    });
+}
+
 fn fill(words: &mut [u32], mut seed: u32) {
     for w in words {
         seed ^= seed << 13;
@@ -55,8 +69,7 @@ fn lif<F: LifFixed>(name: &str, n: usize, params: LifParams<F>, input: F) {
     });
 }
 
-#[cfg_attr(target_arch = "arm", cortex_m_rt::entry)]
-#[cfg_attr(target_arch = "riscv32", riscv_rt::entry)]
+#[sc_firmware::entry]
 fn main() -> ! {
     defmt::println!("sc bench on {=str}", sc_firmware::BOARD);
     let mut a = [0u32; 256];
@@ -76,33 +89,23 @@ fn main() -> ! {
     let signs = [0x5555_5555u32, 0x3333_3333, 0x0f0f_0f0f, 0x00ff_00ff];
     for n in [1usize, 2] {
         let shape = MacShape::new(n, 64, 32).unwrap_or_else(|_| sc_firmware::exit(false));
-        let mut out = [0u32; 2];
-        region("mac_64_inputs_words", 64 * n, || {
-            black_box(
-                mac(
-                    &shape,
-                    black_box(&a[..64 * n]),
-                    black_box(&b[..64]),
-                    &mut out[..n],
-                )
-                .ok(),
-            );
-            black_box(&mut out);
+        region_out("mac_64_inputs_words", 64 * n, n, |out: &mut [u32]| {
+            mac(&shape, black_box(&a[..64 * n]), black_box(&b[..64]), out)
         });
-        let mut outs = [0i32; 2];
-        region("mac_signed_64_inputs_words", 64 * n, || {
-            black_box(
+        region_out(
+            "mac_signed_64_inputs_words",
+            64 * n,
+            n,
+            |out: &mut [i32]| {
                 mac_signed(
                     &shape,
                     black_box(&a[..64 * n]),
                     black_box(&signs[..2 * n]),
                     black_box(&b[..64]),
-                    &mut outs[..n],
+                    out,
                 )
-                .ok(),
-            );
-            black_box(&mut outs);
-        });
+            },
+        );
     }
     // LIF population steps.
     let q16 = LifParams::<I16F16>::from_f64(0.0, 0.0, 1.0, 0.25, 1.0, 0)

@@ -6,14 +6,9 @@
 
 use sc_firmware::digits::{run, IMAGES};
 
-#[cfg_attr(target_arch = "arm", cortex_m_rt::entry)]
-#[cfg_attr(target_arch = "riscv32", riscv_rt::entry)]
+#[sc_firmware::entry]
 fn main() -> ! {
-    defmt::println!(
-        "sc digits on {=str}: {=usize} test images",
-        sc_firmware::BOARD,
-        IMAGES
-    );
+    sc_firmware::banner("digits", IMAGES, "test images");
     let summary = run(|r| {
         let tag = if r.predicted == r.expected {
             "ok      "

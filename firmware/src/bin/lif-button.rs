@@ -12,7 +12,7 @@ use sc_kernel::fixed::types::I16F16;
 use sc_kernel::lif::LifParams;
 use stm32f4xx_hal::{pac, prelude::*};
 
-#[cortex_m_rt::entry]
+#[sc_firmware::entry]
 fn main() -> ! {
     let (Some(dp), Some(cp)) = (pac::Peripherals::take(), cortex_m::Peripherals::take()) else {
         sc_firmware::exit(false)

@@ -8,14 +8,9 @@ use sc_firmware::gen::vectors::{CASE_NAMES, NETWORK_MAGNITUDES, VECTORS};
 use sc_firmware::vectors::{run, ERROR_FLAG};
 use sc_kernel::wire::Kind;
 
-#[cfg_attr(target_arch = "arm", cortex_m_rt::entry)]
-#[cfg_attr(target_arch = "riscv32", riscv_rt::entry)]
+#[sc_firmware::entry]
 fn main() -> ! {
-    defmt::println!(
-        "sc vectors on {=str}: {=usize} cases",
-        sc_firmware::BOARD,
-        CASE_NAMES.len()
-    );
+    sc_firmware::banner("vectors", CASE_NAMES.len(), "cases");
     let summary = run(&VECTORS, &NETWORK_MAGNITUDES, |case, kind, result| {
         let name = CASE_NAMES.get(case).copied().unwrap_or("?");
         let kind = Kind::from_code(kind & !ERROR_FLAG).map_or("?", Kind::name);

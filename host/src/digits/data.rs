@@ -15,16 +15,12 @@ pub struct Digits {
 }
 
 impl Digits {
-    /// Load a data set file (see [`Self::parse`]); reads at most
-    /// [`crate::limits::MAX_FILE_BYTES`].
-    pub fn load(path: &Path) -> Result<Self, DigitsError> {
-        let text = read_input("data set", path)?;
-        Self::parse(&text, &path.display().to_string())
-    }
-
-    /// The shipped data set (`host/data/digits.csv`, built into the library).
-    pub fn shipped() -> Result<Self, DigitsError> {
-        Self::parse(SHIPPED_DATA, SHIPPED_DATA_NAME)
+    text_input! {
+        /// Load a data set file (see [`Self::parse`]); reads at most
+        /// [`crate::limits::MAX_FILE_BYTES`].
+        load: "data set";
+        /// The shipped data set (`host/data/digits.csv`, built into the library).
+        shipped: SHIPPED_DATA, SHIPPED_DATA_NAME;
     }
 
     /// Parse a data set: 65 comma-separated integers per line (64 pixels

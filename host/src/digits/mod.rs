@@ -12,6 +12,26 @@
 //! Submodules: [`data`] (the data set), [`eval`] (training and the
 //! accuracy of every variant), [`report`] (table, CSV and plot).
 
+/// `load` (read a file with [`read_input`], then `Self::parse` it) and
+/// `shipped` (parse the built-in text) of a type read from a text file.
+macro_rules! text_input {
+    (
+        $(#[$load_doc:meta])* load: $what:literal;
+        $(#[$shipped_doc:meta])* shipped: $text:expr, $name:expr;
+    ) => {
+        $(#[$load_doc])*
+        pub fn load(path: &Path) -> Result<Self, DigitsError> {
+            let text = read_input($what, path)?;
+            Self::parse(&text, &path.display().to_string())
+        }
+
+        $(#[$shipped_doc])*
+        pub fn shipped() -> Result<Self, DigitsError> {
+            Self::parse($text, $name)
+        }
+    };
+}
+
 pub mod data;
 pub mod eval;
 pub mod report;
@@ -213,15 +233,11 @@ pub struct DigitsModel {
 }
 
 impl DigitsModel {
-    /// Read and validate a model file (see [`Self::parse`]).
-    pub fn load(path: &Path) -> Result<Self, DigitsError> {
-        let text = read_input("model file", path)?;
-        Self::parse(&text, &path.display().to_string())
-    }
-
-    /// The shipped model (`models/digits.json`, built into the library).
-    pub fn shipped() -> Result<Self, DigitsError> {
-        Self::parse(SHIPPED_MODEL, SHIPPED_MODEL_NAME)
+    text_input! {
+        /// Read and validate a model file (see [`Self::parse`]).
+        load: "model file";
+        /// The shipped model (`models/digits.json`, built into the library).
+        shipped: SHIPPED_MODEL, SHIPPED_MODEL_NAME;
     }
 
     /// Parse and validate a model; `name` (the file) is used in messages.

@@ -124,6 +124,20 @@ impl<'a> Reader<'a> {
         Self { words, pos: 0 }
     }
 
+    /// Read `words` past their first, which must be `magic` (else
+    /// [`WireError::Invalid`] at 0 saying `what`).
+    pub(crate) fn after_magic(
+        words: &'a [u32],
+        magic: u32,
+        what: &'static str,
+    ) -> Result<Self, WireError> {
+        let mut r = Self::new(words);
+        if r.u32()? != magic {
+            return Err(WireError::Invalid { at: 0, what });
+        }
+        Ok(r)
+    }
+
     /// Index of the next word.
     pub fn pos(&self) -> usize {
         self.pos
@@ -422,13 +436,7 @@ pub struct Records<'a> {
 impl<'a> Records<'a> {
     /// Read the header (`MAGIC, n_records`) of `words`.
     pub fn new(words: &'a [u32]) -> Result<Self, WireError> {
-        let mut r = Reader::new(words);
-        if r.u32()? != MAGIC {
-            return Err(WireError::Invalid {
-                at: 0,
-                what: "not a vector export (magic is not SCV1)",
-            });
-        }
+        let mut r = Reader::after_magic(words, MAGIC, "not a vector export (magic is not SCV1)")?;
         let left = r.usize()?;
         Ok(Self {
             r,

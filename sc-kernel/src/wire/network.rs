@@ -73,6 +73,16 @@ impl<'a> NetworkHead<'a> {
         self.dims.len().saturating_sub(1)
     }
 
+    /// `dims[k]` as a count (0 past the widths).
+    fn dim(&self, k: usize) -> usize {
+        self.dims.get(k).map_or(0, |&d| d as usize)
+    }
+
+    /// The last layer's neurons.
+    fn outputs(&self) -> usize {
+        self.dim(self.layers())
+    }
+
     /// Write the head.
     pub fn emit(&self, out: &mut impl WordSink) -> core::result::Result<(), WireError> {
         let layers = u32::try_from(self.layers()).map_err(|_| WireError::Inconsistent {
@@ -279,8 +289,7 @@ impl<'a> Network<'a> {
 
 /// `(inputs, neurons)` of layer `k` (0 past the widths).
 fn dims_of(head: &NetworkHead<'_>, k: usize) -> (usize, usize) {
-    let d = |i: usize| head.dims.get(i).map_or(0, |&d| d as usize);
-    (d(k), d(k + 1))
+    (head.dim(k), head.dim(k + 1))
 }
 
 /// The layers of a [`Network`].
@@ -350,12 +359,12 @@ impl<'a> NetworkTail<'a> {
         head: &NetworkHead<'_>,
         expect: bool,
     ) -> core::result::Result<Self, WireError> {
-        let inputs_q16 = r.take(head.dims.first().map_or(0, |&d| d as usize))?;
+        let inputs_q16 = r.take(head.dim(0))?;
         let at = r.pos();
         let steps = r.u32()?;
         let expect = if expect {
             let spikes = r.take(Self::spike_words(at, head, steps)?)?;
-            let last = head.dims.last().map_or(0, |&d| d as usize);
+            let last = head.outputs();
             Some(NetworkExpect {
                 spikes,
                 counts: r.take(last)?,
@@ -376,11 +385,7 @@ impl<'a> NetworkTail<'a> {
         head: &NetworkHead<'_>,
         out: &mut impl WordSink,
     ) -> core::result::Result<(), WireError> {
-        consistent(
-            "inputs_q16",
-            head.dims.first().map_or(0, |&d| d as usize),
-            self.inputs_q16.len(),
-        )?;
+        consistent("inputs_q16", head.dim(0), self.inputs_q16.len())?;
         out.extend(self.inputs_q16)?;
         out.push(self.steps)?;
         if let Some(e) = self.expect {
@@ -389,11 +394,7 @@ impl<'a> NetworkTail<'a> {
                 Self::spike_words(0, head, self.steps)?,
                 e.spikes.len(),
             )?;
-            consistent(
-                "expect.counts",
-                head.dims.last().map_or(0, |&d| d as usize),
-                e.counts.len(),
-            )?;
+            consistent("expect.counts", head.outputs(), e.counts.len())?;
             out.extend(e.spikes)?;
             out.extend(e.counts)?;
         }
@@ -443,13 +444,8 @@ pub struct Model<'a> {
 impl<'a> Model<'a> {
     /// Read a whole model export (no words may follow).
     pub fn parse(words: &'a [u32]) -> core::result::Result<Self, WireError> {
-        let mut r = Reader::new(words);
-        if r.u32()? != MODEL_MAGIC {
-            return Err(WireError::Invalid {
-                at: 0,
-                what: "not a model export (magic is not SCM1)",
-            });
-        }
+        let mut r =
+            Reader::after_magic(words, MODEL_MAGIC, "not a model export (magic is not SCM1)")?;
         let n = r.usize()?;
         let mut b = Reader::new(r.take(n)?);
         let network = Network::parse(&mut b)?;

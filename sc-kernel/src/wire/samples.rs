@@ -32,13 +32,8 @@ pub struct Samples<'a> {
 impl<'a> Samples<'a> {
     /// Read a whole sample set (no words may follow).
     pub fn parse(words: &'a [u32]) -> Result<Self, WireError> {
-        let mut r = Reader::new(words);
-        if r.u32()? != SAMPLES_MAGIC {
-            return Err(WireError::Invalid {
-                at: 0,
-                what: "not a sample set (magic is not SCS1)",
-            });
-        }
+        let mut r =
+            Reader::after_magic(words, SAMPLES_MAGIC, "not a sample set (magic is not SCS1)")?;
         let at = r.pos();
         let n = r.usize()?;
         let inputs = r.usize()?;
