@@ -1,17 +1,26 @@
-//! A multi-layer SC spiking network: signed SC MAC into fixed-point LIF
-//! neurons, one time step at a time, over caller-provided buffers.
+//! A multi-layer SC spiking network: signed SC MAC into neurons of a
+//! [`Neuron`] model (the fixed-point LIF of spec §6 is
+//! [`crate::lif::LifParams`]), one time step at a time, over caller-provided
+//! buffers.
 //!
 //! Per time step `t` (spec §7):
 //! 1. Layer 0's inputs are probabilities `p_i`; input stream `i` is
 //!    `encode(g_x, p_i)` where every input uses a copy of the shared input
 //!    generator `g_x` at its current position; `g_x` then advances by `L0`.
-//! 2. Layer `k`: `counts = mac_signed(mag, signs, x)`;
-//!    `I_j = sat_F(floor(counts_j * gain_raw / L))` (raw fixed-point bits);
-//!    LIF step of every neuron with input `I_j`; spike bits out.
-//! 3. Layer `k + 1`'s input stream `i` is all ones if neuron `i` of layer
-//!    `k` spiked this step, else all zeros (the same step: no delay).
+//! 2. Layer `k`: `counts = mac_signed(mag, signs, x)`; the neuron model's
+//!    current (fixed-point LIF: `I_j = sat_F(floor(counts_j * gain_raw /
+//!    L_k))` on raw bits, [`counts_to_current`]); a step of every neuron
+//!    with input `I_j`; packed spike bits out.
+//! 3. Layer `k + 1`'s input stream `i` (`L_(k+1)` bits) is all ones if
+//!    neuron `i` of layer `k` spiked this step, else all zeros (the same
+//!    step: no delay), made from the packed spike words.
 //!
-//! Weights are encoded once (see [`encode_weights`]).
+//! [`Network`] keeps the layers, their states and the input generator
+//! together and steps them ([`Network::step`]); one process of a
+//! distributed run steps its slice of every layer's neurons and a
+//! hand-over gathers the whole layer's spike words
+//! ([`Network::step_with`]). [`network_step`] is the same step on loose
+//! parts. Weights are encoded once (see [`encode_weights`]).
 
 use crate::bits::{ensure_len, BitSlice, BitSliceMut};
 use crate::error::{Error, Result};

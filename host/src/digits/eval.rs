@@ -14,7 +14,7 @@ use super::{
     DigitsModel, MAX_EPOCHS, PIXELS,
 };
 use crate::lif_float::FloatLifParams;
-use crate::scnet::{run_layers, LifFormat, NetRun, NetworkSpec, ScNetwork};
+use crate::scnet::{run_layers, LifFormat, NetError, NetRun, NetworkSpec, ScNetwork};
 use crate::snn::{Snn, SnnConfig};
 
 /// SC MAC with full-precision LIF neurons: the kernel's network (streams,
@@ -64,7 +64,13 @@ pub fn run_sc_float(
         .map(|&q| Probability::from_q16(q))
         .collect::<Result<Vec<_>, _>>()?;
     // The network's weight streams, with float LIF neurons and float gains.
-    let layers = net.layers_with(|k, gain| Ok::<_, DigitsError>((lifs[k], gain.to_f64())))?;
+    let layers = net.layers_with(|k, gain| match lifs.get(k) {
+        Some(&lif) => Ok((lif, gain.to_f64())),
+        None => Err(NetError::Invalid(format!(
+            "the network has more layers than the description ({})",
+            lifs.len()
+        ))),
+    })?;
     Ok(run_layers(
         &layers,
         spec.input_source,
