@@ -39,7 +39,7 @@ pub mod mpi {
 
     use sc_kernel::fixed::types::{I16F16, I8F8};
     use sc_kernel::sng::Probability;
-    use sc_kernel::{words_for, BitSlice};
+    use sc_kernel::{words_for, BitSlice, BitSliceMut};
 
     use super::{counts, partition};
     use crate::scnet::{LifFormat, NetError, NetRun, NetworkSpec, ScNetwork, SpikeExchange};
@@ -119,16 +119,36 @@ pub mod mpi {
     }
 
     /// Spike exchange over MPI: each rank's packed spike words of a layer
-    /// are all-gathered, then unpacked per rank.
+    /// are all-gathered, then each rank's bits are copied into the whole
+    /// layer's words at its neurons' offset (packed words in and out).
     pub struct MpiSpikes<'a, C: Communicator> {
         comm: &'a C,
         dims: Vec<usize>,
     }
 
     impl<C: Communicator> SpikeExchange<u64> for MpiSpikes<'_, C> {
-        fn gather(&mut self, layer: usize, local: BitSlice<'_, u64>, global: &mut Vec<bool>) {
-            let n = self.dims[layer + 1];
+        fn gather(
+            &mut self,
+            layer: usize,
+            local: BitSlice<'_, u64>,
+            global: &mut BitSliceMut<'_, u64>,
+        ) -> Result<(), sc_kernel::Error> {
+            let n = self.dims.get(layer + 1).copied().unwrap_or(0);
             let size = self.comm.size() as usize;
+            let rank = self.comm.rank() as usize;
+            if global.len() != n {
+                return Err(sc_kernel::Error::LengthMismatch {
+                    expected: n,
+                    found: global.len(),
+                });
+            }
+            let mine = partition(n, size, rank).len();
+            if local.len() != mine {
+                return Err(sc_kernel::Error::LengthMismatch {
+                    expected: mine,
+                    found: local.len(),
+                });
+            }
             // Words per rank, then all packed words in rank order.
             let wc: Vec<usize> = (0..size)
                 .map(|r| words_for::<u64>(partition(n, size, r).len()))
@@ -148,11 +168,28 @@ pub mod mpi {
                 let mut p = PartitionMut::new(&mut all[..], c, &d[..]);
                 self.comm.all_gather_varcount_into(local.words(), &mut p);
             }
-            for (r, &off) in d.iter().enumerate() {
-                let len = partition(n, size, r).len();
-                let w = &all[off as usize..off as usize + wc[r]];
-                global.extend((0..len).map(|j| (w[j / 64] >> (j % 64)) & 1 == 1));
-            }
+            // Rank r's bits go to bits start_r.. of the layer: shift its
+            // words into place (start_r need not be a multiple of 64).
+            global.update_words(|out| {
+                out.iter_mut().for_each(|w| *w = 0);
+                for (r, &off) in d.iter().enumerate() {
+                    let p = partition(n, size, r);
+                    let w = &all[off as usize..off as usize + wc[r]];
+                    let (q, s) = (p.start / 64, p.start % 64);
+                    for (i, &word) in w.iter().enumerate() {
+                        // Padding bits of each rank's words are zero.
+                        if let Some(o) = out.get_mut(q + i) {
+                            *o |= word << s;
+                        }
+                        if s > 0 {
+                            if let Some(o) = out.get_mut(q + i + 1) {
+                                *o |= word >> (64 - s);
+                            }
+                        }
+                    }
+                }
+            });
+            Ok(())
         }
     }
 

@@ -3,6 +3,9 @@
 //! `v >= threshold`, reset to `v_reset`, optional refractory steps. The
 //! same order as the fixed-point kernel (spec §6), in `f32` or `f64`.
 
+use sc_kernel::neuron::Neuron;
+use sc_kernel::{BitSliceMut, Error as KernelError, Word};
+
 use crate::real::Real;
 
 /// Invalid parameters or inputs of the float LIF model.
@@ -153,25 +156,95 @@ impl<T: Real> FloatLifParams<T> {
         }
         let mut count = 0;
         for k in 0..n {
-            if refractory[k] > 0 {
-                refractory[k] -= 1;
-                v[k] = self.v_reset;
-                spikes[k] = false;
-                continue;
+            spikes[k] = self.step(&mut v[k], &mut refractory[k], input[k], noise.map(|z| z[k]));
+            count += usize::from(spikes[k]);
+        }
+        Ok(count)
+    }
+
+    /// One step of one neuron (`noise`, if any, is added to `dv`); returns
+    /// whether it spiked. The order of spec §6, in `T`.
+    #[inline]
+    pub fn step(&self, v: &mut T, refractory: &mut u16, input: T, noise: Option<T>) -> bool {
+        if *refractory > 0 {
+            *refractory -= 1;
+            *v = self.v_reset;
+            return false;
+        }
+        let mut dv = (self.v_rest - *v) * self.alpha + input * self.resistance;
+        if let Some(z) = noise {
+            dv += z;
+        }
+        let nv = *v + dv;
+        if nv >= self.threshold {
+            *v = self.v_reset;
+            *refractory = self.refractory;
+            true
+        } else {
+            *v = nv;
+            false
+        }
+    }
+}
+
+/// The float LIF as a network layer's neuron model (the "SC + float LIF"
+/// rows): the count of a layer with stream length `L` and gain `G` gives
+/// the current `c * G / L` in `f64` (no flooring, no saturation), and the
+/// neurons step in `f64` without noise.
+impl Neuron for FloatLifParams<f64> {
+    type State = f64;
+    type Current = f64;
+
+    fn rest(&self) -> f64 {
+        self.v_rest
+    }
+
+    fn counts_to_current(
+        &self,
+        counts: &[i32],
+        len: usize,
+        gain: f64,
+        current: &mut [f64],
+    ) -> Result<(), KernelError> {
+        if counts.len() != current.len() {
+            return Err(KernelError::LengthMismatch {
+                expected: counts.len(),
+                found: current.len(),
+            });
+        }
+        if len == 0 {
+            return Err(KernelError::EmptyStream);
+        }
+        for (o, &c) in current.iter_mut().zip(counts) {
+            *o = c as f64 * gain / len as f64;
+        }
+        Ok(())
+    }
+
+    fn step_population<W: Word>(
+        &self,
+        v: &mut [f64],
+        refractory: &mut [u16],
+        current: &[f64],
+        spikes: &mut BitSliceMut<'_, W>,
+    ) -> Result<usize, KernelError> {
+        let n = v.len();
+        for found in [refractory.len(), current.len(), spikes.len()] {
+            if found != n {
+                return Err(KernelError::LengthMismatch { expected: n, found });
             }
-            let mut dv = (self.v_rest - v[k]) * self.alpha + input[k] * self.resistance;
-            if let Some(z) = noise {
-                dv += z[k];
-            }
-            let nv = v[k] + dv;
-            spikes[k] = nv >= self.threshold;
-            if spikes[k] {
-                v[k] = self.v_reset;
-                refractory[k] = self.refractory;
-                count += 1;
-            } else {
-                v[k] = nv;
-            }
+        }
+        if current.iter().any(|x| !x.is_finite()) {
+            return Err(KernelError::InvalidParameter {
+                name: "current",
+                allowed: "finite input currents",
+            });
+        }
+        let mut count = 0;
+        for k in 0..n {
+            let z = self.step(&mut v[k], &mut refractory[k], current[k], None);
+            spikes.set(k, z)?;
+            count += usize::from(z);
         }
         Ok(count)
     }

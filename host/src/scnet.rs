@@ -10,10 +10,9 @@ use serde::{Deserialize, Serialize};
 use sc_kernel::fixed::types::{I16F16, I8F8};
 use sc_kernel::lif::{LifFixed, LifParams};
 use sc_kernel::mac::MacShape;
-use sc_kernel::net::{
-    encode_weights, network_step_with, spikes_to_streams, Layer, LayerState, StreamSource,
-};
-use sc_kernel::pack::{pack, pack_rows, RowShape};
+use sc_kernel::net::{encode_weights, Layer, LayerState, Network, StreamSource};
+use sc_kernel::neuron::Neuron;
+use sc_kernel::pack::{pack_rows, RowShape};
 use sc_kernel::sng::Probability;
 use sc_kernel::{words_for, BitSlice, BitSliceMut, Word};
 
@@ -301,7 +300,6 @@ pub struct ScNetwork<F: LifFixed, W: Word> {
     gains: Vec<F>,
     params: Vec<LifParams<F>>,
     input_source: StreamSource,
-    outputs: usize,
     dims: Vec<usize>,
     _w: PhantomData<W>,
 }
@@ -360,7 +358,6 @@ impl<F: LifFixed, W: Word> ScNetwork<F, W> {
             gains,
             params,
             input_source: spec.input_source,
-            outputs: spec.outputs(),
             dims: spec.dims.clone(),
             _w: PhantomData,
         })
@@ -372,148 +369,215 @@ impl<F: LifFixed, W: Word> ScNetwork<F, W> {
     }
 
     /// The layers, borrowing the encoded weights.
-    pub fn layers(&self) -> Vec<Layer<'_, F, W>> {
+    pub fn layers(&self) -> Vec<Layer<'_, LifParams<F>, W>> {
+        match self.layers_with(|k, gain| Ok::<_, std::convert::Infallible>((self.params[k], gain)))
+        {
+            Ok(layers) => layers,
+            Err(never) => match never {},
+        }
+    }
+
+    /// The layers with another neuron model: `neuron(k, gain)` gives layer
+    /// `k`'s neuron parameters and gain from its fixed-point gain (e.g. the
+    /// float LIF of [`crate::lif_float`] for the "SC + float LIF" rows).
+    /// The weight streams are this network's.
+    pub fn layers_with<N: Neuron, E>(
+        &self,
+        mut neuron: impl FnMut(usize, F) -> Result<(N, N::Current), E>,
+    ) -> Result<Vec<Layer<'_, N, W>>, E> {
         (0..self.shapes.len())
-            .map(|k| Layer {
-                shape: self.shapes[k],
-                magnitudes: &self.mags[k],
-                signs: &self.signs[k],
-                gain: self.gains[k],
-                params: self.params[k],
+            .map(|k| {
+                let (params, gain) = neuron(k, self.gains[k])?;
+                Ok(Layer {
+                    shape: self.shapes[k],
+                    magnitudes: &self.mags[k],
+                    signs: &self.signs[k],
+                    gain,
+                    params,
+                })
             })
             .collect()
+    }
+
+    /// Layer widths: `dims[0]` inputs, then each whole layer's neurons.
+    pub fn dims(&self) -> &[usize] {
+        &self.dims
+    }
+
+    /// The source of the input streams.
+    pub fn input_source(&self) -> StreamSource {
+        self.input_source
     }
 
     /// Run `steps` time steps from the initial state with constant input
     /// probabilities `inputs` (Q0.16).
     pub fn run(&self, inputs: &[Probability], steps: usize) -> Result<NetRun, NetError> {
-        self.run_with(inputs, steps, &mut LocalSpikes)
+        run_layers(
+            &self.layers(),
+            self.input_source,
+            &self.dims,
+            inputs,
+            steps,
+            None,
+        )
     }
 
     /// [`Self::run`] for a network that holds a slice of every layer's
     /// neurons (see [`Self::new_rows`]): after each layer steps, `exchange`
-    /// turns this process's spikes into the whole layer's, which feed the
-    /// next layer and are recorded. Every process runs the same input
-    /// generator, so input streams need no exchange.
+    /// turns this process's spike words into the whole layer's, which feed
+    /// the next layer (as packed words) and are recorded. Every process
+    /// runs the same input generator, so input streams need no exchange.
     pub fn run_with(
         &self,
         inputs: &[Probability],
         steps: usize,
         exchange: &mut dyn SpikeExchange<W>,
     ) -> Result<NetRun, NetError> {
-        check_record("steps", &self.dims[1..], steps)?;
-        if inputs.len() != self.inputs() {
-            return Err(NetError::Invalid(format!(
-                "{} input probabilities given, the network has {} inputs",
-                inputs.len(),
-                self.inputs()
-            )));
-        }
-        let layers = self.layers();
-        let ns: Vec<usize> = self.shapes.iter().map(|s| s.neurons()).collect();
-        // Layer widths a layer with no inputs does not back with weights
-        // are capped here, before anything is allocated.
-        fn per_layer<T: Clone>(ns: &[usize], value: T) -> Result<Vec<Vec<T>>, LimitError> {
-            ns.iter()
-                .map(|&n| try_vec("layer neurons", n, value.clone()))
-                .collect()
-        }
-        let mut v: Vec<Vec<F>> = ns
-            .iter()
-            .zip(&self.params)
-            .map(|(&n, p)| try_vec("layer neurons", n, p.v_rest()))
-            .collect::<Result<_, _>>()?;
-        let mut r = per_layer(&ns, 0u16)?;
-        let mut c = per_layer(&ns, 0i32)?;
-        let mut cur = per_layer(&ns, F::ZERO)?;
-        let mut sp: Vec<Vec<W>> = ns
-            .iter()
-            .map(|&n| try_vec("layer spikes", words_for::<W>(n), W::ZERO))
-            .collect::<Result<_, _>>()?;
-        let mut x: Vec<Vec<W>> = self
-            .shapes
-            .iter()
-            .map(|s| try_vec("layer input streams", s.inputs() * s.stride::<W>(), W::ZERO))
-            .collect::<Result<_, _>>()?;
-        let mut states: Vec<LayerState<'_, F, W>> = v
-            .iter_mut()
-            .zip(&mut r)
-            .zip(&mut c)
-            .zip(&mut cur)
-            .zip(&mut sp)
-            .zip(&mut x)
-            .map(
-                |(((((v, refractory), counts), current), spikes), x)| LayerState {
-                    v,
-                    refractory,
-                    counts,
-                    current,
-                    spikes,
-                    x,
-                },
-            )
-            .collect();
-        let mut g = self.input_source.start()?;
-        // Spec §7: the readout is one count per output neuron, zeros for
-        // T = 0.
-        let mut out = NetRun {
-            spikes: try_with_capacity("steps", steps)?,
-            counts: vec![0; self.outputs],
-        };
-        let nl = ns.len();
-        for _ in 0..steps {
-            let mut step: Vec<Vec<bool>> = Vec::with_capacity(nl);
-            network_step_with(
-                &layers,
-                &mut states,
-                inputs,
-                &mut g,
-                |k, local, shape, x| {
-                    let mut global = vec![];
-                    exchange.gather(k, local, &mut global);
-                    let bits: Vec<u8> = global.iter().map(|&b| b as u8).collect();
-                    let mut words = vec![W::ZERO; words_for::<W>(bits.len())];
-                    pack(&bits, &mut BitSliceMut::new(&mut words, bits.len())?)?;
-                    spikes_to_streams(BitSlice::new(&words, bits.len())?, shape, x)?;
-                    step.push(global);
-                    Ok(())
-                },
-            )?;
-            if let Some(k) = nl.checked_sub(1) {
-                let mut global = vec![];
-                exchange.gather(k, BitSlice::new(states[k].spikes, ns[k])?, &mut global);
-                if global.len() != out.counts.len() {
-                    return Err(NetError::Invalid(format!(
-                        "the exchange gave {} output spikes, the network has {} outputs",
-                        global.len(),
-                        out.counts.len()
-                    )));
-                }
-                for (cnt, &z) in out.counts.iter_mut().zip(&global) {
-                    *cnt += z as u32;
-                }
-                step.push(global);
-            }
-            out.spikes.push(step);
-        }
-        Ok(out)
+        run_layers(
+            &self.layers(),
+            self.input_source,
+            &self.dims,
+            inputs,
+            steps,
+            Some(exchange),
+        )
     }
 }
 
+/// Run `layers` (any neuron model) for `steps` time steps from spec §7's
+/// initial state with constant input probabilities `inputs`, on the
+/// kernel's [`Network`] over buffers allocated here. `dims` are the whole
+/// network's widths (`dims[0]` inputs, `dims[k + 1]` layer `k`'s neurons);
+/// the layers hold all their neurons (`exchange = None`) or, in a
+/// distributed run, this process's slice, and `exchange` gathers the whole
+/// layer's spikes. Spikes stay packed words between layers; they are
+/// unpacked once per step for the record.
+pub fn run_layers<N: Neuron, W: Word>(
+    layers: &[Layer<'_, N, W>],
+    input_source: StreamSource,
+    dims: &[usize],
+    inputs: &[Probability],
+    steps: usize,
+    mut exchange: Option<&mut dyn SpikeExchange<W>>,
+) -> Result<NetRun, NetError> {
+    if dims.len() != layers.len() + 1 || layers.is_empty() {
+        return Err(NetError::Invalid(format!(
+            "{} layers, dims {dims:?}",
+            layers.len()
+        )));
+    }
+    check_record("steps", &dims[1..], steps)?;
+    if inputs.len() != dims[0] {
+        return Err(NetError::Invalid(format!(
+            "{} input probabilities given, the network has {} inputs",
+            inputs.len(),
+            dims[0]
+        )));
+    }
+    let ns: Vec<usize> = layers.iter().map(|l| l.shape.neurons()).collect();
+    // Layer widths a layer with no inputs does not back with weights
+    // are capped here, before anything is allocated.
+    fn per_layer<T: Clone>(ns: &[usize], value: T) -> Result<Vec<Vec<T>>, LimitError> {
+        ns.iter()
+            .map(|&n| try_vec("layer neurons", n, value.clone()))
+            .collect()
+    }
+    let mut v: Vec<Vec<N::State>> = ns
+        .iter()
+        .zip(layers)
+        .map(|(&n, l)| try_vec("layer neurons", n, l.params.rest()))
+        .collect::<Result<_, _>>()?;
+    let mut r = per_layer(&ns, 0u16)?;
+    let mut c = per_layer(&ns, 0i32)?;
+    let mut cur = per_layer(&ns, N::Current::default())?;
+    // The whole layers' spike words (dims), and one scratch for a
+    // process's own neurons' spikes.
+    let mut sp: Vec<Vec<W>> = dims[1..]
+        .iter()
+        .map(|&n| try_vec("layer spikes", words_for::<W>(n), W::ZERO))
+        .collect::<Result<_, _>>()?;
+    let widest = ns.iter().copied().max().unwrap_or(0);
+    let mut local = try_vec("layer spikes", words_for::<W>(widest), W::ZERO)?;
+    let mut x: Vec<Vec<W>> = layers
+        .iter()
+        .map(|l| {
+            let s = &l.shape;
+            try_vec("layer input streams", s.inputs() * s.stride::<W>(), W::ZERO)
+        })
+        .collect::<Result<_, _>>()?;
+    let mut states: Vec<LayerState<'_, N, W>> = v
+        .iter_mut()
+        .zip(&mut r)
+        .zip(&mut c)
+        .zip(&mut cur)
+        .zip(&mut sp)
+        .zip(&mut x)
+        .map(
+            |(((((v, refractory), counts), current), spikes), x)| LayerState {
+                v,
+                refractory,
+                counts,
+                current,
+                spikes,
+                x,
+            },
+        )
+        .collect();
+    let outputs = dims[dims.len() - 1];
+    let mut net = Network::with_outputs(layers, &mut states, input_source, outputs)?;
+    // Spec §7: the readout is one count per output neuron, zeros for
+    // T = 0.
+    let mut out = NetRun {
+        spikes: try_with_capacity("steps", steps)?,
+        counts: vec![0; outputs],
+    };
+    for _ in 0..steps {
+        match exchange.as_deref_mut() {
+            None => net.step(inputs)?,
+            Some(ex) => net.step_with(inputs, &mut local, |k, l, g| ex.gather(k, l, g))?,
+        };
+        let mut step: Vec<Vec<bool>> = Vec::with_capacity(layers.len());
+        for k in 0..layers.len() {
+            let s = net
+                .spikes(k)
+                .ok_or_else(|| NetError::Invalid(format!("no spikes of layer {k}")))?;
+            step.push((0..s.len()).map(|j| s.get(j) == Some(true)).collect());
+        }
+        if let Some(last) = step.last() {
+            for (cnt, &z) in out.counts.iter_mut().zip(last) {
+                *cnt += u32::from(z);
+            }
+        }
+        out.spikes.push(step);
+    }
+    Ok(out)
+}
+
 /// Turns one process's spikes of a layer into the whole layer's (see
-/// [`ScNetwork::run_with`]).
+/// [`ScNetwork::run_with`]), packed words in and out.
 pub trait SpikeExchange<W: Word> {
-    /// `local` holds this process's neurons of layer `layer`; append the
-    /// spikes of all the layer's neurons, in order, to `global`.
-    fn gather(&mut self, layer: usize, local: BitSlice<'_, W>, global: &mut Vec<bool>);
+    /// `local` holds this process's neurons of layer `layer`; write the
+    /// spikes of all the layer's neurons, in order, into `global` (as long
+    /// as the whole layer).
+    fn gather(
+        &mut self,
+        layer: usize,
+        local: BitSlice<'_, W>,
+        global: &mut BitSliceMut<'_, W>,
+    ) -> Result<(), sc_kernel::Error>;
 }
 
 /// The single-process exchange: a process's neurons are the whole layer.
 pub struct LocalSpikes;
 
 impl<W: Word> SpikeExchange<W> for LocalSpikes {
-    fn gather(&mut self, _: usize, local: BitSlice<'_, W>, global: &mut Vec<bool>) {
-        global.extend((0..local.len()).map(|j| local.get(j) == Some(true)));
+    fn gather(
+        &mut self,
+        _: usize,
+        local: BitSlice<'_, W>,
+        global: &mut BitSliceMut<'_, W>,
+    ) -> Result<(), sc_kernel::Error> {
+        global.copy_from(local)
     }
 }
 

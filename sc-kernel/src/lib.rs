@@ -13,7 +13,9 @@
 //! - [`sng`]: LFSR (8/16/32-bit) and Sobol generators, encoding.
 //! - [`mac`]: dense SC multiply-accumulate, unsigned and sign-magnitude.
 //! - [`lif`]: fixed-point LIF neurons in Q16.16 and Q8.8.
-//! - [`net`]: a multi-layer SC spiking network stepped in time.
+//! - [`neuron`]: the [`neuron::Neuron`] model a network layer steps.
+//! - [`net`]: a multi-layer SC spiking network stepped in time, generic
+//!   over the neuron model.
 //! - [`wire`]: the export word format of vectors and models (parse, emit).
 //! - [`rng`]: SplitMix64, the one PRNG for test and vector data (not an
 //!   SC stochastic number generator; those are in [`sng`]).
@@ -45,6 +47,7 @@ mod error;
 pub mod lif;
 pub mod mac;
 pub mod net;
+pub mod neuron;
 pub mod ops;
 pub mod pack;
 pub mod rng;

@@ -84,7 +84,7 @@ impl Format {
 
 /// A normative LIF number format: [`I16F16`] (Q16.16) or [`I8F8`] (Q8.8).
 pub trait LifFixed:
-    sealed::Sealed + Copy + PartialOrd + core::fmt::Debug + Send + Sync + 'static
+    sealed::Sealed + Copy + Default + PartialOrd + core::fmt::Debug + Send + Sync + 'static
 {
     /// Fractional bits.
     const FRAC_BITS: u32;

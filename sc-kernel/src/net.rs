@@ -1,24 +1,36 @@
-//! A multi-layer SC spiking network: signed SC MAC into fixed-point LIF
-//! neurons, one time step at a time, over caller-provided buffers.
+//! A multi-layer SC spiking network: signed SC MAC into neurons of a
+//! [`Neuron`] model (the fixed-point LIF of spec §6 is
+//! [`crate::lif::LifParams`]), one time step at a time, over caller-provided
+//! buffers.
 //!
 //! Per time step `t` (spec §7):
 //! 1. Layer 0's inputs are probabilities `p_i`; input stream `i` is
 //!    `encode(g_x, p_i)` where every input uses a copy of the shared input
 //!    generator `g_x` at its current position; `g_x` then advances by `L0`.
-//! 2. Layer `k`: `counts = mac_signed(mag, signs, x)`;
-//!    `I_j = sat_F(floor(counts_j * gain_raw / L))` (raw fixed-point bits);
-//!    LIF step of every neuron with input `I_j`; spike bits out.
-//! 3. Layer `k + 1`'s input stream `i` is all ones if neuron `i` of layer
-//!    `k` spiked this step, else all zeros (the same step: no delay).
+//! 2. Layer `k`: `counts = mac_signed(mag, signs, x)`; the neuron model's
+//!    current (fixed-point LIF: `I_j = sat_F(floor(counts_j * gain_raw /
+//!    L_k))` on raw bits, [`counts_to_current`]); a step of every neuron
+//!    with input `I_j`; packed spike bits out.
+//! 3. Layer `k + 1`'s input stream `i` (`L_(k+1)` bits) is all ones if
+//!    neuron `i` of layer `k` spiked this step, else all zeros (the same
+//!    step: no delay), made from the packed spike words.
 //!
-//! Weights are encoded once (see [`encode_weights`]).
+//! [`Network`] keeps the layers, their states and the input generator
+//! together and steps them ([`Network::step`]); one process of a
+//! distributed run steps its slice of every layer's neurons and a
+//! hand-over gathers the whole layer's spike words
+//! ([`Network::step_with`]). [`network_step`] is the same step on loose
+//! parts. Weights are encoded once (see [`encode_weights`]).
 
 use crate::bits::{ensure_len, BitSlice, BitSliceMut};
 use crate::error::{Error, Result};
-use crate::lif::{LifFixed, LifParams};
+use crate::lif::LifFixed;
+#[cfg(doc)]
+use crate::lif::LifParams;
 use crate::mac::{mac_signed, MacShape};
+pub use crate::neuron::Neuron;
 use crate::sng::{encode, Lfsr16, Probability, Sng, Sobol};
-use crate::word::Word;
+use crate::word::{words_for, Word};
 
 /// Where a family of streams gets its comparator values (spec §4.3). In
 /// files: `{"kind": "sobol", "dimension": D}` or `{"kind": "lfsr16",
@@ -178,45 +190,71 @@ pub fn counts_to_current<F: LifFixed>(
     Ok(())
 }
 
-/// One layer's constant description.
+/// One layer's constant description, for neuron model `N` (the fixed-point
+/// LIF of spec §6 is [`LifParams`]).
 #[derive(Debug, Clone, Copy)]
-pub struct Layer<'a, F: LifFixed, W: Word> {
+pub struct Layer<'a, N: Neuron, W: Word> {
     /// MAC shape (`neurons x inputs`, stream length `L`).
     pub shape: MacShape,
     /// Encoded weight magnitudes (see [`crate::mac`] layout).
     pub magnitudes: &'a [W],
     /// Sign matrix (bit set = negative weight).
     pub signs: &'a [W],
-    /// Current gain: full-scale input current, in `F`.
-    pub gain: F,
+    /// Current gain: the input current of a full-scale count (spec §7).
+    pub gain: N::Current,
     /// Neuron parameters.
-    pub params: LifParams<F>,
+    pub params: N,
 }
 
-/// One layer's mutable state and scratch buffers.
+/// One layer's mutable state and scratch buffers (caller storage).
 #[derive(Debug)]
-pub struct LayerState<'a, F: LifFixed, W: Word> {
-    /// Membrane potentials, `neurons`; start at `v_rest`.
-    pub v: &'a mut [F],
+pub struct LayerState<'a, N: Neuron, W: Word> {
+    /// Membrane values, `neurons`; start at [`Neuron::rest`].
+    pub v: &'a mut [N::State],
     /// Refractory counters, `neurons`; start at 0.
     pub refractory: &'a mut [u16],
     /// MAC counts of the last step, `neurons`.
     pub counts: &'a mut [i32],
     /// Input currents of the last step, `neurons`.
-    pub current: &'a mut [F],
-    /// Spike bits of the last step, `words_for::<W>(neurons)` words.
+    pub current: &'a mut [N::Current],
+    /// Spike bits of the whole layer in the last step, packed:
+    /// `words_for::<W>(width)` words, where `width` is the layer's neuron
+    /// count (in a distributed run: the whole layer's, all processes', i.e.
+    /// the next layer's input count, or the network's outputs for the last
+    /// layer; see [`Network::with_outputs`]).
     pub spikes: &'a mut [W],
     /// Input streams of the last step, `inputs * words_for::<W>(L)` words.
     pub x: &'a mut [W],
 }
 
-fn layer_forward<F: LifFixed, W: Word>(
-    layer: &Layer<'_, F, W>,
-    st: &mut LayerState<'_, F, W>,
+impl<N: Neuron, W: Word> LayerState<'_, N, W> {
+    /// The initial state of spec §7: every membrane at `params.rest()`,
+    /// every refractory counter 0; counts, currents, spikes and input
+    /// streams cleared.
+    pub fn reset(&mut self, params: &N) {
+        self.v.iter_mut().for_each(|v| *v = params.rest());
+        self.refractory.iter_mut().for_each(|r| *r = 0);
+        self.counts.iter_mut().for_each(|c| *c = 0);
+        self.current
+            .iter_mut()
+            .for_each(|c| *c = N::Current::default());
+        self.spikes.iter_mut().for_each(|w| *w = W::ZERO);
+        self.x.iter_mut().for_each(|w| *w = W::ZERO);
+    }
+}
+
+/// MAC, current and neuron step of one layer; spikes into `spikes`
+/// (`shape.neurons()` bits).
+fn layer_forward<N: Neuron, W: Word>(
+    layer: &Layer<'_, N, W>,
+    st: &mut LayerState<'_, N, W>,
+    spikes: &mut [W],
 ) -> Result<usize> {
     mac_signed(&layer.shape, layer.magnitudes, layer.signs, st.x, st.counts)?;
-    counts_to_current(st.counts, layer.shape.len(), layer.gain, st.current)?;
-    let mut spikes = BitSliceMut::new(st.spikes, layer.shape.neurons())?;
+    layer
+        .params
+        .counts_to_current(st.counts, layer.shape.len(), layer.gain, st.current)?;
+    let mut spikes = BitSliceMut::new(spikes, layer.shape.neurons())?;
     layer
         .params
         .step_population(st.v, st.refractory, st.current, &mut spikes)
@@ -268,38 +306,24 @@ pub fn encode_inputs<W: Word>(
     Ok(())
 }
 
-/// Run one time step of the whole network. `inputs` are layer 0's input
-/// probabilities; `x_gen` is the shared input generator (advanced by layer
-/// 0's `L`). Layer `k + 1` must have `inputs == layer k's neurons`.
-/// Returns the number of spikes of the last layer.
-pub fn network_step<F: LifFixed, W: Word>(
-    layers: &[Layer<'_, F, W>],
-    states: &mut [LayerState<'_, F, W>],
-    inputs: &[Probability],
-    x_gen: &mut Generator,
-) -> Result<usize> {
-    for w in layers.windows(2) {
-        ensure_len(w[0].shape.neurons(), w[1].shape.inputs())?;
-    }
-    network_step_with(layers, states, inputs, x_gen, |_, spikes, shape, x| {
-        spikes_to_streams(spikes, shape, x)
-    })
-}
+/// The hand-over of a distributed step: `(k, local, global)` gets the
+/// spikes of this process's neurons of layer `k` and must write the whole
+/// layer's spikes (all processes', in neuron order) into `global`.
+type HandOver<'h, W> =
+    dyn FnMut(usize, BitSlice<'_, W>, &mut BitSliceMut<'_, W>) -> Result<()> + 'h;
 
-/// [`network_step`] with the hand-over between layers supplied by the
-/// caller: after layer `k` has stepped, `next(k, spikes, shape, x)` must
-/// fill `x` with layer `k + 1`'s input streams for `shape` (its MAC shape)
-/// from layer `k`'s spikes. The plain step uses [`spikes_to_streams`];
-/// a distributed run, where each process steps a slice of every layer's
-/// neurons, first gathers the spikes of all processes and then calls
-/// [`spikes_to_streams`] on them. Layer shapes are not checked against each
-/// other here (the hand-over checks them).
-pub fn network_step_with<F: LifFixed, W: Word>(
-    layers: &[Layer<'_, F, W>],
-    states: &mut [LayerState<'_, F, W>],
+/// The one step of spec §7 over caller storage. `outputs` is the whole
+/// last layer's width; with `hand_over = None` every layer's neurons step
+/// straight into their state's `spikes`, else into `local` first and the
+/// hand-over writes `spikes`. Returns the number of spikes of the whole
+/// last layer.
+fn step_layers<N: Neuron, W: Word>(
+    layers: &[Layer<'_, N, W>],
+    states: &mut [LayerState<'_, N, W>],
     inputs: &[Probability],
     x_gen: &mut Generator,
-    mut next: impl FnMut(usize, BitSlice<'_, W>, &MacShape, &mut [W]) -> Result<()>,
+    outputs: usize,
+    mut hand_over: Option<(&mut [W], &mut HandOver<'_, W>)>,
 ) -> Result<usize> {
     ensure_len(layers.len(), states.len())?;
     let Some(first) = layers.first() else {
@@ -308,14 +332,222 @@ pub fn network_step_with<F: LifFixed, W: Word>(
     encode_inputs(&first.shape, inputs, x_gen, states[0].x)?;
     let mut last = 0;
     for k in 0..layers.len() {
-        last = layer_forward(&layers[k], &mut states[k])?;
-        if k + 1 < layers.len() {
-            let (done, rest) = states.split_at_mut(k + 1);
-            let spikes = BitSlice::new(done[k].spikes, layers[k].shape.neurons())?;
-            next(k, spikes, &layers[k + 1].shape, rest[0].x)?;
+        let (done, rest) = states.split_at_mut(k + 1);
+        let st = &mut done[k];
+        let width = match layers.get(k + 1) {
+            Some(next) => next.shape.inputs(),
+            None => outputs,
+        };
+        match hand_over.as_mut() {
+            None => {
+                ensure_len(layers[k].shape.neurons(), width)?;
+                // The buffer is borrowed out of the state while it steps.
+                let spikes = core::mem::take(&mut st.spikes);
+                let r = layer_forward(&layers[k], st, spikes);
+                st.spikes = spikes;
+                r?;
+            }
+            Some((local, f)) => {
+                layer_forward(&layers[k], st, local)?;
+                let local = BitSlice::new(local, layers[k].shape.neurons())?;
+                let mut global = BitSliceMut::new(st.spikes, width)?;
+                f(k, local, &mut global)?;
+            }
+        }
+        let spikes = BitSlice::new(st.spikes, width)?;
+        last = spikes.count_ones();
+        if let (Some(next), Some(nst)) = (layers.get(k + 1), rest.first_mut()) {
+            spikes_to_streams(spikes, &next.shape, nst.x)?;
         }
     }
     Ok(last)
+}
+
+/// Run one time step of the whole network. `inputs` are layer 0's input
+/// probabilities; `x_gen` is the shared input generator (advanced by layer
+/// 0's `L`). Layer `k + 1` must have `inputs == layer k's neurons`.
+/// Returns the number of spikes of the last layer. See [`Network`] for the
+/// same step with the state and generator kept together.
+pub fn network_step<N: Neuron, W: Word>(
+    layers: &[Layer<'_, N, W>],
+    states: &mut [LayerState<'_, N, W>],
+    inputs: &[Probability],
+    x_gen: &mut Generator,
+) -> Result<usize> {
+    for w in layers.windows(2) {
+        ensure_len(w[0].shape.neurons(), w[1].shape.inputs())?;
+    }
+    let outputs = layers.last().map_or(0, |l| l.shape.neurons());
+    step_layers(layers, states, inputs, x_gen, outputs, None)
+}
+
+/// A network over caller storage: the layers (weights, gains, neuron
+/// parameters), every layer's state and the input generator, stepped in
+/// time (spec §7). Spikes stay packed words from layer to layer.
+///
+/// The same type serves a single process ([`Network::new`], [`Network::step`])
+/// and one process of a distributed run ([`Network::with_outputs`],
+/// [`Network::step_with`]), where each process holds a slice of every
+/// layer's neurons (its layers' shapes have only its neurons as rows, and
+/// the whole previous layer as inputs) and a hand-over gathers the whole
+/// layer's spikes after each layer. No allocation: fixed arrays work.
+#[derive(Debug)]
+pub struct Network<'a, 'w, 's, N: Neuron, W: Word> {
+    layers: &'a [Layer<'w, N, W>],
+    states: &'a mut [LayerState<'s, N, W>],
+    source: StreamSource,
+    x_gen: Generator,
+    outputs: usize,
+}
+
+impl<'a, 'w, 's, N: Neuron, W: Word> Network<'a, 'w, 's, N, W> {
+    /// A single-process network: layer `k + 1`'s inputs must equal layer
+    /// `k`'s neurons. See [`Self::with_outputs`] for the buffer sizes; the
+    /// state starts at spec §7's initial state.
+    pub fn new(
+        layers: &'a [Layer<'w, N, W>],
+        states: &'a mut [LayerState<'s, N, W>],
+        input_source: StreamSource,
+    ) -> Result<Self> {
+        for w in layers.windows(2) {
+            ensure_len(w[0].shape.neurons(), w[1].shape.inputs())?;
+        }
+        let outputs = layers.last().map_or(0, |l| l.shape.neurons());
+        Self::with_outputs(layers, states, input_source, outputs)
+    }
+
+    /// One process's part of a distributed network whose last layer has
+    /// `outputs` neurons in all. Layer `k`'s state needs `neurons` values in
+    /// `v`, `refractory`, `counts` and `current`, `inputs * words_for(L)`
+    /// words in `x` and `words_for(width)` words in `spikes`, where `width`
+    /// is layer `k + 1`'s input count (`outputs` for the last layer).
+    /// Errors: [`Error::LengthMismatch`] on a count mismatch, a state with
+    /// too few words, or no layers; an error of `input_source.start()`.
+    /// The state starts at spec §7's initial state.
+    pub fn with_outputs(
+        layers: &'a [Layer<'w, N, W>],
+        states: &'a mut [LayerState<'s, N, W>],
+        input_source: StreamSource,
+        outputs: usize,
+    ) -> Result<Self> {
+        ensure_len(layers.len(), states.len())?;
+        if layers.is_empty() {
+            return Err(Error::LengthMismatch {
+                expected: 1,
+                found: 0,
+            });
+        }
+        for (k, (l, st)) in layers.iter().zip(states.iter()).enumerate() {
+            let n = l.shape.neurons();
+            ensure_len(n, st.v.len())?;
+            ensure_len(n, st.refractory.len())?;
+            ensure_len(n, st.counts.len())?;
+            ensure_len(n, st.current.len())?;
+            ensure_len(l.shape.input_rows().words::<W>()?, st.x.len())?;
+            let width = layers.get(k + 1).map_or(outputs, |n| n.shape.inputs());
+            ensure_len(words_for::<W>(width), st.spikes.len())?;
+        }
+        let x_gen = input_source.start()?;
+        let mut net = Self {
+            layers,
+            states,
+            source: input_source,
+            x_gen,
+            outputs,
+        };
+        net.reset();
+        Ok(net)
+    }
+
+    /// Back to spec §7's initial state (a new sample): every membrane at
+    /// rest, refractory counters 0, spikes cleared, a fresh input generator.
+    pub fn reset(&mut self) {
+        for (l, st) in self.layers.iter().zip(self.states.iter_mut()) {
+            st.reset(&l.params);
+        }
+        // `start` succeeded at construction and is deterministic.
+        if let Ok(g) = self.source.start() {
+            self.x_gen = g;
+        }
+    }
+
+    /// One time step with layer 0's input probabilities `inputs`, for a
+    /// network whose layers hold all their neurons. Returns the number of
+    /// spikes of the last layer.
+    pub fn step(&mut self, inputs: &[Probability]) -> Result<usize> {
+        step_layers(
+            self.layers,
+            self.states,
+            inputs,
+            &mut self.x_gen,
+            self.outputs,
+            None,
+        )
+    }
+
+    /// One time step of a process of a distributed run: layer `k`'s local
+    /// neurons step into `local` (at least `words_for(neurons)` words of
+    /// the widest local layer), then `hand_over(k, local spikes, whole
+    /// layer's spikes)` must write the whole layer's spikes, which feed
+    /// layer `k + 1` (packed, as they are) and stay in the state
+    /// ([`Self::spikes`]). Returns the number of spikes of the whole last
+    /// layer.
+    pub fn step_with(
+        &mut self,
+        inputs: &[Probability],
+        local: &mut [W],
+        mut hand_over: impl FnMut(usize, BitSlice<'_, W>, &mut BitSliceMut<'_, W>) -> Result<()>,
+    ) -> Result<usize> {
+        step_layers(
+            self.layers,
+            self.states,
+            inputs,
+            &mut self.x_gen,
+            self.outputs,
+            Some((local, &mut hand_over)),
+        )
+    }
+
+    /// The whole layer `k`'s spikes of the last step (`None` past the last
+    /// layer).
+    pub fn spikes(&self, k: usize) -> Option<BitSlice<'_, W>> {
+        let st = self.states.get(k)?;
+        let width = self
+            .layers
+            .get(k + 1)
+            .map_or(self.outputs, |n| n.shape.inputs());
+        BitSlice::new(st.spikes, width).ok()
+    }
+
+    /// Number of layers.
+    pub fn len(&self) -> usize {
+        self.layers.len()
+    }
+
+    /// Always false: a network has at least one layer.
+    pub fn is_empty(&self) -> bool {
+        self.layers.is_empty()
+    }
+
+    /// Neurons of the whole last layer.
+    pub fn outputs(&self) -> usize {
+        self.outputs
+    }
+
+    /// The layers.
+    pub fn layers(&self) -> &[Layer<'w, N, W>] {
+        self.layers
+    }
+
+    /// Layer `k`'s state (membranes, counters, counts, currents, spikes).
+    pub fn state(&self, k: usize) -> Option<&LayerState<'s, N, W>> {
+        self.states.get(k)
+    }
+
+    /// The input generator at its current position.
+    pub fn generator(&self) -> &Generator {
+        &self.x_gen
+    }
 }
 
 /// The predicted class of a run: the index of the largest spike count,

@@ -971,3 +971,149 @@ fn generator_skip_huge_is_quick() {
     l.skip(usize::MAX); // 2^64 - 1 = 65535 * 281479271743489: a whole number of periods
     assert_eq!(l, start);
 }
+
+/// A network of `dims` (`Q8.8`, extreme raw parameters and gains) over
+/// storage whose sizes are off by `deltas` (0 = right): construction, steps
+/// and hand-overs return results, never panic or overflow.
+fn check_network(
+    dims: &[usize],
+    lens: &[usize],
+    raw: &[i32],
+    deltas: &[usize],
+    outputs: usize,
+    steps: usize,
+    seed: u64,
+) -> Result<(), TestCaseError> {
+    use sc_kernel::net::{network_step, Layer, LayerState, Network};
+    use sc_kernel::neuron::Neuron;
+    type W = u32;
+    let nl = dims.len() - 1;
+    let d = |i: usize| deltas.get(i).copied().unwrap_or(0);
+    let p8 = |i: usize| I8F8::from_bits(raw[i % raw.len()] as i16);
+    let mut shapes = vec![];
+    let (mut mags, mut signs, mut params, mut gains) = (vec![], vec![], vec![], vec![]);
+    for k in 0..nl {
+        let Ok(sh) = MacShape::new(dims[k + 1], dims[k], lens[k]) else {
+            return Ok(());
+        };
+        let mut mw = vec![0 as W; sh.weight_rows().words::<W>().unwrap()];
+        let ps =
+            vec![Probability::from_q16((seed as u32 >> k) % 65537).unwrap(); dims[k] * dims[k + 1]];
+        encode_weights(&sh, StreamSource::Sobol { dimension: 0 }, &ps, &mut mw).unwrap();
+        let sw = vec![0x5555_5555 as W; sh.sign_rows().words::<W>().unwrap()];
+        let lif =
+            LifParams::<I8F8>::new(p8(k), p8(k + 1), I8F8::MAX, I8F8::ONE, I8F8::MAX, u16::MAX)
+                .or_else(|_| {
+                    LifParams::new(
+                        p8(k),
+                        I8F8::MIN,
+                        p8(k + 2).max(I8F8::from_bits(-32767)),
+                        I8F8::from_bits(1),
+                        I8F8::from_bits(1),
+                        0,
+                    )
+                });
+        let Ok(lif) = lif else { return Ok(()) };
+        shapes.push(sh);
+        mags.push(mw);
+        signs.push(sw);
+        params.push(lif);
+        gains.push(p8(k + 3));
+    }
+    let layers: Vec<Layer<'_, LifParams<I8F8>, W>> = (0..nl)
+        .map(|k| Layer {
+            shape: shapes[k],
+            magnitudes: &mags[k],
+            signs: &signs[k],
+            gain: gains[k],
+            params: params[k],
+        })
+        .collect();
+    let width = |k: usize| if k + 1 < nl { dims[k + 1] } else { outputs };
+    let mut v: Vec<Vec<I8F8>> = (0..nl)
+        .map(|k| vec![params[k].rest(); dims[k + 1] + d(6 * k)])
+        .collect();
+    let mut r: Vec<Vec<u16>> = (0..nl)
+        .map(|k| vec![0; dims[k + 1] + d(6 * k + 1)])
+        .collect();
+    let mut c: Vec<Vec<i32>> = (0..nl)
+        .map(|k| vec![0; dims[k + 1] + d(6 * k + 2)])
+        .collect();
+    let mut cur: Vec<Vec<I8F8>> = (0..nl)
+        .map(|k| vec![I8F8::ZERO; dims[k + 1] + d(6 * k + 3)])
+        .collect();
+    let mut sp: Vec<Vec<W>> = (0..nl)
+        .map(|k| vec![!0; words_for::<W>(width(k)) + d(6 * k + 4)])
+        .collect();
+    let mut x: Vec<Vec<W>> = (0..nl)
+        .map(|k| vec![0; shapes[k].input_rows().words::<W>().unwrap() + d(6 * k + 5)])
+        .collect();
+    let mut states: Vec<LayerState<'_, LifParams<I8F8>, W>> = v
+        .iter_mut()
+        .zip(&mut r)
+        .zip(&mut c)
+        .zip(&mut cur)
+        .zip(&mut sp)
+        .zip(&mut x)
+        .map(
+            |(((((v, refractory), counts), current), spikes), x)| LayerState {
+                v,
+                refractory,
+                counts,
+                current,
+                spikes,
+                x,
+            },
+        )
+        .collect();
+    let inputs = vec![Probability::from_q16(65536).unwrap(); dims[0] + d(99)];
+    let mut g = StreamSource::Lfsr16 { seed: 0xACE1 }.start().unwrap();
+    for _ in 0..steps {
+        let _ = network_step(&layers, &mut states, &inputs, &mut g);
+    }
+    let src = StreamSource::Lfsr16 { seed: 0xACE1 };
+    if let Ok(mut net) = Network::with_outputs(&layers, &mut states, src, outputs) {
+        let mut local = vec![!0 as W; seed as usize % 4];
+        let mut rng = sc_kernel::rng::SplitMix64::new(seed);
+        for t in 0..steps {
+            let r = net.step(&inputs);
+            if let Ok(n) = r {
+                prop_assert!(n <= outputs);
+            }
+            let _ = net.step_with(&inputs, &mut local, |_, l, gl| {
+                // Any bits, any length: the kernel keeps its invariants.
+                let _ = gl.copy_from(l);
+                gl.update_words(|w| w.iter_mut().for_each(|w| *w = rng.next_u32()));
+                if t % 3 == 2 {
+                    Err(Error::EmptyStream)
+                } else {
+                    Ok(())
+                }
+            });
+            for k in 0..=nl {
+                if let Some(s) = net.spikes(k) {
+                    prop_assert_eq!(s.len(), width(k));
+                }
+            }
+        }
+        net.reset();
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(CASES))]
+
+    #[test]
+    fn network_any_storage_and_parameters(
+        dims in prop::collection::vec(0usize..40, 2..5),
+        lens in prop::collection::vec(prop_oneof![Just(0usize), 1usize..70, Just(200usize)], 4),
+        raw in prop::collection::vec(prop_oneof![any::<i16>().prop_map(i32::from), Just(i16::MIN as i32), Just(i16::MAX as i32)], 1..6),
+        deltas in prop::collection::vec(prop_oneof![8 => Just(0usize), 1 => 1usize..3], 0..25),
+        outputs in 0usize..45,
+        steps in 0usize..4,
+        seed in any::<u64>(),
+    ) {
+        check_network(&dims, &lens, &raw, &deltas, outputs, steps, seed)?;
+    }
+}

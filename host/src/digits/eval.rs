@@ -6,10 +6,7 @@ use rayon::prelude::*;
 
 use sc_kernel::fixed::types::{I16F16, I8F8};
 use sc_kernel::lif::LifFixed;
-use sc_kernel::mac::mac_signed;
-use sc_kernel::net::{encode_inputs, spikes_to_streams};
 use sc_kernel::sng::Probability;
-use sc_kernel::{words_for, BitSlice};
 
 use super::report::{Report, Row};
 use super::{
@@ -17,19 +14,32 @@ use super::{
     DigitsModel, MAX_EPOCHS, PIXELS,
 };
 use crate::lif_float::FloatLifParams;
-use crate::scnet::{LifFormat, NetworkSpec, ScNetwork};
+use crate::scnet::{run_layers, LifFormat, NetError, NetRun, NetworkSpec, ScNetwork};
 use crate::snn::{Snn, SnnConfig};
 
-/// SC MAC with full-precision LIF neurons: the kernel's streams, input
-/// encoding and signed MAC, then `I = counts * gain / L` and the `f64` LIF
-/// step. Isolates the SC error from the fixed-point error.
+/// SC MAC with full-precision LIF neurons: the kernel's network (streams,
+/// input encoding, signed MAC, packed spikes) with the `f64` LIF of
+/// [`crate::lif_float`] as its neuron model, i.e. `I = counts * gain / L`
+/// and the `f64` LIF step. Isolates the SC error from the fixed-point error.
 pub fn predict_sc_float(
     spec: &NetworkSpec,
     net: &ScNetwork<I16F16, u64>,
     inputs_q16: &[u32],
     steps: usize,
 ) -> Result<usize, DigitsError> {
-    type W = u64;
+    Ok(run_sc_float(spec, net, inputs_q16, steps)?
+        .predicted()
+        .unwrap_or(0))
+}
+
+/// The run behind [`predict_sc_float`]: every layer's spikes and the
+/// output counts.
+pub fn run_sc_float(
+    spec: &NetworkSpec,
+    net: &ScNetwork<I16F16, u64>,
+    inputs_q16: &[u32],
+    steps: usize,
+) -> Result<NetRun, DigitsError> {
     let one = match spec.format {
         LifFormat::Q16_16 => 65536.0,
         LifFormat::Q8_8 => 256.0,
@@ -53,47 +63,22 @@ pub fn predict_sc_float(
         .iter()
         .map(|&q| Probability::from_q16(q))
         .collect::<Result<Vec<_>, _>>()?;
-    let layers = net.layers();
-    let mut g = spec.input_source.start()?;
-    let mut v: Vec<Vec<f64>> = layers
-        .iter()
-        .zip(&lifs)
-        .map(|(l, lif)| vec![lif.v_rest; l.shape.neurons()])
-        .collect();
-    let mut refr: Vec<Vec<u16>> = layers.iter().map(|l| vec![0; l.shape.neurons()]).collect();
-    let mut x: Vec<W> = vec![];
-    let mut counts = vec![0u32; spec.dims[spec.dims.len() - 1]];
-    for _ in 0..steps {
-        let mut spikes_w: Vec<W> = vec![];
-        for (k, l) in layers.iter().enumerate() {
-            let shape = &l.shape;
-            x.resize(shape.input_rows().words::<W>()?, 0);
-            if k == 0 {
-                encode_inputs(shape, &probs, &mut g, &mut x)?;
-            } else {
-                spikes_to_streams(BitSlice::new(&spikes_w, shape.inputs())?, shape, &mut x)?;
-            }
-            let mut c = vec![0i32; shape.neurons()];
-            mac_signed(shape, l.magnitudes, l.signs, &x, &mut c)?;
-            let gain = l.gain.to_f64();
-            let cur: Vec<f64> = c
-                .iter()
-                .map(|&n| n as f64 * gain / shape.len() as f64)
-                .collect();
-            let mut s = vec![false; shape.neurons()];
-            lifs[k].step_population(&mut v[k], &mut refr[k], &cur, None, &mut s)?;
-            spikes_w = vec![0; words_for::<W>(s.len())];
-            for (j, &b) in s.iter().enumerate() {
-                spikes_w[j / 64] |= (b as W) << (j % 64);
-            }
-            if k + 1 == layers.len() {
-                for (cnt, &b) in counts.iter_mut().zip(&s) {
-                    *cnt += b as u32;
-                }
-            }
-        }
-    }
-    Ok(sc_kernel::net::argmax(&counts).unwrap_or(0))
+    // The network's weight streams, with float LIF neurons and float gains.
+    let layers = net.layers_with(|k, gain| match lifs.get(k) {
+        Some(&lif) => Ok((lif, gain.to_f64())),
+        None => Err(NetError::Invalid(format!(
+            "the network has more layers than the description ({})",
+            lifs.len()
+        ))),
+    })?;
+    Ok(run_layers(
+        &layers,
+        spec.input_source,
+        net.dims(),
+        &probs,
+        steps,
+        None,
+    )?)
 }
 
 /// Number of test images `predict` classifies correctly.
@@ -288,4 +273,120 @@ pub fn evaluate(
         test_images: test.len(),
         steps,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::digits::{quantise, sources};
+    use sc_kernel::mac::mac_signed;
+    use sc_kernel::net::{encode_inputs, spikes_to_streams};
+    use sc_kernel::{words_for, BitSlice};
+
+    /// The hand-written "SC + float LIF" step this module had before it ran
+    /// the kernel network with the float LIF as its neuron model: spikes
+    /// per step and layer, and the output counts.
+    fn hand_written(
+        spec: &NetworkSpec,
+        net: &ScNetwork<I16F16, u64>,
+        inputs_q16: &[u32],
+        steps: usize,
+    ) -> (Vec<Vec<Vec<bool>>>, Vec<u32>) {
+        type W = u64;
+        let lifs: Vec<FloatLifParams<f64>> = spec
+            .layers
+            .iter()
+            .map(|l| {
+                let r = &l.params;
+                let one = 65536.0;
+                FloatLifParams::<f64>::new(
+                    r.v_rest as f64 / one,
+                    r.v_reset as f64 / one,
+                    r.threshold as f64 / one,
+                    r.alpha as f64 / one,
+                    r.resistance as f64 / one,
+                    r.refractory,
+                )
+                .unwrap()
+            })
+            .collect();
+        let probs: Vec<Probability> = inputs_q16
+            .iter()
+            .map(|&q| Probability::from_q16(q).unwrap())
+            .collect();
+        let layers = net.layers();
+        let mut g = spec.input_source.start().unwrap();
+        let mut v: Vec<Vec<f64>> = layers
+            .iter()
+            .zip(&lifs)
+            .map(|(l, lif)| vec![lif.v_rest; l.shape.neurons()])
+            .collect();
+        let mut refr: Vec<Vec<u16>> = layers.iter().map(|l| vec![0; l.shape.neurons()]).collect();
+        let mut x: Vec<W> = vec![];
+        let mut counts = vec![0u32; spec.dims[spec.dims.len() - 1]];
+        let mut all = vec![];
+        for _ in 0..steps {
+            let mut spikes_w: Vec<W> = vec![];
+            let mut rec = vec![];
+            for (k, l) in layers.iter().enumerate() {
+                let shape = &l.shape;
+                x.resize(shape.input_rows().words::<W>().unwrap(), 0);
+                if k == 0 {
+                    encode_inputs(shape, &probs, &mut g, &mut x).unwrap();
+                } else {
+                    let s = BitSlice::new(&spikes_w, shape.inputs()).unwrap();
+                    spikes_to_streams(s, shape, &mut x).unwrap();
+                }
+                let mut c = vec![0i32; shape.neurons()];
+                mac_signed(shape, l.magnitudes, l.signs, &x, &mut c).unwrap();
+                let gain = l.gain.to_f64();
+                let cur: Vec<f64> = c
+                    .iter()
+                    .map(|&n| n as f64 * gain / shape.len() as f64)
+                    .collect();
+                let mut s = vec![false; shape.neurons()];
+                lifs[k]
+                    .step_population(&mut v[k], &mut refr[k], &cur, None, &mut s)
+                    .unwrap();
+                spikes_w = vec![0; words_for::<W>(s.len())];
+                for (j, &b) in s.iter().enumerate() {
+                    spikes_w[j / 64] |= (b as W) << (j % 64);
+                }
+                if k + 1 == layers.len() {
+                    for (cnt, &b) in counts.iter_mut().zip(&s) {
+                        *cnt += b as u32;
+                    }
+                }
+                rec.push(s);
+            }
+            all.push(rec);
+        }
+        (all, counts)
+    }
+
+    // The kernel network with the float LIF neuron gives exactly the spike
+    // trains of the former hand-written loop (both generators, two lengths).
+    #[test]
+    fn sc_float_equals_the_hand_written_step() {
+        let model = DigitsModel::shipped().unwrap();
+        let data = Digits::shipped().unwrap();
+        let (_, test) = data.split();
+        let mut spikes = 0;
+        for generator in ["lfsr", "sobol"] {
+            let (ws, xs) = sources(generator);
+            for len in [32, 64] {
+                let spec = quantise(&model.snn, LifFormat::Q16_16, len, ws, xs).unwrap();
+                let net = ScNetwork::<I16F16, u64>::new(&spec).unwrap();
+                for &k in test.iter().take(12) {
+                    let q = input_q16(&data.images[k]);
+                    let run = run_sc_float(&spec, &net, &q, model.steps).unwrap();
+                    let (want, counts) = hand_written(&spec, &net, &q, model.steps);
+                    assert_eq!(run.spikes, want, "{generator} L={len} image {k}");
+                    assert_eq!(run.counts, counts);
+                    spikes += counts.iter().sum::<u32>();
+                }
+            }
+        }
+        assert!(spikes > 0);
+    }
 }

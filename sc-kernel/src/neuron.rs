@@ -1,0 +1,90 @@
+//! The neuron model a network layer steps ([`Neuron`]).
+//!
+//! A layer of the SC network (spec §7) turns its signed MAC counts into
+//! input currents and steps a population of neurons with them. Both halves
+//! belong to the neuron model: the fixed-point LIF neuron of spec §6
+//! ([`crate::lif::LifParams`]) computes `I = sat_W(floor(c * G / L))` on raw
+//! values and steps in its format; a host-side float LIF (for comparisons)
+//! can compute `c * G / L` in `f64` and step in `f64`. The network
+//! ([`crate::net`]) is generic over the model, so both run the same SC
+//! streams, MAC and packed spike hand-over.
+
+use crate::bits::BitSliceMut;
+use crate::error::Result;
+use crate::lif::{LifFixed, LifParams};
+use crate::net::counts_to_current;
+use crate::word::Word;
+
+/// A neuron model: the parameters of one layer's neurons.
+///
+/// Per neuron the model keeps a membrane value ([`Neuron::State`]) and a
+/// refractory counter (`u16`, 0 = not refractory). Implementations must
+/// not panic for any argument: bad lengths are errors.
+pub trait Neuron {
+    /// Membrane value of one neuron (the fixed-point format `F` for the
+    /// LIF neuron of spec §6).
+    type State: Copy + Default + core::fmt::Debug;
+    /// Input current of one neuron; also the type of a layer's gain (the
+    /// current a full-scale count produces, spec §7).
+    type Current: Copy + Default + core::fmt::Debug;
+
+    /// The membrane value every neuron starts from (`v_rest`).
+    fn rest(&self) -> Self::State;
+
+    /// MAC counts of a layer with stream length `len` into input currents
+    /// (spec §7: `I_j = c_j * gain / len` in the model's arithmetic).
+    ///
+    /// Errors: [`crate::Error::LengthMismatch`] if `counts` and `current`
+    /// differ in length, [`crate::Error::EmptyStream`] if `len == 0`.
+    fn counts_to_current(
+        &self,
+        counts: &[i32],
+        len: usize,
+        gain: Self::Current,
+        current: &mut [Self::Current],
+    ) -> Result<()>;
+
+    /// Step a population: neuron `k` has membrane `v[k]`, refractory counter
+    /// `refractory[k]` and input `current[k]`; spike bit `k` of `spikes` is
+    /// written (every bit). All four lengths must be equal. Returns the
+    /// number of spikes.
+    fn step_population<W: Word>(
+        &self,
+        v: &mut [Self::State],
+        refractory: &mut [u16],
+        current: &[Self::Current],
+        spikes: &mut BitSliceMut<'_, W>,
+    ) -> Result<usize>;
+}
+
+/// The fixed-point LIF neuron of spec §6, with the exact current of §7.
+impl<F: LifFixed> Neuron for LifParams<F> {
+    type State = F;
+    type Current = F;
+
+    #[inline]
+    fn rest(&self) -> F {
+        self.v_rest()
+    }
+
+    /// [`counts_to_current`]: `sat_W(floor(c * gain / len))` on raw values.
+    fn counts_to_current(
+        &self,
+        counts: &[i32],
+        len: usize,
+        gain: F,
+        current: &mut [F],
+    ) -> Result<()> {
+        counts_to_current(counts, len, gain, current)
+    }
+
+    fn step_population<W: Word>(
+        &self,
+        v: &mut [F],
+        refractory: &mut [u16],
+        current: &[F],
+        spikes: &mut BitSliceMut<'_, W>,
+    ) -> Result<usize> {
+        LifParams::<F>::step_population(self, v, refractory, current, spikes)
+    }
+}
