@@ -3,9 +3,9 @@
 
 use heapless::Vec;
 use sc_kernel::fixed::types::{I16F16, I8F8};
-use sc_kernel::lif::{Format, LifFixed};
+use sc_kernel::lif::{Format, LifFixed, LifParams};
 use sc_kernel::mac::MacShape;
-use sc_kernel::net::{encode_weights, network_step, Layer, LayerState};
+use sc_kernel::net::{self, encode_weights, Layer, LayerState};
 use sc_kernel::sng::Probability;
 pub use sc_kernel::wire::Reader;
 use sc_kernel::wire::{LayerRecord, Network, WireError};
@@ -209,7 +209,7 @@ impl NetDesc<'_> {
             }
         };
         need("layers", nl, L)?;
-        let mut layers: Vec<Layer<'_, F, u32>, L> = Vec::new();
+        let mut layers: Vec<Layer<'_, LifParams<F>, u32>, L> = Vec::new();
         for k in 0..nl {
             let (m, n) = (self.dims[k], self.dims[k + 1]);
             let l = &self.layers[k];
@@ -245,7 +245,7 @@ impl NetDesc<'_> {
         let mut cur = [[F::ZERO; N]; L];
         let mut sp = [[0u32; N]; L];
         let mut x = [[0u32; X]; L];
-        let mut states: Vec<LayerState<'_, F, u32>, L> = Vec::new();
+        let mut states: Vec<LayerState<'_, LifParams<F>, u32>, L> = Vec::new();
         for (k, (((((v, r), c), cur), sp), x)) in v
             .iter_mut()
             .zip(r.iter_mut())
@@ -257,10 +257,8 @@ impl NetDesc<'_> {
             .enumerate()
         {
             let n = self.dims[k + 1];
-            let v = &mut v[..n];
-            v.fill(layers[k].params.v_rest());
             let st = LayerState {
-                v,
+                v: &mut v[..n],
                 refractory: &mut r[..n],
                 counts: &mut c[..n],
                 current: &mut cur[..n],
@@ -275,17 +273,21 @@ impl NetDesc<'_> {
                 });
             }
         }
-        let mut g = self.net.head.input_source.start()?;
+        // The kernel's network state over these buffers (the host runs the
+        // same one): spec §7's initial state, spikes packed between layers.
+        let mut net = net::Network::new(&layers, &mut states, self.net.head.input_source)?;
         for t in 0..steps {
-            network_step(&layers, &mut states, inputs, &mut g)?;
-            for (k, st) in states.iter().enumerate() {
-                if !on_step(t, k, st.spikes) {
+            net.step(inputs)?;
+            for k in 0..nl {
+                let spikes = net.state(k).map_or(&[][..], |st| &*st.spikes);
+                if !on_step(t, k, spikes) {
                     return Ok(());
                 }
             }
-            let s = &states[nl - 1].spikes;
-            for (j, cnt) in counts.iter_mut().enumerate() {
-                *cnt += (s[j / 32] >> (j % 32)) & 1;
+            if let Some(s) = net.spikes(nl - 1) {
+                for (j, cnt) in counts.iter_mut().enumerate() {
+                    *cnt += u32::from(s.get(j) == Some(true));
+                }
             }
         }
         Ok(())
