@@ -547,7 +547,7 @@ mod packed {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(48))]
+        #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 2 } else { 48 }))]
         #[test]
         fn packed_network_matches_the_per_layer_reference(
             seed in any::<u64>(), nl in 1usize..=3, wide in any::<bool>(), steps in 0usize..=5,
@@ -564,7 +564,9 @@ mod packed {
 
     // The random networks are not silent: later layers spike too, so the
     // property above compares spike trains, not zeros.
+    // (A property of the test data, not of memory safety: not under Miri.)
     #[test]
+    #[cfg_attr(miri, ignore)]
     fn random_networks_spike_in_every_layer_position() {
         let mut per_layer = [0usize; 3];
         for seed in 0..24 {
