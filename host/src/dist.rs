@@ -3,7 +3,7 @@
 //!
 //! [`partition`] is the one rule for who owns what (balanced, remainders
 //! to the first ranks; no element is ever dropped). With the `mpi` feature,
-//! [`mpi`] has scatter/gather/all-gather helpers over that rule and the
+//! `mpi` (feature `mpi`) has scatter/gather/all-gather helpers over that rule and the
 //! distributed network run on rsmpi. Results are bit-identical to the
 //! single-process run for any number of processes: every process encodes
 //! the same input streams from the same generator, its own neurons' weight
