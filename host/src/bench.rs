@@ -61,17 +61,11 @@ pub fn median_s(reps: usize, mut f: impl FnMut()) -> f64 {
     t[t.len() / 2]
 }
 
-/// Deterministic pseudo-random words (xorshift64*), for benchmark inputs.
+/// Deterministic pseudo-random words (the kernel's SplitMix64), for
+/// benchmark and test inputs.
 pub fn random_words(n: usize, seed: u64) -> Vec<u64> {
-    let mut x = seed | 1;
-    (0..n)
-        .map(|_| {
-            x ^= x >> 12;
-            x ^= x << 25;
-            x ^= x >> 27;
-            x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-        })
-        .collect()
+    let mut rng = sc_kernel::rng::SplitMix64::new(seed);
+    (0..n).map(|_| rng.next_u64()).collect()
 }
 
 /// Deterministic 0/1 bytes.

@@ -300,17 +300,8 @@ mod tests {
         assert!(SimdLevel::detect().is_available());
     }
 
-    /// xorshift64*, deterministic.
     fn words(seed: u64, n: usize) -> Vec<u64> {
-        let mut x = seed | 1;
-        (0..n)
-            .map(|_| {
-                x ^= x >> 12;
-                x ^= x << 25;
-                x ^= x >> 27;
-                x.wrapping_mul(0x2545_f491_4f6c_dd1d)
-            })
-            .collect()
+        crate::bench::random_words(n, seed)
     }
 
     #[test]
