@@ -141,7 +141,7 @@ impl<T: Real> Snn<T> {
     /// Random initial weights (uniform, scaled by fan-in), deterministic in `seed`.
     pub fn init(config: SnnConfig, seed: u64) -> Result<Self, SnnError> {
         config.validate()?;
-        let mut rng = crate::vectors::generate::SplitMix64::new(seed);
+        let mut rng = sc_kernel::rng::SplitMix64::new(seed);
         let weights = (0..config.sizes.len() - 1)
             .map(|l| {
                 let fan_in = config.inputs(l);

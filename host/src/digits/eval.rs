@@ -156,26 +156,12 @@ pub fn train(
             what: format!("{epochs} epochs; allowed 1..={MAX_EPOCHS}"),
         });
     }
-    if train.is_empty() {
-        return Err(DigitsError::Arg {
-            flag: "--train",
-            what: "no training images".into(),
-        });
-    }
-    if let Some(&k) = train.iter().find(|&&k| k >= data.images.len()) {
-        return Err(DigitsError::Arg {
-            flag: "--train",
-            what: format!(
-                "image {k} is not in the data set ({} images)",
-                data.images.len()
-            ),
-        });
-    }
+    check_images(data, train, "--train", "training", "image")?;
     let mut net = Snn::<f32>::init(config, 0x5EED)?;
     let mut opt = crate::snn::Adam::new(&net, 2e-3);
     let inputs: Vec<Vec<f32>> = data.images.iter().map(input_float).collect();
     let mut order = train.to_vec();
-    let mut rng = crate::vectors::generate::SplitMix64::new(0xD161);
+    let mut rng = sc_kernel::rng::SplitMix64::new(0xD161);
     for epoch in 0..epochs {
         for i in (1..order.len()).rev() {
             order.swap(i, rng.below(i as u64 + 1) as usize);
@@ -193,6 +179,29 @@ pub fn train(
     Ok(net)
 }
 
+/// A set of image indices must be non-empty and inside `data`; errors
+/// name `flag` and say "no {set} images" or "{item} K is not in the data
+/// set".
+fn check_images(
+    data: &Digits,
+    images: &[usize],
+    flag: &'static str,
+    set: &str,
+    item: &str,
+) -> Result<(), DigitsError> {
+    let what = if images.is_empty() {
+        format!("no {set} images")
+    } else if let Some(&k) = images.iter().find(|&&k| k >= data.images.len()) {
+        format!(
+            "{item} {k} is not in the data set ({} images)",
+            data.images.len()
+        )
+    } else {
+        return Ok(());
+    };
+    Err(DigitsError::Arg { flag, what })
+}
+
 /// Evaluate every variant on the test images.
 pub fn evaluate(
     model: &DigitsModel,
@@ -202,21 +211,7 @@ pub fn evaluate(
     mut progress: impl FnMut(&str),
 ) -> Result<Report, DigitsError> {
     check_lengths(lengths, &model.network.dims)?;
-    if test.is_empty() {
-        return Err(DigitsError::Arg {
-            flag: "--data",
-            what: "no test images".into(),
-        });
-    }
-    if let Some(&k) = test.iter().find(|&&k| k >= data.images.len()) {
-        return Err(DigitsError::Arg {
-            flag: "--data",
-            what: format!(
-                "test image {k} is not in the data set ({} images)",
-                data.images.len()
-            ),
-        });
-    }
+    check_images(data, test, "--data", "test", "test image")?;
     let steps = model.steps;
     let mut rows = vec![];
     progress("float SNN");

@@ -49,7 +49,7 @@ use crate::snn::SnnConfig;
 
 pub use data::Digits;
 pub use eval::{accuracy, evaluate, predict_sc_float, sc_fixed_accuracy, train};
-pub use model::{dequantised, format_name, quantise, DigitsModel};
+pub use model::{dequantised, quantise, DigitsModel};
 pub use report::{wilson, Report, Row};
 
 /// Pixels per image.
@@ -210,15 +210,23 @@ pub fn default_config() -> SnnConfig {
     }
 }
 
+/// Words (`u64`) of the encoded weight streams of a network of widths
+/// `dims` whose layer `k` has stream length `len(k)` (saturating).
+pub fn weight_stream_words(dims: &[usize], len: impl Fn(usize) -> usize) -> usize {
+    dims.windows(2).enumerate().fold(0usize, |a, (k, w)| {
+        a.saturating_add(
+            w[0].saturating_mul(w[1])
+                .saturating_mul(words_for::<u64>(len(k))),
+        )
+    })
+}
+
 /// Check that the encoded weight streams of a network of widths `dims` at
 /// stream length `len` fit the allocation limit ([`limits::check_bytes`]).
 pub fn check_stream_memory(what: &str, dims: &[usize], len: usize) -> Result<(), LimitError> {
-    let weights = dims
-        .windows(2)
-        .fold(0usize, |a, w| a.saturating_add(w[0].saturating_mul(w[1])));
     limits::check_bytes::<u64>(
         &format!("{what} {len}: encoded weight streams"),
-        weights.saturating_mul(words_for::<u64>(len)),
+        weight_stream_words(dims, |_| len),
     )?;
     Ok(())
 }

@@ -6,13 +6,10 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use sc_kernel::fixed::types::{I16F16, I8F8};
-use sc_kernel::words_for;
-
 use super::{read_input, DigitsError, MAX_LEN, MAX_STEPS, SHIPPED_MODEL, SHIPPED_MODEL_NAME};
 use crate::hex::bits_to_str;
 use crate::limits;
-use crate::scnet::{LayerSpec, LifFormat, LifParamsRaw, NetworkSpec, ScNetwork, Source};
+use crate::scnet::{LayerSpec, LifFormat, LifParamsRaw, NetworkSpec, Source};
 use crate::snn::{Snn, SnnConfig};
 
 /// The model file: the float network and its quantised SC network. The
@@ -134,24 +131,15 @@ impl DigitsModel {
             }
         }
         // Raw values must fit the format's integer width (Q8.8: 16 bits).
-        let (lo, hi) = match n.format {
-            LifFormat::Q16_16 => (i32::MIN, i32::MAX),
-            LifFormat::Q8_8 => (i16::MIN as i32, i16::MAX as i32),
-        };
+        let raw_range = n.format.raw_range();
+        let (lo, hi) = (*raw_range.start(), *raw_range.end());
         let mut raws = vec![];
-        let mut stream_words = 0usize;
         for (k, l) in n.layers.iter().enumerate() {
             if !(1..=MAX_LEN).contains(&l.len) {
                 return Err(format!(
                     "network.layers[{k}].len is {}; allowed 1..={MAX_LEN}",
                     l.len
                 ));
-            }
-            if let Some(d) = n.dims.get(k..k + 2) {
-                stream_words = stream_words.saturating_add(
-                    d[0].saturating_mul(d[1])
-                        .saturating_mul(words_for::<u64>(l.len)),
-                );
             }
             let p = &l.params;
             let at = |f: &str| format!("network.layers[{k}].{f}");
@@ -166,25 +154,23 @@ impl DigitsModel {
         }
         limits::check_bytes::<u64>(
             "network.layers[..].len: encoded weight streams",
-            stream_words,
+            super::weight_stream_words(&n.dims, |k| n.layers.get(k).map_or(0, |l| l.len)),
         )
         .map_err(|e| e.to_string())?;
         for (field, v) in raws {
             if !(lo..=hi).contains(&v) {
                 return Err(format!(
                     "{field} is {v}; a {} raw value must be in {lo}..={hi}",
-                    format_name(n.format)
+                    n.format.name()
                 ));
             }
         }
-        let built = match n.format {
-            LifFormat::Q16_16 => ScNetwork::<I16F16, u32>::new(n).map(|_| ()),
-            LifFormat::Q8_8 => ScNetwork::<I8F8, u32>::new(n).map(|_| ()),
-        };
-        built.map_err(|e| {
+        // Validated in its own format without encoding its weight streams
+        // (that happens once, when the network is built to run).
+        n.validate().map_err(|e| {
             format!(
                 "network ({}): {}",
-                format_name(n.format),
+                n.format.name(),
                 crate::vectors::compute::chain(&e)
             )
         })
@@ -204,11 +190,6 @@ impl DigitsModel {
         s.push('\n');
         s
     }
-}
-
-/// The name of a LIF format as in the model file.
-pub fn format_name(f: LifFormat) -> &'static str {
-    f.name()
 }
 
 /// Quantise a float network to an SC network (spec §7):

@@ -8,8 +8,8 @@ use super::generator::{self, GenExpect, PROBS};
 use super::{other_kind, p_q16_ok};
 use crate::vectors::check::probe::{leaf, Probe};
 use crate::vectors::compute::{bad, field, CaseError};
-use crate::vectors::generate::SplitMix64;
 use crate::vectors::schema::{Case, Expect};
+use sc_kernel::rng::SplitMix64;
 
 /// File group and description of the generated file.
 pub(crate) const GROUP: (&str, &str) = ("lfsr", "8/16/32-bit LFSR encoding (spec 4.1)");

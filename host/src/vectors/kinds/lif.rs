@@ -14,8 +14,8 @@ use crate::scnet::{LifFormat, LifParamsRaw};
 use crate::vectors::check::probe::{leaf, object, Found, Probe};
 use crate::vectors::compute::{field, CaseError};
 use crate::vectors::export::{bit_words, s32, w32};
-use crate::vectors::generate::SplitMix64;
 use crate::vectors::schema::{Case, Expect};
+use sc_kernel::rng::SplitMix64;
 
 /// File group and description of the generated file.
 pub(crate) const GROUP: (&str, &str) = (

@@ -9,8 +9,8 @@ use super::{other_kind, p_q16_ok};
 use crate::vectors::check::probe::{leaf, Probe};
 use crate::vectors::compute::{bad, field, CaseError};
 use crate::vectors::export::w32;
-use crate::vectors::generate::SplitMix64;
 use crate::vectors::schema::{Case, Expect};
+use sc_kernel::rng::SplitMix64;
 
 /// File group and description of the generated file.
 pub(crate) const GROUP: (&str, &str) = ("sobol", "Sobol encoding, every dimension (spec 4.2)");
