@@ -7,7 +7,7 @@ use sc_kernel::net::argmax;
 use sc_kernel::sng::Probability;
 
 use crate::gen::digits as data;
-use crate::netdesc::{self, NetDesc, NetError, Reader};
+use crate::netdesc::{self, NetDesc, NetError};
 use sc_kernel::wire::Model;
 
 /// Number of embedded test images.
@@ -17,9 +17,7 @@ pub const IMAGES: usize = data::IMAGES.len();
 /// validated by the kernel, and time steps per image.
 pub fn model() -> Result<(NetDesc<'static>, usize), NetError> {
     let m = Model::parse(&data::MODEL)?;
-    // The network starts after the magic word and the length word.
-    let net = netdesc::parse(&mut Reader::new(&data::MODEL[2..]))?;
-    Ok((net, m.steps as usize))
+    Ok((netdesc::from_network(m.network)?, m.steps as usize))
 }
 
 /// Check the embedded weight streams against the kernel's encoding.

@@ -85,7 +85,12 @@ pub struct NetDesc<'a> {
 /// params, weights, signs, gain`) and validate it with the kernel
 /// ([`Network::validate`], the host's order of checks).
 pub fn parse<'a>(r: &mut Reader<'a>) -> Result<NetDesc<'a>, NetError> {
-    let net = Network::parse(r)?;
+    from_network(Network::parse(r)?)
+}
+
+/// A network already read (e.g. a [`sc_kernel::wire::Model`]'s), checked
+/// against this image's capacity and validated by the kernel.
+pub fn from_network(net: Network<'_>) -> Result<NetDesc<'_>, NetError> {
     let nl = net.head.layers();
     if nl > MAX_LAYERS {
         return Err(NetError::TooLarge {
@@ -95,7 +100,12 @@ pub fn parse<'a>(r: &mut Reader<'a>) -> Result<NetDesc<'a>, NetError> {
         });
     }
     let mut dims = Vec::new();
-    let full = NetError::Malformed { at: r.pos() };
+    // Cannot fail: nl <= MAX_LAYERS was checked above.
+    let full = NetError::TooLarge {
+        what: "layers",
+        needed: nl,
+        capacity: MAX_LAYERS,
+    };
     for &d in net.head.dims {
         dims.push(d as usize).map_err(|_| full)?;
     }

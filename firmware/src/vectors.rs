@@ -11,7 +11,7 @@ use sc_kernel::mac::{mac, mac_signed, MacShape};
 use sc_kernel::pack::{pack, unpack};
 use sc_kernel::sng::{encode, Lfsr16, Lfsr32, Lfsr8, Probability, Sng, Sobol};
 use sc_kernel::wire::{
-    BitwiseRecord, DecodeRecord, GeneratorRecord, Kind, LifRecord, MacRecord, NetworkRecord,
+    BitwiseRecord, DecodeRecord, GeneratorRecord, Kind, LifRecord, MacRecord, NetworkTail,
     PackRecord, Records, WireError,
 };
 use sc_kernel::{decode, words_for, BitSlice, BitSliceMut, Error};
@@ -313,10 +313,10 @@ fn network_case(
     magnitudes: Option<&[&[u32]]>,
 ) -> Result<(), Failure> {
     use crate::gen::vectors::{NET_MAX_LAYERS, NET_MAX_NEURONS, NET_MAX_X_WORDS};
-    let start = r.clone();
-    let tail = NetworkRecord::parse(r, expect)?.tail;
-    // The description, validated by the kernel (as on the host).
-    let net = netdesc::parse(&mut start.clone())?;
+    // The description, read once and validated by the kernel (as on the
+    // host), then the rest of the record.
+    let net = netdesc::parse(r)?;
+    let tail = NetworkTail::parse(r, &net.net.head, expect)?;
     let n0 = net.dims[0];
     let mut inputs: heapless::Vec<Probability, 64> = heapless::Vec::new();
     for &p in tail.inputs_q16 {
