@@ -127,3 +127,6 @@ step "examples"
 cargo run -q -p sc-kernel --example no_std_style
 cargo run -q --release -p sc-host --example cpu_backend
 cargo run -q --release -p sc-host --example network >/dev/null && echo "network example: ok"
+
+step "README's main command from another directory (firmware/, with its embedded-target cargo config)"
+(cd firmware && ../scripts/sc --version)
