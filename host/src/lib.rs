@@ -11,6 +11,7 @@ pub mod bench;
 pub mod cpu;
 pub mod digits;
 pub mod dist;
+pub mod engine;
 #[cfg(feature = "gpu")]
 pub mod gpu;
 pub mod hex;

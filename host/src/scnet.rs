@@ -189,13 +189,13 @@ pub fn check_record(what: &str, neurons: &[usize], steps: usize) -> Result<(), L
 /// Structure and value checks of `spec` in format `F`; the validated
 /// parameters, gains and sign bits of every layer (`params[k]`,
 /// `gains[k]`, `negative[k]`).
-struct Checked<F: LifFixed> {
-    params: Vec<LifParams<F>>,
-    gains: Vec<F>,
-    negative: Vec<Vec<u8>>,
+pub(crate) struct Checked<F: LifFixed> {
+    pub(crate) params: Vec<LifParams<F>>,
+    pub(crate) gains: Vec<F>,
+    pub(crate) negative: Vec<Vec<u8>>,
 }
 
-fn check_spec<F: LifFixed>(spec: &NetworkSpec) -> Result<Checked<F>, NetError> {
+pub(crate) fn check_spec<F: LifFixed>(spec: &NetworkSpec) -> Result<Checked<F>, NetError> {
     if spec.dims.len() < 2 {
         return Err(NetError::Invalid(format!(
             "dims {:?}: need at least an input width and one layer",

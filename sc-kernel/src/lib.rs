@@ -16,6 +16,8 @@
 //! - [`neuron`]: the [`neuron::Neuron`] model a network layer steps.
 //! - [`net`]: a multi-layer SC spiking network stepped in time, generic
 //!   over the neuron model.
+//! - [`count`]: the network's counting form (spec §7.1): the same counts
+//!   at a per-synapse cost independent of the stream length.
 //! - [`wire`]: the export word format of vectors and models (parse, emit).
 //! - [`rng`]: SplitMix64, the one PRNG for test and vector data (not an
 //!   SC stochastic number generator; those are in [`sng`]).
@@ -42,6 +44,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bits;
+pub mod count;
 pub mod decode;
 mod error;
 pub mod lif;

@@ -1,0 +1,447 @@
+//! The simulation engine: whole networks (spec §7) in the counting form of
+//! spec §7.1 ([`sc_kernel::count`]), bit-identical to the bitstream path
+//! ([`crate::scnet::ScNetwork`]) at a per-synapse cost that does not grow
+//! with the stream length, and 4 bytes per synapse.
+//!
+//! An [`Engine`] is built once from a [`NetworkSpec`] (the weight counts
+//! `s * n` of every synapse, layer 0's rank table). It runs one sample
+//! ([`Engine::run`]), one process's slice of a distributed run
+//! ([`Engine::run_with`]), or a batch of samples in parallel
+//! ([`Engine::run_batch`], rayon over samples). Within a sample, each
+//! layer's neurons are split into blocks that step in parallel on the
+//! rayon pool, so one sample also uses every core.
+
+use std::ops::Range;
+
+use rayon::prelude::*;
+use sc_kernel::count::{
+    input_values, layer0_counts, spike_counts, weight_counts, weight_ranks, CountLayer,
+};
+use sc_kernel::fixed::types::{I16F16, I8F8};
+use sc_kernel::lif::{LifFixed, LifParams};
+use sc_kernel::mac::MacShape;
+use sc_kernel::net::{Generator, Neuron, StreamSource};
+use sc_kernel::sng::Probability;
+use sc_kernel::{words_for, BitSlice, BitSliceMut};
+
+use crate::limits::{try_vec, try_with_capacity};
+use crate::scnet::{
+    check_record, check_spec, LifFormat, NetError, NetRun, NetworkSpec, SpikeExchange,
+};
+
+/// What a run keeps besides the last layer's spike counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Record {
+    /// Only the counts ([`NetRun::spikes`] stays empty).
+    #[default]
+    Counts,
+    /// Every layer's spikes at every step, too.
+    Spikes,
+}
+
+/// A block of one layer's neurons: rows `rows` (local to the process),
+/// their signed weight counts input-major.
+struct Block {
+    rows: Range<usize>,
+    weights: Vec<i32>,
+}
+
+/// One layer: its shape over the process's neurons, its blocks.
+struct EngineLayer<F: LifFixed> {
+    shape: MacShape,
+    blocks: Vec<Block>,
+    gain: F,
+    params: LifParams<F>,
+}
+
+/// A network ready to run in the counting form, LIF format `F`.
+pub struct Engine<F: LifFixed> {
+    layers: Vec<EngineLayer<F>>,
+    /// Layer 0's rank of each stream position in weight order.
+    rank: Vec<u32>,
+    input_source: StreamSource,
+    dims: Vec<usize>,
+}
+
+/// Neurons per block: a multiple of 64 (so a block's spikes are whole
+/// `u64` words), about `n / parts`.
+fn block_len(n: usize, parts: usize) -> usize {
+    n.div_ceil(parts.max(1)).div_ceil(64).max(1) * 64
+}
+
+impl<F: LifFixed> Engine<F> {
+    /// Validate `spec` (in format `F`) and prepare it, with as many blocks
+    /// per layer as the rayon pool has threads.
+    pub fn new(spec: &NetworkSpec) -> Result<Self, NetError> {
+        Self::new_rows(spec, |_, n| 0..n, rayon::current_num_threads())
+    }
+
+    /// Like [`Self::new`], but layer `k` holds only the neurons `rows(k,
+    /// n_k)` (one process's slice of a distributed run), split into about
+    /// `blocks` blocks.
+    pub fn new_rows(
+        spec: &NetworkSpec,
+        rows: impl Fn(usize, usize) -> Range<usize>,
+        blocks: usize,
+    ) -> Result<Self, NetError> {
+        let checked = check_spec::<F>(spec)?;
+        let mut layers = vec![];
+        let mut rank0 = vec![];
+        for (k, l) in spec.layers.iter().enumerate() {
+            let (m, n) = (spec.dims[k], spec.dims[k + 1]);
+            let r = rows(k, n);
+            if r.start > r.end || r.end > n {
+                return Err(NetError::Invalid(format!(
+                    "layer {k}: rows {r:?} outside 0..{n}"
+                )));
+            }
+            let what = format!("layers[{k}] weight sequence");
+            let mut sorted = try_vec(&what, l.len, 0u16)?;
+            let mut order = try_vec(&what, l.len, 0u32)?;
+            let mut rank = try_vec(&what, l.len, 0u32)?;
+            weight_ranks(spec.weight_source, &mut sorted, &mut order, &mut rank)?;
+            drop(order);
+            if k == 0 {
+                rank0 = rank;
+            }
+            let shape = MacShape::new(r.len(), m, l.len)?;
+            let bl = block_len(r.len(), blocks);
+            let mut bs = vec![];
+            let mut start = 0;
+            while start < r.len() || (start == 0 && bs.is_empty()) {
+                let end = (start + bl).min(r.len());
+                let nb = end - start;
+                let mut w = try_vec(&format!("layers[{k}] weight counts"), nb * m, 0i32)?;
+                let (q16, neg) = (&l.weights_q16, &checked.negative[k]);
+                weight_counts(
+                    &sorted,
+                    nb,
+                    m,
+                    |j, i| {
+                        let idx = (r.start + start + j) * m + i;
+                        // Checked by check_spec: every weight is in range.
+                        Probability::from_q16(q16[idx]).unwrap_or(Probability::ZERO)
+                    },
+                    |j, i| neg[(r.start + start + j) * m + i] == 1,
+                    &mut w,
+                )?;
+                bs.push(Block {
+                    rows: start..end,
+                    weights: w,
+                });
+                if end == r.len() {
+                    break;
+                }
+                start = end;
+            }
+            layers.push(EngineLayer {
+                shape,
+                blocks: bs,
+                gain: checked.gains[k],
+                params: checked.params[k],
+            });
+        }
+        Ok(Self {
+            layers,
+            rank: rank0,
+            input_source: spec.input_source,
+            dims: spec.dims.clone(),
+        })
+    }
+
+    /// Number of inputs.
+    pub fn inputs(&self) -> usize {
+        self.dims[0]
+    }
+
+    /// Layer widths: `dims[0]` inputs, then each whole layer's neurons.
+    pub fn dims(&self) -> &[usize] {
+        &self.dims
+    }
+
+    /// Bytes the model takes here: 4 per synapse plus layer 0's rank
+    /// table (4 per bit of `L_0`).
+    pub fn model_bytes(&self) -> usize {
+        let w: usize = self
+            .layers
+            .iter()
+            .flat_map(|l| &l.blocks)
+            .map(|b| b.weights.len() * 4)
+            .sum();
+        w + self.rank.len() * 4
+    }
+
+    /// Synapses held here.
+    pub fn synapses(&self) -> usize {
+        self.layers
+            .iter()
+            .map(|l| l.shape.neurons() * l.shape.inputs())
+            .sum()
+    }
+
+    /// Run `steps` steps of one sample from spec §7's initial state with
+    /// constant input probabilities `inputs`.
+    pub fn run(
+        &self,
+        inputs: &[Probability],
+        steps: usize,
+        record: Record,
+    ) -> Result<NetRun, NetError> {
+        self.run_inner(inputs, steps, record, None)
+    }
+
+    /// [`Self::run`] for an engine that holds a slice of every layer's
+    /// neurons ([`Self::new_rows`]): `exchange` gathers each layer's whole
+    /// spikes from every process's.
+    pub fn run_with(
+        &self,
+        inputs: &[Probability],
+        steps: usize,
+        record: Record,
+        exchange: &mut dyn SpikeExchange<u64>,
+    ) -> Result<NetRun, NetError> {
+        self.run_inner(inputs, steps, record, Some(exchange))
+    }
+
+    /// Run every sample of `batch` (each its own state and input
+    /// generator, spec §7) in parallel; results in order.
+    pub fn run_batch(
+        &self,
+        batch: &[Vec<Probability>],
+        steps: usize,
+        record: Record,
+    ) -> Result<Vec<NetRun>, NetError> {
+        batch
+            .par_iter()
+            .map(|x| self.run(x, steps, record))
+            .collect()
+    }
+
+    fn run_inner(
+        &self,
+        inputs: &[Probability],
+        steps: usize,
+        record: Record,
+        mut exchange: Option<&mut dyn SpikeExchange<u64>>,
+    ) -> Result<NetRun, NetError> {
+        if inputs.len() != self.dims[0] {
+            return Err(NetError::Invalid(format!(
+                "{} input probabilities given, the network has {} inputs",
+                inputs.len(),
+                self.dims[0]
+            )));
+        }
+        if record == Record::Spikes {
+            check_record("steps", &self.dims[1..], steps)?;
+        }
+        let mut st = SampleState::new(self)?;
+        let outputs = self.dims[self.dims.len() - 1];
+        let mut out = NetRun {
+            spikes: if record == Record::Spikes {
+                try_with_capacity("steps", steps)?
+            } else {
+                vec![]
+            },
+            counts: vec![0; outputs],
+        };
+        let layers: Vec<Vec<CountLayer<'_, LifParams<F>>>> = self
+            .layers
+            .iter()
+            .map(|l| {
+                l.blocks
+                    .iter()
+                    .map(|b| {
+                        let s = MacShape::new(b.rows.len(), l.shape.inputs(), l.shape.len())?;
+                        CountLayer::new(s, &b.weights, l.gain, l.params)
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .collect::<Result<_, _>>()?;
+        for _ in 0..steps {
+            input_values(&mut st.gen, &self.rank, &mut st.q)?;
+            for (k, (l, blocks)) in self.layers.iter().zip(&layers).enumerate() {
+                let (prev, rest) = st.layers.split_at_mut(k);
+                let ls = &mut rest[0];
+                let input = match prev.last() {
+                    None => Input::Probabilities(inputs, &st.q),
+                    Some(p) => Input::Spikes(BitSlice::new(&p.spikes, l.shape.inputs())?),
+                };
+                step_layer(blocks, &input, ls)?;
+                let width = self.dims[k + 1];
+                let local = BitSlice::new(&ls.local, l.shape.neurons())?;
+                let mut global = BitSliceMut::new(&mut ls.spikes, width)?;
+                match exchange.as_deref_mut() {
+                    None => global.copy_from(local)?,
+                    Some(ex) => ex.gather(k, local, &mut global)?,
+                }
+            }
+            let last = st.layers.last().map(|l| &l.spikes);
+            if let Some(words) = last {
+                let s = BitSlice::new(words, outputs)?;
+                for (j, c) in out.counts.iter_mut().enumerate() {
+                    *c += u32::from(s.get(j) == Some(true));
+                }
+            }
+            if record == Record::Spikes {
+                let step = st
+                    .layers
+                    .iter()
+                    .zip(&self.dims[1..])
+                    .map(|(l, &n)| {
+                        let s = BitSlice::new(&l.spikes, n)?;
+                        Ok((0..n).map(|j| s.get(j) == Some(true)).collect())
+                    })
+                    .collect::<Result<Vec<Vec<bool>>, sc_kernel::Error>>()?;
+                out.spikes.push(step);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// What a layer reads in a step.
+enum Input<'a> {
+    /// Layer 0: the input probabilities and the step's ordered comparator
+    /// values.
+    Probabilities(&'a [Probability], &'a [u16]),
+    /// Layers `k >= 1`: the previous layer's whole spikes.
+    Spikes(BitSlice<'a, u64>),
+}
+
+/// One sample's state of one layer (the process's neurons), and the whole
+/// layer's spikes.
+struct LayerRun<F: LifFixed> {
+    v: Vec<F>,
+    refractory: Vec<u16>,
+    counts: Vec<i32>,
+    current: Vec<F>,
+    /// This process's neurons' spikes.
+    local: Vec<u64>,
+    /// The whole layer's spikes.
+    spikes: Vec<u64>,
+    /// Scratch prefix tables, one per block (layer 0 only).
+    tables: Vec<Vec<u32>>,
+}
+
+/// One sample's state: per layer, and the input generator.
+struct SampleState<F: LifFixed> {
+    layers: Vec<LayerRun<F>>,
+    gen: Generator,
+    q: Vec<u16>,
+}
+
+impl<F: LifFixed> SampleState<F> {
+    fn new(e: &Engine<F>) -> Result<Self, NetError> {
+        let layers = e
+            .layers
+            .iter()
+            .enumerate()
+            .map(|(k, l)| {
+                let n = l.shape.neurons();
+                let tables = if k == 0 {
+                    l.blocks
+                        .iter()
+                        .map(|_| try_vec("layer 0 prefix table", l.shape.len() + 1, 0u32))
+                        .collect::<Result<_, _>>()?
+                } else {
+                    vec![]
+                };
+                let what = "layer neurons";
+                Ok(LayerRun {
+                    v: try_vec(what, n, l.params.rest())?,
+                    refractory: try_vec(what, n, 0)?,
+                    counts: try_vec(what, n, 0)?,
+                    current: try_vec(what, n, F::default())?,
+                    local: try_vec(what, words_for::<u64>(n), 0)?,
+                    spikes: try_vec(what, words_for::<u64>(e.dims[k + 1]), 0)?,
+                    tables,
+                })
+            })
+            .collect::<Result<_, NetError>>()?;
+        Ok(Self {
+            layers,
+            gen: e.input_source.start()?,
+            q: try_vec("layer 0 stream", e.rank.len(), 0u16)?,
+        })
+    }
+}
+
+/// Step one layer's blocks (in parallel when there are several): counts,
+/// currents, neuron steps, spikes into `ls.local`.
+fn step_layer<F: LifFixed>(
+    blocks: &[CountLayer<'_, LifParams<F>>],
+    input: &Input<'_>,
+    ls: &mut LayerRun<F>,
+) -> Result<(), sc_kernel::Error> {
+    let one = |b: &CountLayer<'_, LifParams<F>>,
+               table: Option<&mut Vec<u32>>,
+               v: &mut [F],
+               r: &mut [u16],
+               c: &mut [i32],
+               cur: &mut [F],
+               local: &mut [u64]|
+     -> Result<(), sc_kernel::Error> {
+        match (input, table) {
+            (Input::Probabilities(p, q), Some(t)) => layer0_counts(b, q, p, t, c)?,
+            (Input::Spikes(s), _) => spike_counts(b, *s, c)?,
+            (Input::Probabilities(..), None) => {
+                return Err(sc_kernel::Error::LengthMismatch {
+                    expected: 1,
+                    found: 0,
+                })
+            }
+        }
+        let mut spikes = BitSliceMut::new(local, b.shape().neurons())?;
+        b.fire(c, v, r, cur, &mut spikes)?;
+        Ok(())
+    };
+    let bl = blocks.first().map_or(1, |b| b.shape().neurons().max(1));
+    let wl = bl.div_ceil(64);
+    let mut tables: Vec<Option<&mut Vec<u32>>> = ls.tables.iter_mut().map(Some).collect();
+    tables.resize_with(blocks.len(), || None);
+    if blocks.len() == 1 {
+        let t = tables.pop().flatten();
+        return one(
+            &blocks[0],
+            t,
+            &mut ls.v,
+            &mut ls.refractory,
+            &mut ls.counts,
+            &mut ls.current,
+            &mut ls.local,
+        );
+    }
+    blocks
+        .par_iter()
+        .zip(tables)
+        .zip(ls.v.par_chunks_mut(bl))
+        .zip(ls.refractory.par_chunks_mut(bl))
+        .zip(ls.counts.par_chunks_mut(bl))
+        .zip(ls.current.par_chunks_mut(bl))
+        .zip(ls.local.par_chunks_mut(wl))
+        .try_for_each(|((((((b, t), v), r), c), cur), local)| one(b, t, v, r, c, cur, local))
+}
+
+/// Build and run `spec` on the engine in its declared format: one sample,
+/// `steps` steps, input probabilities in Q0.16, every layer's spikes
+/// recorded (the form of the `network` vectors).
+pub fn run_network(
+    spec: &NetworkSpec,
+    inputs_q16: &[u32],
+    steps: usize,
+) -> Result<NetRun, NetError> {
+    let inputs = inputs_q16
+        .iter()
+        .enumerate()
+        .map(|(i, &q)| {
+            Probability::from_q16(q).map_err(|e| NetError::Field {
+                field: format!("inputs_q16[{i}]"),
+                source: e.into(),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    match spec.format {
+        LifFormat::Q16_16 => Engine::<I16F16>::new(spec)?.run(&inputs, steps, Record::Spikes),
+        LifFormat::Q8_8 => Engine::<I8F8>::new(spec)?.run(&inputs, steps, Record::Spikes),
+    }
+}

@@ -1,0 +1,142 @@
+//! The engine (counting form, spec §7.1) against the bitstream path
+//! (`scnet`, the kernel's `net`): identical spikes at every step and layer,
+//! on random networks of 1 to 4 layers, odd sizes, both formats, both
+//! sources, stream lengths that are not powers of two, up to 65536; in
+//! one block and several, alone and in batches.
+
+use proptest::prelude::*;
+use sc_host::engine::{self, Engine, Record};
+use sc_host::scnet::{self, LifFormat, NetworkSpec, Source};
+use sc_host::vectors::generate::SplitMix64;
+use sc_host::vectors::kinds::network::random_network;
+use sc_kernel::fixed::types::I16F16;
+use sc_kernel::sng::Probability;
+
+fn source(kind: u8, param: u16) -> Source {
+    if kind == 0 {
+        Source::Sobol {
+            dimension: (param % 16) as u8,
+        }
+    } else {
+        Source::Lfsr16 { seed: param.max(1) }
+    }
+}
+
+fn inputs(rng: &mut SplitMix64, n: usize) -> Vec<u32> {
+    (0..n)
+        .map(|_| match rng.below(5) {
+            0 => 0,
+            1 => 65536,
+            _ => rng.below(65537) as u32,
+        })
+        .collect()
+}
+
+fn same(spec: &NetworkSpec, x: &[u32], steps: usize) {
+    let bits = scnet::run_network::<u64>(spec, x, steps).unwrap();
+    let count = engine::run_network(spec, x, steps).unwrap();
+    assert_eq!(count, bits, "dims {:?}", spec.dims);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    #[test]
+    fn random_networks_match_the_bitstream_path(
+        layers in 1usize..=4,
+        widths in proptest::collection::vec(0usize..70, 5),
+        lens in proptest::collection::vec(1usize..400, 4),
+        q8 in any::<bool>(),
+        ws in (0u8..2, any::<u16>()),
+        xs in (0u8..2, any::<u16>()),
+        seed in any::<u64>(),
+    ) {
+        let (ws, xs) = (source(ws.0, ws.1), source(xs.0, xs.1));
+        prop_assume!(ws != xs);
+        let mut rng = SplitMix64::new(seed);
+        let dims = &widths[..=layers];
+        let format = if q8 { LifFormat::Q8_8 } else { LifFormat::Q16_16 };
+        let spec = random_network(&mut rng, format, dims, &lens[..layers], ws, xs);
+        let x = inputs(&mut rng, dims[0]);
+        same(&spec, &x, 6);
+    }
+}
+
+#[test]
+fn long_streams() {
+    let mut rng = SplitMix64::new(7);
+    for (lens, ws, xs) in [
+        ([65536, 1000], source(0, 2), source(1, 0xACE1)),
+        ([65535, 65536], source(1, 0x1D0F), source(0, 5)),
+        ([4097, 3], source(1, 0x1D0F), source(1, 0xACE1)),
+    ] {
+        let spec = random_network(&mut rng, LifFormat::Q16_16, &[5, 7, 3], &lens, ws, xs);
+        let x = inputs(&mut rng, 5);
+        same(&spec, &x, 3);
+    }
+}
+
+/// Wide layers split into several blocks (parallel within a sample), a
+/// batch, and counts-only runs give the same results as one block.
+#[test]
+fn blocks_and_batches() {
+    let mut rng = SplitMix64::new(11);
+    let spec = random_network(
+        &mut rng,
+        LifFormat::Q16_16,
+        &[40, 300, 129, 10],
+        &[200, 64, 77],
+        source(0, 0),
+        source(0, 1),
+    );
+    let batch: Vec<Vec<Probability>> = (0..5)
+        .map(|_| {
+            inputs(&mut rng, 40)
+                .into_iter()
+                .map(|q| Probability::from_q16(q).unwrap())
+                .collect()
+        })
+        .collect();
+    let one = Engine::<I16F16>::new_rows(&spec, |_, n| 0..n, 1).unwrap();
+    let many = Engine::<I16F16>::new_rows(&spec, |_, n| 0..n, 4).unwrap();
+    let runs = many.run_batch(&batch, 9, Record::Spikes).unwrap();
+    // Not a silent network: every layer spikes somewhere.
+    for k in 0..3 {
+        assert!(runs
+            .iter()
+            .flat_map(|r| &r.spikes)
+            .any(|s| s[k].contains(&true)));
+    }
+    for (x, run) in batch.iter().zip(&runs) {
+        let q: Vec<u32> = x.iter().map(|p| p.q16()).collect();
+        assert_eq!(run, &scnet::run_network::<u32>(&spec, &q, 9).unwrap());
+        assert_eq!(run, &one.run(x, 9, Record::Spikes).unwrap());
+        let counts = one.run(x, 9, Record::Counts).unwrap();
+        assert_eq!(counts.counts, run.counts);
+        assert!(counts.spikes.is_empty());
+    }
+    assert_eq!(one.synapses(), 40 * 300 + 300 * 129 + 129 * 10);
+    assert_eq!(one.model_bytes(), 4 * one.synapses() + 4 * 200);
+}
+
+#[test]
+fn bad_input_is_an_error() {
+    let mut rng = SplitMix64::new(3);
+    let spec = random_network(
+        &mut rng,
+        LifFormat::Q8_8,
+        &[3, 2],
+        &[10],
+        source(0, 0),
+        source(0, 1),
+    );
+    let e = Engine::<sc_kernel::fixed::types::I8F8>::new(&spec).unwrap();
+    let err = e
+        .run(&[Probability::ZERO; 2], 1, Record::Counts)
+        .unwrap_err();
+    assert!(err.to_string().contains("3 inputs"), "{err}");
+    let err = engine::run_network(&spec, &[0, 70000, 0], 1).unwrap_err();
+    assert!(format!("{err}").contains("inputs_q16[1]"), "{err}");
+    let mut bad = spec.clone();
+    bad.layers[0].len = 0;
+    assert!(engine::run_network(&bad, &[0, 0, 0], 1).is_err());
+}

@@ -1,0 +1,312 @@
+//! The counting form of spec §7 (spec §7.1, informative): the same MAC
+//! counts as the bitstream path ([`crate::net`]), at a per-synapse cost
+//! that does not grow with the stream length, from 4 bytes per synapse.
+//!
+//! Under spec §7 every weight stream of a layer is `encode` of one
+//! generator sequence `r^w_0 .. r^w_(L-1)`, so the ones of weight `(j, i)`
+//! are the positions `t` with `r^w_t < P_ji`, and their number
+//! `n_ji = #{t : r^w_t < P_ji}` ([`ones_below`]) is fixed once the model
+//! is loaded.
+//!
+//! - **Layers `k >= 1`** receive streams that are all ones or all zeros
+//!   (spikes), so `popcount(w_ji AND x_i) = z_i * n_ji`: a layer's count is
+//!   the sum of the signed `n_ji` of the inputs that spiked
+//!   ([`spike_counts`]).
+//! - **Layer 0.** Sort the positions `t` by `r^w_t` (the order `pi`; ties
+//!   in any order). The ones of `w_ji` are exactly the first `n_ji`
+//!   positions of `pi` (every `t` with `r^w_t < P` comes before every `t`
+//!   with `r^w_t >= P`). So `popcount(w_ji AND x_i)` is the number of ones
+//!   among the first `n_ji` bits of `x_i` permuted by `pi`. With the step's
+//!   input comparator values in that order (`q_k = r^x_(pi(k))`,
+//!   [`input_values`]), input `i`'s prefix counts `T_i[n] = #{k < n : q_k <
+//!   P_i}` make every synapse one table look-up ([`layer0_counts`]).
+//!
+//! A layer stores `s_ji * n_ji` (`i32`, `-1` for a negative weight) in
+//! input-major order (`[i][j]`), so both forms read a contiguous row per
+//! input. Layer 0 also keeps each position's rank in `pi` ([`weight_ranks`]).
+
+use crate::bits::{ensure_len, BitSlice, BitSliceMut};
+use crate::error::{Error, Result};
+use crate::mac::MacShape;
+use crate::net::{Generator, Neuron, StreamSource};
+use crate::sng::{Probability, Sng};
+use crate::word::Word;
+
+/// The weight sequence of a layer, prepared once per model: `values`
+/// (`L` entries) becomes `r^w_0 .. r^w_(L-1)` of `source` sorted ascending
+/// (for [`ones_below`]) and `rank[t]` the position of `t` in that order
+/// (for [`input_values`]; only layer 0 needs it). `order` is scratch of
+/// `L` entries. `L = values.len()`.
+///
+/// Errors: [`Error::LengthMismatch`] if the three lengths differ;
+/// [`Error::ShapeOverflow`] if `L` does not fit `u32`; an error of
+/// `source.start()`.
+pub fn weight_ranks(
+    source: StreamSource,
+    values: &mut [u16],
+    order: &mut [u32],
+    rank: &mut [u32],
+) -> Result<()> {
+    ensure_len(values.len(), order.len())?;
+    ensure_len(values.len(), rank.len())?;
+    u32::try_from(values.len()).map_err(|_| Error::ShapeOverflow)?;
+    let mut g = source.start()?;
+    values.iter_mut().for_each(|v| *v = g.next_q16());
+    // `len` fits u32 (checked), so every position does.
+    order
+        .iter_mut()
+        .enumerate()
+        .for_each(|(t, o)| *o = t as u32);
+    order.sort_unstable_by_key(|&t| values.get(t as usize).copied().unwrap_or(0));
+    for (k, &t) in order.iter().enumerate() {
+        if let Some(r) = rank.get_mut(t as usize) {
+            *r = k as u32;
+        }
+    }
+    values.sort_unstable();
+    Ok(())
+}
+
+/// `n(P) = #{t : r^w_t < P}`: the ones of `encode(weight source, P, L)`,
+/// with `sorted` the layer's sorted weight sequence ([`weight_ranks`]).
+#[inline]
+pub fn ones_below(sorted: &[u16], p: Probability) -> usize {
+    sorted.partition_point(|&r| u32::from(r) < p.q16())
+}
+
+/// A layer's signed weight counts in the counting form: `out[i * neurons +
+/// j] = -n(P_ji)` if `negative(j, i)`, else `n(P_ji)`, with `P_ji =
+/// magnitude(j, i)` and `sorted` the layer's sorted weight sequence.
+///
+/// Errors: [`Error::LengthMismatch`] if `out` is not `neurons * inputs`
+/// long; [`Error::ShapeOverflow`] if that product overflows or `L` does
+/// not fit `i32`.
+pub fn weight_counts(
+    sorted: &[u16],
+    neurons: usize,
+    inputs: usize,
+    magnitude: impl Fn(usize, usize) -> Probability,
+    negative: impl Fn(usize, usize) -> bool,
+    out: &mut [i32],
+) -> Result<()> {
+    let total = neurons.checked_mul(inputs).ok_or(Error::ShapeOverflow)?;
+    ensure_len(total, out.len())?;
+    i32::try_from(sorted.len()).map_err(|_| Error::ShapeOverflow)?;
+    if neurons == 0 {
+        return Ok(());
+    }
+    for (i, row) in out.chunks_exact_mut(neurons).enumerate() {
+        for (j, o) in row.iter_mut().enumerate() {
+            // n <= L <= i32::MAX (checked above).
+            let n = ones_below(sorted, magnitude(j, i)) as i32;
+            *o = if negative(j, i) { -n } else { n };
+        }
+    }
+    Ok(())
+}
+
+/// One layer in the counting form, for neuron model `N`. Built by
+/// [`CountLayer::new`], which checks the sizes and every weight count, so
+/// stepping never indexes outside its tables.
+#[derive(Debug, Clone, Copy)]
+pub struct CountLayer<'a, N: Neuron> {
+    shape: MacShape,
+    weights: &'a [i32],
+    gain: N::Current,
+    params: N,
+}
+
+impl<'a, N: Neuron> CountLayer<'a, N> {
+    /// A layer of `shape` (`neurons x inputs`, stream length `L`) with
+    /// signed weight counts `weights` in input-major order (see
+    /// [`weight_counts`]), gain and neuron parameters.
+    ///
+    /// Errors: [`Error::EmptyStream`] if `L == 0`; [`Error::LengthMismatch`]
+    /// if `weights` is not `neurons * inputs` long;
+    /// [`Error::InvalidParameter`] (`weights`) if a count's magnitude is
+    /// above `L`.
+    pub fn new(shape: MacShape, weights: &'a [i32], gain: N::Current, params: N) -> Result<Self> {
+        if shape.is_empty() {
+            return Err(Error::EmptyStream);
+        }
+        // MacShape guarantees the product does not overflow.
+        ensure_len(shape.neurons() * shape.inputs(), weights.len())?;
+        if weights
+            .iter()
+            .any(|&w| w.unsigned_abs() as usize > shape.len())
+        {
+            return Err(Error::InvalidParameter {
+                name: "weights",
+                allowed: "weight counts with magnitude at most the stream length L",
+            });
+        }
+        Ok(Self {
+            shape,
+            weights,
+            gain,
+            params,
+        })
+    }
+
+    /// The layer's shape.
+    pub fn shape(&self) -> &MacShape {
+        &self.shape
+    }
+
+    /// The signed weight counts, input-major.
+    pub fn weights(&self) -> &'a [i32] {
+        self.weights
+    }
+
+    /// The neuron parameters.
+    pub fn params(&self) -> &N {
+        &self.params
+    }
+
+    /// The gain.
+    pub fn gain(&self) -> N::Current {
+        self.gain
+    }
+
+    /// Row `i` (input `i`'s signed counts over the neurons).
+    #[inline]
+    fn row(&self, i: usize) -> &'a [i32] {
+        let n = self.shape.neurons();
+        self.weights.get(i * n..(i + 1) * n).unwrap_or(&[])
+    }
+
+    /// The rest of a layer step: counts into currents, then a step of
+    /// every neuron, spikes into `spikes` (`neurons` bits). Returns the
+    /// number of spikes.
+    pub fn fire<W: Word>(
+        &self,
+        counts: &[i32],
+        v: &mut [N::State],
+        refractory: &mut [u16],
+        current: &mut [N::Current],
+        spikes: &mut BitSliceMut<'_, W>,
+    ) -> Result<usize> {
+        self.params
+            .counts_to_current(counts, self.shape.len(), self.gain, current)?;
+        self.params.step_population(v, refractory, current, spikes)
+    }
+}
+
+/// One step's input comparator values in weight order: `q[rank[t]] =
+/// r^x_t` for `t < L` from `gen`, which then has advanced `L` steps (spec
+/// §7 step 1). `L = rank.len()`.
+///
+/// Errors: [`Error::LengthMismatch`] if `q` and `rank` differ in length;
+/// [`Error::InvalidParameter`] (`rank`) if a rank is `L` or more.
+pub fn input_values(gen: &mut Generator, rank: &[u32], q: &mut [u16]) -> Result<()> {
+    ensure_len(rank.len(), q.len())?;
+    for &r in rank {
+        let v = gen.next_q16();
+        match q.get_mut(r as usize) {
+            Some(slot) => *slot = v,
+            None => {
+                return Err(Error::InvalidParameter {
+                    name: "rank",
+                    allowed: "ranks below the stream length",
+                })
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Input `P`'s prefix counts over the step's ordered comparator values:
+/// `table[n] = #{k < n : q_k < P}` for `n = 0..=L` (`table` has `L + 1`
+/// entries).
+#[inline]
+fn prefix_counts(q: &[u16], p: Probability, table: &mut [u32]) {
+    let p = p.q16();
+    let mut acc = 0u32;
+    if let Some(first) = table.first_mut() {
+        *first = 0;
+    }
+    for (&r, t) in q.iter().zip(table.iter_mut().skip(1)) {
+        acc += u32::from(u32::from(r) < p);
+        *t = acc;
+    }
+}
+
+/// Add `sign(w) * table[|w|]` of row `row` into `counts`.
+#[inline]
+fn add_looked_up(row: &[i32], table: &[u32], counts: &mut [i32]) {
+    for (c, &w) in counts.iter_mut().zip(row) {
+        // |w| <= L < table.len() (checked by CountLayer::new), so the
+        // entry exists and is at most L <= i32::MAX.
+        let n = table.get(w.unsigned_abs() as usize).copied().unwrap_or(0) as i32;
+        *c += if w < 0 { -n } else { n };
+    }
+}
+
+/// Add row `row` into `counts` (an input that is all ones).
+#[inline]
+fn add_row(row: &[i32], counts: &mut [i32]) {
+    for (c, &w) in counts.iter_mut().zip(row) {
+        *c += w;
+    }
+}
+
+/// Layer 0's MAC counts for one step: `counts[j] = sum_i s_ji *
+/// popcount(w_ji AND x_i)` with `x_i = encode(g_x, inputs[i])`, from the
+/// step's ordered comparator values `q` ([`input_values`]). `table` is
+/// scratch of `L + 1` entries. Inputs with `P = 0` cost nothing, `P = 1`
+/// one row addition.
+///
+/// Errors: [`Error::LengthMismatch`] if `inputs`, `q` (`L`), `table`
+/// (`L + 1`) or `counts` (`neurons`) have other lengths.
+pub fn layer0_counts<N: Neuron>(
+    layer: &CountLayer<'_, N>,
+    q: &[u16],
+    inputs: &[Probability],
+    table: &mut [u32],
+    counts: &mut [i32],
+) -> Result<()> {
+    let s = layer.shape();
+    ensure_len(s.inputs(), inputs.len())?;
+    ensure_len(s.len(), q.len())?;
+    ensure_len(s.len() + 1, table.len())?;
+    ensure_len(s.neurons(), counts.len())?;
+    counts.iter_mut().for_each(|c| *c = 0);
+    for (i, &p) in inputs.iter().enumerate() {
+        let row = layer.row(i);
+        if p == Probability::ZERO {
+            continue;
+        }
+        if p == Probability::ONE {
+            add_row(row, counts);
+        } else {
+            prefix_counts(q, p, table);
+            add_looked_up(row, table, counts);
+        }
+    }
+    Ok(())
+}
+
+/// A layer `k >= 1`'s MAC counts for one step: `counts[j] = sum over the
+/// inputs `i` that spiked of `s_ji * n_ji` (spikes: `inputs` bits).
+///
+/// Errors: [`Error::LengthMismatch`] if `spikes` or `counts` have other
+/// lengths than the layer's inputs and neurons.
+pub fn spike_counts<N: Neuron, W: Word>(
+    layer: &CountLayer<'_, N>,
+    spikes: BitSlice<'_, W>,
+    counts: &mut [i32],
+) -> Result<()> {
+    let s = layer.shape();
+    ensure_len(s.inputs(), spikes.len())?;
+    ensure_len(s.neurons(), counts.len())?;
+    counts.iter_mut().for_each(|c| *c = 0);
+    for (w, &word) in spikes.words().iter().enumerate() {
+        let mut bits = word.to_u64();
+        while bits != 0 {
+            let i = w * W::BITS + bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            add_row(layer.row(i), counts);
+        }
+    }
+    Ok(())
+}
