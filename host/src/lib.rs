@@ -15,8 +15,10 @@ pub mod engine;
 #[cfg(feature = "gpu")]
 pub mod gpu;
 pub mod hex;
+pub mod job;
 pub mod lif_float;
 pub mod limits;
+pub mod plot;
 pub mod real;
 pub mod scnet;
 pub mod snn;

@@ -2,6 +2,7 @@
 //! quantisation, training, and the model export; model and data
 //! validation, the report, and the `sc digits` command's behaviour.
 
+use sc_host::plot::Figure;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};

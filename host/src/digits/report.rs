@@ -6,6 +6,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use serde::Serialize;
 
+use crate::plot::{register_font, Figure};
+
 /// One row of the accuracy report: one model variant with one generator.
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
@@ -143,37 +145,7 @@ impl Report {
         s
     }
 
-    /// The plot as SVG (1000 x 660).
-    pub fn svg(&self) -> Result<String, String> {
-        let mut s = String::new();
-        {
-            let root = SVGBackend::with_string(&mut s, (1000, 660)).into_drawing_area();
-            self.draw(&root, 1.0)?;
-            root.present().map_err(|e| e.to_string())?;
-        }
-        Ok(s)
-    }
-
-    /// The plot as PNG (2000 x 1320, twice the SVG's scale).
-    pub fn png(&self) -> Result<Vec<u8>, String> {
-        let (w, h) = (2000u32, 1320u32);
-        let mut buf = vec![0u8; w as usize * h as usize * 3];
-        {
-            let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
-            self.draw(&root, 2.0)?;
-            root.present().map_err(|e| e.to_string())?;
-        }
-        let mut out = vec![];
-        let mut enc = png::Encoder::new(&mut out, w, h);
-        enc.set_color(png::ColorType::Rgb);
-        enc.set_depth(png::BitDepth::Eight);
-        let mut wr = enc.write_header().map_err(|e| e.to_string())?;
-        wr.write_image_data(&buf).map_err(|e| e.to_string())?;
-        wr.finish().map_err(|e| e.to_string())?;
-        Ok(out)
-    }
-
-    fn draw<DB: DrawingBackend>(
+    fn draw_on<DB: DrawingBackend>(
         &self,
         root: &DrawingArea<DB, Shift>,
         s: f64,
@@ -344,17 +316,15 @@ impl Report {
     }
 }
 
-/// Register the embedded DejaVu Sans as "sans-serif" (once).
-fn register_font() -> Result<(), String> {
-    static DONE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    let ok = *DONE.get_or_init(|| {
-        plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular())
-            .is_ok()
-    });
-    if ok {
-        Ok(())
-    } else {
-        Err("the embedded font (DejaVu Sans) could not be loaded".into())
+/// The plot: SVG at 1000 x 660, PNG at twice that ([`Figure`]).
+impl Figure for Report {
+    const SIZE: (u32, u32) = (1000, 660);
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        scale: f64,
+    ) -> Result<(), String> {
+        self.draw_on(root, scale)
     }
 }
 

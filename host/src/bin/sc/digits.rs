@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 
 use sc_host::digits::{self, Digits, DigitsModel, MAX_EPOCHS};
+use sc_host::plot::Figure;
 
 /// Default training epochs.
 const DEFAULT_EPOCHS: usize = 60;

@@ -6,6 +6,7 @@
 mod bench;
 mod digits;
 mod model;
+mod run;
 mod simulate;
 mod vectors;
 
@@ -31,6 +32,11 @@ enum Cmd {
     /// network and report test accuracy from float to bit-exact SC +
     /// fixed-point LIF, at several stream lengths.
     Digits(digits::DigitsArgs),
+    /// Run a network on your inputs: a model file (a digits model or a bare
+    /// network) and rows of probabilities or pixels from CSV or `.npy`, on
+    /// the kernel, CPU or GPU backend; counts, predictions and spike trains
+    /// to `.npy`, `.csv` or `.json`, and a spike raster.
+    Run(run::RunArgs),
     /// Simulate SC spiking networks on the host and print their spike rasters.
     ///
     /// Reads every `network` case of the given vector files (default:
@@ -72,6 +78,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let r = match cli.cmd {
         Cmd::Digits(a) => digits::run(&a),
+        Cmd::Run(a) => run::run(&a),
         Cmd::Simulate { files, steps } => simulate::run(&files, steps),
         Cmd::Model(c) => model::run(c),
         Cmd::Bench {
