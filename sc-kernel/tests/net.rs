@@ -426,46 +426,56 @@ mod packed {
             .collect()
     }
 
-    /// `Network::step` on one process.
-    fn run_packed(net: &RNet, steps: usize) -> Vec<Vec<Vec<bool>>> {
+    /// Calls `f` with the layers of the whole network `net` on one process
+    /// and fresh caller storage for them.
+    fn on_one_process<R>(
+        net: &RNet,
+        f: impl FnOnce(&[Layer<'_, LifParamsQ16, W>], &mut Store) -> R,
+    ) -> R {
         let e = encode(net, |k| 0..net.dims[k + 1]);
         let ls = layers(net, &e);
-        let mut st = store(&ls, &net.dims[1..]);
-        let mut states = st.states();
-        let mut nw = Network::new(&ls, &mut states, net.xsrc).unwrap();
-        let p = probs(net);
-        let mut out = vec![];
-        for _ in 0..steps {
-            let n = nw.step(&p).unwrap();
-            let rec: Vec<Vec<bool>> = (0..ls.len()).map(|k| bits(nw.spikes(k).unwrap())).collect();
-            assert_eq!(n, rec.last().unwrap().iter().filter(|&&b| b).count());
-            out.push(rec);
-        }
-        out
+        f(&ls, &mut store(&ls, &net.dims[1..]))
+    }
+
+    /// `Network::step` on one process.
+    fn run_packed(net: &RNet, steps: usize) -> Vec<Vec<Vec<bool>>> {
+        on_one_process(net, |ls, st| {
+            let mut states = st.states();
+            let mut nw = Network::new(ls, &mut states, net.xsrc).unwrap();
+            let p = probs(net);
+            let mut out = vec![];
+            for _ in 0..steps {
+                let n = nw.step(&p).unwrap();
+                let rec: Vec<Vec<bool>> =
+                    (0..ls.len()).map(|k| bits(nw.spikes(k).unwrap())).collect();
+                assert_eq!(n, rec.last().unwrap().iter().filter(|&&b| b).count());
+                out.push(rec);
+            }
+            out
+        })
     }
 
     /// The free `network_step` (the firmware's entry point) on the same
     /// storage layout.
     fn run_free(net: &RNet, steps: usize) -> Vec<Vec<Vec<bool>>> {
-        let e = encode(net, |k| 0..net.dims[k + 1]);
-        let ls = layers(net, &e);
-        let mut st = store(&ls, &net.dims[1..]);
-        let mut states = st.states();
-        for (l, s) in ls.iter().zip(states.iter_mut()) {
-            s.reset(&l.params);
-        }
-        let mut g = net.xsrc.start().unwrap();
-        let p = probs(net);
-        let mut out = vec![];
-        for _ in 0..steps {
-            network_step(&ls, &mut states, &p, &mut g).unwrap();
-            out.push(
-                (0..ls.len())
-                    .map(|k| bits(BitSlice::new(states[k].spikes, net.dims[k + 1]).unwrap()))
-                    .collect(),
-            );
-        }
-        out
+        on_one_process(net, |ls, st| {
+            let mut states = st.states();
+            for (l, s) in ls.iter().zip(states.iter_mut()) {
+                s.reset(&l.params);
+            }
+            let mut g = net.xsrc.start().unwrap();
+            let p = probs(net);
+            let mut out = vec![];
+            for _ in 0..steps {
+                network_step(ls, &mut states, &p, &mut g).unwrap();
+                out.push(
+                    (0..ls.len())
+                        .map(|k| bits(BitSlice::new(states[k].spikes, net.dims[k + 1]).unwrap()))
+                        .collect(),
+                );
+            }
+            out
+        })
     }
 
     /// One "rank" of a distributed run holding neurons `lo..hi` (scaled to
@@ -543,22 +553,21 @@ mod packed {
     #[test]
     fn reset_restarts_the_sample() {
         let net = rnet(7, 2, true);
-        let e = encode(&net, |k| 0..net.dims[k + 1]);
-        let ls = layers(&net, &e);
-        let mut st = store(&ls, &net.dims[1..]);
-        let mut states = st.states();
-        let mut nw = Network::new(&ls, &mut states, net.xsrc).unwrap();
-        let p = probs(&net);
-        let mut first = vec![];
-        for _ in 0..4 {
-            nw.step(&p).unwrap();
-            first.push(bits(nw.spikes(1).unwrap()));
-        }
-        nw.reset();
-        for f in &first {
-            nw.step(&p).unwrap();
-            assert_eq!(&bits(nw.spikes(1).unwrap()), f);
-        }
+        on_one_process(&net, |ls, st| {
+            let mut states = st.states();
+            let mut nw = Network::new(ls, &mut states, net.xsrc).unwrap();
+            let p = probs(&net);
+            let mut first = vec![];
+            for _ in 0..4 {
+                nw.step(&p).unwrap();
+                first.push(bits(nw.spikes(1).unwrap()));
+            }
+            nw.reset();
+            for f in &first {
+                nw.step(&p).unwrap();
+                assert_eq!(&bits(nw.spikes(1).unwrap()), f);
+            }
+        })
     }
 
     // Buffers of the wrong size and chained shapes that do not fit are
@@ -566,29 +575,28 @@ mod packed {
     #[test]
     fn network_checks_its_storage() {
         let net = rnet(3, 2, false);
-        let e = encode(&net, |k| 0..net.dims[k + 1]);
-        let ls = layers(&net, &e);
-        let mut st = store(&ls, &net.dims[1..]);
-        st.sp[0].push(0);
-        let mut states = st.states();
-        assert!(matches!(
-            Network::new(&ls, &mut states, net.xsrc),
-            Err(Error::LengthMismatch { .. })
-        ));
-        let mut st = store(&ls, &net.dims[1..]);
-        let mut states = st.states();
-        assert!(Network::new(&ls[..1], &mut states, net.xsrc).is_err());
-        assert!(Network::new(&ls[..0], &mut states[..0], net.xsrc).is_err());
-        assert!(Network::new(&ls, &mut states, StreamSource::Lfsr16 { seed: 0 }).is_err());
-        let mut nw = Network::new(&ls, &mut states, net.xsrc).unwrap();
-        assert!(nw.step(&[]).is_err());
-        assert!(nw.spikes(2).is_none());
-        let p = probs(&net);
-        // A hand-over error ends the step with that error.
-        let r = nw.step_with(&p, &mut [0; 3], |_, _, _| Err(Error::EmptyStream));
-        assert_eq!(r, Err(Error::EmptyStream));
-        // Too small a local scratch is an error.
-        let r = nw.step_with(&p, &mut [], |_, _, _| Ok(()));
-        assert!(r.is_err());
+        on_one_process(&net, |ls, st| {
+            st.sp[0].push(0);
+            let mut states = st.states();
+            assert!(matches!(
+                Network::new(ls, &mut states, net.xsrc),
+                Err(Error::LengthMismatch { .. })
+            ));
+            let mut st = store(ls, &net.dims[1..]);
+            let mut states = st.states();
+            assert!(Network::new(&ls[..1], &mut states, net.xsrc).is_err());
+            assert!(Network::new(&ls[..0], &mut states[..0], net.xsrc).is_err());
+            assert!(Network::new(ls, &mut states, StreamSource::Lfsr16 { seed: 0 }).is_err());
+            let mut nw = Network::new(ls, &mut states, net.xsrc).unwrap();
+            assert!(nw.step(&[]).is_err());
+            assert!(nw.spikes(2).is_none());
+            let p = probs(&net);
+            // A hand-over error ends the step with that error.
+            let r = nw.step_with(&p, &mut [0; 3], |_, _, _| Err(Error::EmptyStream));
+            assert_eq!(r, Err(Error::EmptyStream));
+            // Too small a local scratch is an error.
+            let r = nw.step_with(&p, &mut [], |_, _, _| Ok(()));
+            assert!(r.is_err());
+        })
     }
 }
