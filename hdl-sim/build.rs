@@ -9,6 +9,7 @@ fn main() {
     let here = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     println!("cargo:rerun-if-changed=rtl");
     println!("cargo:rerun-if-changed=tb/sc_hw_top.v");
+    println!("cargo:rerun-if-changed=tb/sc_lif_steps.v");
     println!("cargo:rerun-if-changed=csrc/shim.cpp");
     println!("cargo:rerun-if-env-changed=VERILATOR");
     let verilator = std::env::var("VERILATOR").unwrap_or_else(|_| "verilator".into());
@@ -39,6 +40,7 @@ fn main() {
         .arg(&out)
         .arg(format!("-I{}", here.join("rtl").display()))
         .arg(here.join("tb/sc_hw_top.v"))
+        .arg(here.join("tb/sc_lif_steps.v"))
         .args(&rtl)
         .status()
         .expect("running verilator");

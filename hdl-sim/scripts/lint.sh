@@ -12,6 +12,6 @@ for f in rtl/*.v; do
     fi
 done
 # The wrapper leaves some layer outputs unread by design (read through selects).
-verilator --lint-only -Wall -Wno-UNUSEDSIGNAL -Irtl --top-module sc_hw_top tb/sc_hw_top.v rtl/*.v || status=1
+verilator --lint-only -Wall -Wno-UNUSEDSIGNAL -Irtl --top-module sc_hw_top tb/sc_hw_top.v tb/sc_lif_steps.v rtl/*.v || status=1
 [ $status -eq 0 ] && echo "verilator --lint-only -Wall: clean ($(ls rtl/*.v | wc -l) modules)"
 exit $status

@@ -17,12 +17,12 @@ NWORDS=$(grep -vc '^//' "$BUILD/vectors.memh")
 RTL=(hdl-sim/rtl/*.v)
 
 echo "== Icarus Verilog"
-iverilog -g2005 -Wall -I hdl-sim/tb -I hdl-sim/rtl -o "$BUILD/tb_vectors.vvp" hdl-sim/tb/tb_vectors.v "${RTL[@]}"
+iverilog -g2005 -Wall -I hdl-sim/tb -I hdl-sim/rtl -o "$BUILD/tb_vectors.vvp" hdl-sim/tb/tb_vectors.v hdl-sim/tb/sc_lif_steps.v "${RTL[@]}"
 vvp -n "$BUILD/tb_vectors.vvp" +VECTORS="$BUILD/vectors.memh" +NWORDS="$NWORDS"
 
 echo "== Verilator"
 verilator --binary --timing -j 2 -Ihdl-sim/tb -Ihdl-sim/rtl --Mdir "$BUILD/vl_tb" --top-module tb_vectors \
-    hdl-sim/tb/tb_vectors.v "${RTL[@]}" >"$BUILD/verilator-build.log" 2>&1 \
+    hdl-sim/tb/tb_vectors.v hdl-sim/tb/sc_lif_steps.v "${RTL[@]}" >"$BUILD/verilator-build.log" 2>&1 \
     || { cat "$BUILD/verilator-build.log"; exit 1; }
 "$BUILD/vl_tb/Vtb_vectors" +VECTORS="$BUILD/vectors.memh" +NWORDS="$NWORDS"
 

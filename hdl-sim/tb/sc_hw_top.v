@@ -66,13 +66,10 @@ module sc_hw_top (
 
     sc_neuron #(.N(16), .AW(32)) u_n (.clk(clk), .clr(n_clr), .en(n_en), .x(n_x), .w(n_w), .neg(n_neg), .acc(n_acc));
 
-    sc_lif_step #(.W(32), .F(16)) u_q16 (
+    sc_lif_steps u_lif (
         .v(l_v), .r(l_r), .i_in(l_i), .v_rest(l_rest), .v_reset(l_reset), .threshold(l_thr),
-        .alpha(l_alpha), .res(l_res), .refractory(l_refr), .v_next(q16_v), .r_next(q16_r), .spike(q16_spike));
-    sc_lif_step #(.W(16), .F(8)) u_q8 (
-        .v(l_v[15:0]), .r(l_r), .i_in(l_i[15:0]), .v_rest(l_rest[15:0]), .v_reset(l_reset[15:0]),
-        .threshold(l_thr[15:0]), .alpha(l_alpha[15:0]), .res(l_res[15:0]), .refractory(l_refr),
-        .v_next(q8_v), .r_next(q8_r), .spike(q8_spike));
+        .alpha(l_alpha), .res(l_res), .refractory(l_refr), .q16_v(q16_v), .q16_r(q16_r),
+        .q16_spike(q16_spike), .q8_v(q8_v), .q8_r(q8_r), .q8_spike(q8_spike));
 
     wire [127:0] counts, membranes;
     wire [63:0] refr;

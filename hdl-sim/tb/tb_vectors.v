@@ -103,13 +103,10 @@ module tb_vectors;
     wire        [15:0] r32, r16;
     wire signed [15:0] v16;
     wire               sp32, sp16;
-    sc_lif_step #(.W(32), .F(16)) u_q16 (
+    sc_lif_steps u_lif (
         .v(lv), .r(lr), .i_in(li), .v_rest(p_rest), .v_reset(p_reset), .threshold(p_thr),
-        .alpha(p_alpha), .res(p_res), .refractory(p_refr), .v_next(v32), .r_next(r32), .spike(sp32));
-    sc_lif_step #(.W(16), .F(8)) u_q8 (
-        .v(lv[15:0]), .r(lr), .i_in(li[15:0]), .v_rest(p_rest[15:0]), .v_reset(p_reset[15:0]),
-        .threshold(p_thr[15:0]), .alpha(p_alpha[15:0]), .res(p_res[15:0]), .refractory(p_refr),
-        .v_next(v16), .r_next(r16), .spike(sp16));
+        .alpha(p_alpha), .res(p_res), .refractory(p_refr), .q16_v(v32), .q16_r(r32),
+        .q16_spike(sp32), .q8_v(v16), .q8_r(r16), .q8_spike(sp16));
 
     // ------------------------------------------------------------- checks
     integer rec, ok;

@@ -142,6 +142,21 @@ fn neuron_accumulator_matches_mac_prefix_by_prefix() {
     }
 }
 
+/// Drives the LIF parameter ports (shared by the LIF steps and the layer)
+/// with `p`'s raw values, masked to the format's `mask`.
+fn set_lif_params<F: LifFixed>(h: &mut Hw, p: &LifParams<F>, mask: u64) {
+    for (port, v) in [
+        ("l_rest", p.v_rest().raw()),
+        ("l_reset", p.v_reset().raw()),
+        ("l_thr", p.threshold().raw()),
+        ("l_alpha", p.alpha().raw()),
+        ("l_res", p.resistance().raw()),
+    ] {
+        h.set(port, v as u32 as u64 & mask).unwrap();
+    }
+    h.set("l_refr", p.refractory() as u64).unwrap();
+}
+
 fn lif_random<F: LifFixed>(h: &mut Hw, rng: &mut SplitMix64, bits: u32) {
     let mask = if bits == 32 { u32::MAX as u64 } else { 0xFFFF };
     let one = 1i64 << F::FRAC_BITS;
@@ -160,16 +175,7 @@ fn lif_random<F: LifFixed>(h: &mut Hw, rng: &mut SplitMix64, bits: u32) {
         );
         let Ok(p) = params else { continue };
         tried += 1;
-        for (port, v) in [
-            ("l_rest", p.v_rest().raw()),
-            ("l_reset", p.v_reset().raw()),
-            ("l_thr", p.threshold().raw()),
-            ("l_alpha", p.alpha().raw()),
-            ("l_res", p.resistance().raw()),
-        ] {
-            h.set(port, v as u32 as u64 & mask).unwrap();
-        }
-        h.set("l_refr", p.refractory() as u64).unwrap();
+        set_lif_params(h, &p, mask);
         let (mut v, mut r) = (p.v_rest(), 0u16);
         for step in 0..100 {
             // Mostly moderate currents, sometimes extreme ones to hit saturation.
@@ -275,16 +281,7 @@ fn layer_matches_network_step() {
         };
         h.set("y_neg", flat(&neg)).unwrap();
         h.set("y_gain", gain.to_bits() as u32 as u64).unwrap();
-        for (port, val) in [
-            ("l_rest", params.v_rest().raw()),
-            ("l_reset", params.v_reset().raw()),
-            ("l_thr", params.threshold().raw()),
-            ("l_alpha", params.alpha().raw()),
-            ("l_res", params.resistance().raw()),
-        ] {
-            h.set(port, val as u32 as u64).unwrap();
-        }
-        h.set("l_refr", params.refractory() as u64).unwrap();
+        set_lif_params(&mut h, &params, u32::MAX as u64);
         h.set("y_rst", 1).unwrap();
         h.tick();
         h.set("y_rst", 0).unwrap();

@@ -15,20 +15,29 @@ fn sc(args: &[&str]) -> (i32, String) {
     (out.status.code().unwrap_or(-1), text)
 }
 
+/// Runs `sc` with `args`, checks its exit code and that its output contains
+/// each of `says`, and returns the output for further checks.
+fn sc_says(args: &[&str], code: i32, says: &[&str]) -> String {
+    let (got, text) = sc(args);
+    assert_eq!(got, code, "{text}");
+    for s in says {
+        assert!(text.contains(s), "no {s:?} in: {text}");
+    }
+    text
+}
+
 #[test]
 fn check_passes_on_committed_vectors() {
-    let (code, text) = sc(&[
-        "vectors",
-        "check",
-        "tests/vectors/decode.json",
-        "tests/vectors/network.json",
-    ]);
-    assert_eq!(code, 0, "{text}");
-    assert!(
-        text.contains("kernel-u32") && text.contains("kernel-u64"),
-        "{text}"
+    sc_says(
+        &[
+            "vectors",
+            "check",
+            "tests/vectors/decode.json",
+            "tests/vectors/network.json",
+        ],
+        0,
+        &["kernel-u32", "kernel-u64", " passed, 0 failed"],
     );
-    assert!(text.contains(" passed, 0 failed"), "{text}");
 }
 
 #[test]
@@ -44,11 +53,10 @@ fn hand_edited_expectation_fails_with_a_clear_message() {
     *case = serde_json::json!(case.as_u64().unwrap() + 1);
     let path = dir.path().join("bad.json");
     std::fs::write(&path, serde_json::to_string(&v).unwrap()).unwrap();
-    let (code, text) = sc(&["vectors", "check", path.to_str().unwrap()]);
-    assert_eq!(code, 1, "{text}");
-    assert!(
-        text.contains("MISMATCH") && text.contains("expect.ones: file"),
-        "{text}"
+    let text = sc_says(
+        &["vectors", "check", path.to_str().unwrap()],
+        1,
+        &["MISMATCH", "expect.ones: file"],
     );
     // Every implementation in the process (kernel u32/u64, each CPU level) fails it.
     let imps = text
@@ -70,20 +78,23 @@ fn bad_files_and_arguments_get_errors() {
         r#"{"format":"sc-neuro-vectors","spec_version":9,"group":"x","cases":[]}"#,
     )
     .unwrap();
-    let (code, text) = sc(&["vectors", "check", path.to_str().unwrap()]);
-    assert_eq!(code, 2, "{text}");
-    assert!(text.contains("spec_version is 9"), "{text}");
-    let (code, text) = sc(&[
-        "vectors",
-        "check",
-        "tests/vectors/decode.json",
-        "--impl",
-        "nope",
-    ]);
-    assert_eq!(code, 2, "{text}");
-    assert!(text.contains("available: kernel-u32, kernel-u64"), "{text}");
-    let (code, text) = sc(&["vectors", "check", "/nonexistent.json"]);
-    assert_eq!(code, 2, "{text}");
+    sc_says(
+        &["vectors", "check", path.to_str().unwrap()],
+        2,
+        &["spec_version is 9"],
+    );
+    sc_says(
+        &[
+            "vectors",
+            "check",
+            "tests/vectors/decode.json",
+            "--impl",
+            "nope",
+        ],
+        2,
+        &["available: kernel-u32, kernel-u64"],
+    );
+    let text = sc_says(&["vectors", "check", "/nonexistent.json"], 2, &[]);
     // The path is named and the OS error printed exactly once.
     assert!(
         text.contains("cannot read /nonexistent.json: No such file or directory"),
@@ -119,13 +130,15 @@ fn every_file_is_checked_and_exit_codes_are_as_documented() {
     v["cases"][0]["sel"] = serde_json::json!("zz");
     v["cases"][1]["expect"]["bogus"] = serde_json::json!(1);
     let bad = write(dir.path(), "bad.json", &v);
-    let (code, text) = sc(&["vectors", "check", &bad, "tests/vectors/decode.json"]);
-    assert_eq!(code, 1, "{text}");
-    assert!(
-        text.contains("MALFORMED ") && text.contains("case #1 `and_len1`: field `expect`"),
-        "{text}"
+    let text = sc_says(
+        &["vectors", "check", &bad, "tests/vectors/decode.json"],
+        1,
+        &[
+            "MALFORMED ",
+            "case #1 `and_len1`: field `expect`",
+            "unknown field `bogus`",
+        ],
     );
-    assert!(text.contains("unknown field `bogus`"), "{text}");
     assert!(
         text.contains(
             "case `and_len0` (bitwise) on kernel-u32: field `sel`: op `and` does not use it"
@@ -143,47 +156,45 @@ fn every_file_is_checked_and_exit_codes_are_as_documented() {
     );
     assert!(text.contains(", 1 malformed"), "{text}");
     // An unreadable file: exit 2, and the good file is still reported.
-    let (code, text) = sc(&[
-        "vectors",
-        "check",
-        "/nonexistent.json",
-        "tests/vectors/decode.json",
-    ]);
-    assert_eq!(code, 2, "{text}");
-    assert!(
-        text.contains("decode.json: kernel-u32   48 passed, 0 failed"),
-        "{text}"
+    sc_says(
+        &[
+            "vectors",
+            "check",
+            "/nonexistent.json",
+            "tests/vectors/decode.json",
+        ],
+        2,
+        &[
+            "decode.json: kernel-u32   48 passed, 0 failed",
+            "1 of 2 files could not be read",
+        ],
     );
-    assert!(text.contains("1 of 2 files could not be read"), "{text}");
 }
 
 #[test]
 fn endless_files_are_refused() {
-    let (code, text) = sc(&["vectors", "check", "/dev/zero"]);
-    assert_eq!(code, 2, "{text}");
-    assert!(
-        text.contains("/dev/zero: larger than 268435456 bytes"),
-        "{text}"
+    sc_says(
+        &["vectors", "check", "/dev/zero"],
+        2,
+        &["/dev/zero: larger than 268435456 bytes"],
     );
 }
 
 #[test]
 fn gpu_is_probed_only_on_request() {
-    let (code, text) = sc(&["vectors", "check", "tests/vectors/pack.json"]);
-    assert_eq!(code, 0, "{text}");
+    let text = sc_says(&["vectors", "check", "tests/vectors/pack.json"], 0, &[]);
     assert!(!text.contains("XDG_RUNTIME_DIR"), "{text}");
     assert!(!text.contains("gpu-"), "{text}");
-    let (code, text) = sc(&[
-        "vectors",
-        "check",
-        "--impl",
-        "gpu-x",
-        "tests/vectors/pack.json",
-    ]);
-    assert_eq!(code, 2, "{text}");
-    assert!(
-        text.contains("no implementation named \"gpu-x\"; available: kernel-u32"),
-        "{text}"
+    let text = sc_says(
+        &[
+            "vectors",
+            "check",
+            "--impl",
+            "gpu-x",
+            "tests/vectors/pack.json",
+        ],
+        2,
+        &["no implementation named \"gpu-x\"; available: kernel-u32"],
     );
     if cfg!(feature = "gpu") {
         assert!(
@@ -201,56 +212,53 @@ fn export_validates_and_names_the_case() {
     let mut v = committed("mac");
     v["cases"][2]["weights"].as_array_mut().unwrap().pop();
     let bad = write(dir.path(), "mac.json", &v);
-    let (code, text) = sc(&["vectors", "export", "--format", "memh", "--out", out, &bad]);
-    assert_eq!(code, 2, "{text}");
-    assert!(
-        text.contains("mac.json: case #2 `mac_4x7_len65` (mac): field `weights`: 27 streams"),
-        "{text}"
+    sc_says(
+        &["vectors", "export", "--format", "memh", "--out", out, &bad],
+        2,
+        &["mac.json: case #2 `mac_4x7_len65` (mac): field `weights`: 27 streams"],
     );
     assert!(!std::path::Path::new(out).exists());
     let mut v = committed("mac");
     v["cases"][0]["neurons"] = serde_json::json!((1u64 << 32) + 1);
     let bad = write(dir.path(), "mac2.json", &v);
-    let (code, text) = sc(&["vectors", "export", "--format", "bin", "--out", out, &bad]);
-    assert_eq!(code, 2, "{text}");
-    assert!(
-        text.contains("case #0 `mac_1x1_len1` (mac): field `"),
-        "{text}"
+    sc_says(
+        &["vectors", "export", "--format", "bin", "--out", out, &bad],
+        2,
+        &["case #0 `mac_1x1_len1` (mac): field `"],
     );
     // A write failure names the path, once.
-    let (code, text) = sc(&[
-        "vectors",
-        "export",
-        "--format",
-        "bin",
-        "--out",
-        "/nonexistent/dir/v.bin",
-        "tests/vectors/decode.json",
-    ]);
-    assert_eq!(code, 2, "{text}");
-    assert!(
-        text.contains("writing /nonexistent/dir/v.bin: No such file"),
-        "{text}"
+    let text = sc_says(
+        &[
+            "vectors",
+            "export",
+            "--format",
+            "bin",
+            "--out",
+            "/nonexistent/dir/v.bin",
+            "tests/vectors/decode.json",
+        ],
+        2,
+        &["writing /nonexistent/dir/v.bin: No such file"],
     );
     assert_eq!(text.matches("No such file").count(), 1, "{text}");
-    let (code, text) = sc(&["vectors", "generate", "--out", "/dev/null/x"]);
-    assert_eq!(code, 2, "{text}");
-    assert!(text.contains("/dev/null/x"), "{text}");
+    sc_says(
+        &["vectors", "generate", "--out", "/dev/null/x"],
+        2,
+        &["/dev/null/x"],
+    );
 }
 
 #[test]
 fn simulate_checks_steps_and_reads_out_zero_steps() {
-    let (code, text) = sc(&["simulate", "--steps", "1099511627776"]);
-    assert_eq!(code, 2, "{text}");
-    assert!(
-        text.contains("--steps: ") && text.contains("too large"),
-        "{text}"
+    sc_says(
+        &["simulate", "--steps", "1099511627776"],
+        2,
+        &["--steps: ", "too large"],
     );
-    let (code, text) = sc(&["simulate", "--steps", "0"]);
-    assert_eq!(code, 0, "{text}");
-    assert!(
-        text.contains("output spike counts: [0, 0, 0, 0], predicted class: 0"),
-        "{text}"
+    sc_says(
+        &["simulate", "--steps", "0"],
+        0,
+        &["output spike counts: [0, 0, 0, 0], predicted class: 0"],
     );
 }
 
@@ -259,24 +267,25 @@ fn export_writes_all_formats() {
     let dir = tempfile::tempdir().unwrap();
     for fmt in ["memh", "rust", "bin"] {
         let out = dir.path().join(format!("v.{fmt}"));
-        let (code, text) = sc(&[
-            "vectors",
-            "export",
-            "--format",
-            fmt,
-            "--out",
-            out.to_str().unwrap(),
-            "tests/vectors/lif.json",
-        ]);
-        assert_eq!(code, 0, "{text}");
+        sc_says(
+            &[
+                "vectors",
+                "export",
+                "--format",
+                fmt,
+                "--out",
+                out.to_str().unwrap(),
+                "tests/vectors/lif.json",
+            ],
+            0,
+            &[],
+        );
         assert!(std::fs::metadata(&out).unwrap().len() > 100);
     }
 }
 
 #[test]
 fn simulate_runs_the_shared_networks() {
-    let (code, text) = sc(&["simulate"]);
-    assert_eq!(code, 0, "{text}");
-    assert!(text.contains("matches the shared vectors: yes"), "{text}");
+    let text = sc_says(&["simulate"], 0, &["matches the shared vectors: yes"]);
     assert!(!text.contains("matches the shared vectors: NO"), "{text}");
 }

@@ -11,6 +11,8 @@ use sc_kernel::pack::{pack, pack_rows, RowShape};
 use sc_kernel::rng::SplitMix64;
 use sc_kernel::{ops, words_for, BitSlice, BitSliceMut, BitStream, Error};
 
+mod common;
+
 /// Backends for every available level, each with two threads.
 fn backends() -> Vec<CpuBackend> {
     SimdLevel::available()
@@ -298,11 +300,7 @@ fn large_streams_take_parallel_paths() {
 fn seed_shape_mac() {
     // 128 neurons x 784 inputs x L = 1024 (16 words), as the seed's jit_vec_mac.
     let (n, m, len) = (128, 784, 1024);
-    let mut seed = 0u64;
-    let mut gen = |k: usize| {
-        seed += 1;
-        sc_host::bench::random_bits(k, seed)
-    };
+    let mut gen = common::random_bits_after(0);
     let (w, x, sg, xs) = (gen(n * m * len), gen(m * len), gen(n * m), gen(9 * m * len));
     check_mac((n, m, len), &w, &x, &sg, 9, &xs);
 }

@@ -17,19 +17,26 @@ use sc_kernel::pack::{pack_rows, RowShape};
 use sc_kernel::rng::SplitMix64;
 use sc_kernel::{words_for, BitSlice, BitSliceMut, Error};
 
+mod common;
+
 fn gpu() -> &'static GpuBackend {
     static G: OnceLock<GpuBackend> = OnceLock::new();
     G.get_or_init(|| {
         let g = GpuBackend::new().expect("backend");
-        if std::env::var_os("SC_REQUIRE_GPU").is_some() {
-            assert!(
-                g.adapter().is_some(),
-                "SC_REQUIRE_GPU is set but no GPU adapter was found"
-            );
-        }
+        has_adapter(&g);
         eprintln!("GPU adapter: {:?}", g.adapter());
         g
     })
+}
+
+/// Whether `g` runs on a GPU adapter; without one the test fails when
+/// `SC_REQUIRE_GPU` is set.
+fn has_adapter(g: &GpuBackend) -> bool {
+    let had = g.adapter().is_some();
+    if std::env::var_os("SC_REQUIRE_GPU").is_some() {
+        assert!(had, "SC_REQUIRE_GPU is set but no GPU adapter was found");
+    }
+    had
 }
 
 /// The GPU backend forced onto its CPU fallback.
@@ -208,6 +215,33 @@ fn check_mac(
     }
 }
 
+/// `check_mac` on random weights, signs and `samples` inputs from `gen`.
+fn check_random_mac(
+    g: &GpuBackend,
+    (n, m, len): (usize, usize, usize),
+    samples: usize,
+    gen: &mut impl FnMut(usize) -> Vec<u8>,
+) {
+    let (w, sg, xs) = (gen(n * m * len), gen(n * m), gen(samples * m * len));
+    check_mac(g, (n, m, len), &w, &sg, samples, &xs);
+}
+
+/// `check_lif` of `neurons` neurons from rest over `steps` steps of random
+/// input currents 0.4 or 0.7 from `gen`.
+fn check_random_lif(
+    g: &GpuBackend,
+    neurons: usize,
+    steps: usize,
+    gen: &mut impl FnMut(usize) -> Vec<u8>,
+) {
+    let p = LifParams::<I16F16>::from_f64(0.0, 0.0, 1.0, 0.5, 1.0, 1).unwrap();
+    let input: Vec<I16F16> = gen(neurons * steps)
+        .iter()
+        .map(|&b| I16F16::from_num(0.4 + 0.3 * b as f64))
+        .collect();
+    check_lif(g, p, &vec![I16F16::ZERO; neurons], &input, steps);
+}
+
 fn check_lif<F: LifFixed>(g: &GpuBackend, p: LifParams<F>, v0: &[F], input: &[F], steps: usize) {
     let n = v0.len();
     let got = g.lif_run(&p, v0, &vec![0; n], input, steps).unwrap();
@@ -305,11 +339,7 @@ proptest! {
 #[test]
 fn seed_shape_mac_and_large_streams() {
     let (n, m, len) = (128, 784, 1024);
-    let mut seed = 0u64;
-    let mut gen = |k: usize| {
-        seed += 1;
-        sc_host::bench::random_bits(k, seed)
-    };
+    let mut gen = common::random_bits_after(0);
     let (w, sg, xs) = (gen(n * m * len), gen(n * m), gen(2 * m * len));
     check_mac(gpu(), (n, m, len), &w, &sg, 2, &xs);
     let big = (1 << 22) + 65; // more than 65535 workgroups of 64 u32 words
@@ -495,18 +525,8 @@ fn data_too_large_for_the_device_runs_on_the_cpu() {
         l.max_storage_buffer_binding_size = l.max_storage_buffer_binding_size.min(4096);
     })
     .unwrap();
-    let had_gpu = g.adapter().is_some();
-    if std::env::var_os("SC_REQUIRE_GPU").is_some() {
-        assert!(
-            had_gpu,
-            "SC_REQUIRE_GPU is set but no GPU adapter was found"
-        );
-    }
-    let mut seed = 100u64;
-    let mut gen = |k: usize| {
-        seed += 1;
-        sc_host::bench::random_bits(k, seed)
-    };
+    let had_gpu = has_adapter(&g);
+    let mut gen = common::random_bits_after(100);
     // 8000 bytes: over the limit; no panic, the same words back.
     let big = packed(1, 64_000, &gen(64_000));
     let d = g.to_device(single(64_000), &big).unwrap();
@@ -522,24 +542,9 @@ fn data_too_large_for_the_device_runs_on_the_cpu() {
         check_batch(&g, shape, &gen(n), &gen(n), &gen(n));
     }
     // MAC: weights over the limit; inputs over it with weights on the device.
-    let (n, m, len) = (8, 40, 200);
-    check_mac(
-        &g,
-        (n, m, len),
-        &gen(n * m * len),
-        &gen(n * m),
-        1,
-        &gen(m * len),
-    );
+    check_random_mac(&g, (8, 40, 200), 1, &mut gen);
     let (n, m, len, samples) = (2, 10, 64, 60);
-    check_mac(
-        &g,
-        (n, m, len),
-        &gen(n * m * len),
-        &gen(n * m),
-        samples,
-        &gen(samples * m * len),
-    );
+    check_random_mac(&g, (n, m, len), samples, &mut gen);
     // Weights only on the device (packed there), inputs only on the host
     // (over the limit): the CPU downloads the weights.
     let (wb, xb) = (gen(n * m * len), gen(samples * m * len));
@@ -578,12 +583,7 @@ fn data_too_large_for_the_device_runs_on_the_cpu() {
     }
     assert_eq!(results[0], results[1]);
     // LIF: state over the limit.
-    let p = LifParams::<I16F16>::from_f64(0.0, 0.0, 1.0, 0.5, 1.0, 1).unwrap();
-    let input: Vec<I16F16> = gen(1000 * 3)
-        .iter()
-        .map(|&b| I16F16::from_num(0.4 + 0.3 * b as f64))
-        .collect();
-    check_lif(&g, p, &[I16F16::ZERO; 1000], &input, 3);
+    check_random_lif(&g, 1000, 3, &mut gen);
     if had_gpu {
         assert!(g.oversized_calls() > 0);
         assert_eq!(g.warnings(), 0, "oversized data is not a device failure");
@@ -613,18 +613,8 @@ fn shapes_beyond_the_dispatch_grid_run_on_the_cpu() {
         l.max_compute_workgroups_per_dimension = l.max_compute_workgroups_per_dimension.min(4);
     })
     .unwrap();
-    let had_gpu = g.adapter().is_some();
-    if std::env::var_os("SC_REQUIRE_GPU").is_some() {
-        assert!(
-            had_gpu,
-            "SC_REQUIRE_GPU is set but no GPU adapter was found"
-        );
-    }
-    let mut seed = 200u64;
-    let mut gen = |k: usize| {
-        seed += 1;
-        sc_host::bench::random_bits(k, seed)
-    };
+    let had_gpu = has_adapter(&g);
+    let mut gen = common::random_bits_after(200);
     // Within the grid; beyond it (1200 u32 words, 20 rows, 1 long row).
     for (rows, row_len) in [(3, 70), (1, 64 * 600), (20, 3), (2, 64 * 1100)] {
         let shape = RowShape { rows, row_len };
@@ -632,22 +622,9 @@ fn shapes_beyond_the_dispatch_grid_run_on_the_cpu() {
         check_batch(&g, shape, &gen(n), &gen(n), &gen(n));
     }
     // MAC with more neurons and samples than the grid has workgroups.
-    let (n, m, len, samples) = (6, 3, 100, 5);
-    check_mac(
-        &g,
-        (n, m, len),
-        &gen(n * m * len),
-        &gen(n * m),
-        samples,
-        &gen(samples * m * len),
-    );
+    check_random_mac(&g, (6, 3, 100), 5, &mut gen);
     // LIF with more neurons than 4 * 4 * 64 threads.
-    let p = LifParams::<I16F16>::from_f64(0.0, 0.0, 1.0, 0.5, 1.0, 1).unwrap();
-    let input: Vec<I16F16> = gen(1500 * 2)
-        .iter()
-        .map(|&b| I16F16::from_num(0.4 + 0.3 * b as f64))
-        .collect();
-    check_lif(&g, p, &[I16F16::ZERO; 1500], &input, 2);
+    check_random_lif(&g, 1500, 2, &mut gen);
     if had_gpu {
         assert!(g.oversized_calls() > 0);
         assert_eq!(g.warnings(), 0);
@@ -669,26 +646,15 @@ fn backend_ops<B: sc_host::backend::Backend<u64>>(b: &B, len: usize, seed: u64) 
             .unwrap();
     }
     let s = |k: usize| BitSlice::new(&streams[k], len).unwrap();
-    for op in [
-        BitOp::And,
-        BitOp::Or,
-        BitOp::Xor,
-        BitOp::Xnor,
-        BitOp::Not,
-        BitOp::Mux,
-    ] {
+    // Each op's words, then its count of ones.
+    out.extend(BitOp::ALL.map(|op| {
         let mut w = vec![0u64; nw];
-        b.bitwise(
-            op,
-            s(0),
-            s(1),
-            s(2),
-            &mut BitSliceMut::new(&mut w, len).unwrap(),
-        )
-        .unwrap();
-        w.push(b.count_ones(BitSlice::new(&w, len).unwrap()).unwrap() as u64);
-        out.push(w);
-    }
+        let mut o = BitSliceMut::new(&mut w, len).unwrap();
+        b.bitwise(op, s(0), s(1), s(2), &mut o).unwrap();
+        let ones = b.count_ones(o.as_slice()).unwrap();
+        w.push(ones as u64);
+        w
+    }));
     out.extend(streams.iter().cloned());
     let (m, n) = (3, 5);
     let shape = MacShape::new(m, n, len).unwrap();

@@ -125,12 +125,21 @@ fn ref_step(
     }
 }
 
-fn check_lif_trace<F: LifFixed>(
+/// Checks a trace against `ref_step` for the raw parameters `raw`, with
+/// `raw[3]` replaced by `alpha` and `raw[4]` made a positive value of the
+/// `bits`-bit format.
+fn check_lif_trace<F: LifFixed, R: Copy + Into<i32>>(
     bits: u32,
-    raw: [i32; 5],
+    raw: [R; 5],
+    alpha: i32,
     refr: u16,
-    inputs: &[i32],
+    inputs: &[R],
 ) -> Result<(), TestCaseError> {
+    let mut raw: [i32; 5] = raw.map(Into::into);
+    let inputs: Vec<i32> = inputs.iter().map(|&x| x.into()).collect();
+    let raw_max = ((1i64 << (bits - 1)) - 1) as i32;
+    raw[3] = alpha;
+    raw[4] = raw[4].checked_abs().unwrap_or(1).clamp(1, raw_max);
     let f = |x: i32| F::try_from_raw(x).unwrap();
     let Ok(params) =
         LifParams::<F>::new(f(raw[0]), f(raw[1]), f(raw[2]), f(raw[3]), f(raw[4]), refr)
@@ -140,7 +149,7 @@ fn check_lif_trace<F: LifFixed>(
     let p = raw.map(|x| x as i64);
     let (mut v, mut r) = (params.v_rest(), 0u16);
     let (mut rv, mut rr) = (p[0], 0u16);
-    for &i in inputs {
+    for &i in &inputs {
         let s = params.step(&mut v, &mut r, f(i));
         let rs = ref_step(p, refr, bits, F::FRAC_BITS, &mut rv, &mut rr, i as i64);
         prop_assert_eq!(s, rs);
@@ -150,35 +159,27 @@ fn check_lif_trace<F: LifFixed>(
     Ok(())
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 256 }))]
-    #[test]
-    fn lif_q16_matches_integer_reference(
-        raw in prop::array::uniform5(any::<i32>()),
-        alpha in 1i32..=65536,
-        refr in 0u16..4,
-        inputs in prop::collection::vec(any::<i32>(), 1..64),
-    ) {
-        let mut raw = raw;
-        raw[3] = alpha;
-        raw[4] = raw[4].checked_abs().unwrap_or(1).max(1);
-        check_lif_trace::<I16F16>(32, raw, refr, &inputs)?;
-    }
-
-    #[test]
-    fn lif_q8_matches_integer_reference(
-        raw in prop::array::uniform5(any::<i16>()),
-        alpha in 1i32..=256,
-        refr in 0u16..4,
-        inputs in prop::collection::vec(any::<i16>(), 1..64),
-    ) {
-        let mut raw = raw.map(|x| x as i32);
-        raw[3] = alpha;
-        raw[4] = raw[4].abs().clamp(1, i16::MAX as i32);
-        let inputs: Vec<i32> = inputs.into_iter().map(|x| x as i32).collect();
-        check_lif_trace::<I8F8>(16, raw, refr, &inputs)?;
-    }
+/// A proptest of `check_lif_trace` for the format `$F` of `$bits` bits: raw
+/// values and inputs drawn as `$raw`, `alpha` in `1..=$alpha_max`.
+macro_rules! lif_trace_test {
+    ($name:ident, $F:ty, $bits:expr, $raw:ty, $alpha_max:expr) => {
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 256 }))]
+            #[test]
+            fn $name(
+                raw in prop::array::uniform5(any::<$raw>()),
+                alpha in 1i32..=$alpha_max,
+                refr in 0u16..4,
+                inputs in prop::collection::vec(any::<$raw>(), 1..64),
+            ) {
+                check_lif_trace::<$F, $raw>($bits, raw, alpha, refr, &inputs)?;
+            }
+        }
+    };
 }
+
+lif_trace_test!(lif_q16_matches_integer_reference, I16F16, 32, i32, 65536);
+lif_trace_test!(lif_q8_matches_integer_reference, I8F8, 16, i16, 256);
 
 /// Float model of the same equation, parameters taken from the quantised ones.
 fn float_trace<F: LifFixed>(params: &LifParams<F>, inputs: &[f64]) -> Vec<f64> {

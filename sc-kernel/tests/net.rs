@@ -5,13 +5,13 @@
 use sc_kernel::fixed::types::I16F16;
 use sc_kernel::lif::{LifFixed, LifParamsQ16};
 use sc_kernel::mac::MacShape;
-use sc_kernel::net::{
-    counts_to_current, encode_weights, network_step, Layer, LayerState, StreamSource,
-};
+use sc_kernel::net::{counts_to_current, encode_weights, network_step, Layer, StreamSource};
 use sc_kernel::pack::{pack_rows, RowShape};
 use sc_kernel::rng::SplitMix64;
 use sc_kernel::sng::{Probability, Sng};
 use sc_kernel::{words_for, Error};
+
+mod common;
 
 struct Net {
     dims: Vec<usize>,
@@ -20,9 +20,12 @@ struct Net {
     neg: Vec<Vec<u8>>,
     gain: I16F16,
     params: LifParamsQ16,
+    wsrc: StreamSource,
+    xsrc: StreamSource,
+    inputs: Vec<u32>,
 }
 
-fn make(dims: &[usize], len: usize, seed: u64) -> Net {
+fn make(dims: &[usize], len: usize, wsrc: StreamSource, xsrc: StreamSource, seed: u64) -> Net {
     let mut rng = SplitMix64::new(seed);
     let mut w_q16 = vec![];
     let mut neg = vec![];
@@ -38,17 +41,14 @@ fn make(dims: &[usize], len: usize, seed: u64) -> Net {
         neg,
         gain: I16F16::from_num(1.5),
         params: LifParamsQ16::from_f64(0.0, -0.1, 0.6, 0.25, 1.0, 1).unwrap(),
+        wsrc,
+        xsrc,
+        inputs: (0..dims[0]).map(|i| (i as u32 * 40503) % 65537).collect(),
     }
 }
 
 /// Unpacked reference: streams as Vec<bool>, generators sampled directly.
-fn reference(
-    net: &Net,
-    wsrc: StreamSource,
-    xsrc: StreamSource,
-    inputs: &[u32],
-    steps: usize,
-) -> Vec<Vec<Vec<bool>>> {
+fn reference(net: &Net, steps: usize) -> Vec<Vec<Vec<bool>>> {
     let l = net.len;
     let stream = |src: StreamSource, skip: usize, p: u32| -> Vec<bool> {
         let mut g = src.start().unwrap();
@@ -62,7 +62,11 @@ fn reference(
     let mut r: Vec<Vec<u16>> = (0..nl).map(|k| vec![0; net.dims[k + 1]]).collect();
     let mut out = vec![];
     for t in 0..steps {
-        let mut x: Vec<Vec<bool>> = inputs.iter().map(|&p| stream(xsrc, t * l, p)).collect();
+        let mut x: Vec<Vec<bool>> = net
+            .inputs
+            .iter()
+            .map(|&p| stream(net.xsrc, t * l, p))
+            .collect();
         let mut all = vec![];
         for k in 0..nl {
             let (ni, no) = (net.dims[k], net.dims[k + 1]);
@@ -70,7 +74,7 @@ fn reference(
             for j in 0..no {
                 let mut c = 0i64;
                 for i in 0..ni {
-                    let w = stream(wsrc, 0, net.w_q16[k][j * ni + i]);
+                    let w = stream(net.wsrc, 0, net.w_q16[k][j * ni + i]);
                     let pc = (0..l).filter(|&b| w[b] && x[i][b]).count() as i64;
                     c += if net.neg[k][j * ni + i] == 1 { -pc } else { pc };
                 }
@@ -90,13 +94,7 @@ fn reference(
     out
 }
 
-fn run(
-    net: &Net,
-    wsrc: StreamSource,
-    xsrc: StreamSource,
-    inputs: &[u32],
-    steps: usize,
-) -> Vec<Vec<Vec<bool>>> {
+fn run(net: &Net, steps: usize) -> Vec<Vec<Vec<bool>>> {
     type W = u32;
     let l = net.len;
     let nl = net.dims.len() - 1;
@@ -112,7 +110,7 @@ fn run(
             .iter()
             .map(|&q| Probability::from_q16(q).unwrap())
             .collect();
-        encode_weights(sh, wsrc, &ps, &mut m).unwrap();
+        encode_weights(sh, net.wsrc, &ps, &mut m).unwrap();
         mags.push(m);
         let rs = RowShape {
             rows: sh.neurons(),
@@ -131,41 +129,28 @@ fn run(
             params: net.params,
         })
         .collect();
-    let mut v: Vec<Vec<I16F16>> = (0..nl)
-        .map(|k| vec![net.params.v_rest(); net.dims[k + 1]])
-        .collect();
-    let mut r: Vec<Vec<u16>> = (0..nl).map(|k| vec![0; net.dims[k + 1]]).collect();
-    let mut c: Vec<Vec<i32>> = (0..nl).map(|k| vec![0; net.dims[k + 1]]).collect();
-    let mut cur: Vec<Vec<I16F16>> = (0..nl)
-        .map(|k| vec![I16F16::ZERO; net.dims[k + 1]])
-        .collect();
-    let mut sp: Vec<Vec<W>> = (0..nl)
-        .map(|k| vec![0; words_for::<W>(net.dims[k + 1])])
-        .collect();
-    let mut x: Vec<Vec<W>> = (0..nl)
-        .map(|k| vec![0; net.dims[k] * words_for::<W>(l)])
-        .collect();
-    let mut states: Vec<LayerState<'_, LifParamsQ16, W>> = v
-        .iter_mut()
-        .zip(&mut r)
-        .zip(&mut c)
-        .zip(&mut cur)
-        .zip(&mut sp)
-        .zip(&mut x)
-        .map(|(((((v, r), c), cur), sp), x)| LayerState {
-            v,
-            refractory: r,
-            counts: c,
-            current: cur,
-            spikes: sp,
-            x,
-        })
-        .collect();
-    let probs: Vec<Probability> = inputs
+    let neurons = |k: usize| net.dims[k + 1];
+    let mut st: common::Store<LifParamsQ16, W> = common::Store {
+        v: (0..nl)
+            .map(|k| vec![net.params.v_rest(); neurons(k)])
+            .collect(),
+        r: (0..nl).map(|k| vec![0; neurons(k)]).collect(),
+        c: (0..nl).map(|k| vec![0; neurons(k)]).collect(),
+        cur: (0..nl).map(|k| vec![I16F16::ZERO; neurons(k)]).collect(),
+        sp: (0..nl)
+            .map(|k| vec![0; words_for::<W>(neurons(k))])
+            .collect(),
+        x: (0..nl)
+            .map(|k| vec![0; net.dims[k] * words_for::<W>(l)])
+            .collect(),
+    };
+    let mut states = st.states();
+    let probs: Vec<Probability> = net
+        .inputs
         .iter()
         .map(|&q| Probability::from_q16(q).unwrap())
         .collect();
-    let mut g = xsrc.start().unwrap();
+    let mut g = net.xsrc.start().unwrap();
     let mut out = vec![];
     for _ in 0..steps {
         network_step(&layers, &mut states, &probs, &mut g).unwrap();
@@ -198,10 +183,9 @@ fn network_matches_reference() {
             StreamSource::Lfsr16 { seed: 0x1D0F },
         ),
     ] {
-        let net = make(&dims, len, 42);
-        let inputs: Vec<u32> = (0..dims[0]).map(|i| (i as u32 * 40503) % 65537).collect();
-        let got = run(&net, wsrc, xsrc, &inputs, 6);
-        assert_eq!(got, reference(&net, wsrc, xsrc, &inputs, 6));
+        let net = make(&dims, len, wsrc, xsrc, 42);
+        let got = run(&net, 6);
+        assert_eq!(got, reference(&net, 6));
         assert!(
             got.iter().flatten().flatten().any(|&s| s),
             "test network never spikes"
@@ -407,14 +391,7 @@ mod packed {
 
     /// Caller storage of a network: per layer `(neurons, inputs * stride,
     /// spike words)`.
-    struct Store {
-        v: Vec<Vec<I16F16>>,
-        r: Vec<Vec<u16>>,
-        c: Vec<Vec<i32>>,
-        cur: Vec<Vec<I16F16>>,
-        sp: Vec<Vec<W>>,
-        x: Vec<Vec<W>>,
-    }
+    type Store = common::Store<LifParamsQ16, W>;
 
     fn store(ls: &[Layer<'_, LifParamsQ16, W>], widths: &[usize]) -> Store {
         let ns: Vec<usize> = ls.iter().map(|l| l.shape.neurons()).collect();
@@ -438,24 +415,6 @@ mod packed {
         }
     }
 
-    fn states_of(s: &mut Store) -> Vec<LayerState<'_, LifParamsQ16, W>> {
-        s.v.iter_mut()
-            .zip(&mut s.r)
-            .zip(&mut s.c)
-            .zip(&mut s.cur)
-            .zip(&mut s.sp)
-            .zip(&mut s.x)
-            .map(|(((((v, r), c), cur), sp), x)| LayerState {
-                v,
-                refractory: r,
-                counts: c,
-                current: cur,
-                spikes: sp,
-                x,
-            })
-            .collect()
-    }
-
     fn bits(s: BitSlice<'_, W>) -> Vec<bool> {
         (0..s.len()).map(|j| s.get(j).unwrap()).collect()
     }
@@ -467,46 +426,56 @@ mod packed {
             .collect()
     }
 
-    /// `Network::step` on one process.
-    fn run_packed(net: &RNet, steps: usize) -> Vec<Vec<Vec<bool>>> {
+    /// Calls `f` with the layers of the whole network `net` on one process
+    /// and fresh caller storage for them.
+    fn on_one_process<R>(
+        net: &RNet,
+        f: impl FnOnce(&[Layer<'_, LifParamsQ16, W>], &mut Store) -> R,
+    ) -> R {
         let e = encode(net, |k| 0..net.dims[k + 1]);
         let ls = layers(net, &e);
-        let mut st = store(&ls, &net.dims[1..]);
-        let mut states = states_of(&mut st);
-        let mut nw = Network::new(&ls, &mut states, net.xsrc).unwrap();
-        let p = probs(net);
-        let mut out = vec![];
-        for _ in 0..steps {
-            let n = nw.step(&p).unwrap();
-            let rec: Vec<Vec<bool>> = (0..ls.len()).map(|k| bits(nw.spikes(k).unwrap())).collect();
-            assert_eq!(n, rec.last().unwrap().iter().filter(|&&b| b).count());
-            out.push(rec);
-        }
-        out
+        f(&ls, &mut store(&ls, &net.dims[1..]))
+    }
+
+    /// `Network::step` on one process.
+    fn run_packed(net: &RNet, steps: usize) -> Vec<Vec<Vec<bool>>> {
+        on_one_process(net, |ls, st| {
+            let mut states = st.states();
+            let mut nw = Network::new(ls, &mut states, net.xsrc).unwrap();
+            let p = probs(net);
+            let mut out = vec![];
+            for _ in 0..steps {
+                let n = nw.step(&p).unwrap();
+                let rec: Vec<Vec<bool>> =
+                    (0..ls.len()).map(|k| bits(nw.spikes(k).unwrap())).collect();
+                assert_eq!(n, rec.last().unwrap().iter().filter(|&&b| b).count());
+                out.push(rec);
+            }
+            out
+        })
     }
 
     /// The free `network_step` (the firmware's entry point) on the same
     /// storage layout.
     fn run_free(net: &RNet, steps: usize) -> Vec<Vec<Vec<bool>>> {
-        let e = encode(net, |k| 0..net.dims[k + 1]);
-        let ls = layers(net, &e);
-        let mut st = store(&ls, &net.dims[1..]);
-        let mut states = states_of(&mut st);
-        for (l, s) in ls.iter().zip(states.iter_mut()) {
-            s.reset(&l.params);
-        }
-        let mut g = net.xsrc.start().unwrap();
-        let p = probs(net);
-        let mut out = vec![];
-        for _ in 0..steps {
-            network_step(&ls, &mut states, &p, &mut g).unwrap();
-            out.push(
-                (0..ls.len())
-                    .map(|k| bits(BitSlice::new(states[k].spikes, net.dims[k + 1]).unwrap()))
-                    .collect(),
-            );
-        }
-        out
+        on_one_process(net, |ls, st| {
+            let mut states = st.states();
+            for (l, s) in ls.iter().zip(states.iter_mut()) {
+                s.reset(&l.params);
+            }
+            let mut g = net.xsrc.start().unwrap();
+            let p = probs(net);
+            let mut out = vec![];
+            for _ in 0..steps {
+                network_step(ls, &mut states, &p, &mut g).unwrap();
+                out.push(
+                    (0..ls.len())
+                        .map(|k| bits(BitSlice::new(states[k].spikes, net.dims[k + 1]).unwrap()))
+                        .collect(),
+                );
+            }
+            out
+        })
     }
 
     /// One "rank" of a distributed run holding neurons `lo..hi` (scaled to
@@ -521,7 +490,7 @@ mod packed {
         let e = encode(net, rows);
         let ls = layers(net, &e);
         let mut st = store(&ls, &net.dims[1..]);
-        let mut states = states_of(&mut st);
+        let mut states = st.states();
         let outputs = *net.dims.last().unwrap();
         let mut nw = Network::with_outputs(&ls, &mut states, net.xsrc, outputs).unwrap();
         let p = probs(net);
@@ -584,22 +553,21 @@ mod packed {
     #[test]
     fn reset_restarts_the_sample() {
         let net = rnet(7, 2, true);
-        let e = encode(&net, |k| 0..net.dims[k + 1]);
-        let ls = layers(&net, &e);
-        let mut st = store(&ls, &net.dims[1..]);
-        let mut states = states_of(&mut st);
-        let mut nw = Network::new(&ls, &mut states, net.xsrc).unwrap();
-        let p = probs(&net);
-        let mut first = vec![];
-        for _ in 0..4 {
-            nw.step(&p).unwrap();
-            first.push(bits(nw.spikes(1).unwrap()));
-        }
-        nw.reset();
-        for f in &first {
-            nw.step(&p).unwrap();
-            assert_eq!(&bits(nw.spikes(1).unwrap()), f);
-        }
+        on_one_process(&net, |ls, st| {
+            let mut states = st.states();
+            let mut nw = Network::new(ls, &mut states, net.xsrc).unwrap();
+            let p = probs(&net);
+            let mut first = vec![];
+            for _ in 0..4 {
+                nw.step(&p).unwrap();
+                first.push(bits(nw.spikes(1).unwrap()));
+            }
+            nw.reset();
+            for f in &first {
+                nw.step(&p).unwrap();
+                assert_eq!(&bits(nw.spikes(1).unwrap()), f);
+            }
+        })
     }
 
     // Buffers of the wrong size and chained shapes that do not fit are
@@ -607,29 +575,28 @@ mod packed {
     #[test]
     fn network_checks_its_storage() {
         let net = rnet(3, 2, false);
-        let e = encode(&net, |k| 0..net.dims[k + 1]);
-        let ls = layers(&net, &e);
-        let mut st = store(&ls, &net.dims[1..]);
-        st.sp[0].push(0);
-        let mut states = states_of(&mut st);
-        assert!(matches!(
-            Network::new(&ls, &mut states, net.xsrc),
-            Err(Error::LengthMismatch { .. })
-        ));
-        let mut st = store(&ls, &net.dims[1..]);
-        let mut states = states_of(&mut st);
-        assert!(Network::new(&ls[..1], &mut states, net.xsrc).is_err());
-        assert!(Network::new(&ls[..0], &mut states[..0], net.xsrc).is_err());
-        assert!(Network::new(&ls, &mut states, StreamSource::Lfsr16 { seed: 0 }).is_err());
-        let mut nw = Network::new(&ls, &mut states, net.xsrc).unwrap();
-        assert!(nw.step(&[]).is_err());
-        assert!(nw.spikes(2).is_none());
-        let p = probs(&net);
-        // A hand-over error ends the step with that error.
-        let r = nw.step_with(&p, &mut [0; 3], |_, _, _| Err(Error::EmptyStream));
-        assert_eq!(r, Err(Error::EmptyStream));
-        // Too small a local scratch is an error.
-        let r = nw.step_with(&p, &mut [], |_, _, _| Ok(()));
-        assert!(r.is_err());
+        on_one_process(&net, |ls, st| {
+            st.sp[0].push(0);
+            let mut states = st.states();
+            assert!(matches!(
+                Network::new(ls, &mut states, net.xsrc),
+                Err(Error::LengthMismatch { .. })
+            ));
+            let mut st = store(ls, &net.dims[1..]);
+            let mut states = st.states();
+            assert!(Network::new(&ls[..1], &mut states, net.xsrc).is_err());
+            assert!(Network::new(&ls[..0], &mut states[..0], net.xsrc).is_err());
+            assert!(Network::new(ls, &mut states, StreamSource::Lfsr16 { seed: 0 }).is_err());
+            let mut nw = Network::new(ls, &mut states, net.xsrc).unwrap();
+            assert!(nw.step(&[]).is_err());
+            assert!(nw.spikes(2).is_none());
+            let p = probs(&net);
+            // A hand-over error ends the step with that error.
+            let r = nw.step_with(&p, &mut [0; 3], |_, _, _| Err(Error::EmptyStream));
+            assert_eq!(r, Err(Error::EmptyStream));
+            // Too small a local scratch is an error.
+            let r = nw.step_with(&p, &mut [], |_, _, _| Ok(()));
+            assert!(r.is_err());
+        })
     }
 }

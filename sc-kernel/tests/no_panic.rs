@@ -24,6 +24,8 @@ use sc_kernel::pack::{self, bytes_for, RowShape};
 use sc_kernel::sng::{encode, Lfsr16, Lfsr32, Lfsr8, Probability, Sng, Sobol, SOBOL_DIMENSIONS};
 use sc_kernel::{last_word_mask, words_for, BitSlice, BitSliceMut, BitStream, Error, Word};
 
+mod common;
+
 const CASES: u32 = if cfg!(miri) { 4 } else { 256 };
 
 /// Lengths around the word boundaries, where fast paths change.
@@ -616,34 +618,36 @@ fn check_rows<W: Word>(
     // row
     let got = shape.row(&words, r).map(|s| (s.len(), s.words().len()));
     let end = (r as u128 + 1) * stride;
+    // The storage check every function ends with: an overflow first, then a
+    // buffer too short for the whole shape.
+    let storage = |overflow: bool, short: bool| {
+        if overflow {
+            Err(Error::ShapeOverflow)
+        } else if short {
+            Err(Error::StorageTooSmall {
+                needed: total_words as usize,
+                found: have,
+            })
+        } else {
+            Ok(())
+        }
+    };
     let want = if r >= rows {
         Err(Error::LengthMismatch {
             expected: rows,
             found: r,
         })
-    } else if end > max || (end > have as u128 && total_words > max) {
-        Err(Error::ShapeOverflow)
-    } else if end > have as u128 {
-        Err(Error::StorageTooSmall {
-            needed: total_words as usize,
-            found: have,
-        })
     } else {
-        Ok((row_len, stride as usize))
+        storage(
+            end > max || (end > have as u128 && total_words > max),
+            end > have as u128,
+        )
+        .map(|()| (row_len, stride as usize))
     };
     prop_assert_eq!(got, want);
     // validate
-    let want = if total_words > max {
-        Err(Error::ShapeOverflow)
-    } else if total_words > have as u128 {
-        Err(Error::StorageTooSmall {
-            needed: total_words as usize,
-            found: have,
-        })
-    } else {
-        Ok(())
-    };
-    prop_assert_eq!(shape.validate(&words), want);
+    let fits = storage(total_words > max, total_words > have as u128);
+    prop_assert_eq!(shape.validate(&words), fits);
     // pack_rows / unpack_rows with a small byte buffer
     let nbits = have * 3;
     let bits = vec![1u8; nbits];
@@ -655,15 +659,8 @@ fn check_rows<W: Word>(
             expected: total_bits as usize,
             found: nbits,
         })
-    } else if total_words > max {
-        Err(Error::ShapeOverflow)
-    } else if total_words > have as u128 {
-        Err(Error::StorageTooSmall {
-            needed: total_words as usize,
-            found: have,
-        })
     } else {
-        Ok(())
+        fits
     };
     prop_assert_eq!(pack::pack_rows(shape, &bits, &mut out), want);
     if want.is_ok() {
@@ -984,7 +981,7 @@ fn check_network(
     steps: usize,
     seed: u64,
 ) -> Result<(), TestCaseError> {
-    use sc_kernel::net::{network_step, Layer, LayerState, Network};
+    use sc_kernel::net::{network_step, Layer, Network};
     use sc_kernel::neuron::Neuron;
     type W = u32;
     let nl = dims.len() - 1;
@@ -1030,42 +1027,28 @@ fn check_network(
         })
         .collect();
     let width = |k: usize| if k + 1 < nl { dims[k + 1] } else { outputs };
-    let mut v: Vec<Vec<I8F8>> = (0..nl)
-        .map(|k| vec![params[k].rest(); dims[k + 1] + d(6 * k)])
-        .collect();
-    let mut r: Vec<Vec<u16>> = (0..nl)
-        .map(|k| vec![0; dims[k + 1] + d(6 * k + 1)])
-        .collect();
-    let mut c: Vec<Vec<i32>> = (0..nl)
-        .map(|k| vec![0; dims[k + 1] + d(6 * k + 2)])
-        .collect();
-    let mut cur: Vec<Vec<I8F8>> = (0..nl)
-        .map(|k| vec![I8F8::ZERO; dims[k + 1] + d(6 * k + 3)])
-        .collect();
-    let mut sp: Vec<Vec<W>> = (0..nl)
-        .map(|k| vec![!0; words_for::<W>(width(k)) + d(6 * k + 4)])
-        .collect();
-    let mut x: Vec<Vec<W>> = (0..nl)
-        .map(|k| vec![0; shapes[k].input_rows().words::<W>().unwrap() + d(6 * k + 5)])
-        .collect();
-    let mut states: Vec<LayerState<'_, LifParams<I8F8>, W>> = v
-        .iter_mut()
-        .zip(&mut r)
-        .zip(&mut c)
-        .zip(&mut cur)
-        .zip(&mut sp)
-        .zip(&mut x)
-        .map(
-            |(((((v, refractory), counts), current), spikes), x)| LayerState {
-                v,
-                refractory,
-                counts,
-                current,
-                spikes,
-                x,
-            },
-        )
-        .collect();
+    // Each buffer of layer k is `d(6 * k + field)` words longer than needed.
+    let mut st: common::Store<LifParams<I8F8>, W> = common::Store {
+        v: (0..nl)
+            .map(|k| vec![params[k].rest(); dims[k + 1] + d(6 * k)])
+            .collect(),
+        r: (0..nl)
+            .map(|k| vec![0; dims[k + 1] + d(6 * k + 1)])
+            .collect(),
+        c: (0..nl)
+            .map(|k| vec![0; dims[k + 1] + d(6 * k + 2)])
+            .collect(),
+        cur: (0..nl)
+            .map(|k| vec![I8F8::ZERO; dims[k + 1] + d(6 * k + 3)])
+            .collect(),
+        sp: (0..nl)
+            .map(|k| vec![!0; words_for::<W>(width(k)) + d(6 * k + 4)])
+            .collect(),
+        x: (0..nl)
+            .map(|k| vec![0; shapes[k].input_rows().words::<W>().unwrap() + d(6 * k + 5)])
+            .collect(),
+    };
+    let mut states = st.states();
     let inputs = vec![Probability::from_q16(65536).unwrap(); dims[0] + d(99)];
     let mut g = StreamSource::Lfsr16 { seed: 0xACE1 }.start().unwrap();
     for _ in 0..steps {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use sc_host::vectors::check::{check_case, Outcome};
 use sc_host::vectors::export::{self, ExportFormat, Kind, MAGIC};
 use sc_host::vectors::schema::Expect;
-use sc_host::vectors::{self, generate, implementations, Case, Report, Which};
+use sc_host::vectors::{self, generate, implementations, Case, Implementation, Report, Which};
 
 fn vector_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("vectors")
@@ -167,18 +167,36 @@ fn find(group: &str, pred: impl Fn(&Case) -> bool) -> Case {
         .unwrap()
 }
 
+/// The `expect` value of `case`, a case of the variant `$variant`.
+macro_rules! expect_of {
+    ($case:expr, $variant:ident) => {
+        match &mut $case {
+            Case::$variant {
+                expect: Expect::Value(expect),
+                ..
+            } => expect,
+            _ => unreachable!(),
+        }
+    };
+}
+
+/// Every implementation in `imps` finds `case` a mismatch whose description
+/// starts with `first_difference`.
+fn assert_caught(imps: &[Box<dyn Implementation>], case: &Case, first_difference: &str) {
+    for imp in imps {
+        match check_case(imp.as_ref(), case) {
+            Outcome::Mismatch(d) => assert!(d.starts_with(first_difference), "{d}"),
+            o => panic!("corruption not caught: {o:?}"),
+        }
+    }
+}
+
 #[test]
 fn corrupted_expectations_fail_with_the_first_difference() {
     let imps = implementations(Which::all());
     // Flip bit 37 of an AND result: byte 4, bit 5 = high nibble (hex digit 8), nibble bit 1.
     let mut case = find("bitwise", |c| matches!(c, Case::Bitwise { len: 1000, .. }));
-    let Case::Bitwise {
-        expect: Expect::Value(ref mut expect),
-        ..
-    } = case
-    else {
-        unreachable!()
-    };
+    let expect = expect_of!(case, Bitwise);
     let mut digits: Vec<u32> = expect
         .out
         .chars()
@@ -189,49 +207,21 @@ fn corrupted_expectations_fail_with_the_first_difference() {
         .iter()
         .map(|d| char::from_digit(*d, 16).unwrap())
         .collect();
-    for imp in &imps {
-        match check_case(imp.as_ref(), &case) {
-            Outcome::Mismatch(d) => {
-                assert!(d.starts_with("expect.out: first differing bit 37"), "{d}")
-            }
-            o => panic!("corruption not caught: {o:?}"),
-        }
-    }
+    assert_caught(&imps, &case, "expect.out: first differing bit 37");
     // A LIF membrane value at step 3, neuron 1.
     let mut case = find("lif", |_| true);
-    let Case::Lif {
-        expect: Expect::Value(ref mut expect),
-        ..
-    } = case
-    else {
-        unreachable!()
-    };
-    expect.v[3][1] += 1;
-    for imp in &imps {
-        match check_case(imp.as_ref(), &case) {
-            Outcome::Mismatch(d) => assert!(d.starts_with("expect.v[3][1]: file"), "{d}"),
-            o => panic!("corruption not caught: {o:?}"),
-        }
-    }
+    expect_of!(case, Lif).v[3][1] += 1;
+    assert_caught(&imps, &case, "expect.v[3][1]: file");
     // A network spike.
     let mut case = find("network", |_| true);
-    let Case::Network {
-        expect: Expect::Value(ref mut expect),
-        ..
-    } = case
-    else {
-        unreachable!()
-    };
-    let s = &mut expect.spikes[2][0];
+    let s = &mut expect_of!(case, Network).spikes[2][0];
     let flipped = if s.starts_with('0') { "1" } else { "0" };
     s.replace_range(0..1, flipped);
-    match check_case(imps[0].as_ref(), &case) {
-        Outcome::Mismatch(d) => assert!(
-            d.starts_with("expect.spikes[2][0]: first differing neuron 0"),
-            "{d}"
-        ),
-        o => panic!("corruption not caught: {o:?}"),
-    }
+    assert_caught(
+        &imps[..1],
+        &case,
+        "expect.spikes[2][0]: first differing neuron 0",
+    );
     // A malformed input is an error, not a pass.
     let mut case = find("mac", |_| true);
     let Case::Mac { ref mut x, .. } = case else {
