@@ -13,6 +13,7 @@ use sc_kernel::pack::pack;
 use sc_kernel::{BitSlice, BitSliceMut, Word};
 
 use crate::cpu::{CpuBackend, SimdLevel};
+use crate::scnet::{run_network, NetError, NetRun, NetworkSpec};
 use crate::vectors::{BackendImpl, Implementation};
 
 /// Why a backend call failed.
@@ -24,6 +25,12 @@ pub enum BackendError {
     /// The device failed (lost, could not be created).
     #[error("{0}")]
     Device(String),
+    /// The network could not be built or run.
+    #[error(transparent)]
+    Network(#[from] NetError),
+    /// The backend does not run this (what, and what to use instead).
+    #[error("not supported: {0}")]
+    Unsupported(&'static str),
 }
 
 /// Result of a [`Backend`] call.
@@ -69,9 +76,20 @@ pub trait Backend<W: Word>: Sync {
         i: &[F],
         s: &mut BitSliceMut<'_, W>,
     ) -> BackendResult<usize>;
-    /// Whether stream generators and whole networks run here (only the
-    /// kernel itself; backends report those kinds as unsupported).
-    fn runs_generators_and_networks(&self) -> bool {
+    /// A whole network (spec §7): `steps` steps of one sample from the
+    /// initial state with constant input probabilities `inputs_q16`
+    /// (Q0.16), every layer's spikes recorded. Bit-identical on every
+    /// backend (the kernel runs the bitstream path, the others the
+    /// counting form of spec §7.1).
+    fn network(
+        &self,
+        spec: &NetworkSpec,
+        inputs_q16: &[u32],
+        steps: usize,
+    ) -> BackendResult<NetRun>;
+    /// Whether the stream generator kinds (`lfsr`, `sobol`) run here: only
+    /// the kernel itself; backends report those kinds as unsupported.
+    fn runs_generators(&self) -> bool {
         false
     }
 }
@@ -127,7 +145,15 @@ impl<W: Word> Backend<W> for KernelBackend<W> {
     ) -> BackendResult<usize> {
         Ok(p.step_population(v, r, i, s)?)
     }
-    fn runs_generators_and_networks(&self) -> bool {
+    fn network(
+        &self,
+        spec: &NetworkSpec,
+        inputs_q16: &[u32],
+        steps: usize,
+    ) -> BackendResult<NetRun> {
+        Ok(run_network::<W>(spec, inputs_q16, steps)?)
+    }
+    fn runs_generators(&self) -> bool {
         true
     }
 }

@@ -7,6 +7,8 @@ use sc_kernel::{BitSlice, BitSliceMut};
 
 use super::CpuBackend;
 use crate::backend::{Backend, BackendResult};
+use crate::engine;
+use crate::scnet::{NetRun, NetworkSpec};
 
 impl Backend<u64> for CpuBackend {
     /// `cpu-<level>`.
@@ -50,5 +52,16 @@ impl Backend<u64> for CpuBackend {
         s: &mut BitSliceMut<'_, u64>,
     ) -> BackendResult<usize> {
         Ok(self.lif_step(p, v, r, i, s)?)
+    }
+    /// The engine's counting form (spec §7.1), on this backend's pool.
+    fn network(
+        &self,
+        spec: &NetworkSpec,
+        inputs_q16: &[u32],
+        steps: usize,
+    ) -> BackendResult<NetRun> {
+        Ok(self
+            .pool
+            .install(|| engine::run_network(spec, inputs_q16, steps))?)
     }
 }

@@ -13,6 +13,7 @@ use sc_kernel::{BitSlice, BitSliceMut};
 
 use super::{DeviceRows, GpuBackend, GpuError};
 use crate::backend::{Backend, BackendError, BackendResult};
+use crate::scnet::{NetRun, NetworkSpec};
 
 impl From<GpuError> for BackendError {
     fn from(e: GpuError) -> Self {
@@ -126,5 +127,11 @@ impl Backend<u64> for GpuBackend {
         r.copy_from_slice(&run.refractory);
         store(s, &run.spikes)?;
         Ok(s.count_ones())
+    }
+    /// Not yet: whole networks run on the kernel and CPU backends.
+    fn network(&self, _: &NetworkSpec, _: &[u32], _: usize) -> BackendResult<NetRun> {
+        Err(BackendError::Unsupported(
+            "the GPU backend does not run whole networks yet (the CPU backend runs them, bit for bit)",
+        ))
     }
 }

@@ -65,6 +65,8 @@ impl From<BackendError> for CaseError {
         match e {
             BackendError::Kernel(k) => CaseError::Kernel(k),
             BackendError::Device(s) => CaseError::Invalid(s),
+            BackendError::Network(n) => CaseError::Net(n),
+            BackendError::Unsupported(_) => CaseError::Unsupported,
         }
     }
 }
@@ -157,11 +159,8 @@ pub fn evaluate<W: Word>(case: &Case) -> Result<Case, CaseError> {
 /// ([`validate_inputs`]); buffers sized by the case are allocated through
 /// [`crate::limits`].
 pub fn evaluate_with<W: Word, B: Backend<W>>(b: &B, case: &Case) -> Result<Case, CaseError> {
-    let generic = matches!(
-        case,
-        Case::Lfsr { .. } | Case::Sobol { .. } | Case::Network { .. }
-    );
-    if generic && !b.runs_generators_and_networks() {
+    let generic = matches!(case, Case::Lfsr { .. } | Case::Sobol { .. });
+    if generic && !b.runs_generators() {
         return Err(CaseError::Unsupported);
     }
     validate_inputs(case)?;
@@ -174,7 +173,7 @@ pub fn evaluate_with<W: Word, B: Backend<W>>(b: &B, case: &Case) -> Result<Case,
         Case::Sobol { .. } => kinds::sobol::evaluate::<W>(&mut out)?,
         Case::Mac { .. } => kinds::mac::evaluate(b, &mut out)?,
         Case::Lif { .. } => kinds::lif::evaluate(b, &mut out)?,
-        Case::Network { .. } => kinds::network::evaluate::<W>(&mut out)?,
+        Case::Network { .. } => kinds::network::evaluate(b, &mut out)?,
     }
     Ok(out)
 }

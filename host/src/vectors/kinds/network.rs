@@ -7,8 +7,9 @@ use sc_kernel::{words_for, Word};
 use serde::{Deserialize, Serialize};
 
 use super::{count, other_kind, p_q16_ok};
+use crate::backend::Backend;
 use crate::hex::{bits_from_str, bits_to_str};
-use crate::scnet::{run_network, LayerSpec, LifFormat, LifParamsRaw, NetworkSpec, Source};
+use crate::scnet::{LayerSpec, LifFormat, LifParamsRaw, NetworkSpec, Source};
 use crate::vectors::check::probe::{leaf, object, Found, Probe};
 use crate::vectors::compute::{field, CaseError};
 use crate::vectors::export::{bit_words, w32, wire};
@@ -139,8 +140,8 @@ pub(crate) fn validate_expect(case: &Case) -> Result<(), CaseError> {
     )
 }
 
-/// Recompute `expect` on the kernel (words `W`).
-pub(crate) fn evaluate<W: Word>(case: &mut Case) -> Result<(), CaseError> {
+/// Recompute `expect` on backend `b` ([`Backend::network`]).
+pub(crate) fn evaluate<W: Word, B: Backend<W>>(b: &B, case: &mut Case) -> Result<(), CaseError> {
     let Case::Network {
         network,
         inputs_q16,
@@ -151,7 +152,7 @@ pub(crate) fn evaluate<W: Word>(case: &mut Case) -> Result<(), CaseError> {
     else {
         return Err(other_kind("network"));
     };
-    let run = run_network::<W>(network, inputs_q16, *steps)?;
+    let run = b.network(network, inputs_q16, *steps)?;
     *expect = Expect::Value(NetworkExpect {
         spikes: run
             .spikes
