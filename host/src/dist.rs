@@ -42,6 +42,7 @@ pub mod mpi {
     use sc_kernel::{words_for, BitSlice, BitSliceMut};
 
     use super::{counts, partition};
+    use crate::engine::{Engine, Record, SimPath};
     use crate::scnet::{LifFormat, NetError, NetRun, NetworkSpec, ScNetwork, SpikeExchange};
 
     fn layout(n: usize, size: usize) -> (Vec<Count>, Vec<Count>) {
@@ -193,34 +194,91 @@ pub mod mpi {
         }
     }
 
+    /// One rank's slice of a network, built once, in either form.
+    pub enum RankNet {
+        /// Bitstream form, Q16.16.
+        BitsQ16(ScNetwork<I16F16, u64>),
+        /// Bitstream form, Q8.8.
+        BitsQ8(ScNetwork<I8F8, u64>),
+        /// Counting form, Q16.16.
+        CountQ16(Engine<I16F16>),
+        /// Counting form, Q8.8.
+        CountQ8(Engine<I8F8>),
+    }
+
+    impl RankNet {
+        /// Build this rank's slice of `spec` (rows by [`partition`]) on
+        /// `path`.
+        pub fn new<C: Communicator>(
+            comm: &C,
+            spec: &NetworkSpec,
+            path: SimPath,
+        ) -> Result<Self, NetError> {
+            let size = comm.size() as usize;
+            let rank = comm.rank() as usize;
+            let rows = |_: usize, n: usize| partition(n, size, rank);
+            let blocks = rayon::current_num_threads();
+            Ok(match (spec.format, path) {
+                (LifFormat::Q16_16, SimPath::Bitstream) => {
+                    Self::BitsQ16(ScNetwork::new_rows(spec, rows)?)
+                }
+                (LifFormat::Q8_8, SimPath::Bitstream) => {
+                    Self::BitsQ8(ScNetwork::new_rows(spec, rows)?)
+                }
+                (LifFormat::Q16_16, SimPath::Counting) => {
+                    Self::CountQ16(Engine::new_rows(spec, rows, blocks)?)
+                }
+                (LifFormat::Q8_8, SimPath::Counting) => {
+                    Self::CountQ8(Engine::new_rows(spec, rows, blocks)?)
+                }
+            })
+        }
+
+        /// Run one sample distributed over `comm` (every rank calls it
+        /// with the same inputs); every rank returns the whole run (all
+        /// spikes with `record`, counts).
+        pub fn run<C: Communicator>(
+            &self,
+            comm: &C,
+            dims: &[usize],
+            inputs_q16: &[u32],
+            steps: usize,
+            record: Record,
+        ) -> Result<NetRun, NetError> {
+            let inputs = inputs_q16
+                .iter()
+                .map(|&q| Probability::from_q16(q))
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut ex = MpiSpikes {
+                comm,
+                dims: dims.to_vec(),
+            };
+            let mut run = match self {
+                Self::BitsQ16(n) => n.run_with(&inputs, steps, &mut ex),
+                Self::BitsQ8(n) => n.run_with(&inputs, steps, &mut ex),
+                Self::CountQ16(e) => e.run_with(&inputs, steps, record, &mut ex),
+                Self::CountQ8(e) => e.run_with(&inputs, steps, record, &mut ex),
+            }?;
+            if record == Record::Counts {
+                run.spikes.clear();
+            }
+            Ok(run)
+        }
+    }
+
     /// Run `spec` distributed over `comm` for `steps` steps with input
-    /// probabilities `inputs_q16`: each rank builds and steps its slice of
-    /// every layer. Every rank returns the whole run (all spikes, counts).
+    /// probabilities `inputs_q16`, on `path`: each rank builds and steps
+    /// its slice of every layer ([`RankNet`]). Every rank returns the
+    /// whole run (all spikes with `record`, counts).
     pub fn run_network<C: Communicator>(
         comm: &C,
         spec: &NetworkSpec,
         inputs_q16: &[u32],
         steps: usize,
+        path: SimPath,
+        record: Record,
     ) -> Result<NetRun, NetError> {
-        let size = comm.size() as usize;
-        let rank = comm.rank() as usize;
-        let inputs = inputs_q16
-            .iter()
-            .map(|&q| Probability::from_q16(q))
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut ex = MpiSpikes {
-            comm,
-            dims: spec.dims.clone(),
-        };
-        let rows = |_: usize, n: usize| partition(n, size, rank);
-        match spec.format {
-            LifFormat::Q16_16 => {
-                ScNetwork::<I16F16, u64>::new_rows(spec, rows)?.run_with(&inputs, steps, &mut ex)
-            }
-            LifFormat::Q8_8 => {
-                ScNetwork::<I8F8, u64>::new_rows(spec, rows)?.run_with(&inputs, steps, &mut ex)
-            }
-        }
+        RankNet::new(comm, spec, path)?.run(comm, &spec.dims, inputs_q16, steps, record)
     }
 }
 

@@ -15,7 +15,7 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 use sc_kernel::count::{
-    input_values, layer0_counts, spike_counts, weight_counts, weight_ranks, CountLayer,
+    input_values, layer0_counts, spike_counts, weight_counts, weight_ranks, CountLayer, CountWeight,
 };
 use sc_kernel::fixed::types::{I16F16, I8F8};
 use sc_kernel::lif::{LifFixed, LifParams};
@@ -29,6 +29,19 @@ use crate::scnet::{
     check_record, check_spec, LifFormat, NetError, NetRun, NetworkSpec, SpikeExchange,
 };
 
+/// Which form of spec §7 a network run uses; both give the same bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SimPath {
+    /// The bitstream form as the spec writes it (weight and input streams,
+    /// AND + popcount; [`crate::scnet::ScNetwork`]): hardware-faithful,
+    /// cost grows with `L`.
+    Bitstream,
+    /// The counting form of spec §7.1 ([`Engine`]): the default.
+    #[default]
+    Counting,
+}
+
 /// What a run keeps besides the last layer's spike counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Record {
@@ -39,11 +52,57 @@ pub enum Record {
     Spikes,
 }
 
+/// A block's signed weight counts, input-major: 2 bytes per synapse when
+/// every layer's `L <= 32767`, else 4.
+enum Counts {
+    Narrow(Vec<i16>),
+    Wide(Vec<i32>),
+}
+
+/// The storage types of [`Counts`].
+trait Stored: CountWeight {
+    fn of(c: &Counts) -> &[Self];
+    fn wrap(v: Vec<Self>) -> Counts;
+}
+
+impl Stored for i16 {
+    fn of(c: &Counts) -> &[i16] {
+        match c {
+            Counts::Narrow(v) => v,
+            Counts::Wide(_) => &[],
+        }
+    }
+    fn wrap(v: Vec<i16>) -> Counts {
+        Counts::Narrow(v)
+    }
+}
+
+impl Stored for i32 {
+    fn of(c: &Counts) -> &[i32] {
+        match c {
+            Counts::Wide(v) => v,
+            Counts::Narrow(_) => &[],
+        }
+    }
+    fn wrap(v: Vec<i32>) -> Counts {
+        Counts::Wide(v)
+    }
+}
+
 /// A block of one layer's neurons: rows `rows` (local to the process),
 /// their signed weight counts input-major.
 struct Block {
     rows: Range<usize>,
-    weights: Vec<i32>,
+    weights: Counts,
+}
+
+impl Block {
+    fn bytes(&self) -> usize {
+        match &self.weights {
+            Counts::Narrow(v) => v.len() * 2,
+            Counts::Wide(v) => v.len() * 4,
+        }
+    }
 }
 
 /// One layer: its shape over the process's neurons, its blocks.
@@ -57,6 +116,8 @@ struct EngineLayer<F: LifFixed> {
 /// A network ready to run in the counting form, LIF format `F`.
 pub struct Engine<F: LifFixed> {
     layers: Vec<EngineLayer<F>>,
+    /// Weight counts stored as `i16` (every `L <= 32767`), else `i32`.
+    narrow: bool,
     /// Layer 0's rank of each stream position in weight order.
     rank: Vec<u32>,
     input_source: StreamSource,
@@ -85,6 +146,7 @@ impl<F: LifFixed> Engine<F> {
         blocks: usize,
     ) -> Result<Self, NetError> {
         let checked = check_spec::<F>(spec)?;
+        let narrow = spec.layers.iter().all(|l| l.len <= i16::MAX_LEN);
         let mut layers = vec![];
         let mut rank0 = vec![];
         for (k, l) in spec.layers.iter().enumerate() {
@@ -111,23 +173,37 @@ impl<F: LifFixed> Engine<F> {
             while start < r.len() || (start == 0 && bs.is_empty()) {
                 let end = (start + bl).min(r.len());
                 let nb = end - start;
-                let mut w = try_vec(&format!("layers[{k}] weight counts"), nb * m, 0i32)?;
                 let (q16, neg) = (&l.weights_q16, &checked.negative[k]);
-                weight_counts(
-                    &sorted,
-                    nb,
-                    m,
-                    |j, i| {
-                        let idx = (r.start + start + j) * m + i;
+                let what = format!("layers[{k}] weight counts");
+                fn fill<C: Stored>(
+                    what: &str,
+                    sorted: &[u16],
+                    (nb, m): (usize, usize),
+                    at: impl Fn(usize, usize) -> usize,
+                    q16: &[u32],
+                    neg: &[u8],
+                ) -> Result<Counts, NetError> {
+                    let mut w = try_vec(what, nb * m, C::default())?;
+                    weight_counts(
+                        sorted,
+                        nb,
+                        m,
                         // Checked by check_spec: every weight is in range.
-                        Probability::from_q16(q16[idx]).unwrap_or(Probability::ZERO)
-                    },
-                    |j, i| neg[(r.start + start + j) * m + i] == 1,
-                    &mut w,
-                )?;
+                        |j, i| Probability::from_q16(q16[at(j, i)]).unwrap_or(Probability::ZERO),
+                        |j, i| neg[at(j, i)] == 1,
+                        &mut w,
+                    )?;
+                    Ok(C::wrap(w))
+                }
+                let at = |j: usize, i: usize| (r.start + start + j) * m + i;
+                let weights = if narrow {
+                    fill::<i16>(&what, &sorted, (nb, m), at, q16, neg)?
+                } else {
+                    fill::<i32>(&what, &sorted, (nb, m), at, q16, neg)?
+                };
                 bs.push(Block {
                     rows: start..end,
-                    weights: w,
+                    weights,
                 });
                 if end == r.len() {
                     break;
@@ -143,6 +219,7 @@ impl<F: LifFixed> Engine<F> {
         }
         Ok(Self {
             layers,
+            narrow,
             rank: rank0,
             input_source: spec.input_source,
             dims: spec.dims.clone(),
@@ -159,14 +236,14 @@ impl<F: LifFixed> Engine<F> {
         &self.dims
     }
 
-    /// Bytes the model takes here: 4 per synapse plus layer 0's rank
-    /// table (4 per bit of `L_0`).
+    /// Bytes the model takes here: 2 per synapse (4 if a layer's `L` is
+    /// above 32767) plus layer 0's rank table (4 per bit of `L_0`).
     pub fn model_bytes(&self) -> usize {
         let w: usize = self
             .layers
             .iter()
             .flat_map(|l| &l.blocks)
-            .map(|b| b.weights.len() * 4)
+            .map(Block::bytes)
             .sum();
         w + self.rank.len() * 4
     }
@@ -222,6 +299,20 @@ impl<F: LifFixed> Engine<F> {
         inputs: &[Probability],
         steps: usize,
         record: Record,
+        exchange: Option<&mut dyn SpikeExchange<u64>>,
+    ) -> Result<NetRun, NetError> {
+        if self.narrow {
+            self.run_stored::<i16>(inputs, steps, record, exchange)
+        } else {
+            self.run_stored::<i32>(inputs, steps, record, exchange)
+        }
+    }
+
+    fn run_stored<C: Stored>(
+        &self,
+        inputs: &[Probability],
+        steps: usize,
+        record: Record,
         mut exchange: Option<&mut dyn SpikeExchange<u64>>,
     ) -> Result<NetRun, NetError> {
         if inputs.len() != self.dims[0] {
@@ -244,7 +335,7 @@ impl<F: LifFixed> Engine<F> {
             },
             counts: vec![0; outputs],
         };
-        let layers: Vec<Vec<CountLayer<'_, LifParams<F>>>> = self
+        let layers: Vec<Vec<CountLayer<'_, LifParams<F>, C>>> = self
             .layers
             .iter()
             .map(|l| {
@@ -252,7 +343,7 @@ impl<F: LifFixed> Engine<F> {
                     .iter()
                     .map(|b| {
                         let s = MacShape::new(b.rows.len(), l.shape.inputs(), l.shape.len())?;
-                        CountLayer::new(s, &b.weights, l.gain, l.params)
+                        CountLayer::new(s, C::of(&b.weights), l.gain, l.params)
                     })
                     .collect::<Result<Vec<_>, _>>()
             })
@@ -368,12 +459,12 @@ impl<F: LifFixed> SampleState<F> {
 
 /// Step one layer's blocks (in parallel when there are several): counts,
 /// currents, neuron steps, spikes into `ls.local`.
-fn step_layer<F: LifFixed>(
-    blocks: &[CountLayer<'_, LifParams<F>>],
+fn step_layer<F: LifFixed, C: CountWeight>(
+    blocks: &[CountLayer<'_, LifParams<F>, C>],
     input: &Input<'_>,
     ls: &mut LayerRun<F>,
 ) -> Result<(), sc_kernel::Error> {
-    let one = |b: &CountLayer<'_, LifParams<F>>,
+    let one = |b: &CountLayer<'_, LifParams<F>, C>,
                table: Option<&mut Vec<u32>>,
                v: &mut [F],
                r: &mut [u16],

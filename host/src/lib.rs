@@ -8,6 +8,7 @@
 
 pub mod backend;
 pub mod bench;
+pub mod bench_sim;
 pub mod cpu;
 pub mod digits;
 pub mod dist;

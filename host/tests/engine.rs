@@ -115,7 +115,8 @@ fn blocks_and_batches() {
         assert!(counts.spikes.is_empty());
     }
     assert_eq!(one.synapses(), 40 * 300 + 300 * 129 + 129 * 10);
-    assert_eq!(one.model_bytes(), 4 * one.synapses() + 4 * 200);
+    // 2 bytes per synapse (every L <= 32767), 4 per bit of L_0.
+    assert_eq!(one.model_bytes(), 2 * one.synapses() + 4 * 200);
 }
 
 #[test]

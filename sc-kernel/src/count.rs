@@ -21,7 +21,8 @@
 //!   [`input_values`]), input `i`'s prefix counts `T_i[n] = #{k < n : q_k <
 //!   P_i}` make every synapse one table look-up ([`layer0_counts`]).
 //!
-//! A layer stores `s_ji * n_ji` (`i32`, `-1` for a negative weight) in
+//! A layer stores `s_ji * n_ji` (a [`CountWeight`]: `i16` when `L <=
+//! 32767`, 2 bytes per synapse, else `i32`; `-1` for a negative weight) in
 //! input-major order (`[i][j]`), so both forms read a contiguous row per
 //! input. Layer 0 also keeps each position's rank in `pi` ([`weight_ranks`]).
 
@@ -31,6 +32,42 @@ use crate::mac::MacShape;
 use crate::net::{Generator, Neuron, StreamSource};
 use crate::sng::{Probability, Sng};
 use crate::word::Word;
+
+/// The storage of a signed weight count `s * n` (`|n| <= L`): `i16` for
+/// `L <= 32767` (2 bytes per synapse), `i32` for any `L`.
+pub trait CountWeight: Copy + Default + core::fmt::Debug + Send + Sync + sealed::Sealed {
+    /// The largest stream length whose counts fit.
+    const MAX_LEN: usize;
+    /// The count as `i32`.
+    fn get(self) -> i32;
+    /// `n` with sign `negative`, for `n <= Self::MAX_LEN`.
+    fn from_count(n: usize, negative: bool) -> Option<Self>;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for i16 {}
+    impl Sealed for i32 {}
+}
+
+macro_rules! count_weight {
+    ($t:ty) => {
+        impl CountWeight for $t {
+            const MAX_LEN: usize = <$t>::MAX as usize;
+            #[inline]
+            fn get(self) -> i32 {
+                i32::from(self)
+            }
+            #[inline]
+            fn from_count(n: usize, negative: bool) -> Option<Self> {
+                let n = <$t>::try_from(n).ok()?;
+                Some(if negative { -n } else { n })
+            }
+        }
+    };
+}
+count_weight!(i16);
+count_weight!(i32);
 
 /// The weight sequence of a layer, prepared once per model: `values`
 /// (`L` entries) becomes `r^w_0 .. r^w_(L-1)` of `source` sorted ascending
@@ -79,27 +116,29 @@ pub fn ones_below(sorted: &[u16], p: Probability) -> usize {
 /// magnitude(j, i)` and `sorted` the layer's sorted weight sequence.
 ///
 /// Errors: [`Error::LengthMismatch`] if `out` is not `neurons * inputs`
-/// long; [`Error::ShapeOverflow`] if that product overflows or `L` does
-/// not fit `i32`.
-pub fn weight_counts(
+/// long; [`Error::ShapeOverflow`] if that product overflows or `L` is
+/// above `C::MAX_LEN`.
+pub fn weight_counts<C: CountWeight>(
     sorted: &[u16],
     neurons: usize,
     inputs: usize,
     magnitude: impl Fn(usize, usize) -> Probability,
     negative: impl Fn(usize, usize) -> bool,
-    out: &mut [i32],
+    out: &mut [C],
 ) -> Result<()> {
     let total = neurons.checked_mul(inputs).ok_or(Error::ShapeOverflow)?;
     ensure_len(total, out.len())?;
-    i32::try_from(sorted.len()).map_err(|_| Error::ShapeOverflow)?;
+    if sorted.len() > C::MAX_LEN {
+        return Err(Error::ShapeOverflow);
+    }
     if neurons == 0 {
         return Ok(());
     }
     for (i, row) in out.chunks_exact_mut(neurons).enumerate() {
         for (j, o) in row.iter_mut().enumerate() {
-            // n <= L <= i32::MAX (checked above).
-            let n = ones_below(sorted, magnitude(j, i)) as i32;
-            *o = if negative(j, i) { -n } else { n };
+            let n = ones_below(sorted, magnitude(j, i));
+            // n <= L <= C::MAX_LEN (checked above).
+            *o = C::from_count(n, negative(j, i)).ok_or(Error::ShapeOverflow)?;
         }
     }
     Ok(())
@@ -109,14 +148,14 @@ pub fn weight_counts(
 /// [`CountLayer::new`], which checks the sizes and every weight count, so
 /// stepping never indexes outside its tables.
 #[derive(Debug, Clone, Copy)]
-pub struct CountLayer<'a, N: Neuron> {
+pub struct CountLayer<'a, N: Neuron, C: CountWeight = i32> {
     shape: MacShape,
-    weights: &'a [i32],
+    weights: &'a [C],
     gain: N::Current,
     params: N,
 }
 
-impl<'a, N: Neuron> CountLayer<'a, N> {
+impl<'a, N: Neuron, C: CountWeight> CountLayer<'a, N, C> {
     /// A layer of `shape` (`neurons x inputs`, stream length `L`) with
     /// signed weight counts `weights` in input-major order (see
     /// [`weight_counts`]), gain and neuron parameters.
@@ -125,7 +164,7 @@ impl<'a, N: Neuron> CountLayer<'a, N> {
     /// if `weights` is not `neurons * inputs` long;
     /// [`Error::InvalidParameter`] (`weights`) if a count's magnitude is
     /// above `L`.
-    pub fn new(shape: MacShape, weights: &'a [i32], gain: N::Current, params: N) -> Result<Self> {
+    pub fn new(shape: MacShape, weights: &'a [C], gain: N::Current, params: N) -> Result<Self> {
         if shape.is_empty() {
             return Err(Error::EmptyStream);
         }
@@ -133,7 +172,7 @@ impl<'a, N: Neuron> CountLayer<'a, N> {
         ensure_len(shape.neurons() * shape.inputs(), weights.len())?;
         if weights
             .iter()
-            .any(|&w| w.unsigned_abs() as usize > shape.len())
+            .any(|&w| w.get().unsigned_abs() as usize > shape.len())
         {
             return Err(Error::InvalidParameter {
                 name: "weights",
@@ -154,7 +193,7 @@ impl<'a, N: Neuron> CountLayer<'a, N> {
     }
 
     /// The signed weight counts, input-major.
-    pub fn weights(&self) -> &'a [i32] {
+    pub fn weights(&self) -> &'a [C] {
         self.weights
     }
 
@@ -170,7 +209,7 @@ impl<'a, N: Neuron> CountLayer<'a, N> {
 
     /// Row `i` (input `i`'s signed counts over the neurons).
     #[inline]
-    fn row(&self, i: usize) -> &'a [i32] {
+    fn row(&self, i: usize) -> &'a [C] {
         let n = self.shape.neurons();
         self.weights.get(i * n..(i + 1) * n).unwrap_or(&[])
     }
@@ -231,22 +270,29 @@ fn prefix_counts(q: &[u16], p: Probability, table: &mut [u32]) {
     }
 }
 
-/// Add `sign(w) * table[|w|]` of row `row` into `counts`.
+/// Add `sign(w) * table[|w|]` of row `row` into `counts`; `table` has
+/// `len + 1` entries and every `|w| <= len` (checked by
+/// [`CountLayer::new`]; a larger one would read `table[len]`).
 #[inline]
-fn add_looked_up(row: &[i32], table: &[u32], counts: &mut [i32]) {
+fn add_looked_up<C: CountWeight>(row: &[C], table: &[u32], len: usize, counts: &mut [i32]) {
+    let Some(t) = table.get(..=len) else {
+        return;
+    };
     for (c, &w) in counts.iter_mut().zip(row) {
-        // |w| <= L < table.len() (checked by CountLayer::new), so the
-        // entry exists and is at most L <= i32::MAX.
-        let n = table.get(w.unsigned_abs() as usize).copied().unwrap_or(0) as i32;
-        *c += if w < 0 { -n } else { n };
+        // Branch-free: m = -1 for a negative weight, else 0, and
+        // (n ^ m) - m = -n or n. n <= L <= i32::MAX.
+        let w = w.get();
+        let m = w >> 31;
+        let n = t[(w.unsigned_abs() as usize).min(len)] as i32;
+        *c += (n ^ m) - m;
     }
 }
 
 /// Add row `row` into `counts` (an input that is all ones).
 #[inline]
-fn add_row(row: &[i32], counts: &mut [i32]) {
+fn add_row<C: CountWeight>(row: &[C], counts: &mut [i32]) {
     for (c, &w) in counts.iter_mut().zip(row) {
-        *c += w;
+        *c += w.get();
     }
 }
 
@@ -258,8 +304,8 @@ fn add_row(row: &[i32], counts: &mut [i32]) {
 ///
 /// Errors: [`Error::LengthMismatch`] if `inputs`, `q` (`L`), `table`
 /// (`L + 1`) or `counts` (`neurons`) have other lengths.
-pub fn layer0_counts<N: Neuron>(
-    layer: &CountLayer<'_, N>,
+pub fn layer0_counts<N: Neuron, C: CountWeight>(
+    layer: &CountLayer<'_, N, C>,
     q: &[u16],
     inputs: &[Probability],
     table: &mut [u32],
@@ -280,7 +326,7 @@ pub fn layer0_counts<N: Neuron>(
             add_row(row, counts);
         } else {
             prefix_counts(q, p, table);
-            add_looked_up(row, table, counts);
+            add_looked_up(row, table, s.len(), counts);
         }
     }
     Ok(())
@@ -291,8 +337,8 @@ pub fn layer0_counts<N: Neuron>(
 ///
 /// Errors: [`Error::LengthMismatch`] if `spikes` or `counts` have other
 /// lengths than the layer's inputs and neurons.
-pub fn spike_counts<N: Neuron, W: Word>(
-    layer: &CountLayer<'_, N>,
+pub fn spike_counts<N: Neuron, C: CountWeight, W: Word>(
+    layer: &CountLayer<'_, N, C>,
     spikes: BitSlice<'_, W>,
     counts: &mut [i32],
 ) -> Result<()> {

@@ -18,8 +18,10 @@ use clap::{Parser, Subcommand};
 use mpi::traits::Communicator;
 
 use sc_host::digits::{input_q16, Digits, DigitsModel};
-use sc_host::dist::mpi::{all_gather, barrier, gather, run_network, scatter};
+use sc_host::dist::mpi::{all_gather, barrier, gather, run_network, scatter, RankNet};
 use sc_host::dist::partition;
+use sc_host::engine::{Record, SimPath};
+use sc_host::job::{load_inputs, write_results, RunModel, Values};
 use sc_host::scnet::{run_network as run_single, LifFormat, NetworkSpec, Source};
 use sc_host::vectors::generate::{self, SplitMix64};
 use sc_host::vectors::schema::Expect;
@@ -36,8 +38,49 @@ struct Cli {
     cmd: Cmd,
 }
 
+/// Which form of spec §7 runs (the same bits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum PathArg {
+    /// The bitstream form (the kernel's streams, AND + popcount).
+    Bitstream,
+    /// The counting form of spec §7.1 (the engine).
+    Counting,
+}
+
+impl From<PathArg> for SimPath {
+    fn from(p: PathArg) -> Self {
+        match p {
+            PathArg::Bitstream => SimPath::Bitstream,
+            PathArg::Counting => SimPath::Counting,
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Cmd {
+    /// A user's job distributed: like `sc run` (model, input rows, results
+    /// file written by rank 0), each sample's layers sliced over the ranks.
+    Run {
+        /// Model file [default: the built-in digits model].
+        #[arg(long, value_name = "FILE")]
+        model: Option<PathBuf>,
+        /// Input rows (`.csv` or `.npy`), as for `sc run`.
+        #[arg(long, value_name = "FILE")]
+        input: PathBuf,
+        /// Time steps per sample [default: the model's].
+        #[arg(long)]
+        steps: Option<usize>,
+        /// Results (`.json`, `.csv` or `.npy`), as for `sc run`.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Integer pixels up to this value instead of probabilities (if
+        /// any value is above 1).
+        #[arg(long, default_value_t = 255, value_parser = clap::value_parser!(u32).range(1..))]
+        pixel_max: u32,
+        /// The form that runs.
+        #[arg(long, value_enum, default_value_t = PathArg::Counting)]
+        path: PathArg,
+    },
     /// Run every `network` case of the vector files distributed; compare the
     /// spike trains with the file and with a single-process run.
     Check {
@@ -60,6 +103,9 @@ enum Cmd {
         /// Only the first N test images.
         #[arg(long)]
         images: Option<usize>,
+        /// The form that runs.
+        #[arg(long, value_enum, default_value_t = PathArg::Counting)]
+        path: PathArg,
     },
     /// Time a random network
     /// `inputs -> hidden -> hidden -> outputs`; with `--weak` the hidden
@@ -85,6 +131,9 @@ enum Cmd {
         /// Weak scaling: hidden layers get `neurons * sqrt(ranks)` neurons.
         #[arg(long)]
         weak: bool,
+        /// The form that runs.
+        #[arg(long, value_enum, default_value_t = PathArg::Counting)]
+        path: PathArg,
     },
 }
 
@@ -111,11 +160,34 @@ fn main() -> ExitCode {
     let r = match cli.cmd {
         Cmd::Check { files } => check(&world, &files),
         Cmd::Selftest => selftest(&world),
+        Cmd::Run {
+            model,
+            input,
+            steps,
+            out,
+            pixel_max,
+            path,
+        } => run(
+            &world,
+            model.as_deref(),
+            &input,
+            steps,
+            &out,
+            pixel_max,
+            path.into(),
+        ),
         Cmd::Digits {
             model,
             data,
             images,
-        } => digits(&world, model.as_deref(), data.as_deref(), images),
+            path,
+        } => digits(
+            &world,
+            model.as_deref(),
+            data.as_deref(),
+            images,
+            path.into(),
+        ),
         Cmd::Bench {
             inputs,
             neurons,
@@ -123,7 +195,17 @@ fn main() -> ExitCode {
             len,
             steps,
             weak,
-        } => bench(&world, inputs, neurons, outputs, len, steps, weak),
+            path,
+        } => bench(
+            &world,
+            inputs,
+            neurons,
+            outputs,
+            len,
+            steps,
+            weak,
+            path.into(),
+        ),
     };
     match r {
         Ok(true) => ExitCode::SUCCESS,
@@ -158,7 +240,22 @@ fn check<C: Communicator>(world: &C, files: &[PathBuf]) -> Result<bool> {
                 continue;
             };
             n_cases += 1;
-            let run = run_network(world, network, inputs_q16, *steps)?;
+            let run = run_network(
+                world,
+                network,
+                inputs_q16,
+                *steps,
+                SimPath::Counting,
+                Record::Spikes,
+            )?;
+            let bits = run_network(
+                world,
+                network,
+                inputs_q16,
+                *steps,
+                SimPath::Bitstream,
+                Record::Spikes,
+            )?;
             let single = run_single::<u64>(network, inputs_q16, *steps)?;
             let want: Vec<Vec<String>> = expect.spikes.clone();
             let got: Vec<Vec<String>> = run
@@ -170,11 +267,12 @@ fn check<C: Communicator>(world: &C, files: &[PathBuf]) -> Result<bool> {
                         .collect()
                 })
                 .collect();
-            let same = got == want && run.counts == expect.counts && run == single;
+            let same =
+                got == want && run.counts == expect.counts && run == single && bits == single;
             ok &= same;
             if root {
                 println!(
-                    "{} {name}: {} ranks, {} steps, counts {:?}",
+                    "{} {name}: {} ranks, {} steps, counting and bitstream forms, counts {:?}",
                     if same { "PASS" } else { "FAIL" },
                     world.size(),
                     steps,
@@ -189,9 +287,10 @@ fn check<C: Communicator>(world: &C, files: &[PathBuf]) -> Result<bool> {
     // Also a network far larger than the rank count, with uneven slices.
     let spec = random_network(&[37, 101, 53, 7], 96, 42);
     let q: Vec<u32> = (0..37).map(|i| (i * 1771) % 65537).collect();
-    let run = run_network(world, &spec, &q, 8)?;
+    let run = run_network(world, &spec, &q, 8, SimPath::Counting, Record::Spikes)?;
+    let bits = run_network(world, &spec, &q, 8, SimPath::Bitstream, Record::Spikes)?;
     let single = run_single::<u64>(&spec, &q, 8)?;
-    let same = run == single;
+    let same = run == single && bits == single;
     ok &= same;
     if root {
         let spikes: usize = run
@@ -245,6 +344,7 @@ fn digits<C: Communicator>(
     model: Option<&Path>,
     data: Option<&Path>,
     images: Option<usize>,
+    path: SimPath,
 ) -> Result<bool> {
     let root = world.rank() == 0;
     let m = match model {
@@ -261,7 +361,7 @@ fn digits<C: Communicator>(
     let t0 = Instant::now();
     for &k in test {
         let q = input_q16(&d.images[k]);
-        let run = run_network(world, &m.network, &q, m.steps)?;
+        let run = run_network(world, &m.network, &q, m.steps, path, Record::Spikes)?;
         let single = run_single::<u64>(&m.network, &q, m.steps)?;
         agree += usize::from(run == single);
         correct += usize::from(run.predicted() == Some(d.labels[k] as usize));
@@ -278,6 +378,68 @@ fn digits<C: Communicator>(
     Ok(agree == test.len())
 }
 
+#[allow(clippy::too_many_arguments)]
+fn run<C: Communicator>(
+    world: &C,
+    model: Option<&Path>,
+    input: &Path,
+    steps: Option<usize>,
+    out: &Path,
+    pixel_max: u32,
+    path: SimPath,
+) -> Result<bool> {
+    let m = match model {
+        Some(p) => RunModel::load(p)?,
+        None => RunModel::from_digits(DigitsModel::shipped()?),
+    };
+    let Some(steps) = steps.or(m.steps) else {
+        bail!("--steps is needed: the model file does not say how many steps to run");
+    };
+    if steps > 65536 {
+        bail!("--steps {steps}: at most 65536 steps per sample are allowed");
+    }
+    let inputs = load_inputs(
+        input,
+        m.network.dims[0],
+        m.bias_input,
+        Values::Auto { max: pixel_max },
+    )?;
+    let t0 = Instant::now();
+    let mut runs = Vec::with_capacity(inputs.len());
+    for x in &inputs {
+        let q: Vec<u32> = x.iter().map(|p| p.q16()).collect();
+        runs.push(run_network(
+            world,
+            &m.network,
+            &q,
+            steps,
+            path,
+            Record::Counts,
+        )?);
+    }
+    barrier(world);
+    if world.rank() == 0 {
+        let files = write_results(
+            out,
+            &runs,
+            steps,
+            &format!("mpi-{}-{path:?}", world.size()),
+            false,
+        )?;
+        eprintln!(
+            "ran {} samples x {steps} steps over {} ranks in {:.3} s",
+            runs.len(),
+            world.size(),
+            t0.elapsed().as_secs_f64()
+        );
+        for f in files {
+            eprintln!("wrote {}", f.display());
+        }
+    }
+    Ok(true)
+}
+
+#[allow(clippy::too_many_arguments)]
 fn bench<C: Communicator>(
     world: &C,
     inputs: usize,
@@ -286,6 +448,7 @@ fn bench<C: Communicator>(
     len: usize,
     steps: usize,
     weak: bool,
+    path: SimPath,
 ) -> Result<bool> {
     let size = world.size() as usize;
     let hidden = if weak {
@@ -298,16 +461,21 @@ fn bench<C: Communicator>(
         .map(|i| ((i * 2654435761) % 65537) as u32)
         .collect();
     // Warm-up, then the timed run (the slowest rank counts).
-    run_network(world, &spec, &q, 1)?;
+    // Built once (not timed), a warm-up step, then the timed run (the
+    // slowest rank counts).
+    let net = RankNet::new(world, &spec, path)?;
+    net.run(world, &spec.dims, &q, 1, Record::Counts)?;
     barrier(world);
     let t0 = Instant::now();
-    run_network(world, &spec, &q, steps)?;
+    let run = net.run(world, &spec.dims, &q, steps, Record::Counts)?;
     barrier(world);
     let t = t0.elapsed().as_secs_f64();
     if world.rank() == 0 {
         println!(
-            "{{\"ranks\": {size}, \"inputs\": {inputs}, \"hidden\": {hidden}, \"outputs\": {outputs}, \"len\": {len}, \"steps\": {steps}, \"weak\": {weak}, \"seconds\": {t:.6}, \"ms_per_step\": {:.3}, \"stream_words_per_rank_per_step\": {}}}",
+            "{{\"path\": \"{path:?}\", \"ranks\": {size}, \"inputs\": {inputs}, \"hidden\": {hidden}, \"outputs\": {outputs}, \"len\": {len}, \"steps\": {steps}, \"weak\": {weak}, \"seconds\": {t:.6}, \"ms_per_step\": {:.3}, \"threads_per_rank\": {}, \"output_spikes\": {}, \"stream_words_per_rank_per_step\": {}}}",
             1e3 * t / steps as f64,
+            rayon::current_num_threads(),
+            run.counts.iter().sum::<u32>(),
             (inputs * hidden + hidden * hidden + hidden * outputs) * len.div_ceil(64) / size
         );
     }

@@ -71,6 +71,26 @@ enum Cmd {
         /// Time the GPU backend instead (on its CPU fallback if there is no adapter).
         #[arg(long)]
         gpu: bool,
+        /// Time whole-network simulation instead: a random network of
+        /// widths `--dims`, `--steps` steps, `--batch` samples, on `--path`
+        /// (one JSON line per thread count; building is not timed).
+        #[arg(long)]
+        sim: bool,
+        /// With --sim: widths, inputs first.
+        #[arg(long, value_delimiter = ',', default_value = "784,2048,2048,10")]
+        dims: Vec<usize>,
+        /// With --sim: stream length of every layer.
+        #[arg(long, default_value_t = 256)]
+        len: usize,
+        /// With --sim: time steps per sample.
+        #[arg(long, default_value_t = 16)]
+        steps: usize,
+        /// With --sim: samples run together.
+        #[arg(long, default_value_t = 1)]
+        batch: usize,
+        /// With --sim: `counting` (the engine) or `bitstream` (the kernel).
+        #[arg(long, value_enum, default_value_t = bench::PathArg::Counting)]
+        path: bench::PathArg,
     },
 }
 
@@ -86,8 +106,26 @@ fn main() -> ExitCode {
             reps,
             json,
             gpu,
+            sim,
+            dims,
+            len,
+            steps,
+            batch,
+            path,
         } => {
-            if gpu {
+            if sim {
+                bench::sim(
+                    &threads,
+                    reps,
+                    &dims,
+                    len,
+                    steps,
+                    batch,
+                    path,
+                    json.as_deref(),
+                )
+                .map(|_| true)
+            } else if gpu {
                 bench::gpu(reps, json.as_deref()).map(|_| true)
             } else {
                 bench::cpu(&threads, reps, json.as_deref()).map(|_| true)
