@@ -196,91 +196,70 @@ pub(crate) fn evaluate<W: Word, B: Backend<W>>(b: &B, case: &mut Case) -> Result
     Ok(())
 }
 
+/// Parameters `(v_rest, v_reset, threshold, alpha, resistance,
+/// refractory)` rounded to format `F`, raw (valid by construction).
+fn raw_params<F: LifFixed>(
+    (v_rest, v_reset, threshold, alpha, resistance, refractory): (f64, f64, f64, f64, f64, u16),
+) -> LifParamsRaw {
+    let p = LifParams::<F>::from_f64(v_rest, v_reset, threshold, alpha, resistance, refractory);
+    LifParamsRaw::from_params(&p.expect("valid"))
+}
+
 /// The generated cases (expectations empty until evaluated).
 pub(crate) fn cases(rng: &mut SplitMix64) -> Vec<Case> {
-    let q16 = |rest, reset, thr, alpha, r, refr| {
-        LifParamsRaw::from_params(
-            &LifParams::<I16F16>::from_f64(rest, reset, thr, alpha, r, refr).expect("valid"),
-        )
-    };
-    let q8 = |rest, reset, thr, alpha, r, refr| {
-        LifParamsRaw::from_params(
-            &LifParams::<I8F8>::from_f64(rest, reset, thr, alpha, r, refr).expect("valid"),
-        )
-    };
-    let sets = [
-        (
-            "q16_basic",
-            LifFormat::Q16_16,
-            q16(0.0, 0.0, 1.0, 0.1, 1.0, 0),
-            1.0,
-        ),
-        (
-            "q16_refractory",
-            LifFormat::Q16_16,
-            q16(-0.2, -0.5, 0.8, 0.25, 1.5, 3),
-            1.0,
-        ),
-        (
-            "q16_saturation",
-            LifFormat::Q16_16,
-            q16(0.0, -1.0, 30000.0, 0.001, 2.0, 0),
-            20000.0,
-        ),
-        (
-            "q8_basic",
-            LifFormat::Q8_8,
-            q8(0.0, 0.0, 1.0, 0.125, 1.0, 0),
-            1.0,
-        ),
-        (
-            "q8_refractory",
-            LifFormat::Q8_8,
-            q8(-0.25, -0.5, 0.75, 0.5, 1.25, 2),
-            1.0,
-        ),
-        (
-            "q8_saturation",
-            LifFormat::Q8_8,
-            q8(0.0, -2.0, 120.0, 1.0, 4.0, 1),
-            100.0,
-        ),
+    // Per format: (name, (v_rest, v_reset, threshold, alpha, resistance,
+    // refractory), input scale).
+    let q16 = [
+        ("basic", (0.0, 0.0, 1.0, 0.1, 1.0, 0), 1.0),
+        ("refractory", (-0.2, -0.5, 0.8, 0.25, 1.5, 3), 1.0),
+        ("saturation", (0.0, -1.0, 30000.0, 0.001, 2.0, 0), 20000.0),
+    ];
+    let q8 = [
+        ("basic", (0.0, 0.0, 1.0, 0.125, 1.0, 0), 1.0),
+        ("refractory", (-0.25, -0.5, 0.75, 0.5, 1.25, 2), 1.0),
+        ("saturation", (0.0, -2.0, 120.0, 1.0, 4.0, 1), 100.0),
     ];
     let mut cases = vec![];
-    for (name, format, params, scale) in sets {
-        let frac = if format == LifFormat::Q16_16 {
-            65536.0
-        } else {
-            256.0
-        };
-        let (lo, hi) = if format == LifFormat::Q16_16 {
-            (i32::MIN as f64, i32::MAX as f64)
-        } else {
-            (i16::MIN as f64, i16::MAX as f64)
-        };
-        let neurons = 5;
-        let input = (0..40)
-            .map(|_| {
-                (0..neurons)
-                    .map(|_| {
-                        let u = rng.below(1 << 20) as f64 / (1 << 20) as f64;
-                        ((u * 1.4 - 0.4) * scale * frac).clamp(lo, hi) as i32
-                    })
-                    .collect()
-            })
-            .collect();
-        cases.push(Case::Lif {
-            name: name.into(),
-            format,
-            params,
-            neurons,
-            input,
-            expect: Expect::Value(LifExpect {
-                v: vec![],
-                refractory: vec![],
-                spikes: vec![],
-            }),
-        });
+    for (format, sets) in [(LifFormat::Q16_16, q16), (LifFormat::Q8_8, q8)] {
+        for (name, values, scale) in sets {
+            let (tag, params, frac, (lo, hi)) = match format {
+                LifFormat::Q16_16 => (
+                    "q16",
+                    raw_params::<I16F16>(values),
+                    65536.0,
+                    (i32::MIN as f64, i32::MAX as f64),
+                ),
+                LifFormat::Q8_8 => (
+                    "q8",
+                    raw_params::<I8F8>(values),
+                    256.0,
+                    (i16::MIN as f64, i16::MAX as f64),
+                ),
+            };
+            let neurons = 5;
+            let input = (0..40)
+                .map(|_| {
+                    (0..neurons)
+                        .map(|_| {
+                            let u = rng.below(1 << 20) as f64 / (1 << 20) as f64;
+                            ((u * 1.4 - 0.4) * scale * frac).clamp(lo, hi) as i32
+                        })
+                        .collect()
+                })
+                .collect();
+            cases.push(Case::Lif {
+                name: format!("{tag}_{name}"),
+                format,
+                params,
+                neurons,
+                input,
+                expect: Expect::Value(LifExpect {
+                    v: vec![],
+                    refractory: vec![],
+                    spikes: vec![],
+                }),
+            });
+        }
     }
     cases
 }

@@ -1,14 +1,11 @@
 //! `sobol`: encoding `p_q16` with a Sobol dimension (spec §4.2).
 
 use sc_kernel::sng::Sobol;
-use sc_kernel::wire::Kind;
 use sc_kernel::Word;
 
 use super::generator::{self, GenExpect};
-use super::{other_kind, p_q16_ok};
 use crate::vectors::check::probe::{leaf, Probe};
 use crate::vectors::compute::{bad, field, CaseError};
-use crate::vectors::export::w32;
 use crate::vectors::schema::{Case, Expect};
 use sc_kernel::rng::SplitMix64;
 
@@ -27,62 +24,35 @@ pub(crate) fn fields() -> Vec<(&'static str, Probe)> {
     ]
 }
 
-/// Check the inputs: the dimension, `start`, then `p_q16`.
-pub(crate) fn validate_inputs(case: &Case) -> Result<(), CaseError> {
-    let Case::Sobol {
-        dimension,
-        start,
-        p_q16,
-        ..
-    } = case
-    else {
-        return Err(other_kind("sobol"));
-    };
-    field("dimension", Sobol::new(*dimension, 0))?;
-    if *start > u32::from(u16::MAX) {
+/// Check the configuration: the dimension, then `start`.
+pub(crate) fn validate(dimension: usize, start: u32) -> Result<(), CaseError> {
+    field("dimension", Sobol::new(dimension, 0))?;
+    if start > u32::from(u16::MAX) {
         return Err(bad("start", format!("{start}; allowed: 0..=65535")));
     }
-    p_q16_ok("p_q16", *p_q16)
+    Ok(())
 }
 
-/// Check the expectation's shape (the end index is below 2^16).
-pub(crate) fn validate_expect(case: &Case) -> Result<(), CaseError> {
-    let Case::Sobol {
-        len,
-        expect: Expect::Value(expect),
-        ..
-    } = case
-    else {
-        return Ok(());
-    };
-    generator::validate_expect(*len, expect)?;
-    if expect.end_state > u32::from(u16::MAX) {
+/// The expected end index is below 2^16.
+pub(crate) fn validate_end_state(end_state: u32) -> Result<(), CaseError> {
+    if end_state > u32::from(u16::MAX) {
         return Err(bad(
             "expect.end_state",
-            format!("{}; allowed: 0..=65535", expect.end_state),
+            format!("{end_state}; allowed: 0..=65535"),
         ));
     }
     Ok(())
 }
 
-/// Recompute `expect` on the kernel (words `W`).
-pub(crate) fn evaluate<W: Word>(case: &mut Case) -> Result<(), CaseError> {
-    let Case::Sobol {
-        dimension,
-        start,
-        p_q16,
-        len,
-        expect,
-        ..
-    } = case
-    else {
-        return Err(other_kind("sobol"));
-    };
-    let g = field("dimension", Sobol::new(*dimension, *start))?;
-    *expect = Expect::Value(generator::run::<W, _>(g, *p_q16, *len, |g| {
-        u32::from(g.index())
-    })?);
-    Ok(())
+/// Encode `p_q16` over `len` steps of the dimension on the kernel (words `W`).
+pub(crate) fn run<W: Word>(
+    dimension: usize,
+    start: u32,
+    p_q16: u32,
+    len: usize,
+) -> Result<GenExpect, CaseError> {
+    let g = field("dimension", Sobol::new(dimension, start))?;
+    generator::run::<W, _>(g, p_q16, len, |g| u32::from(g.index()))
 }
 
 /// The generated cases (expectations empty until evaluated).
@@ -110,22 +80,4 @@ pub(crate) fn cases(rng: &mut SplitMix64) -> Vec<Case> {
         }
     }
     cases
-}
-
-/// The export payload (appended to `p`).
-pub(crate) fn payload(case: &Case, p: &mut Vec<u32>) -> Result<Kind, CaseError> {
-    let Case::Sobol {
-        dimension,
-        start,
-        p_q16,
-        len,
-        expect,
-        ..
-    } = case
-    else {
-        return Err(other_kind("sobol"));
-    };
-    let d = w32("dimension", *dimension)?;
-    generator::payload(p, [d, *start, *p_q16], *len, expect)?;
-    Ok(Kind::Sobol)
 }
