@@ -139,26 +139,27 @@ fn error_cases() -> Vec<Case> {
         stream: "80".into(),
         expect: err("NonZeroPadding"),
     });
-    cases.push(Case::Mac {
-        name: "padding_mac_x1".into(),
-        neurons: 1,
-        inputs: 2,
-        len: 4,
-        weights: vec!["0f".into(), "0f".into()],
-        signs: vec!["01".into()],
-        x: vec!["05".into(), "15".into()],
-        expect: err("NonZeroPadding"),
-    });
-    cases.push(Case::Mac {
-        name: "padding_mac_weight".into(),
-        neurons: 2,
-        inputs: 1,
-        len: 12,
-        weights: vec!["ff0f".into(), "ff1f".into()],
-        signs: vec!["0".into(), "1".into()],
-        x: vec!["aa0a".into()],
-        expect: err("NonZeroPadding"),
-    });
+    // ... in an input stream, then in a weight stream.
+    let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+    for (name, [neurons, inputs, len], [weights, signs, x]) in [
+        ("x1", [1, 2, 4], [&["0f", "0f"][..], &["01"], &["05", "15"]]),
+        (
+            "weight",
+            [2, 1, 12],
+            [&["ff0f", "ff1f"], &["0", "1"], &["aa0a"]],
+        ),
+    ] {
+        cases.push(Case::Mac {
+            name: format!("padding_mac_{name}"),
+            neurons,
+            inputs,
+            len,
+            weights: strings(weights),
+            signs: strings(signs),
+            x: strings(x),
+            expect: err("NonZeroPadding"),
+        });
+    }
     // EmptyStream: decoding a stream of length 0.
     cases.push(Case::Decode {
         name: "decode_len0".into(),

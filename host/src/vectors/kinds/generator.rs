@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::{count, hex_len, lfsr, other_kind, p_q16_ok, sobol};
 use crate::hex::stream_to_hex;
 use crate::limits::try_vec;
+use crate::vectors::check::probe::Probe;
 use crate::vectors::compute::{field, CaseError};
 use crate::vectors::export::{w32, words};
 use crate::vectors::schema::{Case, Expect};
@@ -66,6 +67,16 @@ pub(crate) fn run<W: Word, G: Sng + Copy>(
         values,
         end_state: end(&g),
     })
+}
+
+/// A generator kind's fields, in order, with their probes (for
+/// `MALFORMED`): `name`, the two of its configuration (`config`), `p_q16`,
+/// `len` and `expect`.
+pub(crate) fn fields(config: [(&'static str, Probe); 2]) -> Vec<(&'static str, Probe)> {
+    let mut fields = Vec::from(probes![name: String]);
+    fields.extend(config);
+    fields.extend(probes![p_q16: u32, len: usize, expect: Expect<GenExpect>]);
+    fields
 }
 
 /// Which generator a case runs, and from where (the fields of its case

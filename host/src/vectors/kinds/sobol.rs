@@ -4,9 +4,9 @@ use sc_kernel::sng::Sobol;
 use sc_kernel::Word;
 
 use super::generator::{self, GenExpect};
-use crate::vectors::check::probe::{leaf, Probe};
+use crate::vectors::check::probe::Probe;
 use crate::vectors::compute::{bad, field, CaseError};
-use crate::vectors::schema::{Case, Expect};
+use crate::vectors::schema::Case;
 use sc_kernel::rng::SplitMix64;
 
 /// File group and description of the generated file.
@@ -14,14 +14,7 @@ pub(crate) const GROUP: (&str, &str) = ("sobol", "Sobol encoding, every dimensio
 
 /// The case's fields, in order, with their probes (for `MALFORMED`).
 pub(crate) fn fields() -> Vec<(&'static str, Probe)> {
-    vec![
-        ("name", leaf::<String>),
-        ("dimension", leaf::<usize>),
-        ("start", leaf::<u32>),
-        ("p_q16", leaf::<u32>),
-        ("len", leaf::<usize>),
-        ("expect", leaf::<Expect<GenExpect>>),
-    ]
+    generator::fields(probes![dimension: usize, start: u32])
 }
 
 /// Check the configuration: the dimension, then `start`.
