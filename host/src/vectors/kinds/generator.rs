@@ -124,6 +124,34 @@ impl Config {
         }
     }
 
+    /// A case of this generator that encodes `p_q16` over `len` steps.
+    pub(crate) fn case(
+        self,
+        name: String,
+        p_q16: u32,
+        len: usize,
+        expect: Expect<GenExpect>,
+    ) -> Case {
+        match self {
+            Config::Lfsr { width, seed } => Case::Lfsr {
+                name,
+                width,
+                seed,
+                p_q16,
+                len,
+                expect,
+            },
+            Config::Sobol { dimension, start } => Case::Sobol {
+                name,
+                dimension,
+                start,
+                p_q16,
+                len,
+                expect,
+            },
+        }
+    }
+
     /// The record's `config` and `start` words, and its KIND.
     fn words(self) -> Result<([u32; 2], Kind), CaseError> {
         Ok(match self {

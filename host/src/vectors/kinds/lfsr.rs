@@ -3,7 +3,7 @@
 use sc_kernel::sng::{Lfsr16, Lfsr32, Lfsr8};
 use sc_kernel::Word;
 
-use super::generator::{self, GenExpect, PROBS};
+use super::generator::{self, Config, GenExpect, PROBS};
 use crate::vectors::check::probe::Probe;
 use crate::vectors::compute::{bad, field, CaseError};
 use crate::vectors::schema::Case;
@@ -69,14 +69,9 @@ pub(crate) fn cases(rng: &mut SplitMix64) -> Vec<Case> {
         for seed in seeds {
             for p in PROBS.into_iter().chain([rng.below(65537) as u32]) {
                 for len in [100usize, 257] {
-                    cases.push(Case::Lfsr {
-                        name: format!("lfsr{width}_s{seed:x}_p{p}_len{len}"),
-                        width,
-                        seed,
-                        p_q16: p,
-                        len,
-                        expect: GenExpect::empty().into(),
-                    });
+                    let name = format!("lfsr{width}_s{seed:x}_p{p}_len{len}");
+                    let config = Config::Lfsr { width, seed };
+                    cases.push(config.case(name, p, len, GenExpect::empty().into()));
                 }
             }
         }

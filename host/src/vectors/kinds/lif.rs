@@ -195,27 +195,29 @@ pub(crate) fn cases(rng: &mut SplitMix64) -> Vec<Case> {
     // Per format: (name, (v_rest, v_reset, threshold, alpha, resistance,
     // refractory), input scale).
     let q16 = [
-        ("basic", (0.0, 0.0, 1.0, 0.1, 1.0, 0), 1.0),
-        ("refractory", (-0.2, -0.5, 0.8, 0.25, 1.5, 3), 1.0),
-        ("saturation", (0.0, -1.0, 30000.0, 0.001, 2.0, 0), 20000.0),
+        ("q16_basic", (0.0, 0.0, 1.0, 0.1, 1.0, 0), 1.0),
+        ("q16_refractory", (-0.2, -0.5, 0.8, 0.25, 1.5, 3), 1.0),
+        (
+            "q16_saturation",
+            (0.0, -1.0, 30000.0, 0.001, 2.0, 0),
+            20000.0,
+        ),
     ];
     let q8 = [
-        ("basic", (0.0, 0.0, 1.0, 0.125, 1.0, 0), 1.0),
-        ("refractory", (-0.25, -0.5, 0.75, 0.5, 1.25, 2), 1.0),
-        ("saturation", (0.0, -2.0, 120.0, 1.0, 4.0, 1), 100.0),
+        ("q8_basic", (0.0, 0.0, 1.0, 0.125, 1.0, 0), 1.0),
+        ("q8_refractory", (-0.25, -0.5, 0.75, 0.5, 1.25, 2), 1.0),
+        ("q8_saturation", (0.0, -2.0, 120.0, 1.0, 4.0, 1), 100.0),
     ];
     let mut cases = vec![];
     for (format, sets) in [(LifFormat::Q16_16, q16), (LifFormat::Q8_8, q8)] {
         for (name, values, scale) in sets {
-            let (tag, params, frac, (lo, hi)) = match format {
+            let (params, frac, (lo, hi)) = match format {
                 LifFormat::Q16_16 => (
-                    "q16",
                     raw_params::<I16F16>(values),
                     65536.0,
                     (i32::MIN as f64, i32::MAX as f64),
                 ),
                 LifFormat::Q8_8 => (
-                    "q8",
                     raw_params::<I8F8>(values),
                     256.0,
                     (i16::MIN as f64, i16::MAX as f64),
@@ -233,7 +235,7 @@ pub(crate) fn cases(rng: &mut SplitMix64) -> Vec<Case> {
                 })
                 .collect();
             cases.push(Case::Lif {
-                name: format!("{tag}_{name}"),
+                name: name.into(),
                 format,
                 params,
                 neurons,

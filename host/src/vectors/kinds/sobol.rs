@@ -3,7 +3,7 @@
 use sc_kernel::sng::Sobol;
 use sc_kernel::Word;
 
-use super::generator::{self, GenExpect};
+use super::generator::{self, Config, GenExpect};
 use crate::vectors::check::probe::Probe;
 use crate::vectors::compute::{bad, field, CaseError};
 use crate::vectors::schema::Case;
@@ -61,14 +61,9 @@ pub(crate) fn cases(rng: &mut SplitMix64) -> Vec<Case> {
                 65536,
                 rng.below(65537) as u32,
             ] {
-                cases.push(Case::Sobol {
-                    name: format!("sobol_d{dimension}_start{start}_p{p}_len{len}"),
-                    dimension,
-                    start,
-                    p_q16: p,
-                    len,
-                    expect: GenExpect::empty().into(),
-                });
+                let name = format!("sobol_d{dimension}_start{start}_p{p}_len{len}");
+                let config = Config::Sobol { dimension, start };
+                cases.push(config.case(name, p, len, GenExpect::empty().into()));
             }
         }
     }
