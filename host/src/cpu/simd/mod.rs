@@ -9,6 +9,39 @@
 //! (the CPU backend builds it when it is created), so a call neither checks
 //! features nor needs `unsafe`.
 
+/// Safe methods of a capability token, each calling the `unsafe`
+/// `#[target_feature]` function of the same name and arguments in the
+/// token's module: the token exists only if its `new` found every feature
+/// those functions enable.
+macro_rules! token_methods {
+    ($(
+        $(#[$meta:meta])*
+        fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)?;
+    )*) => {$(
+        $(#[$meta])*
+        #[inline]
+        pub fn $name(self, $($arg: $ty),*) $(-> $ret)? {
+            // SAFETY: `self` exists, so `new` found this token's features
+            // (those `$name` enables) on this CPU.
+            unsafe { $name($($arg),*) }
+        }
+    )*};
+}
+
+/// `unsafe` `#[target_feature(enable = $features)]` functions that run the
+/// [`portable`] kernel of the same name: the same code, compiled with the
+/// level's features (which the compiler may vectorise with).
+macro_rules! portable_kernels {
+    ($features:literal: $(
+        fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)?;
+    )*) => {$(
+        #[target_feature(enable = $features)]
+        unsafe fn $name($($arg: $ty),*) $(-> $ret)? {
+            $crate::cpu::simd::portable::$name($($arg),*)
+        }
+    )*};
+}
+
 mod portable;
 
 #[cfg(target_arch = "aarch64")]

@@ -26,46 +26,19 @@ impl Avx2Token {
         self.popcnt
     }
 
-    /// `sum_k popcount(a[k] & b[k])` over the common length.
-    #[inline]
-    pub fn and_popcount(self, a: &[u64], b: &[u64]) -> u64 {
-        // SAFETY: `self` exists, so `new` found AVX2 and POPCNT on this CPU.
-        unsafe { and_popcount(a, b) }
-    }
-
-    /// Pack 0/1 bytes into words; see [`super::super::Kernels::pack`].
-    #[inline]
-    pub fn pack(self, bits: &[u8], out: &mut [u64]) -> Result<(), usize> {
-        // SAFETY: `self` exists, so `new` found AVX2 on this CPU.
-        unsafe { pack(bits, out) }
-    }
-
-    /// `out[k] = op(a[k], b[k])`.
-    #[inline]
-    pub fn binary(self, op: WordOp, a: &[u64], b: &[u64], out: &mut [u64]) {
-        // SAFETY: `self` exists, so `new` found AVX2 on this CPU.
-        unsafe { binary(op, a, b, out) }
-    }
-
-    /// `out[k] = (s[k] & a[k]) | (!s[k] & b[k])`.
-    #[inline]
-    pub fn mux(self, s: &[u64], a: &[u64], b: &[u64], out: &mut [u64]) {
-        // SAFETY: `self` exists, so `new` found AVX2 on this CPU.
-        unsafe { mux(s, a, b, out) }
-    }
-
-    /// `out[k] = !a[k]`.
-    #[inline]
-    pub fn not(self, a: &[u64], out: &mut [u64]) {
-        // SAFETY: `self` exists, so `new` found AVX2 on this CPU.
-        unsafe { not(a, out) }
-    }
-
-    /// XOR of all words.
-    #[inline]
-    pub fn xor_reduce(self, a: &[u64]) -> u64 {
-        // SAFETY: `self` exists, so `new` found AVX2 on this CPU.
-        unsafe { xor_reduce(a) }
+    token_methods! {
+        /// `sum_k popcount(a[k] & b[k])` over the common length.
+        fn and_popcount(a: &[u64], b: &[u64]) -> u64;
+        /// Pack 0/1 bytes into words; see [`super::super::Kernels::pack`].
+        fn pack(bits: &[u8], out: &mut [u64]) -> Result<(), usize>;
+        /// `out[k] = op(a[k], b[k])`.
+        fn binary(op: WordOp, a: &[u64], b: &[u64], out: &mut [u64]);
+        /// `out[k] = (s[k] & a[k]) | (!s[k] & b[k])`.
+        fn mux(s: &[u64], a: &[u64], b: &[u64], out: &mut [u64]);
+        /// `out[k] = !a[k]`.
+        fn not(a: &[u64], out: &mut [u64]);
+        /// XOR of all words.
+        fn xor_reduce(a: &[u64]) -> u64;
     }
 }
 
@@ -129,22 +102,10 @@ unsafe fn pack(bits: &[u8], out: &mut [u64]) -> Result<(), usize> {
     portable::pack(&bits[64 * full..], &mut out[full..]).map_err(|i| 64 * full + i)
 }
 
-#[target_feature(enable = "avx2")]
-unsafe fn binary(op: WordOp, a: &[u64], b: &[u64], out: &mut [u64]) {
-    portable::binary(op, a, b, out)
-}
-
-#[target_feature(enable = "avx2")]
-unsafe fn mux(s: &[u64], a: &[u64], b: &[u64], out: &mut [u64]) {
-    portable::mux(s, a, b, out)
-}
-
-#[target_feature(enable = "avx2")]
-unsafe fn not(a: &[u64], out: &mut [u64]) {
-    portable::not(a, out)
-}
-
-#[target_feature(enable = "avx2")]
-unsafe fn xor_reduce(a: &[u64]) -> u64 {
-    portable::xor_reduce(a)
+portable_kernels! {
+    "avx2":
+    fn binary(op: WordOp, a: &[u64], b: &[u64], out: &mut [u64]);
+    fn mux(s: &[u64], a: &[u64], b: &[u64], out: &mut [u64]);
+    fn not(a: &[u64], out: &mut [u64]);
+    fn xor_reduce(a: &[u64]) -> u64;
 }
