@@ -95,11 +95,7 @@ unsafe fn pack(bits: &[u8], out: &mut [u64]) -> Result<(), usize> {
     }
     // Any byte > 1 leaves a byte > 1 in maxv.
     let gt = _mm256_cmpeq_epi8(_mm256_max_epu8(maxv, one), one);
-    if _mm256_movemask_epi8(gt) != -1 {
-        return Err(portable::first_bad(bits));
-    }
-    // The tail's error index is relative to the tail.
-    portable::pack(&bits[64 * full..], &mut out[full..]).map_err(|i| 64 * full + i)
+    portable::pack_tail(bits, out, full, _mm256_movemask_epi8(gt) != -1)
 }
 
 portable_kernels! {

@@ -102,11 +102,7 @@ unsafe fn pack(bits: &[u8], out: &mut [u64]) -> Result<(), usize> {
         bad |= _mm512_cmpgt_epu8_mask(v, one);
         out[k] = _mm512_test_epi8_mask(v, v);
     }
-    if bad != 0 {
-        return Err(portable::first_bad(bits));
-    }
-    // The tail's error index is relative to the tail.
-    portable::pack(&bits[64 * full..], &mut out[full..]).map_err(|i| 64 * full + i)
+    portable::pack_tail(bits, out, full, bad != 0)
 }
 
 portable_kernels! {
