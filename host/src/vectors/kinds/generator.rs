@@ -1,6 +1,6 @@
 //! What the stream-generator kinds ([`super::lfsr`], [`super::sobol`])
 //! share: their expectation, and one implementation of the checks,
-//! evaluation and export over a [`Config`] (the generator-specific parts
+//! evaluation and export over a `Config` (the generator-specific parts
 //! are in each kind's module).
 
 use sc_kernel::sng::{encode, Probability, Sng};
