@@ -26,20 +26,7 @@ impl Avx2Token {
         self.popcnt
     }
 
-    token_methods! {
-        /// `sum_k popcount(a[k] & b[k])` over the common length.
-        fn and_popcount(a: &[u64], b: &[u64]) -> u64;
-        /// Pack 0/1 bytes into words; see [`super::super::Kernels::pack`].
-        fn pack(bits: &[u8], out: &mut [u64]) -> Result<(), usize>;
-        /// `out[k] = op(a[k], b[k])`.
-        fn binary(op: WordOp, a: &[u64], b: &[u64], out: &mut [u64]);
-        /// `out[k] = (s[k] & a[k]) | (!s[k] & b[k])`.
-        fn mux(s: &[u64], a: &[u64], b: &[u64], out: &mut [u64]);
-        /// `out[k] = !a[k]`.
-        fn not(a: &[u64], out: &mut [u64]);
-        /// XOR of all words.
-        fn xor_reduce(a: &[u64]) -> u64;
-    }
+    word_kernel_methods!();
 }
 
 #[target_feature(enable = "avx2,popcnt")]

@@ -22,21 +22,11 @@ impl Avx512Token {
         .then_some(Self(()))
     }
 
+    word_kernel_methods!();
+
     token_methods! {
-        /// `sum_k popcount(a[k] & b[k])` over the common length.
-        fn and_popcount(a: &[u64], b: &[u64]) -> u64;
         /// `out[k] = popcount(a[k])`.
         fn popcount_per_word(a: &[u64], out: &mut [u32]);
-        /// Pack 0/1 bytes into words; see [`super::super::Kernels::pack`].
-        fn pack(bits: &[u8], out: &mut [u64]) -> Result<(), usize>;
-        /// `out[k] = op(a[k], b[k])`.
-        fn binary(op: WordOp, a: &[u64], b: &[u64], out: &mut [u64]);
-        /// `out[k] = (s[k] & a[k]) | (!s[k] & b[k])`.
-        fn mux(s: &[u64], a: &[u64], b: &[u64], out: &mut [u64]);
-        /// `out[k] = !a[k]`.
-        fn not(a: &[u64], out: &mut [u64]);
-        /// XOR of all words.
-        fn xor_reduce(a: &[u64]) -> u64;
         /// `[and_popcount(w, xs[s]) for s in 0..BLOCK_SAMPLES]`, loading each
         /// word of `w` once.
         fn and_popcount_xb(w: &[u64], xs: [&[u64]; BLOCK_SAMPLES]) -> [u64; BLOCK_SAMPLES];
