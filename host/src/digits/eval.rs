@@ -13,9 +13,22 @@ use super::{
     check_lengths, dequantised, input_float, input_q16, quantise, sources, Digits, DigitsError,
     DigitsModel, MAX_EPOCHS, PIXELS,
 };
-use crate::lif_float::FloatLifParams;
-use crate::scnet::{run_layers, LifFormat, NetError, NetRun, NetworkSpec, ScNetwork};
+use crate::lif_float::{FloatLifError, FloatLifParams};
+use crate::scnet::{run_layers, LifFormat, LifParamsRaw, NetError, NetRun, NetworkSpec, ScNetwork};
 use crate::snn::{Snn, SnnConfig};
+
+/// Raw LIF parameters as `f64` ones: each raw value over `one` (the
+/// format's 1.0), the refractory period as it is.
+fn float_lif(r: &LifParamsRaw, one: f64) -> Result<FloatLifParams<f64>, FloatLifError> {
+    FloatLifParams::new(
+        r.v_rest as f64 / one,
+        r.v_reset as f64 / one,
+        r.threshold as f64 / one,
+        r.alpha as f64 / one,
+        r.resistance as f64 / one,
+        r.refractory,
+    )
+}
 
 /// SC MAC with full-precision LIF neurons: the kernel's network (streams,
 /// input encoding, signed MAC, packed spikes) with the `f64` LIF of
@@ -47,17 +60,7 @@ pub fn run_sc_float(
     let lifs = spec
         .layers
         .iter()
-        .map(|l| {
-            let r = &l.params;
-            FloatLifParams::<f64>::new(
-                r.v_rest as f64 / one,
-                r.v_reset as f64 / one,
-                r.threshold as f64 / one,
-                r.alpha as f64 / one,
-                r.resistance as f64 / one,
-                r.refractory,
-            )
-        })
+        .map(|l| float_lif(&l.params, one))
         .collect::<Result<Vec<_>, _>>()?;
     let probs = inputs_q16
         .iter()
@@ -291,19 +294,7 @@ mod tests {
         let lifs: Vec<FloatLifParams<f64>> = spec
             .layers
             .iter()
-            .map(|l| {
-                let r = &l.params;
-                let one = 65536.0;
-                FloatLifParams::<f64>::new(
-                    r.v_rest as f64 / one,
-                    r.v_reset as f64 / one,
-                    r.threshold as f64 / one,
-                    r.alpha as f64 / one,
-                    r.resistance as f64 / one,
-                    r.refractory,
-                )
-                .unwrap()
-            })
+            .map(|l| float_lif(&l.params, 65536.0).unwrap())
             .collect();
         let probs: Vec<Probability> = inputs_q16
             .iter()

@@ -158,23 +158,32 @@ impl Gpu {
         if size > max {
             return Err(Failed::TooLarge);
         }
+        self.scoped("creating a buffer", || {
+            self.device.create_buffer(&wgpu::BufferDescriptor {
+                label: None,
+                size,
+                usage,
+                mapped_at_creation: false,
+            })
+        })
+    }
+
+    /// Run `f` inside an out-of-memory and a validation error scope: an
+    /// allocation failure is [`Failed::TooLarge`], a validation error
+    /// `Failed::Device("{what}: {error}")`.
+    fn scoped<T>(&self, what: &str, f: impl FnOnce() -> T) -> Result<T, Failed> {
         let oom = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         let invalid = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let buf = self.device.create_buffer(&wgpu::BufferDescriptor {
-            label: None,
-            size,
-            usage,
-            mapped_at_creation: false,
-        });
+        let out = f();
         let invalid = pollster::block_on(invalid.pop());
         let oom = pollster::block_on(oom.pop());
         if oom.is_some() {
             return Err(Failed::TooLarge);
         }
         if let Some(e) = invalid {
-            return Err(Failed::Device(format!("creating a buffer: {e}")));
+            return Err(Failed::Device(format!("{what}: {e}")));
         }
-        Ok(buf)
+        Ok(out)
     }
 
     /// Upload `bytes` into a new storage buffer (the tail padded with zero
@@ -187,26 +196,17 @@ impl Gpu {
 
     /// Write `bytes` at the start of `buf` (inside error scopes).
     pub(super) fn write(&self, buf: &wgpu::Buffer, bytes: &[u8]) -> Result<(), Failed> {
-        let oom = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
-        let invalid = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let whole = bytes.len() / 4 * 4;
-        if whole > 0 {
-            self.queue.write_buffer(buf, 0, &bytes[..whole]);
-        }
-        if whole < bytes.len() {
-            let mut tail = [0u8; 4];
-            tail[..bytes.len() - whole].copy_from_slice(&bytes[whole..]);
-            self.queue.write_buffer(buf, whole as u64, &tail);
-        }
-        let invalid = pollster::block_on(invalid.pop());
-        let oom = pollster::block_on(oom.pop());
-        if oom.is_some() {
-            return Err(Failed::TooLarge);
-        }
-        if let Some(e) = invalid {
-            return Err(Failed::Device(format!("uploading: {e}")));
-        }
-        Ok(())
+        self.scoped("uploading", || {
+            let whole = bytes.len() / 4 * 4;
+            if whole > 0 {
+                self.queue.write_buffer(buf, 0, &bytes[..whole]);
+            }
+            if whole < bytes.len() {
+                let mut tail = [0u8; 4];
+                tail[..bytes.len() - whole].copy_from_slice(&bytes[whole..]);
+                self.queue.write_buffer(buf, whole as u64, &tail);
+            }
+        })
     }
 
     /// Check storage buffers of these sizes (bytes) against the device's

@@ -15,144 +15,123 @@ pub(super) trait ShaderParams: bytemuck::Pod {
     const ENTRY: &'static str;
 }
 
-/// `bitwise`: an element-wise operation on batches of rows.
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-pub(super) struct BitwiseParams {
-    /// The operation (`BitOp as u32`: and 0, or 1, xor 2, xnor 3, not 4,
-    /// mux 5).
-    pub op: u32,
-    /// Bits per row.
-    pub row_len: u32,
-    /// `u32` words per row (at least 1).
-    pub stride: u32,
-    /// `u32` words in all.
-    pub words: u32,
-    /// x extent of the dispatch, threads.
-    pub xt: u32,
-    /// Padding to 16 bytes.
-    pub pad: [u32; 3],
+/// Declares parameter blocks: for each, the `#[repr(C)]`
+/// [`bytemuck::Pod`] struct (all fields `pub`) and its [`ShaderParams`]
+/// impl (`wgsl`, `binding`, `entry`).
+macro_rules! shader_params {
+    ($(
+        $(#[$meta:meta])*
+        $name:ident: wgsl $wgsl:literal, binding $binding:literal, entry $entry:literal {
+            $($(#[$field_meta:meta])* $field:ident: $ty:ty,)*
+        }
+    )*) => {$(
+        $(#[$meta])*
+        #[repr(C)]
+        #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+        pub(super) struct $name {
+            $($(#[$field_meta])* pub $field: $ty,)*
+        }
+
+        impl ShaderParams for $name {
+            const WGSL: &'static str = $wgsl;
+            const BINDING: u32 = $binding;
+            const ENTRY: &'static str = $entry;
+        }
+    )*};
 }
 
-impl ShaderParams for BitwiseParams {
-    const WGSL: &'static str = "BitwiseParams";
-    const BINDING: u32 = 0;
-    const ENTRY: &'static str = "bitwise";
-}
+shader_params! {
+    /// `bitwise`: an element-wise operation on batches of rows.
+    BitwiseParams: wgsl "BitwiseParams", binding 0, entry "bitwise" {
+        /// The operation (`BitOp as u32`: and 0, or 1, xor 2, xnor 3, not 4,
+        /// mux 5).
+        op: u32,
+        /// Bits per row.
+        row_len: u32,
+        /// `u32` words per row (at least 1).
+        stride: u32,
+        /// `u32` words in all.
+        words: u32,
+        /// x extent of the dispatch, threads.
+        xt: u32,
+        /// Padding to 16 bytes.
+        pad: [u32; 3],
+    }
 
-/// `popcount64`: the popcount of every `u64` word.
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-pub(super) struct PopcountParams {
-    /// `u64` words.
-    pub words: u32,
-    /// x extent of the dispatch, threads.
-    pub xt: u32,
-    /// Padding to 16 bytes.
-    pub pad: [u32; 2],
-}
+    /// `popcount64`: the popcount of every `u64` word.
+    PopcountParams: wgsl "PopcountParams", binding 6, entry "popcount64" {
+        /// `u64` words.
+        words: u32,
+        /// x extent of the dispatch, threads.
+        xt: u32,
+        /// Padding to 16 bytes.
+        pad: [u32; 2],
+    }
 
-impl ShaderParams for PopcountParams {
-    const WGSL: &'static str = "PopcountParams";
-    const BINDING: u32 = 6;
-    const ENTRY: &'static str = "popcount64";
-}
+    /// `popcount_rows`: the popcount of every row (one workgroup per row).
+    RowsParams: wgsl "RowsParams", binding 7, entry "popcount_rows" {
+        /// Rows.
+        rows: u32,
+        /// `u32` words per row.
+        stride: u32,
+        /// x extent of the dispatch, workgroups.
+        gx: u32,
+        /// Padding to 16 bytes.
+        pad: u32,
+    }
 
-/// `popcount_rows`: the popcount of every row (one workgroup per row).
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-pub(super) struct RowsParams {
-    /// Rows.
-    pub rows: u32,
-    /// `u32` words per row.
-    pub stride: u32,
-    /// x extent of the dispatch, workgroups.
-    pub gx: u32,
-    /// Padding to 16 bytes.
-    pub pad: u32,
-}
+    /// `pack`: 0/1 bytes into rows of words.
+    PackParams: wgsl "PackParams", binding 8, entry "pack" {
+        /// Bits (input bytes) per row.
+        row_len: u32,
+        /// `u32` words per output row (at least 1).
+        stride: u32,
+        /// `u32` words to write in all.
+        words: u32,
+        /// x extent of the dispatch, threads.
+        xt: u32,
+    }
 
-impl ShaderParams for RowsParams {
-    const WGSL: &'static str = "RowsParams";
-    const BINDING: u32 = 7;
-    const ENTRY: &'static str = "popcount_rows";
-}
+    /// `mac`: dense unsigned and signed MAC (one workgroup per neuron and
+    /// sample).
+    MacParams: wgsl "MacParams", binding 9, entry "mac" {
+        /// `u32` words per neuron's weights (`inputs * stream`).
+        row: u32,
+        /// `u32` words per stream (at least 1).
+        stream: u32,
+        /// `u32` words per sign row.
+        sign_row: u32,
+        /// Neurons.
+        neurons: u32,
+    }
 
-/// `pack`: 0/1 bytes into rows of words.
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-pub(super) struct PackParams {
-    /// Bits (input bytes) per row.
-    pub row_len: u32,
-    /// `u32` words per output row (at least 1).
-    pub stride: u32,
-    /// `u32` words to write in all.
-    pub words: u32,
-    /// x extent of the dispatch, threads.
-    pub xt: u32,
-}
-
-impl ShaderParams for PackParams {
-    const WGSL: &'static str = "PackParams";
-    const BINDING: u32 = 8;
-    const ENTRY: &'static str = "pack";
-}
-
-/// `mac`: dense unsigned and signed MAC (one workgroup per neuron and
-/// sample).
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-pub(super) struct MacParams {
-    /// `u32` words per neuron's weights (`inputs * stream`).
-    pub row: u32,
-    /// `u32` words per stream (at least 1).
-    pub stream: u32,
-    /// `u32` words per sign row.
-    pub sign_row: u32,
-    /// Neurons.
-    pub neurons: u32,
-}
-
-impl ShaderParams for MacParams {
-    const WGSL: &'static str = "MacParams";
-    const BINDING: u32 = 9;
-    const ENTRY: &'static str = "mac";
-}
-
-/// `lif`: a LIF population run for `steps` steps.
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-pub(super) struct LifShaderParams {
-    /// Neurons.
-    pub n: u32,
-    /// Steps.
-    pub steps: u32,
-    /// The fixed-point format: 0 Q16.16, 1 Q8.8.
-    pub q8: u32,
-    /// Resting membrane, raw fixed point.
-    pub v_rest: i32,
-    /// Reset membrane, raw fixed point.
-    pub v_reset: i32,
-    /// Firing threshold, raw fixed point.
-    pub threshold: i32,
-    /// Leak factor, raw fixed point.
-    pub alpha: i32,
-    /// Input resistance, raw fixed point.
-    pub resistance: i32,
-    /// Refractory period, steps.
-    pub refractory: u32,
-    /// `u32` words per spike row.
-    pub spike_row: u32,
-    /// x extent of the dispatch, threads.
-    pub xt: u32,
-    /// Padding to 16 bytes.
-    pub pad: u32,
-}
-
-impl ShaderParams for LifShaderParams {
-    const WGSL: &'static str = "LifParams";
-    const BINDING: u32 = 10;
-    const ENTRY: &'static str = "lif";
+    /// `lif`: a LIF population run for `steps` steps.
+    LifShaderParams: wgsl "LifParams", binding 10, entry "lif" {
+        /// Neurons.
+        n: u32,
+        /// Steps.
+        steps: u32,
+        /// The fixed-point format: 0 Q16.16, 1 Q8.8.
+        q8: u32,
+        /// Resting membrane, raw fixed point.
+        v_rest: i32,
+        /// Reset membrane, raw fixed point.
+        v_reset: i32,
+        /// Firing threshold, raw fixed point.
+        threshold: i32,
+        /// Leak factor, raw fixed point.
+        alpha: i32,
+        /// Input resistance, raw fixed point.
+        resistance: i32,
+        /// Refractory period, steps.
+        refractory: u32,
+        /// `u32` words per spike row.
+        spike_row: u32,
+        /// x extent of the dispatch, threads.
+        xt: u32,
+        /// Padding to 16 bytes.
+        pad: u32,
+    }
 }
 
 #[cfg(test)]

@@ -494,28 +494,25 @@ pub fn check_file(
     for imp in imps {
         let (mut p, mut f, mut u) = (0, 0, 0);
         for case in &file.cases {
-            match check_case(imp.as_ref(), case) {
-                Outcome::Pass => p += 1,
-                Outcome::Unsupported => u += 1,
-                Outcome::Mismatch(d) => {
-                    f += 1;
-                    report.failures.push(format!(
-                        "MISMATCH {label} case `{}` ({}) on {}: {d}",
-                        case.name(),
-                        case.kind(),
-                        imp.name()
-                    ));
+            let (what, detail) = match check_case(imp.as_ref(), case) {
+                Outcome::Pass => {
+                    p += 1;
+                    continue;
                 }
-                Outcome::Error(e) => {
-                    f += 1;
-                    report.failures.push(format!(
-                        "ERROR {label} case `{}` ({}) on {}: {e}",
-                        case.name(),
-                        case.kind(),
-                        imp.name()
-                    ));
+                Outcome::Unsupported => {
+                    u += 1;
+                    continue;
                 }
-            }
+                Outcome::Mismatch(d) => ("MISMATCH", d),
+                Outcome::Error(e) => ("ERROR", e),
+            };
+            f += 1;
+            report.failures.push(format!(
+                "{what} {label} case `{}` ({}) on {}: {detail}",
+                case.name(),
+                case.kind(),
+                imp.name()
+            ));
         }
         let mut line = format!("{label}: {:<12} {p} passed, {f} failed", imp.name());
         if u > 0 {

@@ -169,8 +169,7 @@ pub fn evaluate_with<W: Word, B: Backend<W>>(b: &B, case: &Case) -> Result<Case,
         Case::Pack { .. } => kinds::pack::evaluate(b, &mut out)?,
         Case::Bitwise { .. } => kinds::bitwise::evaluate(b, &mut out)?,
         Case::Decode { .. } => kinds::decode::evaluate(b, &mut out)?,
-        Case::Lfsr { .. } => kinds::lfsr::evaluate::<W>(&mut out)?,
-        Case::Sobol { .. } => kinds::sobol::evaluate::<W>(&mut out)?,
+        Case::Lfsr { .. } | Case::Sobol { .. } => kinds::generator::evaluate::<W>(&mut out)?,
         Case::Mac { .. } => kinds::mac::evaluate(b, &mut out)?,
         Case::Lif { .. } => kinds::lif::evaluate(b, &mut out)?,
         Case::Network { .. } => kinds::network::evaluate(b, &mut out)?,
@@ -183,16 +182,7 @@ pub fn evaluate_with<W: Word, B: Backend<W>>(b: &B, case: &Case) -> Result<Case,
 /// shapes, operands against the op, value ranges. Sizes no data backs are
 /// capped when allocated ([`crate::limits`]).
 pub fn validate_inputs(case: &Case) -> Result<(), CaseError> {
-    match case {
-        Case::Pack { .. } => kinds::pack::validate_inputs(case),
-        Case::Bitwise { .. } => kinds::bitwise::validate_inputs(case),
-        Case::Decode { .. } => kinds::decode::validate_inputs(case),
-        Case::Lfsr { .. } => kinds::lfsr::validate_inputs(case),
-        Case::Sobol { .. } => kinds::sobol::validate_inputs(case),
-        Case::Mac { .. } => kinds::mac::validate_inputs(case),
-        Case::Lif { .. } => kinds::lif::validate_inputs(case),
-        Case::Network { .. } => kinds::network::validate_inputs(case),
-    }
+    checks(case).0(case)
 }
 
 /// Check a case's stored `expect` has the shape its inputs imply (stream
@@ -202,16 +192,27 @@ pub fn validate_expect(case: &Case) -> Result<(), CaseError> {
     if case.expected_error().is_some() {
         return Ok(());
     }
+    checks(case).1(case)
+}
+
+/// One check of a case.
+type Check = fn(&Case) -> Result<(), CaseError>;
+
+/// The checks of `case`'s kind: its inputs ([`validate_inputs`]) and its
+/// expectation's shape ([`validate_expect`]).
+fn checks(case: &Case) -> (Check, Check) {
+    use kinds::*;
     match case {
-        Case::Pack { .. } => kinds::pack::validate_expect(case),
-        Case::Bitwise { .. } => kinds::bitwise::validate_expect(case),
+        Case::Pack { .. } => (pack::validate_inputs, pack::validate_expect),
+        Case::Bitwise { .. } => (bitwise::validate_inputs, bitwise::validate_expect),
         // No stream in `expect`.
-        Case::Decode { .. } => Ok(()),
-        Case::Lfsr { .. } => kinds::lfsr::validate_expect(case),
-        Case::Sobol { .. } => kinds::sobol::validate_expect(case),
-        Case::Mac { .. } => kinds::mac::validate_expect(case),
-        Case::Lif { .. } => kinds::lif::validate_expect(case),
-        Case::Network { .. } => kinds::network::validate_expect(case),
+        Case::Decode { .. } => (decode::validate_inputs, |_| Ok(())),
+        Case::Lfsr { .. } | Case::Sobol { .. } => {
+            (generator::validate_inputs, generator::validate_expect)
+        }
+        Case::Mac { .. } => (mac::validate_inputs, mac::validate_expect),
+        Case::Lif { .. } => (lif::validate_inputs, lif::validate_expect),
+        Case::Network { .. } => (network::validate_inputs, network::validate_expect),
     }
 }
 

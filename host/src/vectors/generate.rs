@@ -5,6 +5,7 @@ use sc_kernel::{words_for, BitSliceMut};
 use super::check::{check_case, Outcome};
 use super::compute::{evaluate, kernel, CaseError};
 use super::kinds;
+use super::kinds::generator::Config::{Lfsr, Sobol};
 use super::schema::*;
 use crate::hex::{bits_to_str, stream_to_hex};
 use crate::scnet::{LayerSpec, LifFormat, LifParamsRaw, NetworkSpec, Source};
@@ -139,26 +140,27 @@ fn error_cases() -> Vec<Case> {
         stream: "80".into(),
         expect: err("NonZeroPadding"),
     });
-    cases.push(Case::Mac {
-        name: "padding_mac_x1".into(),
-        neurons: 1,
-        inputs: 2,
-        len: 4,
-        weights: vec!["0f".into(), "0f".into()],
-        signs: vec!["01".into()],
-        x: vec!["05".into(), "15".into()],
-        expect: err("NonZeroPadding"),
-    });
-    cases.push(Case::Mac {
-        name: "padding_mac_weight".into(),
-        neurons: 2,
-        inputs: 1,
-        len: 12,
-        weights: vec!["ff0f".into(), "ff1f".into()],
-        signs: vec!["0".into(), "1".into()],
-        x: vec!["aa0a".into()],
-        expect: err("NonZeroPadding"),
-    });
+    // ... in an input stream, then in a weight stream.
+    let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+    for (name, [neurons, inputs, len], [weights, signs, x]) in [
+        ("x1", [1, 2, 4], [&["0f", "0f"][..], &["01"], &["05", "15"]]),
+        (
+            "weight",
+            [2, 1, 12],
+            [&["ff0f", "ff1f"], &["0", "1"], &["aa0a"]],
+        ),
+    ] {
+        cases.push(Case::Mac {
+            name: format!("padding_mac_{name}"),
+            neurons,
+            inputs,
+            len,
+            weights: strings(weights),
+            signs: strings(signs),
+            x: strings(x),
+            expect: err("NonZeroPadding"),
+        });
+    }
     // EmptyStream: decoding a stream of length 0.
     cases.push(Case::Decode {
         name: "decode_len0".into(),
@@ -173,44 +175,38 @@ fn error_cases() -> Vec<Case> {
         (32, vec![0]),
     ] {
         for seed in seeds {
-            cases.push(Case::Lfsr {
-                name: format!("lfsr{width}_seed_{seed:#x}"),
-                width,
-                seed,
-                p_q16: 32768,
-                len: 8,
-                expect: err("InvalidSeed"),
-            });
+            let name = format!("lfsr{width}_seed_{seed:#x}");
+            cases.push(Lfsr { width, seed }.case(name, 32768, 8, err("InvalidSeed")));
         }
     }
     // ProbabilityOutOfRange: 65537 (one past 1.0) and the largest word.
     for p_q16 in [65537u32, u32::MAX] {
-        cases.push(Case::Lfsr {
-            name: format!("lfsr16_p_{p_q16}"),
-            width: 16,
-            seed: 0xACE1,
-            p_q16,
-            len: 8,
-            expect: err("ProbabilityOutOfRange"),
-        });
-        cases.push(Case::Sobol {
-            name: format!("sobol_p_{p_q16}"),
-            dimension: 1,
-            start: 0,
-            p_q16,
-            len: 8,
-            expect: err("ProbabilityOutOfRange"),
-        });
+        for (generator, config) in [
+            (
+                "lfsr16",
+                Lfsr {
+                    width: 16,
+                    seed: 0xACE1,
+                },
+            ),
+            (
+                "sobol",
+                Sobol {
+                    dimension: 1,
+                    start: 0,
+                },
+            ),
+        ] {
+            let name = format!("{generator}_p_{p_q16}");
+            cases.push(config.case(name, p_q16, 8, err("ProbabilityOutOfRange")));
+        }
     }
     // SobolDimension: one past the last dimension.
-    cases.push(Case::Sobol {
-        name: "sobol_dimension_16".into(),
+    let sobol16 = Sobol {
         dimension: 16,
         start: 0,
-        p_q16: 32768,
-        len: 8,
-        expect: err("SobolDimension"),
-    });
+    };
+    cases.push(sobol16.case("sobol_dimension_16".into(), 32768, 8, err("SobolDimension")));
     // InvalidParameter: LIF parameters out of range, in both formats.
     for (format, one, tag) in [
         (LifFormat::Q16_16, 65536, "q16"),

@@ -8,8 +8,12 @@
 //!   struct, the fields the loader probes (`fields`), input and
 //!   expectation checks (`validate_inputs`, `validate_expect`), evaluation
 //!   on a [`crate::backend::Backend`] (`evaluate`), generation (`GROUP`,
-//!   `cases`) and export (`payload`, through `sc_kernel::wire`).
-//!   `kinds/generator.rs` is what `lfsr` and `sobol` share.
+//!   `cases`) and export (`payload`, through `sc_kernel::wire`). A kind
+//!   takes its variant apart in one place (`case_view!`, `kinds/mod.rs`)
+//!   and lists its fields with `probes!`. `kinds/generator.rs` is the one
+//!   implementation of the checks, evaluation and export of `lfsr` and
+//!   `sobol` over a `generator::Config`; `lfsr.rs` and `sobol.rs` hold
+//!   what is particular to each generator and their generated cases.
 //! - `schema.rs`: the file and the [`Case`] enum (each kind's inputs, one
 //!   variant per kind; serde, `#[serde(tag = "kind")]`).
 //! - `compute.rs`: case errors, [`Implementation`] (a boxed backend) and the

@@ -9,6 +9,61 @@
 //! (the CPU backend builds it when it is created), so a call neither checks
 //! features nor needs `unsafe`.
 
+/// Safe methods of a capability token, each calling the `unsafe`
+/// `#[target_feature]` function of the same name and arguments in the
+/// token's module: the token exists only if its `new` found every feature
+/// those functions enable.
+macro_rules! token_methods {
+    ($(
+        $(#[$meta:meta])*
+        fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)?;
+    )*) => {$(
+        $(#[$meta])*
+        #[inline]
+        pub fn $name(self, $($arg: $ty),*) $(-> $ret)? {
+            // SAFETY: `self` exists, so `new` found this token's features
+            // (those `$name` enables) on this CPU.
+            unsafe { $name($($arg),*) }
+        }
+    )*};
+}
+
+/// The token methods of the kernels every SIMD level has (through
+/// [`token_methods!`]): `and_popcount`, `pack`, `binary`, `mux`, `not` and
+/// `xor_reduce` (the token's module names [`WordOp`]).
+macro_rules! word_kernel_methods {
+    () => {
+        token_methods! {
+            /// `sum_k popcount(a[k] & b[k])` over the common length.
+            fn and_popcount(a: &[u64], b: &[u64]) -> u64;
+            /// Pack 0/1 bytes into words; see [`super::super::Kernels::pack`].
+            fn pack(bits: &[u8], out: &mut [u64]) -> Result<(), usize>;
+            /// `out[k] = op(a[k], b[k])`.
+            fn binary(op: WordOp, a: &[u64], b: &[u64], out: &mut [u64]);
+            /// `out[k] = (s[k] & a[k]) | (!s[k] & b[k])`.
+            fn mux(s: &[u64], a: &[u64], b: &[u64], out: &mut [u64]);
+            /// `out[k] = !a[k]`.
+            fn not(a: &[u64], out: &mut [u64]);
+            /// XOR of all words.
+            fn xor_reduce(a: &[u64]) -> u64;
+        }
+    };
+}
+
+/// `unsafe` `#[target_feature(enable = $features)]` functions that run the
+/// [`portable`] kernel of the same name: the same code, compiled with the
+/// level's features (which the compiler may vectorise with).
+macro_rules! portable_kernels {
+    ($features:literal: $(
+        fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)?;
+    )*) => {$(
+        #[target_feature(enable = $features)]
+        unsafe fn $name($($arg: $ty),*) $(-> $ret)? {
+            $crate::cpu::simd::portable::$name($($arg),*)
+        }
+    )*};
+}
+
 mod portable;
 
 #[cfg(target_arch = "aarch64")]

@@ -44,6 +44,17 @@ pub(super) fn first_bad(bits: &[u8]) -> usize {
     bits.iter().position(|&b| b > 1).unwrap_or(0)
 }
 
+/// The end of a SIMD [`pack`] that has packed the first `full` words of
+/// `out` and found a byte > 1 in them if `bad`: the error at the first
+/// such byte, or the tail packed here.
+pub(super) fn pack_tail(bits: &[u8], out: &mut [u64], full: usize, bad: bool) -> Result<(), usize> {
+    if bad {
+        return Err(first_bad(bits));
+    }
+    // The tail's error index is relative to the tail.
+    pack(&bits[64 * full..], &mut out[full..]).map_err(|i| 64 * full + i)
+}
+
 /// `out[k] = op(a[k], b[k])`.
 #[inline(always)]
 pub(super) fn binary(op: WordOp, a: &[u64], b: &[u64], out: &mut [u64]) {

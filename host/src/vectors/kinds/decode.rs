@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{hex_len, other_kind, stream};
 use crate::backend::Backend;
-use crate::vectors::check::probe::{leaf, Probe};
+use crate::vectors::check::probe::Probe;
 use crate::vectors::compute::{field, CaseError};
 use crate::vectors::export::{input_words, w32};
 use crate::vectors::generate::{hex_of, RandomBits, SplitMix64};
@@ -33,12 +33,10 @@ pub struct DecodeExpect {
 
 /// The case's fields, in order, with their probes (for `MALFORMED`).
 pub(crate) fn fields() -> Vec<(&'static str, Probe)> {
-    vec![
-        ("name", leaf::<String>),
-        ("len", leaf::<usize>),
-        ("stream", leaf::<String>),
-        ("expect", leaf::<Expect<DecodeExpect>>),
+    probes![
+        name: String, len: usize, stream: String, expect: Expect<DecodeExpect>
     ]
+    .into()
 }
 
 /// Check the inputs (`len` 0 is the kernel's `EmptyStream`).

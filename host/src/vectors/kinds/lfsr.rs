@@ -1,14 +1,12 @@
 //! `lfsr`: encoding `p_q16` with an 8/16/32-bit LFSR (spec §4.1).
 
 use sc_kernel::sng::{Lfsr16, Lfsr32, Lfsr8};
-use sc_kernel::wire::Kind;
 use sc_kernel::Word;
 
-use super::generator::{self, GenExpect, PROBS};
-use super::{other_kind, p_q16_ok};
-use crate::vectors::check::probe::{leaf, Probe};
+use super::generator::{self, Config, GenExpect, PROBS};
+use crate::vectors::check::probe::Probe;
 use crate::vectors::compute::{bad, field, CaseError};
-use crate::vectors::schema::{Case, Expect};
+use crate::vectors::schema::Case;
 use sc_kernel::rng::SplitMix64;
 
 /// File group and description of the generated file.
@@ -16,80 +14,48 @@ pub(crate) const GROUP: (&str, &str) = ("lfsr", "8/16/32-bit LFSR encoding (spec
 
 /// The case's fields, in order, with their probes (for `MALFORMED`).
 pub(crate) fn fields() -> Vec<(&'static str, Probe)> {
-    vec![
-        ("name", leaf::<String>),
-        ("width", leaf::<u32>),
-        ("seed", leaf::<u32>),
-        ("p_q16", leaf::<u32>),
-        ("len", leaf::<usize>),
-        ("expect", leaf::<Expect<GenExpect>>),
-    ]
+    generator::fields(probes![width: u32, seed: u32])
 }
 
-/// Check the inputs: the seed for its width, then `p_q16`.
-pub(crate) fn validate_inputs(case: &Case) -> Result<(), CaseError> {
-    let Case::Lfsr {
-        width, seed, p_q16, ..
-    } = case
-    else {
-        return Err(other_kind("lfsr"));
-    };
+/// Check the configuration: the width, and the seed for it.
+pub(crate) fn validate(width: u32, seed: u32) -> Result<(), CaseError> {
     match width {
-        8 => field("seed", Lfsr8::new(*seed)).map(|_| ())?,
-        16 => field("seed", Lfsr16::new(*seed)).map(|_| ())?,
-        32 => field("seed", Lfsr32::new(*seed)).map(|_| ())?,
+        8 => field("seed", Lfsr8::new(seed)).map(|_| ())?,
+        16 => field("seed", Lfsr16::new(seed)).map(|_| ())?,
+        32 => field("seed", Lfsr32::new(seed)).map(|_| ())?,
         w => return Err(bad("width", format!("{w}; allowed: 8, 16, 32"))),
     }
-    p_q16_ok("p_q16", *p_q16)
+    Ok(())
 }
 
-/// Check the expectation's shape (the end state fits `width` bits).
-pub(crate) fn validate_expect(case: &Case) -> Result<(), CaseError> {
-    let Case::Lfsr {
-        len,
-        expect: Expect::Value(expect),
-        width,
-        ..
-    } = case
-    else {
-        return Ok(());
-    };
-    generator::validate_expect(*len, expect)?;
-    if *width < 32 && expect.end_state >= 1 << width {
+/// The expected end state fits `width` bits.
+pub(crate) fn validate_end_state(width: u32, end_state: u32) -> Result<(), CaseError> {
+    if width < 32 && end_state >= 1 << width {
         return Err(bad(
             "expect.end_state",
-            format!("{} does not fit {width} bits", expect.end_state),
+            format!("{end_state} does not fit {width} bits"),
         ));
     }
     Ok(())
 }
 
-/// Recompute `expect` on the kernel (words `W`).
-pub(crate) fn evaluate<W: Word>(case: &mut Case) -> Result<(), CaseError> {
-    let Case::Lfsr {
-        width,
-        seed,
-        p_q16,
-        len,
-        expect,
-        ..
-    } = case
-    else {
-        return Err(other_kind("lfsr"));
-    };
-    *expect = Expect::Value(match width {
-        8 => generator::run::<W, _>(field("seed", Lfsr8::new(*seed))?, *p_q16, *len, |g| {
+/// Encode `p_q16` over `len` steps of the LFSR on the kernel (words `W`).
+pub(crate) fn run<W: Word>(
+    width: u32,
+    seed: u32,
+    p_q16: u32,
+    len: usize,
+) -> Result<GenExpect, CaseError> {
+    match width {
+        8 => generator::run::<W, _>(field("seed", Lfsr8::new(seed))?, p_q16, len, |g| {
             u32::from(g.state())
-        })?,
-        16 => generator::run::<W, _>(field("seed", Lfsr16::new(*seed))?, *p_q16, *len, |g| {
+        }),
+        16 => generator::run::<W, _>(field("seed", Lfsr16::new(seed))?, p_q16, len, |g| {
             u32::from(g.state())
-        })?,
-        32 => generator::run::<W, _>(field("seed", Lfsr32::new(*seed))?, *p_q16, *len, |g| {
-            g.state()
-        })?,
-        w => return Err(bad("width", format!("{w}; allowed: 8, 16, 32"))),
-    });
-    Ok(())
+        }),
+        32 => generator::run::<W, _>(field("seed", Lfsr32::new(seed))?, p_q16, len, |g| g.state()),
+        w => Err(bad("width", format!("{w}; allowed: 8, 16, 32"))),
+    }
 }
 
 /// The generated cases (expectations empty until evaluated).
@@ -103,34 +69,12 @@ pub(crate) fn cases(rng: &mut SplitMix64) -> Vec<Case> {
         for seed in seeds {
             for p in PROBS.into_iter().chain([rng.below(65537) as u32]) {
                 for len in [100usize, 257] {
-                    cases.push(Case::Lfsr {
-                        name: format!("lfsr{width}_s{seed:x}_p{p}_len{len}"),
-                        width,
-                        seed,
-                        p_q16: p,
-                        len,
-                        expect: GenExpect::empty().into(),
-                    });
+                    let name = format!("lfsr{width}_s{seed:x}_p{p}_len{len}");
+                    let config = Config::Lfsr { width, seed };
+                    cases.push(config.case(name, p, len, GenExpect::empty().into()));
                 }
             }
         }
     }
     cases
-}
-
-/// The export payload (appended to `p`).
-pub(crate) fn payload(case: &Case, p: &mut Vec<u32>) -> Result<Kind, CaseError> {
-    let Case::Lfsr {
-        width,
-        seed,
-        p_q16,
-        len,
-        expect,
-        ..
-    } = case
-    else {
-        return Err(other_kind("lfsr"));
-    };
-    generator::payload(p, [*width, *seed, *p_q16], *len, expect)?;
-    Ok(Kind::Lfsr)
 }

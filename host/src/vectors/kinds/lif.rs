@@ -6,12 +6,12 @@ use sc_kernel::wire::{self, Kind, LifRecord};
 use sc_kernel::{words_for, BitSliceMut, Word};
 use serde::{Deserialize, Serialize};
 
-use super::{count, other_kind};
+use super::count;
 use crate::backend::Backend;
 use crate::hex::bits_to_str;
 use crate::limits::{check_bytes, try_vec, try_with_capacity};
 use crate::scnet::{LifFormat, LifParamsRaw};
-use crate::vectors::check::probe::{leaf, object, Found, Probe};
+use crate::vectors::check::probe::{object, Found, Probe};
 use crate::vectors::compute::{field, CaseError};
 use crate::vectors::export::{bit_words, s32, w32};
 use crate::vectors::schema::{Case, Expect};
@@ -40,13 +40,9 @@ pub(crate) fn params(v: &serde_json::Value, path: &str) -> Found {
     object(
         v,
         path,
-        &[
-            ("v_rest", leaf::<i32>),
-            ("v_reset", leaf::<i32>),
-            ("threshold", leaf::<i32>),
-            ("alpha", leaf::<i32>),
-            ("resistance", leaf::<i32>),
-            ("refractory", leaf::<u16>),
+        &probes![
+            v_rest: i32, v_reset: i32, threshold: i32, alpha: i32, resistance: i32,
+            refractory: u16,
         ],
         false,
     )
@@ -54,14 +50,11 @@ pub(crate) fn params(v: &serde_json::Value, path: &str) -> Found {
 
 /// The case's fields, in order, with their probes (for `MALFORMED`).
 pub(crate) fn fields() -> Vec<(&'static str, Probe)> {
-    vec![
-        ("name", leaf::<String>),
-        ("format", leaf::<LifFormat>),
-        ("params", params),
-        ("neurons", leaf::<usize>),
-        ("input", leaf::<Vec<Vec<i32>>>),
-        ("expect", leaf::<Expect<LifExpect>>),
+    probes![
+        name: String, format: LifFormat, params = params, neurons: usize,
+        input: Vec<Vec<i32>>, expect: Expect<LifExpect>
     ]
+    .into()
 }
 
 fn check_input(neurons: usize, input: &[Vec<i32>]) -> Result<(), CaseError> {
@@ -77,34 +70,33 @@ fn check_input(neurons: usize, input: &[Vec<i32>]) -> Result<(), CaseError> {
     Ok(())
 }
 
+case_view! {
+    /// A `lif` case's fields.
+    LifCase = Lif("lif") {
+        copy: format: LifFormat, neurons: usize;
+        ref: params: LifParamsRaw, input: Vec<Vec<i32>>, expect: Expect<LifExpect>
+    }
+}
+
 /// Check the inputs: the parameters in their format, then the rows.
 pub(crate) fn validate_inputs(case: &Case) -> Result<(), CaseError> {
-    let Case::Lif {
-        format,
-        params,
-        neurons,
-        input,
-        ..
-    } = case
-    else {
-        return Err(other_kind("lif"));
-    };
-    match format {
-        LifFormat::Q16_16 => field("params", params.to_params::<I16F16>()).map(|_| ())?,
-        LifFormat::Q8_8 => field("params", params.to_params::<I8F8>()).map(|_| ())?,
+    let c = LifCase::of(case)?;
+    match c.format {
+        LifFormat::Q16_16 => field("params", c.params.to_params::<I16F16>()).map(|_| ())?,
+        LifFormat::Q8_8 => field("params", c.params.to_params::<I8F8>()).map(|_| ())?,
     }
-    check_input(*neurons, input)
+    check_input(c.neurons, c.input)
 }
 
 /// Check the expectation's shape (a row per input step, a value per neuron).
 pub(crate) fn validate_expect(case: &Case) -> Result<(), CaseError> {
-    let Case::Lif {
+    let LifCase {
         neurons,
         input,
-        expect: Expect::Value(expect),
+        expect,
         ..
-    } = case
-    else {
+    } = LifCase::of(case)?;
+    let Expect::Value(expect) = expect else {
         return Ok(());
     };
     let steps = input.len();
@@ -125,19 +117,19 @@ pub(crate) fn validate_expect(case: &Case) -> Result<(), CaseError> {
         count(
             &format!("expect.v[{t}]"),
             expect.v[t].len(),
-            *neurons,
+            neurons,
             "values (neurons)",
         )?;
         count(
             &format!("expect.refractory[{t}]"),
             expect.refractory[t].len(),
-            *neurons,
+            neurons,
             "values (neurons)",
         )?;
         count(
             &format!("expect.spikes[{t}]"),
             expect.spikes[t].len(),
-            *neurons,
+            neurons,
             "bits (neurons)",
         )?;
     }
@@ -178,126 +170,96 @@ fn run<F: LifFixed, W: Word, B: Backend<W>>(
 
 /// Recompute `expect` on `b`, one backend call per step.
 pub(crate) fn evaluate<W: Word, B: Backend<W>>(b: &B, case: &mut Case) -> Result<(), CaseError> {
-    let Case::Lif {
-        format,
-        params,
-        neurons,
-        input,
-        expect,
-        ..
-    } = case
-    else {
-        return Err(other_kind("lif"));
+    let c = LifCase::of(case)?;
+    let value = match c.format {
+        LifFormat::Q16_16 => run::<I16F16, W, B>(b, c.params, c.neurons, c.input)?,
+        LifFormat::Q8_8 => run::<I8F8, W, B>(b, c.params, c.neurons, c.input)?,
     };
-    *expect = Expect::Value(match format {
-        LifFormat::Q16_16 => run::<I16F16, W, B>(b, params, *neurons, input)?,
-        LifFormat::Q8_8 => run::<I8F8, W, B>(b, params, *neurons, input)?,
-    });
+    if let Case::Lif { expect, .. } = case {
+        *expect = Expect::Value(value);
+    }
     Ok(())
+}
+
+/// Parameters `(v_rest, v_reset, threshold, alpha, resistance,
+/// refractory)` rounded to format `F`, raw (valid by construction).
+fn raw_params<F: LifFixed>(
+    (v_rest, v_reset, threshold, alpha, resistance, refractory): (f64, f64, f64, f64, f64, u16),
+) -> LifParamsRaw {
+    let p = LifParams::<F>::from_f64(v_rest, v_reset, threshold, alpha, resistance, refractory);
+    LifParamsRaw::from_params(&p.expect("valid"))
 }
 
 /// The generated cases (expectations empty until evaluated).
 pub(crate) fn cases(rng: &mut SplitMix64) -> Vec<Case> {
-    let q16 = |rest, reset, thr, alpha, r, refr| {
-        LifParamsRaw::from_params(
-            &LifParams::<I16F16>::from_f64(rest, reset, thr, alpha, r, refr).expect("valid"),
-        )
-    };
-    let q8 = |rest, reset, thr, alpha, r, refr| {
-        LifParamsRaw::from_params(
-            &LifParams::<I8F8>::from_f64(rest, reset, thr, alpha, r, refr).expect("valid"),
-        )
-    };
-    let sets = [
-        (
-            "q16_basic",
-            LifFormat::Q16_16,
-            q16(0.0, 0.0, 1.0, 0.1, 1.0, 0),
-            1.0,
-        ),
-        (
-            "q16_refractory",
-            LifFormat::Q16_16,
-            q16(-0.2, -0.5, 0.8, 0.25, 1.5, 3),
-            1.0,
-        ),
+    // Per format: (name, (v_rest, v_reset, threshold, alpha, resistance,
+    // refractory), input scale).
+    let q16 = [
+        ("q16_basic", (0.0, 0.0, 1.0, 0.1, 1.0, 0), 1.0),
+        ("q16_refractory", (-0.2, -0.5, 0.8, 0.25, 1.5, 3), 1.0),
         (
             "q16_saturation",
-            LifFormat::Q16_16,
-            q16(0.0, -1.0, 30000.0, 0.001, 2.0, 0),
+            (0.0, -1.0, 30000.0, 0.001, 2.0, 0),
             20000.0,
         ),
-        (
-            "q8_basic",
-            LifFormat::Q8_8,
-            q8(0.0, 0.0, 1.0, 0.125, 1.0, 0),
-            1.0,
-        ),
-        (
-            "q8_refractory",
-            LifFormat::Q8_8,
-            q8(-0.25, -0.5, 0.75, 0.5, 1.25, 2),
-            1.0,
-        ),
-        (
-            "q8_saturation",
-            LifFormat::Q8_8,
-            q8(0.0, -2.0, 120.0, 1.0, 4.0, 1),
-            100.0,
-        ),
+    ];
+    let q8 = [
+        ("q8_basic", (0.0, 0.0, 1.0, 0.125, 1.0, 0), 1.0),
+        ("q8_refractory", (-0.25, -0.5, 0.75, 0.5, 1.25, 2), 1.0),
+        ("q8_saturation", (0.0, -2.0, 120.0, 1.0, 4.0, 1), 100.0),
     ];
     let mut cases = vec![];
-    for (name, format, params, scale) in sets {
-        let frac = if format == LifFormat::Q16_16 {
-            65536.0
-        } else {
-            256.0
-        };
-        let (lo, hi) = if format == LifFormat::Q16_16 {
-            (i32::MIN as f64, i32::MAX as f64)
-        } else {
-            (i16::MIN as f64, i16::MAX as f64)
-        };
-        let neurons = 5;
-        let input = (0..40)
-            .map(|_| {
-                (0..neurons)
-                    .map(|_| {
-                        let u = rng.below(1 << 20) as f64 / (1 << 20) as f64;
-                        ((u * 1.4 - 0.4) * scale * frac).clamp(lo, hi) as i32
-                    })
-                    .collect()
-            })
-            .collect();
-        cases.push(Case::Lif {
-            name: name.into(),
-            format,
-            params,
-            neurons,
-            input,
-            expect: Expect::Value(LifExpect {
-                v: vec![],
-                refractory: vec![],
-                spikes: vec![],
-            }),
-        });
+    for (format, sets) in [(LifFormat::Q16_16, q16), (LifFormat::Q8_8, q8)] {
+        for (name, values, scale) in sets {
+            let (params, frac, (lo, hi)) = match format {
+                LifFormat::Q16_16 => (
+                    raw_params::<I16F16>(values),
+                    65536.0,
+                    (i32::MIN as f64, i32::MAX as f64),
+                ),
+                LifFormat::Q8_8 => (
+                    raw_params::<I8F8>(values),
+                    256.0,
+                    (i16::MIN as f64, i16::MAX as f64),
+                ),
+            };
+            let neurons = 5;
+            let input = (0..40)
+                .map(|_| {
+                    (0..neurons)
+                        .map(|_| {
+                            let u = rng.below(1 << 20) as f64 / (1 << 20) as f64;
+                            ((u * 1.4 - 0.4) * scale * frac).clamp(lo, hi) as i32
+                        })
+                        .collect()
+                })
+                .collect();
+            cases.push(Case::Lif {
+                name: name.into(),
+                format,
+                params,
+                neurons,
+                input,
+                expect: Expect::Value(LifExpect {
+                    v: vec![],
+                    refractory: vec![],
+                    spikes: vec![],
+                }),
+            });
+        }
     }
     cases
 }
 
 /// The export payload (appended to `p`).
 pub(crate) fn payload(case: &Case, p: &mut Vec<u32>) -> Result<Kind, CaseError> {
-    let Case::Lif {
+    let LifCase {
         format,
         params,
         neurons,
         input,
         expect,
-        ..
-    } = case
-    else {
-        return Err(other_kind("lif"));
-    };
+    } = LifCase::of(case)?;
     let flat = |rows: &[Vec<i32>]| -> Vec<u32> { rows.iter().flatten().map(|&x| s32(x)).collect() };
     let input_words = flat(input);
     let (v, refr, spikes) = match expect {
@@ -319,7 +281,7 @@ pub(crate) fn payload(case: &Case, p: &mut Vec<u32>) -> Result<Kind, CaseError> 
         Expect::Error { .. } => (vec![], vec![], vec![]),
     };
     let r = LifRecord {
-        format: *format,
+        format,
         params: [
             s32(params.v_rest),
             s32(params.v_reset),
@@ -328,7 +290,7 @@ pub(crate) fn payload(case: &Case, p: &mut Vec<u32>) -> Result<Kind, CaseError> 
             s32(params.resistance),
             u32::from(params.refractory),
         ],
-        neurons: w32("neurons", *neurons)?,
+        neurons: w32("neurons", neurons)?,
         steps: w32("input", input.len())?,
         input: &input_words,
         expect: matches!(expect, Expect::Value(_)).then_some(wire::LifExpect {

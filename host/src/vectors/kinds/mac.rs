@@ -6,11 +6,11 @@ use sc_kernel::wire::{self, Kind, MacRecord};
 use sc_kernel::Word;
 use serde::{Deserialize, Serialize};
 
-use super::{count, hex_len, other_kind, stream};
+use super::{count, hex_len, stream};
 use crate::backend::Backend;
 use crate::hex::bits_from_str;
 use crate::limits::{try_vec, try_with_capacity};
-use crate::vectors::check::probe::{leaf, Probe};
+use crate::vectors::check::probe::Probe;
 use crate::vectors::compute::{bad, field, CaseError};
 use crate::vectors::export::{bit_words, input_words, s32, w32};
 use crate::vectors::generate::{hex_of, str_of, RandomBits, SplitMix64};
@@ -31,94 +31,79 @@ pub struct MacExpect {
 
 /// The case's fields, in order, with their probes (for `MALFORMED`).
 pub(crate) fn fields() -> Vec<(&'static str, Probe)> {
-    vec![
-        ("name", leaf::<String>),
-        ("neurons", leaf::<usize>),
-        ("inputs", leaf::<usize>),
-        ("len", leaf::<usize>),
-        ("weights", leaf::<Vec<String>>),
-        ("signs", leaf::<Vec<String>>),
-        ("x", leaf::<Vec<String>>),
-        ("expect", leaf::<Expect<MacExpect>>),
+    probes![
+        name: String, neurons: usize, inputs: usize, len: usize, weights: Vec<String>,
+        signs: Vec<String>, x: Vec<String>, expect: Expect<MacExpect>
     ]
+    .into()
+}
+
+case_view! {
+    /// A `mac` case's fields.
+    MacCase = Mac("mac") {
+        copy: neurons: usize, inputs: usize, len: usize;
+        ref: weights: Vec<String>, signs: Vec<String>, x: Vec<String>, expect: Expect<MacExpect>
+    }
 }
 
 /// Check the inputs: stream and row counts against the shape, then each
 /// stream's length and each sign row.
 pub(crate) fn validate_inputs(case: &Case) -> Result<(), CaseError> {
-    let Case::Mac {
-        neurons,
-        inputs,
-        len,
-        weights,
-        signs,
-        x,
-        ..
-    } = case
-    else {
-        return Err(other_kind("mac"));
-    };
-    let nw = neurons
-        .checked_mul(*inputs)
+    let c = MacCase::of(case)?;
+    let nw = c
+        .neurons
+        .checked_mul(c.inputs)
         .ok_or_else(|| bad("neurons", "neurons x inputs overflows"))?;
-    count("weights", weights.len(), nw, "streams (neurons x inputs)")?;
-    count("x", x.len(), *inputs, "streams (inputs)")?;
-    count("signs", signs.len(), *neurons, "rows (neurons)")?;
-    field("len", MacShape::new(*neurons, *inputs, *len))?;
-    for (k, h) in weights.iter().enumerate() {
-        hex_len(&format!("weights[{k}]"), h, *len)?;
+    count("weights", c.weights.len(), nw, "streams (neurons x inputs)")?;
+    count("x", c.x.len(), c.inputs, "streams (inputs)")?;
+    count("signs", c.signs.len(), c.neurons, "rows (neurons)")?;
+    field("len", MacShape::new(c.neurons, c.inputs, c.len))?;
+    for (k, h) in c.weights.iter().enumerate() {
+        hex_len(&format!("weights[{k}]"), h, c.len)?;
     }
-    for (k, h) in x.iter().enumerate() {
-        hex_len(&format!("x[{k}]"), h, *len)?;
+    for (k, h) in c.x.iter().enumerate() {
+        hex_len(&format!("x[{k}]"), h, c.len)?;
     }
-    for (j, row) in signs.iter().enumerate() {
+    for (j, row) in c.signs.iter().enumerate() {
         let n = format!("signs[{j}]");
         let b = field(n.as_str(), bits_from_str(row))?;
-        count(&n, b.len(), *inputs, "bits (inputs)")?;
+        count(&n, b.len(), c.inputs, "bits (inputs)")?;
     }
     Ok(())
 }
 
 /// Check the expectation's shape (one count per neuron).
 pub(crate) fn validate_expect(case: &Case) -> Result<(), CaseError> {
-    let Case::Mac {
-        neurons,
-        expect: Expect::Value(expect),
-        ..
-    } = case
-    else {
+    let c = MacCase::of(case)?;
+    let Expect::Value(expect) = c.expect else {
         return Ok(());
     };
     count(
         "expect.unsigned",
         expect.unsigned.len(),
-        *neurons,
+        c.neurons,
         "counts (neurons)",
     )?;
     count(
         "expect.signed",
         expect.signed.len(),
-        *neurons,
+        c.neurons,
         "counts (neurons)",
     )
 }
 
 /// Recompute `expect` on `p`.
 pub(crate) fn evaluate<W: Word, B: Backend<W>>(p: &B, case: &mut Case) -> Result<(), CaseError> {
-    let Case::Mac {
-        neurons,
-        inputs,
-        len,
-        weights,
-        signs,
-        x,
-        expect,
-        ..
-    } = case
-    else {
-        return Err(other_kind("mac"));
-    };
-    let (neurons, inputs, len) = (*neurons, *inputs, *len);
+    let value = run(p, &MacCase::of(case)?)?;
+    if let Case::Mac { expect, .. } = case {
+        *expect = Expect::Value(value);
+    }
+    Ok(())
+}
+
+/// The outputs of `case` on `p`.
+fn run<W: Word, B: Backend<W>>(p: &B, case: &MacCase) -> Result<MacExpect, CaseError> {
+    let (neurons, inputs, len) = (case.neurons, case.inputs, case.len);
     let shape = MacShape::new(neurons, inputs, len)?;
     let batch = |hexes: &[String], n: &str| -> Result<Vec<W>, CaseError> {
         let total = hexes.len().saturating_mul(shape.stride::<W>());
@@ -128,10 +113,10 @@ pub(crate) fn evaluate<W: Word, B: Backend<W>>(p: &B, case: &mut Case) -> Result
         }
         Ok(out)
     };
-    let ww = batch(weights, "weights")?;
-    let wx = batch(x, "x")?;
+    let ww = batch(case.weights, "weights")?;
+    let wx = batch(case.x, "x")?;
     let mut sbits = try_with_capacity("signs", neurons.saturating_mul(inputs))?;
-    for (j, s) in signs.iter().enumerate() {
+    for (j, s) in case.signs.iter().enumerate() {
         sbits.extend(field(format!("signs[{j}]"), bits_from_str(s))?);
     }
     let rs = RowShape {
@@ -143,8 +128,7 @@ pub(crate) fn evaluate<W: Word, B: Backend<W>>(p: &B, case: &mut Case) -> Result
     let mut unsigned = try_vec("neurons", neurons, 0u32)?;
     let mut signed = try_vec("neurons", neurons, 0i32)?;
     p.mac(&shape, &ww, &ws, &wx, &mut unsigned, &mut signed)?;
-    *expect = Expect::Value(MacExpect { unsigned, signed });
-    Ok(())
+    Ok(MacExpect { unsigned, signed })
 }
 
 /// The generated cases (expectations empty until evaluated).
@@ -185,39 +169,29 @@ pub(crate) fn cases(rng: &mut SplitMix64) -> Vec<Case> {
 
 /// The export payload (appended to `p`); `raw`: an error case.
 pub(crate) fn payload(case: &Case, raw: bool, p: &mut Vec<u32>) -> Result<Kind, CaseError> {
-    let Case::Mac {
-        neurons,
-        inputs,
-        len,
-        weights,
-        signs,
-        x,
-        expect,
-        ..
-    } = case
-    else {
-        return Err(other_kind("mac"));
+    let c = MacCase::of(case)?;
+    let streams = |name: &str, hexes: &[String]| -> Result<Vec<u32>, CaseError> {
+        let mut out = vec![];
+        for (k, s) in hexes.iter().enumerate() {
+            out.extend(input_words(&format!("{name}[{k}]"), s, c.len, raw)?);
+        }
+        Ok(out)
     };
-    let mut w = vec![];
-    for (k, s) in weights.iter().enumerate() {
-        w.extend(input_words(&format!("weights[{k}]"), s, *len, raw)?);
-    }
+    let w = streams("weights", c.weights)?;
     let mut sg = vec![];
-    for (j, s) in signs.iter().enumerate() {
+    for (j, s) in c.signs.iter().enumerate() {
         sg.extend(bit_words(&format!("signs[{j}]"), s)?);
     }
-    let mut xs = vec![];
-    for (i, s) in x.iter().enumerate() {
-        xs.extend(input_words(&format!("x[{i}]"), s, *len, raw)?);
-    }
+    let xs = streams("x", c.x)?;
+    let expect = c.expect;
     let signed: Vec<u32> = match expect {
         Expect::Value(e) => e.signed.iter().map(|&c| s32(c)).collect(),
         Expect::Error { .. } => vec![],
     };
     let r = MacRecord {
-        neurons: w32("neurons", *neurons)?,
-        inputs: w32("inputs", *inputs)?,
-        len: w32("len", *len)?,
+        neurons: w32("neurons", c.neurons)?,
+        inputs: w32("inputs", c.inputs)?,
+        len: w32("len", c.len)?,
         weights: &w,
         signs: &sg,
         x: &xs,

@@ -9,6 +9,54 @@ use sc_kernel::Word;
 use super::compute::{bad, field, CaseError};
 use crate::hex::hex_to_words;
 
+/// The `(field, probe)` array of a case kind's fields, in order (for
+/// `MALFORMED`, [`crate::vectors::check::probe`]): `name: Type` probes a
+/// value of that type (`leaf::<Type>`), `name = probe` uses `probe`.
+macro_rules! probes {
+    ($($field:ident $(: $ty:ty)? $(= $probe:expr)?),* $(,)?) => {
+        [$((stringify!($field), probes!(@probe $(: $ty)? $(= $probe)?))),*]
+    };
+    (@probe : $ty:ty) => {
+        $crate::vectors::check::probe::leaf::<$ty> as $crate::vectors::check::probe::Probe
+    };
+    (@probe = $probe:expr) => {
+        $probe as $crate::vectors::check::probe::Probe
+    };
+}
+
+/// A kind's view of its [`Case`](super::schema::Case) variant: a struct
+/// `$view` of the variant's fields (the `copy` ones by value, the `ref`
+/// ones borrowed) and `$view::of`, the one place the variant is taken
+/// apart (another kind is an [`other_kind`] error).
+macro_rules! case_view {
+    (
+        $(#[$meta:meta])*
+        $view:ident = $variant:ident($kind:literal) {
+            copy: $($copy:ident: $copy_ty:ty),*;
+            ref: $($borrow:ident: $borrow_ty:ty),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        struct $view<'a> {
+            $($copy: $copy_ty,)*
+            $($borrow: &'a $borrow_ty,)*
+        }
+
+        impl<'a> $view<'a> {
+            /// The fields of `case`, or an error for another kind.
+            fn of(
+                case: &'a $crate::vectors::schema::Case,
+            ) -> Result<Self, $crate::vectors::compute::CaseError> {
+                use $crate::vectors::schema::Case;
+                let Case::$variant { $($copy,)* $($borrow,)* .. } = case else {
+                    return Err($crate::vectors::kinds::other_kind($kind));
+                };
+                Ok(Self { $($copy: *$copy,)* $($borrow,)* })
+            }
+        }
+    };
+}
+
 pub mod bitwise;
 pub mod decode;
 pub mod generator;

@@ -10,7 +10,7 @@ use super::{hex_len, other_kind};
 use crate::backend::Backend;
 use crate::hex::{bits_from_str, stream_to_hex};
 use crate::limits::try_vec;
-use crate::vectors::check::probe::{leaf, Probe};
+use crate::vectors::check::probe::Probe;
 use crate::vectors::compute::{field, CaseError};
 use crate::vectors::export::{w32, wire, words};
 use crate::vectors::generate::{str_of, RandomBits, SplitMix64, EDGE_LENS};
@@ -32,11 +32,10 @@ pub struct StreamExpect {
 
 /// The case's fields, in order, with their probes (for `MALFORMED`).
 pub(crate) fn fields() -> Vec<(&'static str, Probe)> {
-    vec![
-        ("name", leaf::<String>),
-        ("bits", leaf::<String>),
-        ("expect", leaf::<Expect<StreamExpect>>),
+    probes![
+        name: String, bits: String, expect: Expect<StreamExpect>
     ]
+    .into()
 }
 
 /// Check the inputs.

@@ -26,47 +26,7 @@ impl Avx2Token {
         self.popcnt
     }
 
-    /// `sum_k popcount(a[k] & b[k])` over the common length.
-    #[inline]
-    pub fn and_popcount(self, a: &[u64], b: &[u64]) -> u64 {
-        // SAFETY: `self` exists, so `new` found AVX2 and POPCNT on this CPU.
-        unsafe { and_popcount(a, b) }
-    }
-
-    /// Pack 0/1 bytes into words; see [`super::super::Kernels::pack`].
-    #[inline]
-    pub fn pack(self, bits: &[u8], out: &mut [u64]) -> Result<(), usize> {
-        // SAFETY: `self` exists, so `new` found AVX2 on this CPU.
-        unsafe { pack(bits, out) }
-    }
-
-    /// `out[k] = op(a[k], b[k])`.
-    #[inline]
-    pub fn binary(self, op: WordOp, a: &[u64], b: &[u64], out: &mut [u64]) {
-        // SAFETY: `self` exists, so `new` found AVX2 on this CPU.
-        unsafe { binary(op, a, b, out) }
-    }
-
-    /// `out[k] = (s[k] & a[k]) | (!s[k] & b[k])`.
-    #[inline]
-    pub fn mux(self, s: &[u64], a: &[u64], b: &[u64], out: &mut [u64]) {
-        // SAFETY: `self` exists, so `new` found AVX2 on this CPU.
-        unsafe { mux(s, a, b, out) }
-    }
-
-    /// `out[k] = !a[k]`.
-    #[inline]
-    pub fn not(self, a: &[u64], out: &mut [u64]) {
-        // SAFETY: `self` exists, so `new` found AVX2 on this CPU.
-        unsafe { not(a, out) }
-    }
-
-    /// XOR of all words.
-    #[inline]
-    pub fn xor_reduce(self, a: &[u64]) -> u64 {
-        // SAFETY: `self` exists, so `new` found AVX2 on this CPU.
-        unsafe { xor_reduce(a) }
-    }
+    word_kernel_methods!();
 }
 
 #[target_feature(enable = "avx2,popcnt")]
@@ -122,29 +82,13 @@ unsafe fn pack(bits: &[u8], out: &mut [u64]) -> Result<(), usize> {
     }
     // Any byte > 1 leaves a byte > 1 in maxv.
     let gt = _mm256_cmpeq_epi8(_mm256_max_epu8(maxv, one), one);
-    if _mm256_movemask_epi8(gt) != -1 {
-        return Err(portable::first_bad(bits));
-    }
-    // The tail's error index is relative to the tail.
-    portable::pack(&bits[64 * full..], &mut out[full..]).map_err(|i| 64 * full + i)
+    portable::pack_tail(bits, out, full, _mm256_movemask_epi8(gt) != -1)
 }
 
-#[target_feature(enable = "avx2")]
-unsafe fn binary(op: WordOp, a: &[u64], b: &[u64], out: &mut [u64]) {
-    portable::binary(op, a, b, out)
-}
-
-#[target_feature(enable = "avx2")]
-unsafe fn mux(s: &[u64], a: &[u64], b: &[u64], out: &mut [u64]) {
-    portable::mux(s, a, b, out)
-}
-
-#[target_feature(enable = "avx2")]
-unsafe fn not(a: &[u64], out: &mut [u64]) {
-    portable::not(a, out)
-}
-
-#[target_feature(enable = "avx2")]
-unsafe fn xor_reduce(a: &[u64]) -> u64 {
-    portable::xor_reduce(a)
+portable_kernels! {
+    "avx2":
+    fn binary(op: WordOp, a: &[u64], b: &[u64], out: &mut [u64]);
+    fn mux(s: &[u64], a: &[u64], b: &[u64], out: &mut [u64]);
+    fn not(a: &[u64], out: &mut [u64]);
+    fn xor_reduce(a: &[u64]) -> u64;
 }

@@ -22,62 +22,14 @@ impl Avx512Token {
         .then_some(Self(()))
     }
 
-    /// `sum_k popcount(a[k] & b[k])` over the common length.
-    #[inline]
-    pub fn and_popcount(self, a: &[u64], b: &[u64]) -> u64 {
-        // SAFETY: `self` exists, so `new` found AVX-512 F/BW/VPOPCNTDQ and
-        // POPCNT on this CPU.
-        unsafe { and_popcount(a, b) }
-    }
+    word_kernel_methods!();
 
-    /// `out[k] = popcount(a[k])`.
-    #[inline]
-    pub fn popcount_per_word(self, a: &[u64], out: &mut [u32]) {
-        // SAFETY: as in `and_popcount`.
-        unsafe { popcount_per_word(a, out) }
-    }
-
-    /// Pack 0/1 bytes into words; see [`super::super::Kernels::pack`].
-    #[inline]
-    pub fn pack(self, bits: &[u8], out: &mut [u64]) -> Result<(), usize> {
-        // SAFETY: as in `and_popcount`.
-        unsafe { pack(bits, out) }
-    }
-
-    /// `out[k] = op(a[k], b[k])`.
-    #[inline]
-    pub fn binary(self, op: WordOp, a: &[u64], b: &[u64], out: &mut [u64]) {
-        // SAFETY: as in `and_popcount`.
-        unsafe { binary(op, a, b, out) }
-    }
-
-    /// `out[k] = (s[k] & a[k]) | (!s[k] & b[k])`.
-    #[inline]
-    pub fn mux(self, s: &[u64], a: &[u64], b: &[u64], out: &mut [u64]) {
-        // SAFETY: as in `and_popcount`.
-        unsafe { mux(s, a, b, out) }
-    }
-
-    /// `out[k] = !a[k]`.
-    #[inline]
-    pub fn not(self, a: &[u64], out: &mut [u64]) {
-        // SAFETY: as in `and_popcount`.
-        unsafe { not(a, out) }
-    }
-
-    /// XOR of all words.
-    #[inline]
-    pub fn xor_reduce(self, a: &[u64]) -> u64 {
-        // SAFETY: as in `and_popcount`.
-        unsafe { xor_reduce(a) }
-    }
-
-    /// `[and_popcount(w, xs[s]) for s in 0..BLOCK_SAMPLES]`, loading each
-    /// word of `w` once.
-    #[inline]
-    pub fn and_popcount_xb(self, w: &[u64], xs: [&[u64]; BLOCK_SAMPLES]) -> [u64; BLOCK_SAMPLES] {
-        // SAFETY: as in `and_popcount`.
-        unsafe { and_popcount_xb(w, xs) }
+    token_methods! {
+        /// `out[k] = popcount(a[k])`.
+        fn popcount_per_word(a: &[u64], out: &mut [u32]);
+        /// `[and_popcount(w, xs[s]) for s in 0..BLOCK_SAMPLES]`, loading each
+        /// word of `w` once.
+        fn and_popcount_xb(w: &[u64], xs: [&[u64]; BLOCK_SAMPLES]) -> [u64; BLOCK_SAMPLES];
     }
 }
 
@@ -140,26 +92,14 @@ unsafe fn pack(bits: &[u8], out: &mut [u64]) -> Result<(), usize> {
         bad |= _mm512_cmpgt_epu8_mask(v, one);
         out[k] = _mm512_test_epi8_mask(v, v);
     }
-    if bad != 0 {
-        return Err(portable::first_bad(bits));
-    }
-    // The tail's error index is relative to the tail.
-    portable::pack(&bits[64 * full..], &mut out[full..]).map_err(|i| 64 * full + i)
+    portable::pack_tail(bits, out, full, bad != 0)
 }
 
-#[target_feature(enable = "avx512f")]
-unsafe fn binary(op: WordOp, a: &[u64], b: &[u64], out: &mut [u64]) {
-    portable::binary(op, a, b, out)
-}
-
-#[target_feature(enable = "avx512f")]
-unsafe fn mux(s: &[u64], a: &[u64], b: &[u64], out: &mut [u64]) {
-    portable::mux(s, a, b, out)
-}
-
-#[target_feature(enable = "avx512f")]
-unsafe fn not(a: &[u64], out: &mut [u64]) {
-    portable::not(a, out)
+portable_kernels! {
+    "avx512f":
+    fn binary(op: WordOp, a: &[u64], b: &[u64], out: &mut [u64]);
+    fn mux(s: &[u64], a: &[u64], b: &[u64], out: &mut [u64]);
+    fn not(a: &[u64], out: &mut [u64]);
 }
 
 #[target_feature(enable = "avx512f")]

@@ -14,18 +14,11 @@ impl PopcntToken {
         is_x86_feature_detected!("popcnt").then_some(Self(()))
     }
 
-    /// `sum_k popcount(a[k] & b[k])` over the common length.
-    #[inline]
-    pub fn and_popcount(self, a: &[u64], b: &[u64]) -> u64 {
-        // SAFETY: `self` exists, so `new` found POPCNT on this CPU.
-        unsafe { and_popcount(a, b) }
-    }
-
-    /// `out[k] = popcount(a[k])`.
-    #[inline]
-    pub fn popcount_per_word(self, a: &[u64], out: &mut [u32]) {
-        // SAFETY: `self` exists, so `new` found POPCNT on this CPU.
-        unsafe { popcount_per_word(a, out) }
+    token_methods! {
+        /// `sum_k popcount(a[k] & b[k])` over the common length.
+        fn and_popcount(a: &[u64], b: &[u64]) -> u64;
+        /// `out[k] = popcount(a[k])`.
+        fn popcount_per_word(a: &[u64], out: &mut [u32]);
     }
 }
 
