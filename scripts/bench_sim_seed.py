@@ -25,24 +25,12 @@ so. Nothing asserts a timing.
 
 import json
 import sys
-import time
 
 import numpy as np
 
-from bench_seed import jit_vec_mac_seed
+from bench_seed import jit_vec_mac_seed, median
 
 LIMIT = 4 << 30
-
-
-def median(reps, f):
-    f()
-    ts = []
-    for _ in range(reps):
-        s = time.perf_counter()
-        f()
-        ts.append(time.perf_counter() - s)
-    ts.sort()
-    return ts[len(ts) // 2]
 
 
 def seed_style(dims, length, steps, batch, rng):

@@ -65,29 +65,23 @@ trait Stored: CountWeight {
     fn wrap(v: Vec<Self>) -> Counts;
 }
 
-impl Stored for i16 {
-    fn of(c: &Counts) -> &[i16] {
-        match c {
-            Counts::Narrow(v) => v,
-            Counts::Wide(_) => &[],
+macro_rules! stored {
+    ($t:ty, $this:ident, $other:ident) => {
+        impl Stored for $t {
+            fn of(c: &Counts) -> &[$t] {
+                match c {
+                    Counts::$this(v) => v,
+                    Counts::$other(_) => &[],
+                }
+            }
+            fn wrap(v: Vec<$t>) -> Counts {
+                Counts::$this(v)
+            }
         }
-    }
-    fn wrap(v: Vec<i16>) -> Counts {
-        Counts::Narrow(v)
-    }
+    };
 }
-
-impl Stored for i32 {
-    fn of(c: &Counts) -> &[i32] {
-        match c {
-            Counts::Wide(v) => v,
-            Counts::Narrow(_) => &[],
-        }
-    }
-    fn wrap(v: Vec<i32>) -> Counts {
-        Counts::Wide(v)
-    }
-}
+stored!(i16, Narrow, Wide);
+stored!(i32, Wide, Narrow);
 
 /// A block of one layer's neurons: rows `rows` (local to the process),
 /// their signed weight counts input-major.

@@ -13,8 +13,9 @@ use sc_kernel::sng::Probability;
 use serde::Serialize;
 
 use crate::digits::DigitsModel;
-use crate::limits::{read_text, ReadError, MAX_FILE_BYTES};
+use crate::limits::{read_bytes, read_text, ReadError};
 use crate::scnet::{NetRun, NetworkSpec};
+use crate::vectors::compute::chain;
 
 /// Why a job could not be set up or its results written.
 #[derive(Debug, thiserror::Error)]
@@ -84,7 +85,7 @@ impl RunModel {
                  (fields format, dims, weight_source, input_source, layers; docs/model.md): {e}"
             ))
         })?;
-        network.validate().map_err(|e| err(error_chain(&e)))?;
+        network.validate().map_err(|e| err(chain(&e)))?;
         Ok(Self {
             network,
             steps: None,
@@ -100,18 +101,6 @@ impl RunModel {
             bias_input: true,
         }
     }
-}
-
-/// An error and its sources, joined with `: `.
-pub fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut src = e.source();
-    while let Some(c) = src {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        src = c.source();
-    }
-    s
 }
 
 /// How input values become probabilities.
@@ -145,31 +134,6 @@ fn input_err(path: &Path, what: String) -> JobError {
         path: path.display().to_string(),
         what,
     }
-}
-
-/// Read a file's bytes, at most [`MAX_FILE_BYTES`].
-fn read_bytes(path: &Path) -> Result<Vec<u8>, JobError> {
-    use std::io::Read;
-    let p = path.display().to_string();
-    let f = std::fs::File::open(path).map_err(|source| ReadError::Io {
-        path: p.clone(),
-        source,
-    })?;
-    let mut buf = Vec::new();
-    f.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut buf)
-        .map_err(|source| ReadError::Io {
-            path: p.clone(),
-            source,
-        })?;
-    if buf.len() as u64 > MAX_FILE_BYTES {
-        return Err(ReadError::TooLarge {
-            path: p,
-            limit: MAX_FILE_BYTES,
-        }
-        .into());
-    }
-    Ok(buf)
 }
 
 fn read_csv(path: &Path) -> Result<Table, JobError> {

@@ -91,10 +91,10 @@ pub fn try_with_capacity<T>(what: &str, count: usize) -> Result<Vec<T>, LimitErr
     Ok(v)
 }
 
-/// Read a whole file as text, at most [`MAX_FILE_BYTES`]: a larger file,
-/// a device or a fifo that never ends gets an error instead of a hang.
-/// The error message names the path.
-pub fn read_text(path: &std::path::Path) -> Result<String, ReadError> {
+/// Read a whole file, at most [`MAX_FILE_BYTES`]: a larger file, a
+/// device or a fifo that never ends gets an error instead of a hang. The
+/// error message names the path.
+pub fn read_bytes(path: &std::path::Path) -> Result<Vec<u8>, ReadError> {
     use std::io::Read;
     let p = path.display().to_string();
     let f = std::fs::File::open(path).map_err(|source| ReadError::Io {
@@ -114,8 +114,13 @@ pub fn read_text(path: &std::path::Path) -> Result<String, ReadError> {
             limit: MAX_FILE_BYTES,
         });
     }
-    String::from_utf8(buf).map_err(|e| ReadError::NotUtf8 {
-        path: p,
+    Ok(buf)
+}
+
+/// [`read_bytes`], as UTF-8 text.
+pub fn read_text(path: &std::path::Path) -> Result<String, ReadError> {
+    String::from_utf8(read_bytes(path)?).map_err(|e| ReadError::NotUtf8 {
+        path: path.display().to_string(),
         offset: e.utf8_error().valid_up_to(),
     })
 }

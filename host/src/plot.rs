@@ -15,7 +15,8 @@ pub trait Figure {
     /// Size of the SVG in pixels; the PNG is twice as large.
     const SIZE: (u32, u32);
 
-    /// Draw on `root`, with every length scaled by `scale`.
+    /// Draw on `root` (white, the font registered), with every length
+    /// scaled by `scale`.
     fn draw<DB: DrawingBackend>(
         &self,
         root: &DrawingArea<DB, Shift>,
@@ -27,6 +28,7 @@ pub trait Figure {
         let mut s = String::new();
         {
             let root = SVGBackend::with_string(&mut s, Self::SIZE).into_drawing_area();
+            prepare(&root)?;
             self.draw(&root, 1.0)?;
             root.present().map_err(|e| e.to_string())?;
         }
@@ -39,6 +41,7 @@ pub trait Figure {
         let mut buf = vec![0u8; w as usize * h as usize * 3];
         {
             let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
+            prepare(&root)?;
             self.draw(&root, 2.0)?;
             root.present().map_err(|e| e.to_string())?;
         }
@@ -67,8 +70,14 @@ pub trait Figure {
     }
 }
 
+/// A blank white page with the font registered.
+fn prepare<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    register_font()?;
+    root.fill(&WHITE).map_err(|e| e.to_string())
+}
+
 /// Register the embedded DejaVu Sans as "sans-serif" (once).
-pub(crate) fn register_font() -> Result<(), String> {
+fn register_font() -> Result<(), String> {
     static DONE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     let ok = *DONE.get_or_init(|| {
         plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular())
@@ -101,11 +110,9 @@ impl Figure for Raster<'_> {
         root: &DrawingArea<DB, Shift>,
         s: f64,
     ) -> Result<(), String> {
-        register_font()?;
         let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
         let px = |v: f64| (v * s).round() as i32;
         let font = |size: f64| ("sans-serif", size * s).into_font();
-        root.fill(&WHITE).map_err(e)?;
         let steps = self.run.spikes.len();
         let total: usize = self.widths.iter().sum();
         let mut chart = ChartBuilder::on(root)

@@ -91,3 +91,46 @@ fn an_error_on_one_rank_ends_the_job_instead_of_deadlocking() {
         "{text}"
     );
 }
+
+#[test]
+fn run_writes_the_same_results_as_sc_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = sc_host::digits::Digits::shipped().unwrap();
+    let rows: Vec<String> = data.images[..9]
+        .iter()
+        .map(|img| img.iter().map(u8::to_string).collect::<Vec<_>>().join(","))
+        .collect();
+    let input = dir.path().join("x.csv");
+    std::fs::write(&input, rows.join("\n") + "\n").unwrap();
+    let (single, dist) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
+    let out = Command::new(env!("CARGO_BIN_EXE_sc"))
+        .args(["run", "--pixel-max", "16", "--input"])
+        .arg(&input)
+        .arg("--out")
+        .arg(&single)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for (np, path) in [(2, "counting"), (3, "bitstream")] {
+        let (ok, text) = mpirun(
+            np,
+            &[
+                "run",
+                "--pixel-max",
+                "16",
+                "--path",
+                path,
+                "--input",
+                input.to_str().unwrap(),
+                "--out",
+                dist.to_str().unwrap(),
+            ],
+        );
+        assert!(ok, "np={np}:\n{text}");
+        assert_eq!(
+            std::fs::read_to_string(&dist).unwrap(),
+            std::fs::read_to_string(&single).unwrap(),
+            "np={np} {path}"
+        );
+    }
+}

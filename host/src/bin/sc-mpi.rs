@@ -56,31 +56,61 @@ impl From<PathArg> for SimPath {
     }
 }
 
+/// Arguments of `sc-mpi run`.
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Model file [default: the built-in digits model].
+    #[arg(long, value_name = "FILE")]
+    model: Option<PathBuf>,
+    /// Input rows (`.csv` or `.npy`), as for `sc run`.
+    #[arg(long, value_name = "FILE")]
+    input: PathBuf,
+    /// Time steps per sample [default: the model's].
+    #[arg(long)]
+    steps: Option<usize>,
+    /// Results (`.json`, `.csv` or `.npy`), as for `sc run`.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// Integer pixels up to this value instead of probabilities (if
+    /// any value is above 1).
+    #[arg(long, default_value_t = 255, value_parser = clap::value_parser!(u32).range(1..))]
+    pixel_max: u32,
+    /// The form that runs.
+    #[arg(long, value_enum, default_value_t = PathArg::Counting)]
+    path: PathArg,
+}
+
+/// Arguments of `sc-mpi bench`.
+#[derive(clap::Args)]
+struct BenchArgs {
+    /// Inputs of layer 0.
+    #[arg(long, default_value_t = 256)]
+    inputs: usize,
+    /// Neurons of each of the two hidden layers (per rank with --weak).
+    #[arg(long, default_value_t = 1024)]
+    neurons: usize,
+    /// Output neurons.
+    #[arg(long, default_value_t = 10)]
+    outputs: usize,
+    /// Stream length.
+    #[arg(long, default_value_t = 256)]
+    len: usize,
+    /// Time steps.
+    #[arg(long, default_value_t = 10)]
+    steps: usize,
+    /// Weak scaling: hidden layers get `neurons * sqrt(ranks)` neurons.
+    #[arg(long)]
+    weak: bool,
+    /// The form that runs.
+    #[arg(long, value_enum, default_value_t = PathArg::Counting)]
+    path: PathArg,
+}
+
 #[derive(Subcommand)]
 enum Cmd {
     /// A user's job distributed: like `sc run` (model, input rows, results
     /// file written by rank 0), each sample's layers sliced over the ranks.
-    Run {
-        /// Model file [default: the built-in digits model].
-        #[arg(long, value_name = "FILE")]
-        model: Option<PathBuf>,
-        /// Input rows (`.csv` or `.npy`), as for `sc run`.
-        #[arg(long, value_name = "FILE")]
-        input: PathBuf,
-        /// Time steps per sample [default: the model's].
-        #[arg(long)]
-        steps: Option<usize>,
-        /// Results (`.json`, `.csv` or `.npy`), as for `sc run`.
-        #[arg(long, value_name = "FILE")]
-        out: PathBuf,
-        /// Integer pixels up to this value instead of probabilities (if
-        /// any value is above 1).
-        #[arg(long, default_value_t = 255, value_parser = clap::value_parser!(u32).range(1..))]
-        pixel_max: u32,
-        /// The form that runs.
-        #[arg(long, value_enum, default_value_t = PathArg::Counting)]
-        path: PathArg,
-    },
+    Run(RunArgs),
     /// Run every `network` case of the vector files distributed; compare the
     /// spike trains with the file and with a single-process run.
     Check {
@@ -112,29 +142,7 @@ enum Cmd {
     /// width is `neurons * sqrt(ranks)`, so the work per rank (dominated by
     /// the hidden x hidden layer) stays constant. Prints one JSON line from
     /// rank 0.
-    Bench {
-        /// Inputs of layer 0.
-        #[arg(long, default_value_t = 256)]
-        inputs: usize,
-        /// Neurons of each of the two hidden layers (per rank with --weak).
-        #[arg(long, default_value_t = 1024)]
-        neurons: usize,
-        /// Output neurons.
-        #[arg(long, default_value_t = 10)]
-        outputs: usize,
-        /// Stream length.
-        #[arg(long, default_value_t = 256)]
-        len: usize,
-        /// Time steps.
-        #[arg(long, default_value_t = 10)]
-        steps: usize,
-        /// Weak scaling: hidden layers get `neurons * sqrt(ranks)` neurons.
-        #[arg(long)]
-        weak: bool,
-        /// The form that runs.
-        #[arg(long, value_enum, default_value_t = PathArg::Counting)]
-        path: PathArg,
-    },
+    Bench(BenchArgs),
 }
 
 /// The vectors' random network (same on every rank): Q16.16, Sobol
@@ -160,22 +168,7 @@ fn main() -> ExitCode {
     let r = match cli.cmd {
         Cmd::Check { files } => check(&world, &files),
         Cmd::Selftest => selftest(&world),
-        Cmd::Run {
-            model,
-            input,
-            steps,
-            out,
-            pixel_max,
-            path,
-        } => run(
-            &world,
-            model.as_deref(),
-            &input,
-            steps,
-            &out,
-            pixel_max,
-            path.into(),
-        ),
+        Cmd::Run(a) => run(&world, &a),
         Cmd::Digits {
             model,
             data,
@@ -188,24 +181,7 @@ fn main() -> ExitCode {
             images,
             path.into(),
         ),
-        Cmd::Bench {
-            inputs,
-            neurons,
-            outputs,
-            len,
-            steps,
-            weak,
-            path,
-        } => bench(
-            &world,
-            inputs,
-            neurons,
-            outputs,
-            len,
-            steps,
-            weak,
-            path.into(),
-        ),
+        Cmd::Bench(a) => bench(&world, &a),
     };
     match r {
         Ok(true) => ExitCode::SUCCESS,
@@ -378,16 +354,8 @@ fn digits<C: Communicator>(
     Ok(agree == test.len())
 }
 
-#[allow(clippy::too_many_arguments)]
-fn run<C: Communicator>(
-    world: &C,
-    model: Option<&Path>,
-    input: &Path,
-    steps: Option<usize>,
-    out: &Path,
-    pixel_max: u32,
-    path: SimPath,
-) -> Result<bool> {
+fn run<C: Communicator>(world: &C, a: &RunArgs) -> Result<bool> {
+    let (model, steps, path) = (a.model.as_deref(), a.steps, SimPath::from(a.path));
     let m = match model {
         Some(p) => RunModel::load(p)?,
         None => RunModel::from_digits(DigitsModel::shipped()?),
@@ -398,29 +366,19 @@ fn run<C: Communicator>(
     if steps > 65536 {
         bail!("--steps {steps}: at most 65536 steps per sample are allowed");
     }
-    let inputs = load_inputs(
-        input,
-        m.network.dims[0],
-        m.bias_input,
-        Values::Auto { max: pixel_max },
-    )?;
+    let values = Values::Auto { max: a.pixel_max };
+    let inputs = load_inputs(&a.input, m.network.dims[0], m.bias_input, values)?;
     let t0 = Instant::now();
+    let net = RankNet::new(world, &m.network, path)?;
     let mut runs = Vec::with_capacity(inputs.len());
     for x in &inputs {
         let q: Vec<u32> = x.iter().map(|p| p.q16()).collect();
-        runs.push(run_network(
-            world,
-            &m.network,
-            &q,
-            steps,
-            path,
-            Record::Counts,
-        )?);
+        runs.push(net.run(world, &m.network.dims, &q, steps, Record::Counts)?);
     }
     barrier(world);
     if world.rank() == 0 {
         let files = write_results(
-            out,
+            &a.out,
             &runs,
             steps,
             &format!("mpi-{}-{path:?}", world.size()),
@@ -439,17 +397,10 @@ fn run<C: Communicator>(
     Ok(true)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn bench<C: Communicator>(
-    world: &C,
-    inputs: usize,
-    neurons: usize,
-    outputs: usize,
-    len: usize,
-    steps: usize,
-    weak: bool,
-    path: SimPath,
-) -> Result<bool> {
+fn bench<C: Communicator>(world: &C, a: &BenchArgs) -> Result<bool> {
+    let (inputs, neurons, outputs, len, steps, weak) =
+        (a.inputs, a.neurons, a.outputs, a.len, a.steps, a.weak);
+    let path = SimPath::from(a.path);
     let size = world.size() as usize;
     let hidden = if weak {
         (neurons as f64 * (size as f64).sqrt()).round() as usize

@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use serde::Serialize;
 
-use crate::plot::{register_font, Figure};
+use crate::plot::Figure;
 
 /// One row of the accuracy report: one model variant with one generator.
 #[derive(Debug, Clone, Serialize)]
@@ -150,11 +150,9 @@ impl Report {
         root: &DrawingArea<DB, Shift>,
         s: f64,
     ) -> Result<(), String> {
-        register_font()?;
         let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
         let px = |v: f64| (v * s).round() as i32;
         let font = |size: f64| ("sans-serif", size * s).into_font();
-        root.fill(&WHITE).map_err(e)?;
         let (_, h) = root.dim_in_pixel();
         let rows = self.rows.len();
         let legend_cols = 2usize;
