@@ -16,7 +16,7 @@ Written from the seed's published functions (../shared/seed/):
   s = v >= threshold; v = where(s, v_reset, v)`, mean rates between
   layers), under `jax.jit` with `n_steps` static, on JAX's CPU backend.
 
-Usage: bench_sim_seed.py OUT.jsonl DIMS LEN STEPS BATCH THREADS
+Usage: bench_sim_seed.py OUT.jsonl DIMS LEN STEPS BATCH THREADS [all|jax-only]
 Appends one JSON line per implementation. The thread count is set
 through NUMBA_NUM_THREADS / XLA_FLAGS by the caller (bench-sim.sh runs one
 process per count). Weight arrays above 4 GB are not built: the line says
@@ -105,20 +105,22 @@ def jax_forward(dims, steps, batch, rng):
 
 def main():
     out, dims, length, steps, batch, threads = sys.argv[1:7]
+    which = sys.argv[7] if len(sys.argv) > 7 else "all"
     dims = [int(d) for d in dims.split(",")]
     length, steps, batch, threads = int(length), int(steps), int(batch), int(threads)
     rng = np.random.default_rng(7)
     synapses = sum(dims[k] * dims[k + 1] for k in range(len(dims) - 1))
     base = {"dims": dims, "len": length, "steps": steps, "batch": batch, "threads": threads, "synapses": synapses}
     lines = []
-    run, skipped, nbytes = seed_style(dims, length, steps, batch, rng)
-    row = dict(base, impl="seed_numba", bytes_per_synapse=nbytes / synapses)
-    if run is None:
-        row["skipped"] = skipped
-    else:
-        s = median(1, run)
-        row.update(median_s=s, ms_per_step=1e3 * s / steps)
-    lines.append(row)
+    if which == "all":
+        run, skipped, nbytes = seed_style(dims, length, steps, batch, rng)
+        row = dict(base, impl="seed_numba", bytes_per_synapse=nbytes / synapses)
+        if run is None:
+            row["skipped"] = skipped
+        else:
+            s = median(1, run)
+            row.update(median_s=s, ms_per_step=1e3 * s / steps)
+        lines.append(row)
     run, nbytes = jax_forward(dims, steps, batch, rng)
     s = median(5, run)
     lines.append(dict(base, impl="jax_forward_pass", median_s=s, ms_per_step=1e3 * s / steps,

@@ -110,7 +110,11 @@ fn run_writes_the_same_results_as_sc_run() {
         .arg(&single)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     for (np, path) in [(2, "counting"), (3, "bitstream")] {
         let (ok, text) = mpirun(
             np,
