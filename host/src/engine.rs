@@ -15,7 +15,8 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 use sc_kernel::count::{
-    input_values, layer0_counts, spike_counts, weight_counts, weight_ranks, CountLayer, CountWeight,
+    input_values, layer0_counts, ones_table, spike_counts, weight_counts, weight_ranks, CountLayer,
+    CountWeight, ONES_TABLE_LEN,
 };
 use sc_kernel::fixed::types::{I16F16, I8F8};
 use sc_kernel::lif::{LifFixed, LifParams};
@@ -151,15 +152,15 @@ impl<F: LifFixed> Engine<F> {
                     "layer {k}: rows {r:?} outside 0..{n}"
                 )));
             }
-            let what = format!("layers[{k}] weight sequence");
-            let mut sorted = try_vec(&what, l.len, 0u16)?;
-            let mut order = try_vec(&what, l.len, 0u32)?;
-            let mut rank = try_vec(&what, l.len, 0u32)?;
-            weight_ranks(spec.weight_source, &mut sorted, &mut order, &mut rank)?;
-            drop(order);
             if k == 0 {
-                rank0 = rank;
+                let what = "layers[0] weight order";
+                let mut values = try_vec(what, l.len, 0u16)?;
+                let mut order = try_vec(what, l.len, 0u32)?;
+                rank0 = try_vec(what, l.len, 0u32)?;
+                weight_ranks(spec.weight_source, &mut values, &mut order, &mut rank0)?;
             }
+            let mut ones = vec![0u32; ONES_TABLE_LEN];
+            ones_table(spec.weight_source, l.len, &mut ones)?;
             let shape = MacShape::new(r.len(), m, l.len)?;
             let bl = block_len(r.len(), blocks);
             let mut bs = vec![];
@@ -171,7 +172,7 @@ impl<F: LifFixed> Engine<F> {
                 let what = format!("layers[{k}] weight counts");
                 fn fill<C: Stored>(
                     what: &str,
-                    sorted: &[u16],
+                    ones: &[u32],
                     (nb, m): (usize, usize),
                     at: impl Fn(usize, usize) -> usize,
                     q16: &[u32],
@@ -179,7 +180,7 @@ impl<F: LifFixed> Engine<F> {
                 ) -> Result<Counts, NetError> {
                     let mut w = try_vec(what, nb * m, C::default())?;
                     weight_counts(
-                        sorted,
+                        ones,
                         nb,
                         m,
                         // Checked by check_spec: every weight is in range.
@@ -191,9 +192,9 @@ impl<F: LifFixed> Engine<F> {
                 }
                 let at = |j: usize, i: usize| (r.start + start + j) * m + i;
                 let weights = if narrow {
-                    fill::<i16>(&what, &sorted, (nb, m), at, q16, neg)?
+                    fill::<i16>(&what, &ones, (nb, m), at, q16, neg)?
                 } else {
-                    fill::<i32>(&what, &sorted, (nb, m), at, q16, neg)?
+                    fill::<i32>(&what, &ones, (nb, m), at, q16, neg)?
                 };
                 bs.push(Block {
                     rows: start..end,

@@ -5,7 +5,7 @@
 //! Under spec §7 every weight stream of a layer is `encode` of one
 //! generator sequence `r^w_0 .. r^w_(L-1)`, so the ones of weight `(j, i)`
 //! are the positions `t` with `r^w_t < P_ji`, and their number
-//! `n_ji = #{t : r^w_t < P_ji}` ([`ones_below`]) is fixed once the model
+//! `n_ji = #{t : r^w_t < P_ji}` ([`ones_table`]) is fixed once the model
 //! is loaded.
 //!
 //! - **Layers `k >= 1`** receive streams that are all ones or all zeros
@@ -69,11 +69,10 @@ macro_rules! count_weight {
 count_weight!(i16);
 count_weight!(i32);
 
-/// The weight sequence of a layer, prepared once per model: `values`
-/// (`L` entries) becomes `r^w_0 .. r^w_(L-1)` of `source` sorted ascending
-/// (for [`ones_below`]) and `rank[t]` the position of `t` in that order
-/// (for [`input_values`]; only layer 0 needs it). `order` is scratch of
-/// `L` entries. `L = values.len()`.
+/// Layer 0's weight order, prepared once per model: `rank[t]` is the
+/// position of `t` in the order of the weight source's values `r^w_0 ..
+/// r^w_(L-1)` sorted ascending (for [`input_values`]). `values` and
+/// `order` are scratch of `L` entries each. `L = values.len()`.
 ///
 /// Errors: [`Error::LengthMismatch`] if the three lengths differ;
 /// [`Error::ShapeOverflow`] if `L` does not fit `u32`; an error of
@@ -100,26 +99,48 @@ pub fn weight_ranks(
             *r = k as u32;
         }
     }
-    values.sort_unstable();
     Ok(())
 }
 
-/// `n(P) = #{t : r^w_t < P}`: the ones of `encode(weight source, P, L)`,
-/// with `sorted` the layer's sorted weight sequence ([`weight_ranks`]).
-#[inline]
-pub fn ones_below(sorted: &[u16], p: Probability) -> usize {
-    sorted.partition_point(|&r| u32::from(r) < p.q16())
+/// Entries of a [`ones_table`]: one per probability `0..=65536`.
+pub const ONES_TABLE_LEN: usize = 65537;
+
+/// The ones of every weight stream of a layer: `table[P] = n(P) = #{t <
+/// L : r^w_t < P}` for `P = 0..=65536` (the popcount of `encode(fresh
+/// generator of source, P, L)`), from one pass over the sequence.
+///
+/// Errors: [`Error::LengthMismatch`] unless `table` has
+/// [`ONES_TABLE_LEN`] entries; [`Error::ShapeOverflow`] if `len` does not
+/// fit `u32`; an error of `source.start()`.
+pub fn ones_table(source: StreamSource, len: usize, table: &mut [u32]) -> Result<()> {
+    ensure_len(ONES_TABLE_LEN, table.len())?;
+    u32::try_from(len).map_err(|_| Error::ShapeOverflow)?;
+    let mut g = source.start()?;
+    table.iter_mut().for_each(|t| *t = 0);
+    // Histogram shifted by one (value r counts for every P > r), then the
+    // running sum; every sum is at most len <= u32::MAX.
+    for _ in 0..len {
+        if let Some(t) = table.get_mut(usize::from(g.next_q16()) + 1) {
+            *t += 1;
+        }
+    }
+    let mut acc = 0u32;
+    for t in table.iter_mut() {
+        acc += *t;
+        *t = acc;
+    }
+    Ok(())
 }
 
 /// A layer's signed weight counts in the counting form: `out[i * neurons +
 /// j] = -n(P_ji)` if `negative(j, i)`, else `n(P_ji)`, with `P_ji =
-/// magnitude(j, i)` and `sorted` the layer's sorted weight sequence.
+/// magnitude(j, i)` and `ones` the layer's [`ones_table`].
 ///
 /// Errors: [`Error::LengthMismatch`] if `out` is not `neurons * inputs`
-/// long; [`Error::ShapeOverflow`] if that product overflows or `L` is
-/// above `C::MAX_LEN`.
+/// long or `ones` not [`ONES_TABLE_LEN`]; [`Error::ShapeOverflow`] if
+/// that product overflows or a count is above `C::MAX_LEN`.
 pub fn weight_counts<C: CountWeight>(
-    sorted: &[u16],
+    ones: &[u32],
     neurons: usize,
     inputs: usize,
     magnitude: impl Fn(usize, usize) -> Probability,
@@ -128,17 +149,17 @@ pub fn weight_counts<C: CountWeight>(
 ) -> Result<()> {
     let total = neurons.checked_mul(inputs).ok_or(Error::ShapeOverflow)?;
     ensure_len(total, out.len())?;
-    if sorted.len() > C::MAX_LEN {
-        return Err(Error::ShapeOverflow);
-    }
+    ensure_len(ONES_TABLE_LEN, ones.len())?;
     if neurons == 0 {
         return Ok(());
     }
     for (i, row) in out.chunks_exact_mut(neurons).enumerate() {
         for (j, o) in row.iter_mut().enumerate() {
-            let n = ones_below(sorted, magnitude(j, i));
-            // n <= L <= C::MAX_LEN (checked above).
-            *o = C::from_count(n, negative(j, i)).ok_or(Error::ShapeOverflow)?;
+            let n = ones
+                .get(magnitude(j, i).q16() as usize)
+                .copied()
+                .unwrap_or(0);
+            *o = C::from_count(n as usize, negative(j, i)).ok_or(Error::ShapeOverflow)?;
         }
     }
     Ok(())

@@ -4,7 +4,8 @@
 
 use proptest::prelude::*;
 use sc_kernel::count::{
-    input_values, layer0_counts, ones_below, spike_counts, weight_counts, weight_ranks, CountLayer,
+    input_values, layer0_counts, ones_table, spike_counts, weight_counts, weight_ranks, CountLayer,
+    ONES_TABLE_LEN,
 };
 use sc_kernel::lif::LifParamsQ16;
 use sc_kernel::mac::{mac_signed, MacShape};
@@ -51,11 +52,13 @@ fn check_layer(n: usize, m: usize, len: usize, ws: StreamSource, xs: StreamSourc
     let mut signs = vec![0u64; rs.words::<u64>().unwrap()];
     pack_rows(rs, &neg, &mut signs).unwrap();
     // Counting form.
-    let (mut sorted, mut order, mut rank) = (vec![0u16; len], vec![0u32; len], vec![0u32; len]);
-    weight_ranks(ws, &mut sorted, &mut order, &mut rank).unwrap();
+    let (mut values, mut order, mut rank) = (vec![0u16; len], vec![0u32; len], vec![0u32; len]);
+    weight_ranks(ws, &mut values, &mut order, &mut rank).unwrap();
+    let mut ones = vec![0u32; ONES_TABLE_LEN];
+    ones_table(ws, len, &mut ones).unwrap();
     let mut wc = vec![0i32; n * m];
     weight_counts(
-        &sorted,
+        &ones,
         n,
         m,
         |j, i| mags[j * m + i],
@@ -138,18 +141,23 @@ proptest! {
 }
 
 #[test]
-fn ones_below_is_the_stream_popcount() {
-    let ws = source(1, 0xACE1);
-    let len = 77;
-    let (mut sorted, mut order, mut rank) = (vec![0u16; len], vec![0u32; len], vec![0u32; len]);
-    weight_ranks(ws, &mut sorted, &mut order, &mut rank).unwrap();
-    for q in [0u32, 1, 255, 256, 30000, 65535, 65536] {
-        let mut g = ws.start().unwrap();
-        let ones = (0..len)
-            .filter(|_| u32::from(sc_kernel::sng::Sng::next_q16(&mut g)) < q)
-            .count();
-        assert_eq!(ones_below(&sorted, Probability::from_q16(q).unwrap()), ones);
+fn ones_table_is_the_stream_popcount() {
+    for (ws, len) in [
+        (source(1, 0xACE1), 77),
+        (source(0, 3), 65536),
+        (source(1, 9), 70001),
+    ] {
+        let mut table = vec![0u32; ONES_TABLE_LEN];
+        ones_table(ws, len, &mut table).unwrap();
+        for q in [0u32, 1, 255, 256, 30000, 65535, 65536] {
+            let mut g = ws.start().unwrap();
+            let ones = (0..len)
+                .filter(|_| u32::from(sc_kernel::sng::Sng::next_q16(&mut g)) < q)
+                .count();
+            assert_eq!(table[q as usize] as usize, ones, "{ws:?} L = {len} P = {q}");
+        }
     }
+    assert!(ones_table(source(0, 0), 4, &mut [0u32; 10]).is_err());
 }
 
 #[test]
