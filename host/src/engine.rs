@@ -15,8 +15,8 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 use sc_kernel::count::{
-    input_values, layer0_counts, ones_table, spike_counts, weight_counts, weight_ranks, CountLayer,
-    CountWeight, ONES_TABLE_LEN,
+    input_values, layer0_counts_many, ones_table, spike_counts_many, weight_counts, weight_ranks,
+    CountLayer, CountWeight, ONES_TABLE_LEN,
 };
 use sc_kernel::fixed::types::{I16F16, I8F8};
 use sc_kernel::lif::{LifFixed, LifParams};
@@ -259,7 +259,9 @@ impl<F: LifFixed> Engine<F> {
         steps: usize,
         record: Record,
     ) -> Result<NetRun, NetError> {
-        self.run_inner(inputs, steps, record, None)
+        self.run_chunk(&[inputs], steps, record, None)?
+            .pop()
+            .ok_or_else(|| NetError::Invalid("no run".into()))
     }
 
     /// [`Self::run`] for an engine that holds a slice of every layer's
@@ -272,30 +274,40 @@ impl<F: LifFixed> Engine<F> {
         record: Record,
         exchange: &mut dyn SpikeExchange<u64>,
     ) -> Result<NetRun, NetError> {
-        self.run_inner(inputs, steps, record, Some(exchange))
+        self.run_chunk(&[inputs], steps, record, Some(exchange))?
+            .pop()
+            .ok_or_else(|| NetError::Invalid("no run".into()))
     }
 
     /// Run every sample of `batch` (each its own state and input
-    /// generator, spec §7) in parallel; results in order.
+    /// generator, spec §7); results in order. Samples step in lockstep in
+    /// chunks of up to [`CHUNK`], so each weight row is read once per
+    /// chunk and step; chunks run in parallel.
     pub fn run_batch(
         &self,
         batch: &[Vec<Probability>],
         steps: usize,
         record: Record,
     ) -> Result<Vec<NetRun>, NetError> {
-        batch
-            .par_iter()
-            .map(|x| self.run(x, steps, record))
-            .collect()
+        let threads = rayon::current_num_threads().max(1);
+        let chunk = batch.len().div_ceil(threads).clamp(1, CHUNK);
+        let runs: Vec<Vec<NetRun>> = batch
+            .par_chunks(chunk)
+            .map(|c| {
+                let x: Vec<&[Probability]> = c.iter().map(Vec::as_slice).collect();
+                self.run_chunk(&x, steps, record, None)
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(runs.into_iter().flatten().collect())
     }
 
-    fn run_inner(
+    fn run_chunk(
         &self,
-        inputs: &[Probability],
+        inputs: &[&[Probability]],
         steps: usize,
         record: Record,
         exchange: Option<&mut dyn SpikeExchange<u64>>,
-    ) -> Result<NetRun, NetError> {
+    ) -> Result<Vec<NetRun>, NetError> {
         if self.narrow {
             self.run_stored::<i16>(inputs, steps, record, exchange)
         } else {
@@ -305,31 +317,38 @@ impl<F: LifFixed> Engine<F> {
 
     fn run_stored<C: Stored>(
         &self,
-        inputs: &[Probability],
+        inputs: &[&[Probability]],
         steps: usize,
         record: Record,
         mut exchange: Option<&mut dyn SpikeExchange<u64>>,
-    ) -> Result<NetRun, NetError> {
-        if inputs.len() != self.dims[0] {
-            return Err(NetError::Invalid(format!(
-                "{} input probabilities given, the network has {} inputs",
-                inputs.len(),
-                self.dims[0]
-            )));
+    ) -> Result<Vec<NetRun>, NetError> {
+        for x in inputs {
+            if x.len() != self.dims[0] {
+                return Err(NetError::Invalid(format!(
+                    "{} input probabilities given, the network has {} inputs",
+                    x.len(),
+                    self.dims[0]
+                )));
+            }
         }
         if record == Record::Spikes {
             check_record("steps", &self.dims[1..], steps)?;
         }
-        let mut st = SampleState::new(self)?;
+        let samples = inputs.len();
+        let mut st = ChunkState::new(self, samples)?;
         let outputs = self.dims[self.dims.len() - 1];
-        let mut out = NetRun {
-            spikes: if record == Record::Spikes {
-                try_with_capacity("steps", steps)?
-            } else {
-                vec![]
-            },
-            counts: vec![0; outputs],
-        };
+        let mut out = (0..samples)
+            .map(|_| {
+                Ok(NetRun {
+                    spikes: if record == Record::Spikes {
+                        try_with_capacity("steps", steps)?
+                    } else {
+                        vec![]
+                    },
+                    counts: vec![0; outputs],
+                })
+            })
+            .collect::<Result<Vec<_>, NetError>>()?;
         let layers: Vec<Vec<CountLayer<'_, LifParams<F>, C>>> = self
             .layers
             .iter()
@@ -350,98 +369,139 @@ impl<F: LifFixed> Engine<F> {
                 let ls = &mut rest[0];
                 let input = match prev.last() {
                     None => Input::Probabilities(inputs, &st.q),
-                    Some(p) => Input::Spikes(BitSlice::new(&p.spikes, l.shape.inputs())?),
+                    Some(p) => Input::Spikes(
+                        p.spikes
+                            .iter()
+                            .map(|w| BitSlice::new(w, l.shape.inputs()))
+                            .collect::<Result<_, _>>()?,
+                    ),
                 };
-                step_layer(blocks, &input, ls)?;
+                step_layer(blocks, &input, &mut ls.blocks)?;
+                // Each sample's local spikes from its blocks' words (blocks
+                // start at multiples of 64 neurons), then the whole layer.
                 let width = self.dims[k + 1];
-                let local = BitSlice::new(&ls.local, l.shape.neurons())?;
-                let mut global = BitSliceMut::new(&mut ls.spikes, width)?;
-                match exchange.as_deref_mut() {
-                    None => global.copy_from(local)?,
-                    Some(ex) => ex.gather(k, local, &mut global)?,
+                for b in 0..samples {
+                    let mut local = vec![0u64; words_for::<u64>(l.shape.neurons())];
+                    let mut at = 0;
+                    for br in &ls.blocks {
+                        let w = br.words();
+                        local[at..at + w].copy_from_slice(&br.spikes[b * w..(b + 1) * w]);
+                        at += w;
+                    }
+                    let local = BitSlice::new(&local, l.shape.neurons())?;
+                    let mut global = BitSliceMut::new(&mut ls.spikes[b], width)?;
+                    match exchange.as_deref_mut() {
+                        None => global.copy_from(local)?,
+                        Some(ex) => ex.gather(k, local, &mut global)?,
+                    }
                 }
             }
-            let last = st.layers.last().map(|l| &l.spikes);
-            if let Some(words) = last {
-                let s = BitSlice::new(words, outputs)?;
-                for (j, c) in out.counts.iter_mut().enumerate() {
-                    *c += u32::from(s.get(j) == Some(true));
+            for (b, o) in out.iter_mut().enumerate() {
+                if let Some(last) = st.layers.last() {
+                    let s = BitSlice::new(&last.spikes[b], outputs)?;
+                    for (j, c) in o.counts.iter_mut().enumerate() {
+                        *c += u32::from(s.get(j) == Some(true));
+                    }
                 }
-            }
-            if record == Record::Spikes {
-                let step = st
-                    .layers
-                    .iter()
-                    .zip(&self.dims[1..])
-                    .map(|(l, &n)| {
-                        let s = BitSlice::new(&l.spikes, n)?;
-                        Ok((0..n).map(|j| s.get(j) == Some(true)).collect())
-                    })
-                    .collect::<Result<Vec<Vec<bool>>, sc_kernel::Error>>()?;
-                out.spikes.push(step);
+                if record == Record::Spikes {
+                    let step = st
+                        .layers
+                        .iter()
+                        .zip(&self.dims[1..])
+                        .map(|(l, &n)| {
+                            let s = BitSlice::new(&l.spikes[b], n)?;
+                            Ok((0..n).map(|j| s.get(j) == Some(true)).collect())
+                        })
+                        .collect::<Result<Vec<Vec<bool>>, sc_kernel::Error>>()?;
+                    o.spikes.push(step);
+                }
             }
         }
         Ok(out)
     }
 }
 
+/// Samples stepped together by [`Engine::run_batch`]: each weight row is
+/// read once per chunk and step.
+pub const CHUNK: usize = 16;
+
 /// What a layer reads in a step.
 enum Input<'a> {
-    /// Layer 0: the input probabilities and the step's ordered comparator
-    /// values.
-    Probabilities(&'a [Probability], &'a [u16]),
-    /// Layers `k >= 1`: the previous layer's whole spikes.
-    Spikes(BitSlice<'a, u64>),
+    /// Layer 0: each sample's input probabilities and the step's ordered
+    /// comparator values.
+    Probabilities(&'a [&'a [Probability]], &'a [u16]),
+    /// Layers `k >= 1`: each sample's whole previous-layer spikes.
+    Spikes(Vec<BitSlice<'a, u64>>),
 }
 
-/// One sample's state of one layer (the process's neurons), and the whole
-/// layer's spikes.
-struct LayerRun<F: LifFixed> {
+/// One block's state for every sample of a chunk: sample `b`'s values at
+/// `b * neurons ..`, its spike words at `b * words ..`.
+struct BlockRun<F: LifFixed> {
+    neurons: usize,
     v: Vec<F>,
     refractory: Vec<u16>,
     counts: Vec<i32>,
     current: Vec<F>,
-    /// This process's neurons' spikes.
-    local: Vec<u64>,
-    /// The whole layer's spikes.
     spikes: Vec<u64>,
-    /// Scratch prefix tables, one per block (layer 0 only).
-    tables: Vec<Vec<u32>>,
+    /// Scratch prefix table (layer 0 only; empty elsewhere).
+    table: Vec<u32>,
 }
 
-/// One sample's state: per layer, and the input generator.
-struct SampleState<F: LifFixed> {
+impl<F: LifFixed> BlockRun<F> {
+    /// Spike words per sample.
+    fn words(&self) -> usize {
+        words_for::<u64>(self.neurons)
+    }
+}
+
+/// One layer of a chunk: its blocks' states, and each sample's whole
+/// layer spikes.
+struct LayerRun<F: LifFixed> {
+    blocks: Vec<BlockRun<F>>,
+    spikes: Vec<Vec<u64>>,
+}
+
+/// A chunk's state: per layer, and the input generator (the same for every
+/// sample: spec §7 starts each at the source's start).
+struct ChunkState<F: LifFixed> {
     layers: Vec<LayerRun<F>>,
     gen: Generator,
     q: Vec<u16>,
 }
 
-impl<F: LifFixed> SampleState<F> {
-    fn new(e: &Engine<F>) -> Result<Self, NetError> {
+impl<F: LifFixed> ChunkState<F> {
+    fn new(e: &Engine<F>, samples: usize) -> Result<Self, NetError> {
+        let what = "layer neurons";
         let layers = e
             .layers
             .iter()
             .enumerate()
             .map(|(k, l)| {
-                let n = l.shape.neurons();
-                let tables = if k == 0 {
-                    l.blocks
-                        .iter()
-                        .map(|_| try_vec("layer 0 prefix table", l.shape.len() + 1, 0u32))
-                        .collect::<Result<_, _>>()?
-                } else {
-                    vec![]
-                };
-                let what = "layer neurons";
-                Ok(LayerRun {
-                    v: try_vec(what, n, l.params.rest())?,
-                    refractory: try_vec(what, n, 0)?,
-                    counts: try_vec(what, n, 0)?,
-                    current: try_vec(what, n, F::default())?,
-                    local: try_vec(what, words_for::<u64>(n), 0)?,
-                    spikes: try_vec(what, words_for::<u64>(e.dims[k + 1]), 0)?,
-                    tables,
-                })
+                let blocks = l
+                    .blocks
+                    .iter()
+                    .map(|b| {
+                        let n = b.rows.len();
+                        let sn = n * samples;
+                        Ok(BlockRun {
+                            neurons: n,
+                            v: try_vec(what, sn, l.params.rest())?,
+                            refractory: try_vec(what, sn, 0)?,
+                            counts: try_vec(what, sn, 0)?,
+                            current: try_vec(what, sn, F::default())?,
+                            spikes: try_vec(what, words_for::<u64>(n) * samples, 0)?,
+                            table: if k == 0 {
+                                try_vec("layer 0 prefix table", l.shape.len() + 1, 0u32)?
+                            } else {
+                                vec![]
+                            },
+                        })
+                    })
+                    .collect::<Result<_, NetError>>()?;
+                let spikes = (0..samples)
+                    .map(|_| try_vec("layer spikes", words_for::<u64>(e.dims[k + 1]), 0u64))
+                    .collect::<Result<_, _>>()?;
+                Ok(LayerRun { blocks, spikes })
             })
             .collect::<Result<_, NetError>>()?;
         Ok(Self {
@@ -452,60 +512,45 @@ impl<F: LifFixed> SampleState<F> {
     }
 }
 
-/// Step one layer's blocks (in parallel when there are several): counts,
-/// currents, neuron steps, spikes into `ls.local`.
+/// Step one layer's blocks (in parallel when there are several) for every
+/// sample of the chunk: counts, currents, neuron steps, spikes into each
+/// block's words.
 fn step_layer<F: LifFixed, C: CountWeight>(
     blocks: &[CountLayer<'_, LifParams<F>, C>],
     input: &Input<'_>,
-    ls: &mut LayerRun<F>,
+    runs: &mut [BlockRun<F>],
 ) -> Result<(), sc_kernel::Error> {
-    let one = |b: &CountLayer<'_, LifParams<F>, C>,
-               table: Option<&mut Vec<u32>>,
-               v: &mut [F],
-               r: &mut [u16],
-               c: &mut [i32],
-               cur: &mut [F],
-               local: &mut [u64]|
-     -> Result<(), sc_kernel::Error> {
-        match (input, table) {
-            (Input::Probabilities(p, q), Some(t)) => layer0_counts(b, q, p, t, c)?,
-            (Input::Spikes(s), _) => spike_counts(b, *s, c)?,
-            (Input::Probabilities(..), None) => {
-                return Err(sc_kernel::Error::LengthMismatch {
-                    expected: 1,
-                    found: 0,
-                })
-            }
+    let one = |b: &CountLayer<'_, LifParams<F>, C>, r: &mut BlockRun<F>| {
+        match input {
+            Input::Probabilities(p, q) => layer0_counts_many(b, q, p, &mut r.table, &mut r.counts)?,
+            Input::Spikes(s) => spike_counts_many(b, s, &mut r.counts)?,
         }
-        let mut spikes = BitSliceMut::new(local, b.shape().neurons())?;
-        b.fire(c, v, r, cur, &mut spikes)?;
+        let (n, w) = (r.neurons, r.words());
+        if n == 0 {
+            return Ok(());
+        }
+        for ((((v, rf), c), cur), sp) in
+            r.v.chunks_exact_mut(n)
+                .zip(r.refractory.chunks_exact_mut(n))
+                .zip(r.counts.chunks_exact(n))
+                .zip(r.current.chunks_exact_mut(n))
+                .zip(r.spikes.chunks_exact_mut(w))
+        {
+            let mut spikes = BitSliceMut::new(sp, n)?;
+            b.fire(c, v, rf, cur, &mut spikes)?;
+        }
         Ok(())
     };
-    let bl = blocks.first().map_or(1, |b| b.shape().neurons().max(1));
-    let wl = bl.div_ceil(64);
-    let mut tables: Vec<Option<&mut Vec<u32>>> = ls.tables.iter_mut().map(Some).collect();
-    tables.resize_with(blocks.len(), || None);
     if blocks.len() == 1 {
-        let t = tables.pop().flatten();
-        return one(
-            &blocks[0],
-            t,
-            &mut ls.v,
-            &mut ls.refractory,
-            &mut ls.counts,
-            &mut ls.current,
-            &mut ls.local,
-        );
+        return blocks
+            .iter()
+            .zip(runs.iter_mut())
+            .try_for_each(|(b, r)| one(b, r));
     }
     blocks
         .par_iter()
-        .zip(tables)
-        .zip(ls.v.par_chunks_mut(bl))
-        .zip(ls.refractory.par_chunks_mut(bl))
-        .zip(ls.counts.par_chunks_mut(bl))
-        .zip(ls.current.par_chunks_mut(bl))
-        .zip(ls.local.par_chunks_mut(wl))
-        .try_for_each(|((((((b, t), v), r), c), cur), local)| one(b, t, v, r, c, cur, local))
+        .zip(runs.par_iter_mut())
+        .try_for_each(|(b, r)| one(b, r))
 }
 
 /// Build and run `spec` on the engine in its declared format: one sample,

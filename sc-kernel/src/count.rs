@@ -31,7 +31,7 @@ use crate::error::{Error, Result};
 use crate::mac::MacShape;
 use crate::net::{Generator, Neuron, StreamSource};
 use crate::sng::{Probability, Sng};
-use crate::word::Word;
+use crate::word::{words_for, Word};
 
 /// The storage of a signed weight count `s * n` (`|n| <= L`): `i16` for
 /// `L <= 32767` (2 bytes per synapse), `i32` for any `L`.
@@ -191,10 +191,11 @@ impl<'a, N: Neuron, C: CountWeight> CountLayer<'a, N, C> {
         }
         // MacShape guarantees the product does not overflow.
         ensure_len(shape.neurons() * shape.inputs(), weights.len())?;
-        if weights
+        // A max over all counts (vectorises; no early exit needed).
+        let max = weights
             .iter()
-            .any(|&w| w.get().unsigned_abs() as usize > shape.len())
-        {
+            .fold(0u32, |m, &w| m.max(w.get().unsigned_abs()));
+        if max as usize > shape.len() {
             return Err(Error::InvalidParameter {
                 name: "weights",
                 allowed: "weight counts with magnitude at most the stream length L",
@@ -332,22 +333,46 @@ pub fn layer0_counts<N: Neuron, C: CountWeight>(
     table: &mut [u32],
     counts: &mut [i32],
 ) -> Result<()> {
+    layer0_counts_many(layer, q, &[inputs], table, counts)
+}
+
+/// [`layer0_counts`] for several samples at the same step (so the same
+/// `q`; spec §7 starts every sample's input generator afresh): sample `b`
+/// has inputs `inputs[b]` and counts `counts[b * neurons ..][..neurons]`.
+/// Each weight row is read once for all the samples.
+///
+/// Errors: [`Error::LengthMismatch`] if a sample's inputs, `q` (`L`),
+/// `table` (`L + 1`) or `counts` (`samples * neurons`) have other lengths.
+pub fn layer0_counts_many<N: Neuron, C: CountWeight>(
+    layer: &CountLayer<'_, N, C>,
+    q: &[u16],
+    inputs: &[&[Probability]],
+    table: &mut [u32],
+    counts: &mut [i32],
+) -> Result<()> {
     let s = layer.shape();
-    ensure_len(s.inputs(), inputs.len())?;
+    for x in inputs {
+        ensure_len(s.inputs(), x.len())?;
+    }
     ensure_len(s.len(), q.len())?;
     ensure_len(s.len() + 1, table.len())?;
-    ensure_len(s.neurons(), counts.len())?;
+    let n = s.neurons();
+    ensure_len(n * inputs.len(), counts.len())?;
     counts.iter_mut().for_each(|c| *c = 0);
-    for (i, &p) in inputs.iter().enumerate() {
+    if n == 0 {
+        return Ok(());
+    }
+    for i in 0..s.inputs() {
         let row = layer.row(i);
-        if p == Probability::ZERO {
-            continue;
-        }
-        if p == Probability::ONE {
-            add_row(row, counts);
-        } else {
-            prefix_counts(q, p, table);
-            add_looked_up(row, table, s.len(), counts);
+        for (x, c) in inputs.iter().zip(counts.chunks_exact_mut(n)) {
+            match x.get(i).copied().unwrap_or(Probability::ZERO) {
+                Probability::ZERO => {}
+                Probability::ONE => add_row(row, c),
+                p => {
+                    prefix_counts(q, p, table);
+                    add_looked_up(row, table, s.len(), c);
+                }
+            }
         }
     }
     Ok(())
@@ -363,16 +388,43 @@ pub fn spike_counts<N: Neuron, C: CountWeight, W: Word>(
     spikes: BitSlice<'_, W>,
     counts: &mut [i32],
 ) -> Result<()> {
+    spike_counts_many(layer, &[spikes], counts)
+}
+
+/// [`spike_counts`] for several samples: sample `b` has the spikes
+/// `spikes[b]` and counts `counts[b * neurons ..][..neurons]`. Each row of
+/// an input that spiked in any sample is read once for all of them.
+///
+/// Errors: [`Error::LengthMismatch`] if a sample's spikes or `counts`
+/// (`samples * neurons`) have other lengths.
+pub fn spike_counts_many<N: Neuron, C: CountWeight, W: Word>(
+    layer: &CountLayer<'_, N, C>,
+    spikes: &[BitSlice<'_, W>],
+    counts: &mut [i32],
+) -> Result<()> {
     let s = layer.shape();
-    ensure_len(s.inputs(), spikes.len())?;
-    ensure_len(s.neurons(), counts.len())?;
+    for z in spikes {
+        ensure_len(s.inputs(), z.len())?;
+    }
+    let n = s.neurons();
+    ensure_len(n * spikes.len(), counts.len())?;
     counts.iter_mut().for_each(|c| *c = 0);
-    for (w, &word) in spikes.words().iter().enumerate() {
-        let mut bits = word.to_u64();
-        while bits != 0 {
-            let i = w * W::BITS + bits.trailing_zeros() as usize;
-            bits &= bits - 1;
-            add_row(layer.row(i), counts);
+    if n == 0 {
+        return Ok(());
+    }
+    for w in 0..words_for::<W>(s.inputs()) {
+        let word = |z: &BitSlice<'_, W>| z.words().get(w).map_or(0, |x| x.to_u64());
+        // The inputs that spiked in any sample (padding bits are zero).
+        let mut any = spikes.iter().fold(0u64, |a, z| a | word(z));
+        while any != 0 {
+            let bit = any.trailing_zeros();
+            any &= any - 1;
+            let row = layer.row(w * W::BITS + bit as usize);
+            for (z, c) in spikes.iter().zip(counts.chunks_exact_mut(n)) {
+                if word(z) >> bit & 1 == 1 {
+                    add_row(row, c);
+                }
+            }
         }
     }
     Ok(())
