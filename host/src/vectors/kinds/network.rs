@@ -6,7 +6,7 @@ use sc_kernel::wire::{self, Kind, LayerRecord, NetworkHead, NetworkRecord, Netwo
 use sc_kernel::{words_for, Word};
 use serde::{Deserialize, Serialize};
 
-use super::{count, other_kind, p_q16_ok};
+use super::{count, p_q16_ok};
 use crate::backend::Backend;
 use crate::hex::{bits_from_str, bits_to_str};
 use crate::scnet::{LayerSpec, LifFormat, LifParamsRaw, NetworkSpec, Source};
@@ -78,25 +78,26 @@ pub(crate) fn fields() -> Vec<(&'static str, Probe)> {
     ]
 }
 
+case_view! {
+    /// A `network` case's fields.
+    NetworkCase = Network("network") {
+        copy: steps: usize;
+        ref: network: NetworkSpec, inputs_q16: Vec<u32>, expect: Expect<NetworkExpect>
+    }
+}
+
 /// Check the inputs: the network ([`NetworkSpec::validate`]), then the
 /// input probabilities.
 pub(crate) fn validate_inputs(case: &Case) -> Result<(), CaseError> {
-    let Case::Network {
-        network,
-        inputs_q16,
-        ..
-    } = case
-    else {
-        return Err(other_kind("network"));
-    };
-    field("network", network.validate())?;
+    let c = NetworkCase::of(case)?;
+    field("network", c.network.validate())?;
     count(
         "inputs_q16",
-        inputs_q16.len(),
-        network.dims[0],
+        c.inputs_q16.len(),
+        c.network.dims[0],
         "probabilities (dims[0])",
     )?;
-    for (i, &q) in inputs_q16.iter().enumerate() {
+    for (i, &q) in c.inputs_q16.iter().enumerate() {
         p_q16_ok(&format!("inputs_q16[{i}]"), q)?;
     }
     Ok(())
@@ -142,29 +143,22 @@ pub(crate) fn validate_expect(case: &Case) -> Result<(), CaseError> {
 
 /// Recompute `expect` on backend `b` ([`Backend::network`]).
 pub(crate) fn evaluate<W: Word, B: Backend<W>>(b: &B, case: &mut Case) -> Result<(), CaseError> {
-    let Case::Network {
-        network,
-        inputs_q16,
-        steps,
-        expect,
-        ..
-    } = case
-    else {
-        return Err(other_kind("network"));
-    };
-    let run = b.network(network, inputs_q16, *steps)?;
-    *expect = Expect::Value(NetworkExpect {
-        spikes: run
-            .spikes
-            .iter()
-            .map(|step| {
-                step.iter()
-                    .map(|l| bits_to_str(l.iter().copied()))
-                    .collect()
-            })
-            .collect(),
-        counts: run.counts,
-    });
+    let c = NetworkCase::of(case)?;
+    let run = b.network(c.network, c.inputs_q16, c.steps)?;
+    if let Case::Network { expect, .. } = case {
+        *expect = Expect::Value(NetworkExpect {
+            spikes: run
+                .spikes
+                .iter()
+                .map(|step| {
+                    step.iter()
+                        .map(|l| bits_to_str(l.iter().copied()))
+                        .collect()
+                })
+                .collect(),
+            counts: run.counts,
+        });
+    }
     Ok(())
 }
 
@@ -372,16 +366,12 @@ pub fn model_words(n: &NetworkSpec, steps: usize) -> Result<Vec<u32>, CaseError>
 /// The export payload (appended to `p`); `raw`: an error case, whose
 /// network is not validated.
 pub(crate) fn payload(case: &Case, raw: bool, p: &mut Vec<u32>) -> Result<Kind, CaseError> {
-    let Case::Network {
+    let NetworkCase {
         network: n,
         inputs_q16,
         steps,
         expect,
-        ..
-    } = case
-    else {
-        return Err(other_kind("network"));
-    };
+    } = NetworkCase::of(case)?;
     if !raw {
         field("network", n.validate())?;
     }
@@ -395,7 +385,7 @@ pub(crate) fn payload(case: &Case, raw: bool, p: &mut Vec<u32>) -> Result<Kind, 
     }
     let tail = NetworkTail {
         inputs_q16,
-        steps: w32("steps", *steps)?,
+        steps: w32("steps", steps)?,
         expect: match expect {
             Expect::Value(e) => Some(wire::NetworkExpect {
                 spikes: &spikes,
