@@ -323,13 +323,21 @@ fn network_parts(n: &NetworkSpec) -> Result<(Vec<u32>, Vec<OwnedLayer>), CaseErr
     Ok((dims, layers))
 }
 
-fn head_of<'a>(n: &NetworkSpec, dims: &'a [u32]) -> NetworkHead<'a> {
-    NetworkHead {
+/// `emit` with the wire head and layer records of `n` (not validated
+/// here).
+fn emit_records(
+    n: &NetworkSpec,
+    emit: impl FnOnce(&NetworkHead<'_>, &[LayerRecord<'_>]) -> Result<(), CaseError>,
+) -> Result<(), CaseError> {
+    let (dims, layers) = network_parts(n)?;
+    let layers: Vec<LayerRecord<'_>> = layers.iter().map(OwnedLayer::record).collect();
+    let head = NetworkHead {
         format: n.format,
-        dims,
+        dims: &dims,
         weight_source: n.weight_source,
         input_source: n.input_source,
-    }
+    };
+    emit(&head, &layers)
 }
 
 /// The words describing a network (the head of a `network` record, and
@@ -339,13 +347,10 @@ fn head_of<'a>(n: &NetworkSpec, dims: &'a [u32]) -> NetworkHead<'a> {
 /// first.
 pub fn network_words(n: &NetworkSpec) -> Result<Vec<u32>, CaseError> {
     field("network", n.validate())?;
-    let (dims, layers) = network_parts(n)?;
-    let layers: Vec<LayerRecord<'_>> = layers.iter().map(OwnedLayer::record).collect();
     let mut p = vec![];
-    wire(
-        "network",
-        wire::Network::emit(&head_of(n, &dims), &layers, &mut p),
-    )?;
+    emit_records(n, |head, layers| {
+        wire("network", wire::Network::emit(head, layers, &mut p))
+    })?;
     Ok(p)
 }
 
@@ -353,13 +358,11 @@ pub fn network_words(n: &NetworkSpec) -> Result<Vec<u32>, CaseError> {
 /// (`n_words` counts the words after it). The network is validated first.
 pub fn model_words(n: &NetworkSpec, steps: usize) -> Result<Vec<u32>, CaseError> {
     field("network", n.validate())?;
-    let (dims, layers) = network_parts(n)?;
-    let layers: Vec<LayerRecord<'_>> = layers.iter().map(OwnedLayer::record).collect();
     let mut out = vec![];
-    wire(
-        "network",
-        wire::Model::emit(&head_of(n, &dims), &layers, w32("steps", steps)?, &mut out),
-    )?;
+    emit_records(n, |head, layers| {
+        let steps = w32("steps", steps)?;
+        wire("network", wire::Model::emit(head, layers, steps, &mut out))
+    })?;
     Ok(out)
 }
 
@@ -394,9 +397,8 @@ pub(crate) fn payload(case: &Case, raw: bool, p: &mut Vec<u32>) -> Result<Kind, 
             Expect::Error { .. } => None,
         },
     };
-    let (dims, layers) = network_parts(n)?;
-    let layers: Vec<LayerRecord<'_>> = layers.iter().map(OwnedLayer::record).collect();
-    let head = head_of(n, &dims);
-    wire("network", NetworkRecord::emit(&head, &layers, &tail, p))?;
+    emit_records(n, |head, layers| {
+        wire("network", NetworkRecord::emit(head, layers, &tail, p))
+    })?;
     Ok(Kind::Network)
 }
