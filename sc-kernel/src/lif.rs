@@ -298,6 +298,7 @@ impl<F: LifFixed> LifParams<F> {
     /// Step a population: neuron `k` has membrane `v[k]`, counter
     /// `refractory[k]`, input `input[k]`; spike bit `k` of `spikes` is written.
     /// All four lengths must be equal. Returns the number of spikes.
+    /// [`Neuron::step_population`], callable without the trait in scope.
     pub fn step_population<W: Word>(
         &self,
         v: &mut [F],
