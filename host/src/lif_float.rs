@@ -4,7 +4,7 @@
 //! same order as the fixed-point kernel (spec §6), in `f32` or `f64`.
 
 use sc_kernel::neuron::Neuron;
-use sc_kernel::{BitSliceMut, Error as KernelError, Word};
+use sc_kernel::Error as KernelError;
 
 use crate::real::Real;
 
@@ -221,32 +221,18 @@ impl Neuron for FloatLifParams<f64> {
         Ok(())
     }
 
-    fn step_population<W: Word>(
-        &self,
-        v: &mut [f64],
-        refractory: &mut [u16],
-        current: &[f64],
-        spikes: &mut BitSliceMut<'_, W>,
-    ) -> Result<usize, KernelError> {
-        let n = v.len();
-        for found in [refractory.len(), current.len(), spikes.len()] {
-            if found != n {
-                return Err(KernelError::LengthMismatch { expected: n, found });
-            }
-        }
+    fn step_neuron(&self, v: &mut f64, refractory: &mut u16, current: f64) -> bool {
+        self.step(v, refractory, current, None)
+    }
+
+    fn check_currents(&self, current: &[f64]) -> Result<(), KernelError> {
         if current.iter().any(|x| !x.is_finite()) {
             return Err(KernelError::InvalidParameter {
                 name: "current",
                 allowed: "finite input currents",
             });
         }
-        let mut count = 0;
-        for k in 0..n {
-            let z = self.step(&mut v[k], &mut refractory[k], current[k], None);
-            spikes.set(k, z)?;
-            count += usize::from(z);
-        }
-        Ok(count)
+        Ok(())
     }
 }
 

@@ -412,14 +412,7 @@ impl<F: LifFixed, W: Word> ScNetwork<F, W> {
     /// Run `steps` time steps from the initial state with constant input
     /// probabilities `inputs` (Q0.16).
     pub fn run(&self, inputs: &[Probability], steps: usize) -> Result<NetRun, NetError> {
-        run_layers(
-            &self.layers(),
-            self.input_source,
-            &self.dims,
-            inputs,
-            steps,
-            None,
-        )
+        self.run_layers(inputs, steps, None)
     }
 
     /// [`Self::run`] for a network that holds a slice of every layer's
@@ -433,13 +426,23 @@ impl<F: LifFixed, W: Word> ScNetwork<F, W> {
         steps: usize,
         exchange: &mut dyn SpikeExchange<W>,
     ) -> Result<NetRun, NetError> {
+        self.run_layers(inputs, steps, Some(exchange))
+    }
+
+    /// [`run_layers`] over this network's layers.
+    fn run_layers(
+        &self,
+        inputs: &[Probability],
+        steps: usize,
+        exchange: Option<&mut dyn SpikeExchange<W>>,
+    ) -> Result<NetRun, NetError> {
         run_layers(
             &self.layers(),
             self.input_source,
             &self.dims,
             inputs,
             steps,
-            Some(exchange),
+            exchange,
         )
     }
 }
@@ -565,20 +568,6 @@ pub trait SpikeExchange<W: Word> {
         local: BitSlice<'_, W>,
         global: &mut BitSliceMut<'_, W>,
     ) -> Result<(), sc_kernel::Error>;
-}
-
-/// The single-process exchange: a process's neurons are the whole layer.
-pub struct LocalSpikes;
-
-impl<W: Word> SpikeExchange<W> for LocalSpikes {
-    fn gather(
-        &mut self,
-        _: usize,
-        local: BitSlice<'_, W>,
-        global: &mut BitSliceMut<'_, W>,
-    ) -> Result<(), sc_kernel::Error> {
-        global.copy_from(local)
-    }
 }
 
 /// Build and run `spec` with words `W` in its declared format.

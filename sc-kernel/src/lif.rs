@@ -20,8 +20,9 @@
 
 use fixed::types::{I16F16, I8F8};
 
-use crate::bits::{ensure_len, BitSliceMut};
+use crate::bits::BitSliceMut;
 use crate::error::{Error, Result};
+use crate::neuron::Neuron;
 use crate::word::Word;
 
 mod sealed {
@@ -297,6 +298,7 @@ impl<F: LifFixed> LifParams<F> {
     /// Step a population: neuron `k` has membrane `v[k]`, counter
     /// `refractory[k]`, input `input[k]`; spike bit `k` of `spikes` is written.
     /// All four lengths must be equal. Returns the number of spikes.
+    /// [`Neuron::step_population`], callable without the trait in scope.
     pub fn step_population<W: Word>(
         &self,
         v: &mut [F],
@@ -304,25 +306,7 @@ impl<F: LifFixed> LifParams<F> {
         input: &[F],
         spikes: &mut BitSliceMut<'_, W>,
     ) -> Result<usize> {
-        let n = v.len();
-        ensure_len(n, refractory.len())?;
-        ensure_len(n, input.len())?;
-        ensure_len(n, spikes.len())?;
-        let mut count = 0;
-        let words = spikes.words_mut();
-        for (wi, word) in words.iter_mut().enumerate() {
-            let base = wi * W::BITS; // < n: words_for(n) words
-            let end = base + (n - base).min(W::BITS);
-            let mut w = W::ZERO;
-            for k in base..end {
-                if self.step(&mut v[k], &mut refractory[k], input[k]) {
-                    w = w | W::bit(k - base);
-                    count += 1;
-                }
-            }
-            *word = w;
-        }
-        Ok(count)
+        <Self as Neuron>::step_population(self, v, refractory, input, spikes)
     }
 }
 

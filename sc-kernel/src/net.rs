@@ -475,14 +475,7 @@ impl<'a, 'w, 's, N: Neuron, W: Word> Network<'a, 'w, 's, N, W> {
     /// network whose layers hold all their neurons. Returns the number of
     /// spikes of the last layer.
     pub fn step(&mut self, inputs: &[Probability]) -> Result<usize> {
-        step_layers(
-            self.layers,
-            self.states,
-            inputs,
-            &mut self.x_gen,
-            self.outputs,
-            None,
-        )
+        self.step_layers(inputs, None)
     }
 
     /// One time step of a process of a distributed run: layer `k`'s local
@@ -498,13 +491,22 @@ impl<'a, 'w, 's, N: Neuron, W: Word> Network<'a, 'w, 's, N, W> {
         local: &mut [W],
         mut hand_over: impl FnMut(usize, BitSlice<'_, W>, &mut BitSliceMut<'_, W>) -> Result<()>,
     ) -> Result<usize> {
+        self.step_layers(inputs, Some((local, &mut hand_over)))
+    }
+
+    /// [`step_layers`] over this network's state.
+    fn step_layers(
+        &mut self,
+        inputs: &[Probability],
+        hand_over: Option<(&mut [W], &mut HandOver<'_, W>)>,
+    ) -> Result<usize> {
         step_layers(
             self.layers,
             self.states,
             inputs,
             &mut self.x_gen,
             self.outputs,
-            Some((local, &mut hand_over)),
+            hand_over,
         )
     }
 

@@ -9,7 +9,7 @@
 //! ([`crate::net`]) is generic over the model, so both run the same SC
 //! streams, MAC and packed spike hand-over.
 
-use crate::bits::BitSliceMut;
+use crate::bits::{ensure_len, BitSliceMut};
 use crate::error::Result;
 use crate::lif::{LifFixed, LifParams};
 use crate::net::counts_to_current;
@@ -44,17 +44,55 @@ pub trait Neuron {
         current: &mut [Self::Current],
     ) -> Result<()>;
 
+    /// One step of one neuron with membrane `v`, refractory counter
+    /// `refractory` and input `current`. Returns whether it spiked.
+    fn step_neuron(
+        &self,
+        v: &mut Self::State,
+        refractory: &mut u16,
+        current: Self::Current,
+    ) -> bool;
+
+    /// Check a population's input currents before any neuron steps
+    /// (default: every current is valid).
+    fn check_currents(&self, current: &[Self::Current]) -> Result<()> {
+        let _ = current;
+        Ok(())
+    }
+
     /// Step a population: neuron `k` has membrane `v[k]`, refractory counter
     /// `refractory[k]` and input `current[k]`; spike bit `k` of `spikes` is
-    /// written (every bit). All four lengths must be equal. Returns the
-    /// number of spikes.
+    /// written (every bit, padding zero). All four lengths must be equal
+    /// ([`crate::Error::LengthMismatch`]), then [`Neuron::check_currents`]
+    /// must pass. Returns the number of spikes.
     fn step_population<W: Word>(
         &self,
         v: &mut [Self::State],
         refractory: &mut [u16],
         current: &[Self::Current],
         spikes: &mut BitSliceMut<'_, W>,
-    ) -> Result<usize>;
+    ) -> Result<usize> {
+        let n = v.len();
+        ensure_len(n, refractory.len())?;
+        ensure_len(n, current.len())?;
+        ensure_len(n, spikes.len())?;
+        self.check_currents(current)?;
+        let mut count = 0;
+        let words = spikes.words_mut();
+        for (wi, word) in words.iter_mut().enumerate() {
+            let base = wi * W::BITS; // < n: words_for(n) words
+            let end = base + (n - base).min(W::BITS);
+            let mut w = W::ZERO;
+            for k in base..end {
+                if self.step_neuron(&mut v[k], &mut refractory[k], current[k]) {
+                    w = w | W::bit(k - base);
+                    count += 1;
+                }
+            }
+            *word = w;
+        }
+        Ok(count)
+    }
 }
 
 /// The fixed-point LIF neuron of spec §6, with the exact current of §7.
@@ -78,13 +116,8 @@ impl<F: LifFixed> Neuron for LifParams<F> {
         counts_to_current(counts, len, gain, current)
     }
 
-    fn step_population<W: Word>(
-        &self,
-        v: &mut [F],
-        refractory: &mut [u16],
-        current: &[F],
-        spikes: &mut BitSliceMut<'_, W>,
-    ) -> Result<usize> {
-        LifParams::<F>::step_population(self, v, refractory, current, spikes)
+    #[inline]
+    fn step_neuron(&self, v: &mut F, refractory: &mut u16, current: F) -> bool {
+        self.step(v, refractory, current)
     }
 }

@@ -34,19 +34,8 @@ fn float_lif(r: &LifParamsRaw, one: f64) -> Result<FloatLifParams<f64>, FloatLif
 /// input encoding, signed MAC, packed spikes) with the `f64` LIF of
 /// [`crate::lif_float`] as its neuron model, i.e. `I = counts * gain / L`
 /// and the `f64` LIF step. Isolates the SC error from the fixed-point error.
-pub fn predict_sc_float(
-    spec: &NetworkSpec,
-    net: &ScNetwork<I16F16, u64>,
-    inputs_q16: &[u32],
-    steps: usize,
-) -> Result<usize, DigitsError> {
-    Ok(run_sc_float(spec, net, inputs_q16, steps)?
-        .predicted()
-        .unwrap_or(0))
-}
-
-/// The run behind [`predict_sc_float`]: every layer's spikes and the
-/// output counts.
+/// Returns every layer's spikes and the output counts (the prediction is
+/// [`NetRun::predicted`]).
 pub fn run_sc_float(
     spec: &NetworkSpec,
     net: &ScNetwork<I16F16, u64>,
@@ -250,7 +239,8 @@ pub fn evaluate(
                 let a = if float_lif {
                     let net = ScNetwork::<I16F16, u64>::new(&spec)?;
                     correct_count(data, test, |img| {
-                        predict_sc_float(&spec, &net, &input_q16(img), steps)
+                        run_sc_float(&spec, &net, &input_q16(img), steps)
+                            .map(|run| run.predicted().unwrap_or(0))
                     })?
                 } else {
                     sc_fixed_correct(data, test, &spec, steps)?

@@ -48,7 +48,7 @@ use crate::scnet::{LifFormat, NetError, NetworkSpec, ScNetwork, Source};
 use crate::snn::SnnConfig;
 
 pub use data::Digits;
-pub use eval::{accuracy, evaluate, predict_sc_float, sc_fixed_accuracy, train};
+pub use eval::{accuracy, evaluate, run_sc_float, sc_fixed_accuracy, train};
 pub use model::{dequantised, quantise, DigitsModel};
 pub use report::{wilson, Report, Row};
 

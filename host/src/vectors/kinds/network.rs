@@ -6,7 +6,7 @@ use sc_kernel::wire::{self, Kind, LayerRecord, NetworkHead, NetworkRecord, Netwo
 use sc_kernel::{words_for, Word};
 use serde::{Deserialize, Serialize};
 
-use super::{count, other_kind, p_q16_ok};
+use super::{count, p_q16_ok};
 use crate::backend::Backend;
 use crate::hex::{bits_from_str, bits_to_str};
 use crate::scnet::{LayerSpec, LifFormat, LifParamsRaw, NetworkSpec, Source};
@@ -78,25 +78,26 @@ pub(crate) fn fields() -> Vec<(&'static str, Probe)> {
     ]
 }
 
+case_view! {
+    /// A `network` case's fields.
+    NetworkCase = Network("network") {
+        copy: steps: usize;
+        ref: network: NetworkSpec, inputs_q16: Vec<u32>, expect: Expect<NetworkExpect>
+    }
+}
+
 /// Check the inputs: the network ([`NetworkSpec::validate`]), then the
 /// input probabilities.
 pub(crate) fn validate_inputs(case: &Case) -> Result<(), CaseError> {
-    let Case::Network {
-        network,
-        inputs_q16,
-        ..
-    } = case
-    else {
-        return Err(other_kind("network"));
-    };
-    field("network", network.validate())?;
+    let c = NetworkCase::of(case)?;
+    field("network", c.network.validate())?;
     count(
         "inputs_q16",
-        inputs_q16.len(),
-        network.dims[0],
+        c.inputs_q16.len(),
+        c.network.dims[0],
         "probabilities (dims[0])",
     )?;
-    for (i, &q) in inputs_q16.iter().enumerate() {
+    for (i, &q) in c.inputs_q16.iter().enumerate() {
         p_q16_ok(&format!("inputs_q16[{i}]"), q)?;
     }
     Ok(())
@@ -142,29 +143,22 @@ pub(crate) fn validate_expect(case: &Case) -> Result<(), CaseError> {
 
 /// Recompute `expect` on backend `b` ([`Backend::network`]).
 pub(crate) fn evaluate<W: Word, B: Backend<W>>(b: &B, case: &mut Case) -> Result<(), CaseError> {
-    let Case::Network {
-        network,
-        inputs_q16,
-        steps,
-        expect,
-        ..
-    } = case
-    else {
-        return Err(other_kind("network"));
-    };
-    let run = b.network(network, inputs_q16, *steps)?;
-    *expect = Expect::Value(NetworkExpect {
-        spikes: run
-            .spikes
-            .iter()
-            .map(|step| {
-                step.iter()
-                    .map(|l| bits_to_str(l.iter().copied()))
-                    .collect()
-            })
-            .collect(),
-        counts: run.counts,
-    });
+    let c = NetworkCase::of(case)?;
+    let run = b.network(c.network, c.inputs_q16, c.steps)?;
+    if let Case::Network { expect, .. } = case {
+        *expect = Expect::Value(NetworkExpect {
+            spikes: run
+                .spikes
+                .iter()
+                .map(|step| {
+                    step.iter()
+                        .map(|l| bits_to_str(l.iter().copied()))
+                        .collect()
+                })
+                .collect(),
+            counts: run.counts,
+        });
+    }
     Ok(())
 }
 
@@ -329,13 +323,21 @@ fn network_parts(n: &NetworkSpec) -> Result<(Vec<u32>, Vec<OwnedLayer>), CaseErr
     Ok((dims, layers))
 }
 
-fn head_of<'a>(n: &NetworkSpec, dims: &'a [u32]) -> NetworkHead<'a> {
-    NetworkHead {
+/// `emit` with the wire head and layer records of `n` (not validated
+/// here).
+fn emit_records(
+    n: &NetworkSpec,
+    emit: impl FnOnce(&NetworkHead<'_>, &[LayerRecord<'_>]) -> Result<(), CaseError>,
+) -> Result<(), CaseError> {
+    let (dims, layers) = network_parts(n)?;
+    let layers: Vec<LayerRecord<'_>> = layers.iter().map(OwnedLayer::record).collect();
+    let head = NetworkHead {
         format: n.format,
-        dims,
+        dims: &dims,
         weight_source: n.weight_source,
         input_source: n.input_source,
-    }
+    };
+    emit(&head, &layers)
 }
 
 /// The words describing a network (the head of a `network` record, and
@@ -345,13 +347,10 @@ fn head_of<'a>(n: &NetworkSpec, dims: &'a [u32]) -> NetworkHead<'a> {
 /// first.
 pub fn network_words(n: &NetworkSpec) -> Result<Vec<u32>, CaseError> {
     field("network", n.validate())?;
-    let (dims, layers) = network_parts(n)?;
-    let layers: Vec<LayerRecord<'_>> = layers.iter().map(OwnedLayer::record).collect();
     let mut p = vec![];
-    wire(
-        "network",
-        wire::Network::emit(&head_of(n, &dims), &layers, &mut p),
-    )?;
+    emit_records(n, |head, layers| {
+        wire("network", wire::Network::emit(head, layers, &mut p))
+    })?;
     Ok(p)
 }
 
@@ -359,29 +358,23 @@ pub fn network_words(n: &NetworkSpec) -> Result<Vec<u32>, CaseError> {
 /// (`n_words` counts the words after it). The network is validated first.
 pub fn model_words(n: &NetworkSpec, steps: usize) -> Result<Vec<u32>, CaseError> {
     field("network", n.validate())?;
-    let (dims, layers) = network_parts(n)?;
-    let layers: Vec<LayerRecord<'_>> = layers.iter().map(OwnedLayer::record).collect();
     let mut out = vec![];
-    wire(
-        "network",
-        wire::Model::emit(&head_of(n, &dims), &layers, w32("steps", steps)?, &mut out),
-    )?;
+    emit_records(n, |head, layers| {
+        let steps = w32("steps", steps)?;
+        wire("network", wire::Model::emit(head, layers, steps, &mut out))
+    })?;
     Ok(out)
 }
 
 /// The export payload (appended to `p`); `raw`: an error case, whose
 /// network is not validated.
 pub(crate) fn payload(case: &Case, raw: bool, p: &mut Vec<u32>) -> Result<Kind, CaseError> {
-    let Case::Network {
+    let NetworkCase {
         network: n,
         inputs_q16,
         steps,
         expect,
-        ..
-    } = case
-    else {
-        return Err(other_kind("network"));
-    };
+    } = NetworkCase::of(case)?;
     if !raw {
         field("network", n.validate())?;
     }
@@ -395,7 +388,7 @@ pub(crate) fn payload(case: &Case, raw: bool, p: &mut Vec<u32>) -> Result<Kind, 
     }
     let tail = NetworkTail {
         inputs_q16,
-        steps: w32("steps", *steps)?,
+        steps: w32("steps", steps)?,
         expect: match expect {
             Expect::Value(e) => Some(wire::NetworkExpect {
                 spikes: &spikes,
@@ -404,9 +397,8 @@ pub(crate) fn payload(case: &Case, raw: bool, p: &mut Vec<u32>) -> Result<Kind, 
             Expect::Error { .. } => None,
         },
     };
-    let (dims, layers) = network_parts(n)?;
-    let layers: Vec<LayerRecord<'_>> = layers.iter().map(OwnedLayer::record).collect();
-    let head = head_of(n, &dims);
-    wire("network", NetworkRecord::emit(&head, &layers, &tail, p))?;
+    emit_records(n, |head, layers| {
+        wire("network", NetworkRecord::emit(head, layers, &tail, p))
+    })?;
     Ok(Kind::Network)
 }
