@@ -27,7 +27,7 @@ use sc_kernel::{words_for, BitSlice, BitSliceMut};
 
 use crate::limits::{try_vec, try_with_capacity};
 use crate::scnet::{
-    check_record, check_spec, LifFormat, NetError, NetRun, NetworkSpec, SpikeExchange,
+    check_record, check_spec, layer_rows, LifFormat, NetError, NetRun, NetworkSpec, SpikeExchange,
 };
 
 /// Which form of spec §7 a network run uses; both give the same bits.
@@ -145,13 +145,7 @@ impl<F: LifFixed> Engine<F> {
         let mut layers = vec![];
         let mut rank0 = vec![];
         for (k, l) in spec.layers.iter().enumerate() {
-            let (m, n) = (spec.dims[k], spec.dims[k + 1]);
-            let r = rows(k, n);
-            if r.start > r.end || r.end > n {
-                return Err(NetError::Invalid(format!(
-                    "layer {k}: rows {r:?} outside 0..{n}"
-                )));
-            }
+            let (m, r) = layer_rows(spec, k, &rows)?;
             if k == 0 {
                 let what = "layers[0] weight order";
                 let mut values = try_vec(what, l.len, 0u16)?;

@@ -110,11 +110,11 @@ impl Figure for Raster<'_> {
         root: &DrawingArea<DB, Shift>,
         s: f64,
     ) -> Result<(), String> {
+        let steps = self.run.spikes.len();
+        let total: usize = self.widths.iter().sum();
         let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
         let px = |v: f64| (v * s).round() as i32;
         let font = |size: f64| ("sans-serif", size * s).into_font();
-        let steps = self.run.spikes.len();
-        let total: usize = self.widths.iter().sum();
         let mut chart = ChartBuilder::on(root)
             .caption(&self.title, font(17.0))
             .margin(px(12.0))

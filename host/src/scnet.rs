@@ -186,6 +186,24 @@ pub fn check_record(what: &str, neurons: &[usize], steps: usize) -> Result<(), L
     }
 }
 
+/// Layer `k`'s inputs and the neurons `rows(k, n_k)` a process holds of
+/// it (a distributed run's slice; `0..n_k` for a whole layer), checked to
+/// lie in `0..n_k`.
+pub(crate) fn layer_rows(
+    spec: &NetworkSpec,
+    k: usize,
+    rows: &impl Fn(usize, usize) -> std::ops::Range<usize>,
+) -> Result<(usize, std::ops::Range<usize>), NetError> {
+    let (m, n) = (spec.dims[k], spec.dims[k + 1]);
+    let r = rows(k, n);
+    if r.start > r.end || r.end > n {
+        return Err(NetError::Invalid(format!(
+            "layer {k}: rows {r:?} outside 0..{n}"
+        )));
+    }
+    Ok((m, r))
+}
+
 /// Structure and value checks of `spec` in format `F`; the validated
 /// parameters, gains and sign bits of every layer (`params[k]`,
 /// `gains[k]`, `negative[k]`).
@@ -325,13 +343,7 @@ impl<F: LifFixed, W: Word> ScNetwork<F, W> {
         let mut mags = vec![];
         let mut signs = vec![];
         for (k, l) in spec.layers.iter().enumerate() {
-            let (m, n) = (spec.dims[k], spec.dims[k + 1]);
-            let r = rows(k, n);
-            if r.start > r.end || r.end > n {
-                return Err(NetError::Invalid(format!(
-                    "layer {k}: rows {r:?} outside 0..{n}"
-                )));
-            }
+            let (m, r) = layer_rows(spec, k, &rows)?;
             let shape = MacShape::new(r.len(), m, l.len)?;
             let probs = l.weights_q16[r.start * m..r.end * m]
                 .iter()

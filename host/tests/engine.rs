@@ -12,14 +12,17 @@ use sc_host::vectors::kinds::network::random_network;
 use sc_kernel::fixed::types::I16F16;
 use sc_kernel::sng::Probability;
 
+/// A valid source from any kind bit and parameter (the export words).
 fn source(kind: u8, param: u16) -> Source {
-    if kind == 0 {
-        Source::Sobol {
-            dimension: (param % 16) as u8,
-        }
-    } else {
-        Source::Lfsr16 { seed: param.max(1) }
-    }
+    let param = if kind == 0 { param % 16 } else { param.max(1) };
+    Source::from_words(kind.into(), param.into()).expect("a valid source")
+}
+
+/// The vectors' random network of `dims`, Sobol sources 0 and 1.
+fn net(seed: u64, format: LifFormat, dims: &[usize], lens: &[usize]) -> (NetworkSpec, SplitMix64) {
+    let mut rng = SplitMix64::new(seed);
+    let spec = random_network(&mut rng, format, dims, lens, source(0, 0), source(0, 1));
+    (spec, rng)
 }
 
 fn inputs(rng: &mut SplitMix64, n: usize) -> Vec<u32> {
@@ -79,15 +82,7 @@ fn long_streams() {
 /// batch, and counts-only runs give the same results as one block.
 #[test]
 fn blocks_and_batches() {
-    let mut rng = SplitMix64::new(11);
-    let spec = random_network(
-        &mut rng,
-        LifFormat::Q16_16,
-        &[40, 300, 129, 10],
-        &[200, 64, 77],
-        source(0, 0),
-        source(0, 1),
-    );
+    let (spec, mut rng) = net(11, LifFormat::Q16_16, &[40, 300, 129, 10], &[200, 64, 77]);
     let batch: Vec<Vec<Probability>> = (0..5)
         .map(|_| {
             inputs(&mut rng, 40)
@@ -121,15 +116,7 @@ fn blocks_and_batches() {
 
 #[test]
 fn bad_input_is_an_error() {
-    let mut rng = SplitMix64::new(3);
-    let spec = random_network(
-        &mut rng,
-        LifFormat::Q8_8,
-        &[3, 2],
-        &[10],
-        source(0, 0),
-        source(0, 1),
-    );
+    let (spec, _) = net(3, LifFormat::Q8_8, &[3, 2], &[10]);
     let e = Engine::<sc_kernel::fixed::types::I8F8>::new(&spec).unwrap();
     let err = e
         .run(&[Probability::ZERO; 2], 1, Record::Counts)

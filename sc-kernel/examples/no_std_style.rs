@@ -40,12 +40,8 @@ fn main() -> Result<(), Error> {
     let mut weights = [0u32; 4 * WORDS];
     let probs = [58982, 26214, 45875, 6554].map(Probability::from_q16);
     let probs = [probs[0]?, probs[1]?, probs[2]?, probs[3]?];
-    encode_weights(
-        &shape,
-        StreamSource::Sobol { dimension: 0 },
-        &probs,
-        &mut weights,
-    )?;
+    let weight_source = StreamSource::Sobol { dimension: 0 };
+    encode_weights(&shape, weight_source, &probs, &mut weights)?;
     let signs = [0b0010u32]; // input 1's weight is negative
                              // Inputs 1.0, 1.0, 0.5, 0.0 from one input generator (another dimension).
     let mut x = [0u32; 4 * WORDS];

@@ -23,9 +23,9 @@ use sc_host::dist::partition;
 use sc_host::engine::{Record, SimPath};
 use sc_host::job::{load_inputs, write_results, RunModel, Values};
 use sc_host::scnet::{run_network as run_single, LifFormat, NetworkSpec, Source};
+use sc_host::vectors;
 use sc_host::vectors::generate::{self, SplitMix64};
-use sc_host::vectors::schema::Expect;
-use sc_host::vectors::{self, Case};
+use sc_host::vectors::kinds::network::{runs, NetworkRun};
 
 #[derive(Parser)]
 #[command(
@@ -202,25 +202,20 @@ fn check<C: Communicator>(world: &C, files: &[PathBuf]) -> Result<bool> {
     let mut n_cases = 0;
     for f in files {
         let file = vectors::load(f)?;
-        for case in &file.cases {
-            let Case::Network {
-                name,
-                network,
-                inputs_q16,
-                steps,
-                expect: Expect::Value(expect),
-                ..
-            } = case
-            else {
-                // Not a network, or a network case that expects an error.
-                continue;
-            };
+        for NetworkRun {
+            name,
+            network,
+            inputs_q16,
+            steps,
+            expect,
+        } in runs(&file.cases)
+        {
             n_cases += 1;
             let run = run_network(
                 world,
                 network,
                 inputs_q16,
-                *steps,
+                steps,
                 SimPath::Counting,
                 Record::Spikes,
             )?;
@@ -228,11 +223,11 @@ fn check<C: Communicator>(world: &C, files: &[PathBuf]) -> Result<bool> {
                 world,
                 network,
                 inputs_q16,
-                *steps,
+                steps,
                 SimPath::Bitstream,
                 Record::Spikes,
             )?;
-            let single = run_single::<u64>(network, inputs_q16, *steps)?;
+            let single = run_single::<u64>(network, inputs_q16, steps)?;
             let want: Vec<Vec<String>> = expect.spikes.clone();
             let got: Vec<Vec<String>> = run
                 .spikes

@@ -6,8 +6,8 @@ use anyhow::{bail, Context, Result};
 
 use sc_host::hex::bits_to_str;
 use sc_host::scnet::{check_record, run_network};
-use sc_host::vectors::schema::Expect;
-use sc_host::vectors::{self, Case};
+use sc_host::vectors;
+use sc_host::vectors::kinds::network::{runs, NetworkRun};
 
 /// Run `sc simulate`.
 pub fn run(files: &[PathBuf], steps: Option<usize>) -> Result<bool> {
@@ -21,19 +21,15 @@ pub fn run(files: &[PathBuf], steps: Option<usize>) -> Result<bool> {
     let mut ran = 0;
     for path in files {
         let file = vectors::load(path)?;
-        for case in &file.cases {
-            let Case::Network {
-                name,
-                network,
-                inputs_q16,
-                steps: n,
-                expect: Expect::Value(expect),
-            } = case
-            else {
-                // Not a network, or a network case that expects an error.
-                continue;
-            };
-            let t = steps.unwrap_or(*n);
+        for NetworkRun {
+            name,
+            network,
+            inputs_q16,
+            steps: n,
+            expect,
+        } in runs(&file.cases)
+        {
+            let t = steps.unwrap_or(n);
             let what = format!("{}: case `{name}`", path.display());
             network
                 .validate()
@@ -65,7 +61,7 @@ pub fn run(files: &[PathBuf], steps: Option<usize>) -> Result<bool> {
                 "  output spike counts: {:?}, predicted class: {class}",
                 run.counts
             );
-            if t == *n {
+            if t == n {
                 let same = run.counts == expect.counts
                     && run.spikes.iter().zip(&expect.spikes).all(|(s, e)| {
                         s.iter()

@@ -86,6 +86,40 @@ case_view! {
     }
 }
 
+/// A `network` case that expects spikes (not an error), borrowed.
+pub struct NetworkRun<'a> {
+    /// The case's name.
+    pub name: &'a str,
+    /// The network.
+    pub network: &'a NetworkSpec,
+    /// Layer 0's input probabilities (Q0.16).
+    pub inputs_q16: &'a [u32],
+    /// Time steps.
+    pub steps: usize,
+    /// The expected spikes and counts.
+    pub expect: &'a NetworkExpect,
+}
+
+/// The `network` cases of `cases` that expect spikes, in order.
+pub fn runs(cases: &[Case]) -> impl Iterator<Item = NetworkRun<'_>> {
+    cases.iter().filter_map(|case| match case {
+        Case::Network {
+            name,
+            network,
+            inputs_q16,
+            steps,
+            expect: Expect::Value(expect),
+        } => Some(NetworkRun {
+            name,
+            network,
+            inputs_q16,
+            steps: *steps,
+            expect,
+        }),
+        _ => None,
+    })
+}
+
 /// Check the inputs: the network ([`NetworkSpec::validate`]), then the
 /// input probabilities.
 pub(crate) fn validate_inputs(case: &Case) -> Result<(), CaseError> {
