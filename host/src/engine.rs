@@ -27,7 +27,8 @@ use sc_kernel::{words_for, BitSlice, BitSliceMut};
 
 use crate::limits::{try_vec, try_with_capacity};
 use crate::scnet::{
-    check_record, check_spec, layer_rows, LifFormat, NetError, NetRun, NetworkSpec, SpikeExchange,
+    check_record, check_spec, layer_rows, probabilities, LifFormat, NetError, NetRun, NetworkSpec,
+    SpikeExchange,
 };
 
 /// Which form of spec §7 a network run uses; both give the same bits.
@@ -555,16 +556,7 @@ pub fn run_network(
     inputs_q16: &[u32],
     steps: usize,
 ) -> Result<NetRun, NetError> {
-    let inputs = inputs_q16
-        .iter()
-        .enumerate()
-        .map(|(i, &q)| {
-            Probability::from_q16(q).map_err(|e| NetError::Field {
-                field: format!("inputs_q16[{i}]"),
-                source: e.into(),
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let inputs = probabilities(inputs_q16)?;
     match spec.format {
         LifFormat::Q16_16 => Engine::<I16F16>::new(spec)?.run(&inputs, steps, Record::Spikes),
         LifFormat::Q8_8 => Engine::<I8F8>::new(spec)?.run(&inputs, steps, Record::Spikes),

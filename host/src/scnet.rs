@@ -582,17 +582,23 @@ pub trait SpikeExchange<W: Word> {
     ) -> Result<(), sc_kernel::Error>;
 }
 
+/// Layer 0's input probabilities from Q0.16 values (`inputs_q16[i]`
+/// named in the error).
+pub fn probabilities(inputs_q16: &[u32]) -> Result<Vec<Probability>, NetError> {
+    inputs_q16
+        .iter()
+        .enumerate()
+        .map(|(i, &q)| at(|| format!("inputs_q16[{i}]"), Probability::from_q16(q)))
+        .collect()
+}
+
 /// Build and run `spec` with words `W` in its declared format.
 pub fn run_network<W: Word>(
     spec: &NetworkSpec,
     inputs_q16: &[u32],
     steps: usize,
 ) -> Result<NetRun, NetError> {
-    let inputs = inputs_q16
-        .iter()
-        .enumerate()
-        .map(|(i, &q)| at(|| format!("inputs_q16[{i}]"), Probability::from_q16(q)))
-        .collect::<Result<Vec<_>, _>>()?;
+    let inputs = probabilities(inputs_q16)?;
     match spec.format {
         LifFormat::Q16_16 => ScNetwork::<I16F16, W>::new(spec)?.run(&inputs, steps),
         LifFormat::Q8_8 => ScNetwork::<I8F8, W>::new(spec)?.run(&inputs, steps),

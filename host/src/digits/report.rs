@@ -316,7 +316,6 @@ impl Report {
 
 /// The plot: SVG at 1000 x 660, PNG at twice that ([`Figure`]).
 impl Figure for Report {
-    const SIZE: (u32, u32) = (1000, 660);
     fn draw<DB: DrawingBackend>(
         &self,
         root: &DrawingArea<DB, Shift>,
@@ -324,6 +323,7 @@ impl Figure for Report {
     ) -> Result<(), String> {
         self.draw_on(root, scale)
     }
+    const SIZE: (u32, u32) = (1000, 660);
 }
 
 #[derive(Clone, Copy)]

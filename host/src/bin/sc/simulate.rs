@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 use sc_host::hex::bits_to_str;
 use sc_host::scnet::{check_record, run_network};
 use sc_host::vectors;
-use sc_host::vectors::kinds::network::{runs, NetworkRun};
+use sc_host::vectors::kinds::network::runs;
 
 /// Run `sc simulate`.
 pub fn run(files: &[PathBuf], steps: Option<usize>) -> Result<bool> {
@@ -21,14 +21,9 @@ pub fn run(files: &[PathBuf], steps: Option<usize>) -> Result<bool> {
     let mut ran = 0;
     for path in files {
         let file = vectors::load(path)?;
-        for NetworkRun {
-            name,
-            network,
-            inputs_q16,
-            steps: n,
-            expect,
-        } in runs(&file.cases)
-        {
+        for c in runs(&file.cases) {
+            let (name, network, inputs_q16, n, expect) =
+                (c.name, c.network, c.inputs_q16, c.steps, c.expect);
             let t = steps.unwrap_or(n);
             let what = format!("{}: case `{name}`", path.display());
             network
