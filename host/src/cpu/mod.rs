@@ -239,34 +239,27 @@ impl CpuBackend {
         })
     }
 
-    fn binary_op(
-        &self,
-        op: WordOp,
-        a: BitSlice<'_, u64>,
-        b: BitSlice<'_, u64>,
-        out: &mut BitSliceMut<'_, u64>,
-    ) -> Result<()> {
-        ensure(a.len(), b.len())?;
-        ensure(a.len(), out.len())?;
-        let kern = self.kernels;
-        let (a, b) = (a.words(), b.words());
-        out.update_words(|o| self.for_chunks(o, |o, r| kern.binary(op, &a[r.clone()], &b[r], o)));
-        Ok(())
-    }
-
     /// `out = op(a, b, sel)` for any [`BitOp`] (see [`Bitwise`]): AND/OR/
     /// XOR/XNOR, NOT (padding stays zero) and MUX on their SIMD kernels. A
     /// new op gets its line here.
     pub fn bitwise(&self, op: Bitwise<'_, u64>, out: &mut BitSliceMut<'_, u64>) -> Result<()> {
-        let (a, b) = (op.a, op.b);
-        match op.op {
-            BitOp::And => self.binary_op(WordOp::And, a, b, out),
-            BitOp::Or => self.binary_op(WordOp::Or, a, b, out),
-            BitOp::Xor => self.binary_op(WordOp::Xor, a, b, out),
-            BitOp::Xnor => self.binary_op(WordOp::Xnor, a, b, out),
-            BitOp::Not => self.not(a, out),
-            BitOp::Mux => self.mux(op, out),
-        }
+        let word_op = match op.op {
+            BitOp::And => WordOp::And,
+            BitOp::Or => WordOp::Or,
+            BitOp::Xor => WordOp::Xor,
+            BitOp::Xnor => WordOp::Xnor,
+            BitOp::Not => return self.not(op.a, out),
+            BitOp::Mux => return self.mux(op, out),
+        };
+        let Bitwise { a, b, .. } = op;
+        ensure(a.len(), b.len())?;
+        ensure(a.len(), out.len())?;
+        let kern = self.kernels;
+        let (a, b) = (a.words(), b.words());
+        out.update_words(|o| {
+            self.for_chunks(o, |o, r| kern.binary(word_op, &a[r.clone()], &b[r], o))
+        });
+        Ok(())
     }
 
     /// `out = NOT a`; padding stays zero.
