@@ -6,7 +6,7 @@ use sc_kernel::wire::{self, Kind, LayerRecord, NetworkHead, NetworkRecord, Netwo
 use sc_kernel::{words_for, Word};
 use serde::{Deserialize, Serialize};
 
-use super::{count, other_kind, p_q16_ok};
+use super::{count, p_q16_ok};
 use crate::backend::Backend;
 use crate::hex::{bits_from_str, bits_to_str};
 use crate::scnet::{LayerSpec, LifFormat, LifParamsRaw, NetworkSpec, Source};
@@ -78,17 +78,22 @@ pub(crate) fn fields() -> Vec<(&'static str, Probe)> {
     ]
 }
 
+case_view! {
+    /// A `network` case's fields.
+    NetworkCase = Network("network") {
+        copy: steps: usize;
+        ref: network: NetworkSpec, inputs_q16: Vec<u32>, expect: Expect<NetworkExpect>
+    }
+}
+
 /// Check the inputs: the network ([`NetworkSpec::validate`]), then the
 /// input probabilities.
 pub(crate) fn validate_inputs(case: &Case) -> Result<(), CaseError> {
-    let Case::Network {
+    let NetworkCase {
         network,
         inputs_q16,
         ..
-    } = case
-    else {
-        return Err(other_kind("network"));
-    };
+    } = NetworkCase::of(case)?;
     field("network", network.validate())?;
     count(
         "inputs_q16",
@@ -142,18 +147,9 @@ pub(crate) fn validate_expect(case: &Case) -> Result<(), CaseError> {
 
 /// Recompute `expect` on backend `b` ([`Backend::network`]).
 pub(crate) fn evaluate<W: Word, B: Backend<W>>(b: &B, case: &mut Case) -> Result<(), CaseError> {
-    let Case::Network {
-        network,
-        inputs_q16,
-        steps,
-        expect,
-        ..
-    } = case
-    else {
-        return Err(other_kind("network"));
-    };
-    let run = b.network(network, inputs_q16, *steps)?;
-    *expect = Expect::Value(NetworkExpect {
+    let c = NetworkCase::of(case)?;
+    let run = b.network(c.network, c.inputs_q16, c.steps)?;
+    let value = NetworkExpect {
         spikes: run
             .spikes
             .iter()
@@ -164,7 +160,10 @@ pub(crate) fn evaluate<W: Word, B: Backend<W>>(b: &B, case: &mut Case) -> Result
             })
             .collect(),
         counts: run.counts,
-    });
+    };
+    if let Case::Network { expect, .. } = case {
+        *expect = Expect::Value(value);
+    }
     Ok(())
 }
 
@@ -372,16 +371,8 @@ pub fn model_words(n: &NetworkSpec, steps: usize) -> Result<Vec<u32>, CaseError>
 /// The export payload (appended to `p`); `raw`: an error case, whose
 /// network is not validated.
 pub(crate) fn payload(case: &Case, raw: bool, p: &mut Vec<u32>) -> Result<Kind, CaseError> {
-    let Case::Network {
-        network: n,
-        inputs_q16,
-        steps,
-        expect,
-        ..
-    } = case
-    else {
-        return Err(other_kind("network"));
-    };
+    let c = NetworkCase::of(case)?;
+    let (n, expect) = (c.network, c.expect);
     if !raw {
         field("network", n.validate())?;
     }
@@ -394,8 +385,8 @@ pub(crate) fn payload(case: &Case, raw: bool, p: &mut Vec<u32>) -> Result<Kind, 
         }
     }
     let tail = NetworkTail {
-        inputs_q16,
-        steps: w32("steps", *steps)?,
+        inputs_q16: c.inputs_q16,
+        steps: w32("steps", c.steps)?,
         expect: match expect {
             Expect::Value(e) => Some(wire::NetworkExpect {
                 spikes: &spikes,
