@@ -375,7 +375,7 @@ fn bad_input_gets_the_cpu_backends_errors() {
     let b = g.to_device(single(65), &[1, 1]).unwrap();
     assert!(g.and(&a, &b).is_err());
     let shape = MacShape::new(2, 1, 64).unwrap();
-    assert!(g.mac(&shape, &a, &a, &a).is_err());
+    assert!(g.mac_both(&shape, &a, &a, &a, 1).is_err());
 }
 
 /// Everything an operation set needs, on one backend: (pack, and, mac, lif).
@@ -409,7 +409,7 @@ fn workload(g: &GpuBackend) -> (Vec<u64>, Vec<u64>, Vec<u32>, Vec<u64>) {
             &pw,
         )
         .unwrap();
-    let counts = g.mac(&shape, &wd, &s, &wd).unwrap();
+    let (counts, _) = g.mac_both(&shape, &wd, &s, &wd, 1).unwrap();
     let p = LifParams::<I16F16>::from_f64(0.0, 0.0, 1.0, 0.5, 1.0, 1).unwrap();
     let run = g
         .lif_run(

@@ -480,28 +480,6 @@ impl GpuBackend {
         )
     }
 
-    /// Unsigned dense MAC of one input set.
-    pub fn mac(
-        &self,
-        shape: &MacShape,
-        weights: &DeviceRows,
-        signs: &DeviceRows,
-        x: &DeviceRows,
-    ) -> Result<Vec<u32>, GpuError> {
-        Ok(self.mac_both(shape, weights, signs, x, 1)?.0)
-    }
-
-    /// Signed (sign-magnitude) dense MAC of one input set.
-    pub fn mac_signed(
-        &self,
-        shape: &MacShape,
-        weights: &DeviceRows,
-        signs: &DeviceRows,
-        x: &DeviceRows,
-    ) -> Result<Vec<i32>, GpuError> {
-        Ok(self.mac_both(shape, weights, signs, x, 1)?.1)
-    }
-
     /// Run a LIF population for `steps` steps on the device, starting from
     /// membranes `v` and refractory counters `refractory`, with input
     /// currents `input` (`steps` rows of `n`): one dispatch, no host round
