@@ -343,28 +343,32 @@ fn head_of<'a>(n: &NetworkSpec, dims: &'a [u32]) -> NetworkHead<'a> {
 /// sign rows and the gain. The network is validated in its own format
 /// first.
 pub fn network_words(n: &NetworkSpec) -> Result<Vec<u32>, CaseError> {
-    field("network", n.validate())?;
-    let (dims, layers) = network_parts(n)?;
-    let layers: Vec<LayerRecord<'_>> = layers.iter().map(OwnedLayer::record).collect();
-    let mut p = vec![];
-    wire(
-        "network",
-        wire::Network::emit(&head_of(n, &dims), &layers, &mut p),
-    )?;
-    Ok(p)
+    emit_validated(n, |head, layers, out| {
+        wire("network", wire::Network::emit(head, layers, out))
+    })
 }
 
 /// A model as words: `MODEL_MAGIC, n_words, network_words..., steps`
 /// (`n_words` counts the words after it). The network is validated first.
 pub fn model_words(n: &NetworkSpec, steps: usize) -> Result<Vec<u32>, CaseError> {
+    emit_validated(n, |head, layers, out| {
+        wire(
+            "network",
+            wire::Model::emit(head, layers, w32("steps", steps)?, out),
+        )
+    })
+}
+
+/// Validate `n`, then `emit` its head and layer records into new words.
+fn emit_validated(
+    n: &NetworkSpec,
+    emit: impl FnOnce(&NetworkHead<'_>, &[LayerRecord<'_>], &mut Vec<u32>) -> Result<(), CaseError>,
+) -> Result<Vec<u32>, CaseError> {
     field("network", n.validate())?;
     let (dims, layers) = network_parts(n)?;
     let layers: Vec<LayerRecord<'_>> = layers.iter().map(OwnedLayer::record).collect();
     let mut out = vec![];
-    wire(
-        "network",
-        wire::Model::emit(&head_of(n, &dims), &layers, w32("steps", steps)?, &mut out),
-    )?;
+    emit(&head_of(n, &dims), &layers, &mut out)?;
     Ok(out)
 }
 
