@@ -29,12 +29,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|_| Probability::from_q16(rng.below(65537) as u32))
         .collect::<Result<Vec<_>, _>>()?;
     let mut weights = vec![0u64; shape.weight_rows().words::<u64>()?];
-    encode_weights(
-        &shape,
-        StreamSource::Sobol { dimension: 0 },
-        &probs,
-        &mut weights,
-    )?;
+    let weight_source = StreamSource::Sobol { dimension: 0 };
+    encode_weights(&shape, weight_source, &probs, &mut weights)?;
     let stride = shape.stride::<u64>();
     let mut x = vec![0u64; shape.input_rows().words::<u64>()?];
     for chunk in x.chunks_exact_mut(stride) {
