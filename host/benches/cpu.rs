@@ -10,11 +10,13 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use sc_host::backend::{Bitwise, LifStep};
 use sc_host::bench::{random_bits, random_words, SEED_INPUTS, SEED_LEN, SEED_NEURONS};
 use sc_host::cpu::CpuBackend;
 use sc_kernel::fixed::types::I16F16;
 use sc_kernel::lif::LifParams;
 use sc_kernel::mac::MacShape;
+use sc_kernel::ops::BitOp;
 use sc_kernel::{BitSlice, BitSliceMut};
 
 /// Cache size in bytes from sysfs (`index` 2 = L2, 3 = L3), or `default`.
@@ -75,24 +77,24 @@ fn streams(c: &mut Criterion) {
             BitSlice::new(&s, len).expect("zero padding"),
         );
         let mut g = config(c, "bitwise", ws);
-        g.bench_function(BenchmarkId::new("and", level), |bn| {
-            bn.iter(|| {
-                be.and(sa, sb, &mut BitSliceMut::new(&mut o, len).expect("len"))
-                    .expect("same lengths")
-            })
-        });
-        g.bench_function(BenchmarkId::new("xnor", level), |bn| {
-            bn.iter(|| {
-                be.xnor(sa, sb, &mut BitSliceMut::new(&mut o, len).expect("len"))
-                    .expect("same lengths")
-            })
-        });
-        g.bench_function(BenchmarkId::new("mux", level), |bn| {
-            bn.iter(|| {
-                be.mux(ss, sa, sb, &mut BitSliceMut::new(&mut o, len).expect("len"))
-                    .expect("same lengths")
-            })
-        });
+        for (name, op) in [
+            ("and", BitOp::And),
+            ("xnor", BitOp::Xnor),
+            ("mux", BitOp::Mux),
+        ] {
+            let op = Bitwise {
+                op,
+                a: sa,
+                b: sb,
+                sel: ss,
+            };
+            g.bench_function(BenchmarkId::new(name, level), |bn| {
+                bn.iter(|| {
+                    be.bitwise(op, &mut BitSliceMut::new(&mut o, len).expect("len"))
+                        .expect("same lengths")
+                })
+            });
+        }
         g.finish();
 
         // Popcounts read one stream.
@@ -186,13 +188,13 @@ fn lif(c: &mut Criterion) {
         let mut g = config(c, "lif_q16_step", ws);
         g.bench_function(BenchmarkId::new(format!("{n}_neurons"), level), |bn| {
             bn.iter(|| {
-                be.lif_step(
-                    &p,
-                    &mut v,
-                    &mut r,
-                    &input,
-                    &mut BitSliceMut::new(&mut spikes, n).expect("len"),
-                )
+                be.lif_step(LifStep {
+                    params: &p,
+                    v: &mut v,
+                    refractory: &mut r,
+                    input: &input,
+                    spikes: BitSliceMut::new(&mut spikes, n).expect("len"),
+                })
                 .expect("same lengths")
             })
         });

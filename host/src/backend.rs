@@ -36,6 +36,78 @@ pub enum BackendError {
 /// Result of a [`Backend`] call.
 pub type BackendResult<T> = Result<T, BackendError>;
 
+/// The operands of one [`Backend::bitwise`] call: a binary op
+/// (`And`/`Or`/`Xor`/`Xnor`) of `a` and `b`, `Not` of `a` (ignores `b`) or
+/// `Mux` (`sel` selects `a`, else `b`); operands the op does not use are
+/// ignored.
+#[derive(Clone, Copy)]
+pub struct Bitwise<'a, W: Word> {
+    /// The op.
+    pub op: BitOp,
+    /// First operand.
+    pub a: BitSlice<'a, W>,
+    /// Second operand.
+    pub b: BitSlice<'a, W>,
+    /// `Mux`'s selector.
+    pub sel: BitSlice<'a, W>,
+}
+
+impl<W: Word> Bitwise<'_, W> {
+    /// Run on the kernel (`BitOp::apply`).
+    pub fn apply(self, out: &mut BitSliceMut<'_, W>) -> sc_kernel::Result<()> {
+        self.op.apply(self.a, self.b, self.sel, out)
+    }
+}
+
+/// The inputs of a dense MAC (`sc_kernel::mac`): its shape, the weight
+/// magnitudes (one row per neuron and input), the weights' sign bits (one
+/// row per neuron) and the input streams.
+#[derive(Clone, Copy)]
+pub struct MacInputs<'a, W: Word> {
+    /// Neurons, inputs and stream length.
+    pub shape: &'a MacShape,
+    /// Weight magnitudes.
+    pub weights: &'a [W],
+    /// Weight signs (set = negative).
+    pub signs: &'a [W],
+    /// Input streams.
+    pub x: &'a [W],
+}
+
+/// The per-neuron results of [`Backend::mac`].
+pub struct MacCounts<'a> {
+    /// Unsigned counts (`mac`), ignoring the signs.
+    pub unsigned: &'a mut [u32],
+    /// Signed counts (`mac_signed`).
+    pub signed: &'a mut [i32],
+}
+
+/// One LIF population step (`LifParams::step_population`): the state
+/// `v`/`refractory` is updated in place and the step's spikes written to
+/// `spikes`; one entry per neuron each.
+pub struct LifStep<'a, F: LifFixed, W: Word> {
+    /// The neurons' parameters.
+    pub params: &'a LifParams<F>,
+    /// Membrane potentials.
+    pub v: &'a mut [F],
+    /// Refractory counters.
+    pub refractory: &'a mut [u16],
+    /// Input currents.
+    pub input: &'a [F],
+    /// This step's spikes.
+    pub spikes: BitSliceMut<'a, W>,
+}
+
+impl<F: LifFixed, W: Word> LifStep<'_, F, W> {
+    /// Run on the kernel (`LifParams::step_population`); returns the spike
+    /// count.
+    pub fn apply(mut self) -> sc_kernel::Result<usize> {
+        let spikes = &mut self.spikes;
+        self.params
+            .step_population(self.v, self.refractory, self.input, spikes)
+    }
+}
+
 /// The word-level operations over storage words `W`, with the kernel's
 /// semantics and errors (spec §1-§6). Each implementation lives next to
 /// its backend; callers (the vectors checker) are generic over it.
@@ -44,49 +116,21 @@ pub trait Backend<W: Word>: Sync {
     fn name(&self) -> String;
     /// Pack 0/1 bytes (`sc_kernel::pack::pack`).
     fn pack(&self, bits: &[u8], out: &mut BitSliceMut<'_, W>) -> BackendResult<()>;
-    /// A binary op (`And`/`Or`/`Xor`/`Xnor`), `Not` (ignores `b`) or `Mux`
-    /// (`sel` selects `a`).
-    fn bitwise(
-        &self,
-        op: BitOp,
-        a: BitSlice<'_, W>,
-        b: BitSlice<'_, W>,
-        sel: BitSlice<'_, W>,
-        out: &mut BitSliceMut<'_, W>,
-    ) -> BackendResult<()>;
+    /// One bitwise op (see [`Bitwise`]) into `out`.
+    fn bitwise(&self, op: Bitwise<'_, W>, out: &mut BitSliceMut<'_, W>) -> BackendResult<()>;
     /// Popcount of a stream.
     fn count_ones(&self, a: BitSlice<'_, W>) -> BackendResult<usize>;
     /// Unsigned and signed dense MAC (`sc_kernel::mac::{mac, mac_signed}`).
-    fn mac(
-        &self,
-        shape: &MacShape,
-        weights: &[W],
-        signs: &[W],
-        x: &[W],
-        unsigned: &mut [u32],
-        signed: &mut [i32],
-    ) -> BackendResult<()>;
+    fn mac(&self, m: MacInputs<'_, W>, out: MacCounts<'_>) -> BackendResult<()>;
     /// One LIF population step (`LifParams::step_population`); returns the
     /// spike count.
-    fn lif<F: LifFixed>(
-        &self,
-        p: &LifParams<F>,
-        v: &mut [F],
-        r: &mut [u16],
-        i: &[F],
-        s: &mut BitSliceMut<'_, W>,
-    ) -> BackendResult<usize>;
+    fn lif<F: LifFixed>(&self, step: LifStep<'_, F, W>) -> BackendResult<usize>;
     /// A whole network (spec §7): `steps` steps of one sample from the
-    /// initial state with constant input probabilities `inputs_q16`
+    /// initial state with constant input probabilities `inputs`
     /// (Q0.16), every layer's spikes recorded. Bit-identical on every
     /// backend (the kernel runs the bitstream path, the others the
     /// counting form of spec §7.1).
-    fn network(
-        &self,
-        spec: &NetworkSpec,
-        inputs_q16: &[u32],
-        steps: usize,
-    ) -> BackendResult<NetRun>;
+    fn network(&self, spec: &NetworkSpec, inputs: &[u32], steps: usize) -> BackendResult<NetRun>;
     /// Whether the stream generator kinds (`lfsr`, `sobol`) run here: only
     /// the kernel itself; backends report those kinds as unsupported.
     fn runs_generators(&self) -> bool {
@@ -110,48 +154,21 @@ impl<W: Word> Backend<W> for KernelBackend<W> {
     fn pack(&self, bits: &[u8], out: &mut BitSliceMut<'_, W>) -> BackendResult<()> {
         Ok(pack(bits, out)?)
     }
-    fn bitwise(
-        &self,
-        op: BitOp,
-        a: BitSlice<'_, W>,
-        b: BitSlice<'_, W>,
-        sel: BitSlice<'_, W>,
-        out: &mut BitSliceMut<'_, W>,
-    ) -> BackendResult<()> {
-        Ok(op.apply(a, b, sel, out)?)
+    fn bitwise(&self, op: Bitwise<'_, W>, out: &mut BitSliceMut<'_, W>) -> BackendResult<()> {
+        Ok(op.apply(out)?)
     }
     fn count_ones(&self, a: BitSlice<'_, W>) -> BackendResult<usize> {
         Ok(a.count_ones())
     }
-    fn mac(
-        &self,
-        shape: &MacShape,
-        weights: &[W],
-        signs: &[W],
-        x: &[W],
-        unsigned: &mut [u32],
-        signed: &mut [i32],
-    ) -> BackendResult<()> {
-        mac(shape, weights, x, unsigned)?;
-        Ok(mac_signed(shape, weights, signs, x, signed)?)
+    fn mac(&self, m: MacInputs<'_, W>, out: MacCounts<'_>) -> BackendResult<()> {
+        mac(m.shape, m.weights, m.x, out.unsigned)?;
+        Ok(mac_signed(m.shape, m.weights, m.signs, m.x, out.signed)?)
     }
-    fn lif<F: LifFixed>(
-        &self,
-        p: &LifParams<F>,
-        v: &mut [F],
-        r: &mut [u16],
-        i: &[F],
-        s: &mut BitSliceMut<'_, W>,
-    ) -> BackendResult<usize> {
-        Ok(p.step_population(v, r, i, s)?)
+    fn lif<F: LifFixed>(&self, step: LifStep<'_, F, W>) -> BackendResult<usize> {
+        Ok(step.apply()?)
     }
-    fn network(
-        &self,
-        spec: &NetworkSpec,
-        inputs_q16: &[u32],
-        steps: usize,
-    ) -> BackendResult<NetRun> {
-        Ok(run_network::<W>(spec, inputs_q16, steps)?)
+    fn network(&self, spec: &NetworkSpec, inputs: &[u32], steps: usize) -> BackendResult<NetRun> {
+        Ok(run_network::<W>(spec, inputs, steps)?)
     }
     fn runs_generators(&self) -> bool {
         true
@@ -234,14 +251,14 @@ mod tests {
         let mut out = vec![];
         for op in BitOp::ALL {
             let mut w = vec![0u64; nw];
-            b.bitwise(
+            let op = Bitwise {
                 op,
-                s(0),
-                s(1),
-                s(2),
-                &mut BitSliceMut::new(&mut w, len).unwrap(),
-            )
-            .unwrap();
+                a: s(0),
+                b: s(1),
+                sel: s(2),
+            };
+            b.bitwise(op, &mut BitSliceMut::new(&mut w, len).unwrap())
+                .unwrap();
             w.push(b.count_ones(BitSlice::new(&w, len).unwrap()).unwrap() as u64);
             out.push(w);
         }

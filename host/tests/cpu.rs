@@ -3,10 +3,12 @@
 //! parallel paths.
 
 use proptest::prelude::*;
+use sc_host::backend::{Bitwise, LifStep, MacInputs};
 use sc_host::cpu::{CpuBackend, SimdLevel};
 use sc_kernel::fixed::types::{I16F16, I8F8};
 use sc_kernel::lif::{LifFixed, LifParams};
 use sc_kernel::mac::{mac, mac_signed, MacShape};
+use sc_kernel::ops::BitOp;
 use sc_kernel::pack::{pack, pack_rows, RowShape};
 use sc_kernel::rng::SplitMix64;
 use sc_kernel::{ops, words_for, BitSlice, BitSliceMut, BitStream, Error};
@@ -58,13 +60,18 @@ fn check_all_ops(a_bits: &[u8], b_bits: &[u8], s_bits: &[u8]) {
             BitSlice<'_, u64>,
             &mut BitSliceMut<'_, u64>,
         ) -> sc_kernel::Result<()>;
-        let pairs: [(Kop, &str); 4] = [
-            (ops::and, "and"),
-            (ops::or, "or"),
-            (ops::xor, "xor"),
-            (ops::xnor, "xnor"),
+        let pairs: [(Kop, BitOp); 4] = [
+            (ops::and, BitOp::And),
+            (ops::or, BitOp::Or),
+            (ops::xor, BitOp::Xor),
+            (ops::xnor, BitOp::Xnor),
         ];
-        for (k, name) in pairs {
+        // Every op on the CPU backend, with these operands.
+        let bitwise = |op, out: &mut BitSliceMut<'_, u64>| {
+            let (a, b, sel) = (sl(&a), sl(&b), sl(&s));
+            be.bitwise(Bitwise { op, a, b, sel }, out)
+        };
+        for (k, op) in pairs {
             let mut want = vec![0u64; nw];
             k(
                 sl(&a),
@@ -73,21 +80,13 @@ fn check_all_ops(a_bits: &[u8], b_bits: &[u8], s_bits: &[u8]) {
             )
             .unwrap();
             let mut got = vec![u64::MAX; nw];
-            let mut out = BitSliceMut::new(&mut got, len).unwrap();
-            match name {
-                "and" => be.and(sl(&a), sl(&b), &mut out),
-                "or" => be.or(sl(&a), sl(&b), &mut out),
-                "xor" => be.xor(sl(&a), sl(&b), &mut out),
-                _ => be.xnor(sl(&a), sl(&b), &mut out),
-            }
-            .unwrap();
-            assert_eq!(got, want, "{name} {lvl:?} len {len}");
+            bitwise(op, &mut BitSliceMut::new(&mut got, len).unwrap()).unwrap();
+            assert_eq!(got, want, "{op:?} {lvl:?} len {len}");
         }
         let mut want = vec![0u64; nw];
         ops::not(sl(&a), &mut BitSliceMut::new(&mut want, len).unwrap()).unwrap();
         let mut got = vec![u64::MAX; nw];
-        be.not(sl(&a), &mut BitSliceMut::new(&mut got, len).unwrap())
-            .unwrap();
+        bitwise(BitOp::Not, &mut BitSliceMut::new(&mut got, len).unwrap()).unwrap();
         assert_eq!(got, want, "not {lvl:?} len {len}");
         ops::mux(
             sl(&s),
@@ -96,13 +95,7 @@ fn check_all_ops(a_bits: &[u8], b_bits: &[u8], s_bits: &[u8]) {
             &mut BitSliceMut::new(&mut want, len).unwrap(),
         )
         .unwrap();
-        be.mux(
-            sl(&s),
-            sl(&a),
-            sl(&b),
-            &mut BitSliceMut::new(&mut got, len).unwrap(),
-        )
-        .unwrap();
+        bitwise(BitOp::Mux, &mut BitSliceMut::new(&mut got, len).unwrap()).unwrap();
         assert_eq!(got, want, "mux {lvl:?} len {len}");
         // popcounts
         assert_eq!(
@@ -159,7 +152,13 @@ fn check_mac(
         be.mac(&shape, &pw, &px, &mut got).unwrap();
         assert_eq!(got, want, "mac {lvl:?} {n}x{m}x{len}");
         let mut got_s = vec![7i32; n];
-        be.mac_signed(&shape, &pw, &ps, &px, &mut got_s).unwrap();
+        let inputs = MacInputs {
+            shape: &shape,
+            weights: &pw,
+            signs: &ps,
+            x: &px,
+        };
+        be.mac_signed(inputs, &mut got_s).unwrap();
         assert_eq!(got_s, want_s, "mac_signed {lvl:?} {n}x{m}x{len}");
         let mut got_b = vec![7u32; samples * n];
         be.mac_batch(&shape, &pw, &pxs, samples, &mut got_b)
@@ -203,13 +202,13 @@ fn check_lif<F: LifFixed + Send + Sync>(params: LifParams<F>, v0: &[F], inputs: 
         for (step, i) in inputs.iter().enumerate() {
             let mut s = vec![u64::MAX; nw];
             let c = be
-                .lif_step(
-                    &params,
-                    &mut v,
-                    &mut r,
-                    i,
-                    &mut BitSliceMut::new(&mut s, n).unwrap(),
-                )
+                .lif_step(LifStep {
+                    params: &params,
+                    v: &mut v,
+                    refractory: &mut r,
+                    input: i,
+                    spikes: BitSliceMut::new(&mut s, n).unwrap(),
+                })
                 .unwrap();
             assert_eq!(
                 (c, s),
@@ -357,12 +356,14 @@ fn bad_input_gets_kernel_errors() {
         let a = BitStream::<u64, 2>::zeros(100).unwrap();
         let b = BitStream::<u64, 2>::zeros(99).unwrap();
         let mut o = [0u64; 2];
+        let and = Bitwise {
+            op: BitOp::And,
+            a: a.as_slice(),
+            b: b.as_slice(),
+            sel: a.as_slice(),
+        };
         assert!(matches!(
-            be.and(
-                a.as_slice(),
-                b.as_slice(),
-                &mut BitSliceMut::new(&mut o, 100).unwrap()
-            ),
+            be.bitwise(and, &mut BitSliceMut::new(&mut o, 100).unwrap()),
             Err(Error::LengthMismatch { .. })
         ));
         let shape = MacShape::new(2, 3, 64).unwrap();

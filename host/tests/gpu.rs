@@ -8,6 +8,7 @@
 use std::sync::OnceLock;
 
 use proptest::prelude::*;
+use sc_host::backend::{Bitwise, LifStep, MacCounts, MacInputs};
 use sc_host::cpu::CpuBackend;
 use sc_host::gpu::{Backends, GpuBackend, GpuError};
 use sc_kernel::fixed::types::{I16F16, I8F8};
@@ -198,14 +199,14 @@ fn check_mac(
             &mut want_u[k * n..(k + 1) * n],
         )
         .unwrap();
-        c.mac_signed(
-            &shape,
-            &pw,
-            &ps,
-            &px[k * xw..(k + 1) * xw],
-            &mut want_s[k * n..(k + 1) * n],
-        )
-        .unwrap();
+        let inputs = MacInputs {
+            shape: &shape,
+            weights: &pw,
+            signs: &ps,
+            x: &px[k * xw..(k + 1) * xw],
+        };
+        c.mac_signed(inputs, &mut want_s[k * n..(k + 1) * n])
+            .unwrap();
     }
     if n == 0 || samples == 0 {
         assert!(u.is_empty() && s.is_empty());
@@ -374,7 +375,7 @@ fn bad_input_gets_the_cpu_backends_errors() {
     let b = g.to_device(single(65), &[1, 1]).unwrap();
     assert!(g.and(&a, &b).is_err());
     let shape = MacShape::new(2, 1, 64).unwrap();
-    assert!(g.mac(&shape, &a, &a, &a).is_err());
+    assert!(g.mac_both(&shape, &a, &a, &a, 1).is_err());
 }
 
 /// Everything an operation set needs, on one backend: (pack, and, mac, lif).
@@ -408,7 +409,7 @@ fn workload(g: &GpuBackend) -> (Vec<u64>, Vec<u64>, Vec<u32>, Vec<u64>) {
             &pw,
         )
         .unwrap();
-    let counts = g.mac(&shape, &wd, &s, &wd).unwrap();
+    let (counts, _) = g.mac_both(&shape, &wd, &s, &wd, 1).unwrap();
     let p = LifParams::<I16F16>::from_f64(0.0, 0.0, 1.0, 0.5, 1.0, 1).unwrap();
     let run = g
         .lif_run(
@@ -650,7 +651,13 @@ fn backend_ops<B: sc_host::backend::Backend<u64>>(b: &B, len: usize, seed: u64) 
     out.extend(BitOp::ALL.map(|op| {
         let mut w = vec![0u64; nw];
         let mut o = BitSliceMut::new(&mut w, len).unwrap();
-        b.bitwise(op, s(0), s(1), s(2), &mut o).unwrap();
+        let op = Bitwise {
+            op,
+            a: s(0),
+            b: s(1),
+            sel: s(2),
+        };
+        b.bitwise(op, &mut o).unwrap();
         let ones = b.count_ones(o.as_slice()).unwrap();
         w.push(ones as u64);
         w
@@ -662,8 +669,20 @@ fn backend_ops<B: sc_host::backend::Backend<u64>>(b: &B, len: usize, seed: u64) 
     let x = packed(n, len, &bits(n * len));
     let signs = packed(m, n, &bits(m * n));
     let (mut u, mut sg) = (vec![0u32; m], vec![0i32; m]);
-    b.mac(&shape, &weights, &signs, &x, &mut u, &mut sg)
-        .unwrap();
+    let counts = MacCounts {
+        unsigned: &mut u,
+        signed: &mut sg,
+    };
+    b.mac(
+        MacInputs {
+            shape: &shape,
+            weights: &weights,
+            signs: &signs,
+            x: &x,
+        },
+        counts,
+    )
+    .unwrap();
     out.push(u.iter().map(|&c| u64::from(c)).collect());
     out.push(sg.iter().map(|&c| c as u64).collect());
     let p = LifParams::<I16F16>::from_f64(0.0, -0.25, 1.0, 0.25, 1.0, 2).unwrap();
@@ -674,9 +693,16 @@ fn backend_ops<B: sc_host::backend::Backend<u64>>(b: &B, len: usize, seed: u64) 
         let i: Vec<I16F16> = (0..neurons)
             .map(|_| I16F16::from_bits((rng.next_u64() % 200_000) as i32))
             .collect();
-        let mut sp = BitSliceMut::new(&mut spikes, neurons).unwrap();
-        let n = b.lif(&p, &mut v, &mut r, &i, &mut sp).unwrap();
-        out.push(sp.words().to_vec());
+        let n = b
+            .lif(LifStep {
+                params: &p,
+                v: &mut v,
+                refractory: &mut r,
+                input: &i,
+                spikes: BitSliceMut::new(&mut spikes, neurons).unwrap(),
+            })
+            .unwrap();
+        out.push(spikes.clone());
         out.push(vec![n as u64]);
         out.push(v.iter().map(|x| x.raw() as u64).collect());
         out.push(r.iter().map(|&x| u64::from(x)).collect());

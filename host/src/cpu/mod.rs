@@ -12,12 +12,13 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use sc_kernel::lif::{LifFixed, LifParams};
+use sc_kernel::lif::LifFixed;
 use sc_kernel::mac::MacShape;
 use sc_kernel::ops::BitOp;
 use sc_kernel::pack::RowShape;
 use sc_kernel::{words_for, BitSlice, BitSliceMut, Error, Result};
 
+use crate::backend::{Bitwise, LifStep, MacInputs};
 use simd::Kernels;
 pub use simd::{SimdLevel, WordOp};
 
@@ -238,81 +239,31 @@ impl CpuBackend {
         })
     }
 
-    fn binary_op(
-        &self,
-        op: WordOp,
-        a: BitSlice<'_, u64>,
-        b: BitSlice<'_, u64>,
-        out: &mut BitSliceMut<'_, u64>,
-    ) -> Result<()> {
+    /// `out = op(a, b, sel)` for any [`BitOp`] (see [`Bitwise`]): AND/OR/
+    /// XOR/XNOR, NOT (padding stays zero) and MUX on their SIMD kernels. A
+    /// new op gets its line here.
+    pub fn bitwise(&self, op: Bitwise<'_, u64>, out: &mut BitSliceMut<'_, u64>) -> Result<()> {
+        let word_op = match op.op {
+            BitOp::And => WordOp::And,
+            BitOp::Or => WordOp::Or,
+            BitOp::Xor => WordOp::Xor,
+            BitOp::Xnor => WordOp::Xnor,
+            BitOp::Not => return self.not(op.a, out),
+            BitOp::Mux => return self.mux(op, out),
+        };
+        let Bitwise { a, b, .. } = op;
         ensure(a.len(), b.len())?;
         ensure(a.len(), out.len())?;
         let kern = self.kernels;
         let (a, b) = (a.words(), b.words());
-        out.update_words(|o| self.for_chunks(o, |o, r| kern.binary(op, &a[r.clone()], &b[r], o)));
+        out.update_words(|o| {
+            self.for_chunks(o, |o, r| kern.binary(word_op, &a[r.clone()], &b[r], o))
+        });
         Ok(())
     }
 
-    /// `out = op(a, b, sel)` for any [`BitOp`] (operands the op does not
-    /// use are ignored): AND/OR/XOR/XNOR, NOT and MUX on their SIMD
-    /// kernels. A new op gets its line here.
-    pub fn bitwise(
-        &self,
-        op: BitOp,
-        a: BitSlice<'_, u64>,
-        b: BitSlice<'_, u64>,
-        sel: BitSlice<'_, u64>,
-        out: &mut BitSliceMut<'_, u64>,
-    ) -> Result<()> {
-        match op {
-            BitOp::And => self.binary_op(WordOp::And, a, b, out),
-            BitOp::Or => self.binary_op(WordOp::Or, a, b, out),
-            BitOp::Xor => self.binary_op(WordOp::Xor, a, b, out),
-            BitOp::Xnor => self.binary_op(WordOp::Xnor, a, b, out),
-            BitOp::Not => self.not(a, out),
-            BitOp::Mux => self.mux(sel, a, b, out),
-        }
-    }
-
-    /// `out = a AND b`.
-    pub fn and(
-        &self,
-        a: BitSlice<'_, u64>,
-        b: BitSlice<'_, u64>,
-        out: &mut BitSliceMut<'_, u64>,
-    ) -> Result<()> {
-        self.binary_op(WordOp::And, a, b, out)
-    }
-    /// `out = a OR b`.
-    pub fn or(
-        &self,
-        a: BitSlice<'_, u64>,
-        b: BitSlice<'_, u64>,
-        out: &mut BitSliceMut<'_, u64>,
-    ) -> Result<()> {
-        self.binary_op(WordOp::Or, a, b, out)
-    }
-    /// `out = a XOR b`.
-    pub fn xor(
-        &self,
-        a: BitSlice<'_, u64>,
-        b: BitSlice<'_, u64>,
-        out: &mut BitSliceMut<'_, u64>,
-    ) -> Result<()> {
-        self.binary_op(WordOp::Xor, a, b, out)
-    }
-    /// `out = NOT (a XOR b)`; padding stays zero.
-    pub fn xnor(
-        &self,
-        a: BitSlice<'_, u64>,
-        b: BitSlice<'_, u64>,
-        out: &mut BitSliceMut<'_, u64>,
-    ) -> Result<()> {
-        self.binary_op(WordOp::Xnor, a, b, out)
-    }
-
     /// `out = NOT a`; padding stays zero.
-    pub fn not(&self, a: BitSlice<'_, u64>, out: &mut BitSliceMut<'_, u64>) -> Result<()> {
+    fn not(&self, a: BitSlice<'_, u64>, out: &mut BitSliceMut<'_, u64>) -> Result<()> {
         ensure(a.len(), out.len())?;
         let kern = self.kernels;
         let a = a.words();
@@ -321,13 +272,8 @@ impl CpuBackend {
     }
 
     /// `out = (sel AND a) OR (NOT sel AND b)`.
-    pub fn mux(
-        &self,
-        sel: BitSlice<'_, u64>,
-        a: BitSlice<'_, u64>,
-        b: BitSlice<'_, u64>,
-        out: &mut BitSliceMut<'_, u64>,
-    ) -> Result<()> {
+    fn mux(&self, op: Bitwise<'_, u64>, out: &mut BitSliceMut<'_, u64>) -> Result<()> {
+        let Bitwise { a, b, sel, .. } = op;
         ensure(sel.len(), a.len())?;
         ensure(sel.len(), b.len())?;
         ensure(sel.len(), out.len())?;
@@ -515,14 +461,13 @@ impl CpuBackend {
     }
 
     /// Signed (sign-magnitude) MAC (`sc_kernel::mac::mac_signed`).
-    pub fn mac_signed(
-        &self,
-        shape: &MacShape,
-        magnitudes: &[u64],
-        signs: &[u64],
-        x: &[u64],
-        out: &mut [i32],
-    ) -> Result<()> {
+    pub fn mac_signed(&self, m: MacInputs<'_, u64>, out: &mut [i32]) -> Result<()> {
+        let MacInputs {
+            shape,
+            weights: magnitudes,
+            signs,
+            x,
+        } = m;
         shape.check(magnitudes, x, out.len())?;
         shape.check_signs(signs)?;
         let s = shape.stride::<u64>();
@@ -562,22 +507,22 @@ impl CpuBackend {
 
     /// LIF population step (the kernel's step, in parallel chunks of 64
     /// neurons x k, so each chunk owns whole spike words). Returns the spike count.
-    pub fn lif_step<F: LifFixed>(
-        &self,
-        params: &LifParams<F>,
-        v: &mut [F],
-        refractory: &mut [u16],
-        input: &[F],
-        spikes: &mut BitSliceMut<'_, u64>,
-    ) -> Result<usize> {
-        let n = v.len();
-        ensure(n, refractory.len())?;
-        ensure(n, input.len())?;
-        ensure(n, spikes.len())?;
+    pub fn lif_step<F: LifFixed>(&self, step: LifStep<'_, F, u64>) -> Result<usize> {
+        let n = step.v.len();
+        ensure(n, step.refractory.len())?;
+        ensure(n, step.input.len())?;
+        ensure(n, step.spikes.len())?;
         const CHUNK: usize = 64 * 64;
         if !self.parallel(n / 4) {
-            return params.step_population(v, refractory, input, spikes);
+            return step.apply();
         }
+        let LifStep {
+            params,
+            v,
+            refractory,
+            input,
+            mut spikes,
+        } = step;
         spikes.update_words(|words| {
             self.pool.install(|| {
                 words

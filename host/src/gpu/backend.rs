@@ -5,14 +5,14 @@
 //! runs on its CPU fallback, so the same calls work there
 //! (`gpu-fallback`).
 
-use sc_kernel::lif::{LifFixed, LifParams};
-use sc_kernel::mac::MacShape;
-use sc_kernel::ops::BitOp;
+use sc_kernel::lif::LifFixed;
 use sc_kernel::pack::RowShape;
 use sc_kernel::{BitSlice, BitSliceMut};
 
 use super::{DeviceRows, GpuBackend, GpuError};
-use crate::backend::{Backend, BackendError, BackendResult};
+use crate::backend::{
+    Backend, BackendError, BackendResult, Bitwise, LifStep, MacCounts, MacInputs,
+};
 use crate::scnet::{NetRun, NetworkSpec};
 
 impl From<GpuError> for BackendError {
@@ -70,31 +70,22 @@ impl Backend<u64> for GpuBackend {
         )?;
         store(out, &self.to_host(&d)?)
     }
-    fn bitwise(
-        &self,
-        op: BitOp,
-        a: BitSlice<'_, u64>,
-        b: BitSlice<'_, u64>,
-        sel: BitSlice<'_, u64>,
-        out: &mut BitSliceMut<'_, u64>,
-    ) -> BackendResult<()> {
-        let (da, db, ds) = (self.one(a)?, self.one(b)?, self.one(sel)?);
-        let r = GpuBackend::bitwise(self, op, &da, &db, &ds)?;
-        ensure_words(out.len(), a.len())?;
+    fn bitwise(&self, op: Bitwise<'_, u64>, out: &mut BitSliceMut<'_, u64>) -> BackendResult<()> {
+        let (da, db, ds) = (self.one(op.a)?, self.one(op.b)?, self.one(op.sel)?);
+        let r = GpuBackend::bitwise(self, op.op, &da, &db, &ds)?;
+        ensure_words(out.len(), op.a.len())?;
         store(out, &self.to_host(&r)?)
     }
     fn count_ones(&self, a: BitSlice<'_, u64>) -> BackendResult<usize> {
         Ok(GpuBackend::count_ones(self, &self.one(a)?)?)
     }
-    fn mac(
-        &self,
-        shape: &MacShape,
-        weights: &[u64],
-        signs: &[u64],
-        x: &[u64],
-        unsigned: &mut [u32],
-        signed: &mut [i32],
-    ) -> BackendResult<()> {
+    fn mac(&self, m: MacInputs<'_, u64>, out: MacCounts<'_>) -> BackendResult<()> {
+        let MacInputs {
+            shape,
+            weights,
+            signs,
+            x,
+        } = m;
         let w = self.to_device(shape.weight_rows(), weights)?;
         let s = self.to_device(
             RowShape {
@@ -105,28 +96,21 @@ impl Backend<u64> for GpuBackend {
         )?;
         let xd = self.to_device(shape.input_rows(), x)?;
         let (u, sg) = self.mac_both(shape, &w, &s, &xd, 1)?;
-        ensure_words(unsigned.len(), shape.neurons())?;
-        ensure_words(signed.len(), shape.neurons())?;
+        ensure_words(out.unsigned.len(), shape.neurons())?;
+        ensure_words(out.signed.len(), shape.neurons())?;
         if shape.neurons() > 0 {
-            unsigned.copy_from_slice(&u);
-            signed.copy_from_slice(&sg);
+            out.unsigned.copy_from_slice(&u);
+            out.signed.copy_from_slice(&sg);
         }
         Ok(())
     }
-    fn lif<F: LifFixed>(
-        &self,
-        p: &LifParams<F>,
-        v: &mut [F],
-        r: &mut [u16],
-        i: &[F],
-        s: &mut BitSliceMut<'_, u64>,
-    ) -> BackendResult<usize> {
-        ensure_words(v.len(), s.len())?;
-        let run = self.lif_run(p, v, r, i, 1)?;
-        v.copy_from_slice(&run.v);
-        r.copy_from_slice(&run.refractory);
-        store(s, &run.spikes)?;
-        Ok(s.count_ones())
+    fn lif<F: LifFixed>(&self, mut step: LifStep<'_, F, u64>) -> BackendResult<usize> {
+        ensure_words(step.v.len(), step.spikes.len())?;
+        let run = self.lif_run(step.params, step.v, step.refractory, step.input, 1)?;
+        step.v.copy_from_slice(&run.v);
+        step.refractory.copy_from_slice(&run.refractory);
+        store(&mut step.spikes, &run.spikes)?;
+        Ok(step.spikes.count_ones())
     }
     /// Not yet: whole networks run on the kernel and CPU backends.
     fn network(&self, _: &NetworkSpec, _: &[u32], _: usize) -> BackendResult<NetRun> {

@@ -8,6 +8,7 @@ use super::params::{
     BitwiseParams, LifShaderParams, MacParams, PackParams, PopcountParams, RowsParams, ShaderParams,
 };
 use super::{DeviceRows, GpuBackend, GpuError, LifRun};
+use crate::backend::{Bitwise, LifStep, MacInputs};
 use sc_kernel::lif::{LifFixed, LifParams};
 use sc_kernel::mac::MacShape;
 use sc_kernel::pack::RowShape;
@@ -245,7 +246,13 @@ impl GpuBackend {
                 for (r, o) in w.chunks_mut(stride).enumerate() {
                     let (sa, sb, ss) = (shape.row(&ha, r)?, shape.row(&hb, r)?, shape.row(&hs, r)?);
                     let mut o = BitSliceMut::new(o, shape.row_len)?;
-                    cpu.bitwise(op, sa, sb, ss, &mut o)?;
+                    let op = Bitwise {
+                        op,
+                        a: sa,
+                        b: sb,
+                        sel: ss,
+                    };
+                    cpu.bitwise(op, &mut o)?;
                 }
                 Ok(self.on_host(shape, w))
             },
@@ -460,39 +467,17 @@ impl GpuBackend {
                 let mut s = vec![0i32; results];
                 cpu.mac_batch(shape, &hw, &hx, samples, &mut u)?;
                 for k in 0..samples {
-                    cpu.mac_signed(
+                    let m = MacInputs {
                         shape,
-                        &hw,
-                        &hs,
-                        &hx[k * xw..(k + 1) * xw],
-                        &mut s[k * n..(k + 1) * n],
-                    )?;
+                        weights: &hw,
+                        signs: &hs,
+                        x: &hx[k * xw..(k + 1) * xw],
+                    };
+                    cpu.mac_signed(m, &mut s[k * n..(k + 1) * n])?;
                 }
                 Ok((u, s))
             },
         )
-    }
-
-    /// Unsigned dense MAC of one input set.
-    pub fn mac(
-        &self,
-        shape: &MacShape,
-        weights: &DeviceRows,
-        signs: &DeviceRows,
-        x: &DeviceRows,
-    ) -> Result<Vec<u32>, GpuError> {
-        Ok(self.mac_both(shape, weights, signs, x, 1)?.0)
-    }
-
-    /// Signed (sign-magnitude) dense MAC of one input set.
-    pub fn mac_signed(
-        &self,
-        shape: &MacShape,
-        weights: &DeviceRows,
-        signs: &DeviceRows,
-        x: &DeviceRows,
-    ) -> Result<Vec<i32>, GpuError> {
-        Ok(self.mac_both(shape, weights, signs, x, 1)?.1)
     }
 
     /// Run a LIF population for `steps` steps on the device, starting from
@@ -578,8 +563,13 @@ impl GpuBackend {
                 let mut rr = refractory.to_vec();
                 let mut spikes = vec![0u64; spike_words];
                 for (t, row) in spikes.chunks_mut(sw.max(1)).take(steps).enumerate() {
-                    let mut s = BitSliceMut::new(row, n)?;
-                    cpu.lif_step(params, &mut vv, &mut rr, &input[t * n..(t + 1) * n], &mut s)?;
+                    cpu.lif_step(LifStep {
+                        params,
+                        v: &mut vv,
+                        refractory: &mut rr,
+                        input: &input[t * n..(t + 1) * n],
+                        spikes: BitSliceMut::new(row, n)?,
+                    })?;
                 }
                 Ok(LifRun {
                     spikes,

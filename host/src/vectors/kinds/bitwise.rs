@@ -6,7 +6,7 @@ use sc_kernel::{words_for, BitSlice, BitSliceMut, Word};
 use serde::{Deserialize, Serialize};
 
 use super::{hex_len, stream};
-use crate::backend::Backend;
+use crate::backend::{Backend, Bitwise};
 use crate::hex::stream_to_hex;
 use crate::limits::try_vec;
 use crate::vectors::check::probe::Probe;
@@ -105,13 +105,13 @@ fn run<W: Word, B: Backend<W>>(p: &B, case: &BitwiseCase) -> Result<BitwiseExpec
     let ws = operand(case.sel.as_deref(), "sel")?;
     let mut wo = try_vec("len", words_for::<W>(len), W::ZERO)?;
     let mut so = BitSliceMut::new(&mut wo, len)?;
-    p.bitwise(
-        case.op,
-        BitSlice::new(&wa, len)?,
-        BitSlice::new(&wb, len)?,
-        BitSlice::new(&ws, len)?,
-        &mut so,
-    )?;
+    let op = Bitwise {
+        op: case.op,
+        a: BitSlice::new(&wa, len)?,
+        b: BitSlice::new(&wb, len)?,
+        sel: BitSlice::new(&ws, len)?,
+    };
+    p.bitwise(op, &mut so)?;
     Ok(BitwiseExpect {
         out: stream_to_hex(so.as_slice()),
         popcount: p.count_ones(so.as_slice())?,

@@ -3,11 +3,11 @@
 use sc_kernel::fixed::types::{I16F16, I8F8};
 use sc_kernel::lif::{LifFixed, LifParams};
 use sc_kernel::wire::{self, Kind, LifRecord};
-use sc_kernel::{words_for, BitSliceMut, Word};
+use sc_kernel::{words_for, BitSlice, BitSliceMut, Word};
 use serde::{Deserialize, Serialize};
 
 use super::count;
-use crate::backend::Backend;
+use crate::backend::{Backend, LifStep};
 use crate::hex::bits_to_str;
 use crate::limits::{check_bytes, try_vec, try_with_capacity};
 use crate::scnet::{LifFormat, LifParamsRaw};
@@ -158,8 +158,14 @@ fn run<F: LifFixed, W: Word, B: Backend<W>>(
             .enumerate()
             .map(|(j, &x)| field(format!("input[{t}][{j}]"), F::try_from_raw(x)))
             .collect::<Result<Vec<_>, _>>()?;
-        let mut s = BitSliceMut::new(&mut spikes, neurons)?;
-        b.lif(&p, &mut v, &mut r, &i, &mut s)?;
+        b.lif(LifStep {
+            params: &p,
+            v: &mut v,
+            refractory: &mut r,
+            input: &i,
+            spikes: BitSliceMut::new(&mut spikes, neurons)?,
+        })?;
+        let s = BitSlice::new(&spikes, neurons)?;
         out.v.push(v.iter().map(|x| x.raw()).collect());
         out.refractory.push(r.clone());
         out.spikes

@@ -7,7 +7,7 @@ use sc_kernel::Word;
 use serde::{Deserialize, Serialize};
 
 use super::{count, hex_len, stream};
-use crate::backend::Backend;
+use crate::backend::{Backend, MacCounts, MacInputs};
 use crate::hex::bits_from_str;
 use crate::limits::{try_vec, try_with_capacity};
 use crate::vectors::check::probe::Probe;
@@ -127,7 +127,17 @@ fn run<W: Word, B: Backend<W>>(p: &B, case: &MacCase) -> Result<MacExpect, CaseE
     pack_rows(rs, &sbits, &mut ws)?;
     let mut unsigned = try_vec("neurons", neurons, 0u32)?;
     let mut signed = try_vec("neurons", neurons, 0i32)?;
-    p.mac(&shape, &ww, &ws, &wx, &mut unsigned, &mut signed)?;
+    let m = MacInputs {
+        shape: &shape,
+        weights: &ww,
+        signs: &ws,
+        x: &wx,
+    };
+    let out = MacCounts {
+        unsigned: &mut unsigned,
+        signed: &mut signed,
+    };
+    p.mac(m, out)?;
     Ok(MacExpect { unsigned, signed })
 }
 
