@@ -2,7 +2,7 @@
 //! inputs -> 12 neurons -> 3 outputs, each layer with its own stream length
 //! and LIF parameters, Q16.16, Sobol weight streams and LFSR input streams.
 //! Prints each layer's spike raster and the predicted class; the same
-//! network as JSON is what `sc simulate` and the vector files take.
+//! network as JSON is what `sc run --model` and the vector files take.
 //!
 //! `cargo run --release -p sc-host --example network`
 

@@ -251,12 +251,12 @@ fn export_validates_and_names_the_case() {
 #[test]
 fn simulate_checks_steps_and_reads_out_zero_steps() {
     sc_says(
-        &["simulate", "--steps", "1099511627776"],
+        &["run", "--vectors", "--steps", "1099511627776"],
         2,
         &["--steps: ", "too large"],
     );
     sc_says(
-        &["simulate", "--steps", "0"],
+        &["run", "--vectors", "--steps", "0"],
         0,
         &["output spike counts: [0, 0, 0, 0], predicted class: 0"],
     );
@@ -286,6 +286,8 @@ fn export_writes_all_formats() {
 
 #[test]
 fn simulate_runs_the_shared_networks() {
-    let text = sc_says(&["simulate"], 0, &["matches the shared vectors: yes"]);
-    assert!(!text.contains("matches the shared vectors: NO"), "{text}");
+    for args in [&["run", "--vectors"][..], &["simulate"]] {
+        let text = sc_says(args, 0, &["matches the shared vectors: yes"]);
+        assert!(!text.contains("matches the shared vectors: NO"), "{text}");
+    }
 }

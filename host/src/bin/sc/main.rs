@@ -37,11 +37,8 @@ enum Cmd {
     /// the kernel, CPU or GPU backend; counts, predictions and spike trains
     /// to `.npy`, `.csv` or `.json`, and a spike raster.
     Run(run::RunArgs),
-    /// Simulate SC spiking networks on the host and print their spike rasters.
-    ///
-    /// Reads every `network` case of the given vector files (default:
-    /// tests/vectors/network.json), runs it on the kernel and compares the
-    /// spike trains with the file.
+    /// The same as `sc run --vectors` (kept for old scripts).
+    #[command(hide = true)]
     Simulate {
         /// Vector files holding `network` cases.
         files: Vec<PathBuf>,

@@ -51,8 +51,13 @@ pub struct RunArgs {
     model: Option<PathBuf>,
     /// Input rows, one sample per row: `.csv` (an optional header row) or
     /// `.npy` (1-D or 2-D). Rows may leave out a digits model's bias input.
-    #[arg(long, value_name = "FILE")]
-    input: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "vectors")]
+    input: Option<PathBuf>,
+    /// Instead of a model and inputs: run the `network` cases of these
+    /// vector files (default: tests/vectors/network.json) on the kernel,
+    /// print their spike rasters and compare them with the files.
+    #[arg(long, value_name = "FILE", num_args = 0.., conflicts_with_all = ["input", "model", "out"])]
+    vectors: Option<Vec<PathBuf>>,
     /// Where the network runs.
     #[arg(long, value_enum, default_value_t = BackendArg::Cpu)]
     backend: BackendArg,
@@ -66,8 +71,8 @@ pub struct RunArgs {
     /// Results: `.json` (counts, predictions, spikes), `.csv` (prediction
     /// and counts per sample) or `.npy` (counts; predictions and spikes in
     /// `<stem>.predictions.npy`, `<stem>.spikes.npy`).
-    #[arg(long, value_name = "FILE")]
-    out: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "vectors")]
+    out: Option<PathBuf>,
     /// Also write every layer's spikes at every step.
     #[arg(long)]
     spikes: bool,
@@ -87,6 +92,12 @@ pub struct RunArgs {
 
 /// Run `sc run`.
 pub fn run(a: &RunArgs) -> Result<bool> {
+    if let Some(files) = &a.vectors {
+        return crate::simulate::run(files, a.steps);
+    }
+    let (Some(input), Some(out)) = (&a.input, &a.out) else {
+        bail!("--input and --out are needed (or --vectors)");
+    };
     let model = match &a.model {
         Some(p) => RunModel::load(p)?,
         None => RunModel::from_digits(DigitsModel::shipped()?),
@@ -109,7 +120,7 @@ pub fn run(a: &RunArgs) -> Result<bool> {
         ValuesArg::Pixels => Values::Pixels { max: a.pixel_max },
     };
     let net = &model.network;
-    let inputs = load_inputs(&a.input, net.dims[0], model.bias_input, values)?;
+    let inputs = load_inputs(input, net.dims[0], model.bias_input, values)?;
     if a.raster.is_some() && a.raster_sample >= inputs.len() {
         bail!(
             "--raster-sample {}: the input has {} samples (0..{} allowed)",
@@ -140,7 +151,7 @@ pub fn run(a: &RunArgs) -> Result<bool> {
     bar.finish_and_clear();
     let secs = t0.elapsed().as_secs_f64();
     let name = format!("{:?}", a.backend).to_lowercase();
-    let files = write_results(&a.out, &runs, steps, &name, a.spikes)?;
+    let files = write_results(out, &runs, steps, &name, a.spikes)?;
     let synapses: usize = net.dims.windows(2).map(|w| w[0] * w[1]).sum();
     eprintln!(
         "ran {} samples x {steps} steps of a {:?} network ({synapses} synapses) on {name} in {secs:.3} s ({:.3} ms per step)",

@@ -1,4 +1,4 @@
-//! `sc simulate`: run the `network` cases of vector files and print rasters.
+//! `sc run --vectors`: run the `network` cases of vector files and print rasters.
 
 use std::path::PathBuf;
 
@@ -9,7 +9,7 @@ use sc_host::scnet::{check_record, run_network};
 use sc_host::vectors;
 use sc_host::vectors::kinds::network::runs;
 
-/// Run `sc simulate`.
+/// Run `sc run --vectors` (also `sc simulate`).
 pub fn run(files: &[PathBuf], steps: Option<usize>) -> Result<bool> {
     let default = [PathBuf::from("tests/vectors/network.json")];
     let files = if files.is_empty() {
