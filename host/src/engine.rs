@@ -15,8 +15,8 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 use sc_kernel::count::{
-    input_values, layer0_counts_many, ones_table, spike_counts_many, weight_counts, weight_ranks,
-    CountLayer, CountWeight, ONES_TABLE_LEN,
+    input_values, layer0_counts_with, look_up_add, ones_table, spike_counts_many, weight_counts,
+    weight_ranks, CountLayer, CountWeight, ONES_TABLE_LEN,
 };
 use sc_kernel::fixed::types::{I16F16, I8F8};
 use sc_kernel::lif::{LifFixed, LifParams};
@@ -25,6 +25,7 @@ use sc_kernel::net::{Generator, Neuron, StreamSource};
 use sc_kernel::sng::Probability;
 use sc_kernel::{words_for, BitSlice, BitSliceMut};
 
+use crate::cpu::{Kernels, SimdLevel};
 use crate::limits::{try_vec, try_with_capacity};
 use crate::scnet::{
     check_record, check_spec, layer_rows, probabilities, LifFormat, NetError, NetRun, NetworkSpec,
@@ -65,11 +66,18 @@ enum Counts {
 trait Stored: CountWeight {
     fn of(c: &Counts) -> &[Self];
     fn wrap(v: Vec<Self>) -> Counts;
+    /// The layer-0 look-up ([`sc_kernel::count::look_up_add`]), on the
+    /// SIMD kernels where there are some for this storage.
+    fn look_up(k: Kernels, row: &[Self], table: &[u32], len: usize, counts: &mut [i32]);
 }
 
 macro_rules! stored {
-    ($t:ty, $this:ident, $other:ident) => {
+    ($t:ty, $this:ident, $other:ident, $look_up:expr) => {
         impl Stored for $t {
+            fn look_up(k: Kernels, row: &[$t], table: &[u32], len: usize, counts: &mut [i32]) {
+                let f: fn(Kernels, &[$t], &[u32], usize, &mut [i32]) = $look_up;
+                f(k, row, table, len, counts)
+            }
             fn of(c: &Counts) -> &[$t] {
                 match c {
                     Counts::$this(v) => v,
@@ -82,8 +90,11 @@ macro_rules! stored {
         }
     };
 }
-stored!(i16, Narrow, Wide);
-stored!(i32, Wide, Narrow);
+stored!(i16, Narrow, Wide, |k, row, t, len, c| k
+    .look_up_add(row, t, len, c));
+stored!(i32, Wide, Narrow, |_, row, t, len, c| look_up_add(
+    row, t, len, c
+));
 
 /// A block of one layer's neurons: rows `rows` (local to the process),
 /// their signed weight counts input-major.
@@ -118,6 +129,8 @@ pub struct Engine<F: LifFixed> {
     rank: Vec<u32>,
     input_source: StreamSource,
     dims: Vec<usize>,
+    /// The SIMD kernels of this CPU (resolved once).
+    kernels: Kernels,
 }
 
 /// Neurons per block: a multiple of 64 (so a block's spikes are whole
@@ -213,6 +226,7 @@ impl<F: LifFixed> Engine<F> {
             rank: rank0,
             input_source: spec.input_source,
             dims: spec.dims.clone(),
+            kernels: Kernels::new(SimdLevel::detect()).unwrap_or(Kernels::Portable),
         })
     }
 
@@ -371,7 +385,7 @@ impl<F: LifFixed> Engine<F> {
                             .collect::<Result<_, _>>()?,
                     ),
                 };
-                step_layer(blocks, &input, &mut ls.blocks)?;
+                step_layer(self.kernels, blocks, &input, &mut ls.blocks)?;
                 // Each sample's local spikes from its blocks' words (blocks
                 // start at multiples of 64 neurons), then the whole layer.
                 let width = self.dims[k + 1];
@@ -510,14 +524,19 @@ impl<F: LifFixed> ChunkState<F> {
 /// Step one layer's blocks (in parallel when there are several) for every
 /// sample of the chunk: counts, currents, neuron steps, spikes into each
 /// block's words.
-fn step_layer<F: LifFixed, C: CountWeight>(
+fn step_layer<F: LifFixed, C: Stored>(
+    kernels: Kernels,
     blocks: &[CountLayer<'_, LifParams<F>, C>],
     input: &Input<'_>,
     runs: &mut [BlockRun<F>],
 ) -> Result<(), sc_kernel::Error> {
     let one = |b: &CountLayer<'_, LifParams<F>, C>, r: &mut BlockRun<F>| {
         match input {
-            Input::Probabilities(p, q) => layer0_counts_many(b, q, p, &mut r.table, &mut r.counts)?,
+            Input::Probabilities(p, q) => {
+                let look_up =
+                    |row: &[C], t: &[u32], len, c: &mut [i32]| C::look_up(kernels, row, t, len, c);
+                layer0_counts_with(b, q, p, &mut r.table, &mut r.counts, look_up)?
+            }
             Input::Spikes(s) => spike_counts_many(b, s, &mut r.counts)?,
         }
         let (n, w) = (r.neurons, r.words());

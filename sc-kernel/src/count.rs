@@ -292,11 +292,12 @@ fn prefix_counts(q: &[u16], p: Probability, table: &mut [u32]) {
     }
 }
 
-/// Add `sign(w) * table[|w|]` of row `row` into `counts`; `table` has
-/// `len + 1` entries and every `|w| <= len` (checked by
-/// [`CountLayer::new`]; a larger one would read `table[len]`).
+/// The layer-0 look-up (the reference for SIMD versions): add `sign(w) *
+/// table[min(|w|, len)]` of each `w` of `row` into `counts`; nothing if
+/// `table` has `len` entries or fewer. In a layer every `|w| <= len`
+/// ([`CountLayer::new`]) and `table` has `len + 1` entries.
 #[inline]
-fn add_looked_up<C: CountWeight>(row: &[C], table: &[u32], len: usize, counts: &mut [i32]) {
+pub fn look_up_add<C: CountWeight>(row: &[C], table: &[u32], len: usize, counts: &mut [i32]) {
     let Some(t) = table.get(..=len) else {
         return;
     };
@@ -350,6 +351,19 @@ pub fn layer0_counts_many<N: Neuron, C: CountWeight>(
     table: &mut [u32],
     counts: &mut [i32],
 ) -> Result<()> {
+    layer0_counts_with(layer, q, inputs, table, counts, look_up_add)
+}
+
+/// [`layer0_counts_many`] with the look-up loop supplied by the caller: a
+/// faster [`look_up_add`] (e.g. SIMD gathers) with the same result.
+pub fn layer0_counts_with<N: Neuron, C: CountWeight>(
+    layer: &CountLayer<'_, N, C>,
+    q: &[u16],
+    inputs: &[&[Probability]],
+    table: &mut [u32],
+    counts: &mut [i32],
+    mut look_up: impl FnMut(&[C], &[u32], usize, &mut [i32]),
+) -> Result<()> {
     let s = layer.shape();
     for x in inputs {
         ensure_len(s.inputs(), x.len())?;
@@ -370,7 +384,7 @@ pub fn layer0_counts_many<N: Neuron, C: CountWeight>(
                 Probability::ONE => add_row(row, c),
                 p => {
                     prefix_counts(q, p, table);
-                    add_looked_up(row, table, s.len(), c);
+                    look_up(row, table, s.len(), c);
                 }
             }
         }

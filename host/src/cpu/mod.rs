@@ -19,7 +19,7 @@ use sc_kernel::pack::RowShape;
 use sc_kernel::{words_for, BitSlice, BitSliceMut, Error, Result};
 
 use crate::backend::{Bitwise, LifStep, MacInputs};
-use simd::Kernels;
+pub(crate) use simd::Kernels;
 pub use simd::{SimdLevel, WordOp};
 
 /// Below this many words an operation runs on the calling thread.

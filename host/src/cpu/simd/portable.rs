@@ -99,3 +99,15 @@ pub(super) fn xor_reduce(a: &[u64]) -> u64 {
         .iter()
         .fold(acc.iter().fold(0, |x, &y| x ^ y), |x, &y| x ^ y)
 }
+
+/// `counts[j] += sign(row[j]) * table[min(|row[j]|, len)]`; `table` has
+/// more than `len` entries (checked by the caller).
+pub fn look_up_add(row: &[i16], table: &[u32], len: usize, counts: &mut [i32]) {
+    for (c, &w) in counts.iter_mut().zip(row) {
+        let n = table
+            .get((w.unsigned_abs() as usize).min(len))
+            .copied()
+            .unwrap_or(0) as i32;
+        *c = c.wrapping_add(if w < 0 { n.wrapping_neg() } else { n });
+    }
+}

@@ -27,6 +27,33 @@ impl Avx2Token {
     }
 
     word_kernel_methods!();
+
+    token_methods! {
+        /// `counts[j] += sign(row[j]) * table[min(|row[j]|, len)]`, 8 at a
+        /// time; `table.len() > len`, `len < 2^31` (checked by the caller).
+        fn look_up_add(row: &[i16], table: &[u32], len: usize, counts: &mut [i32]);
+    }
+}
+
+#[target_feature(enable = "avx2,popcnt")]
+unsafe fn look_up_add(row: &[i16], table: &[u32], len: usize, counts: &mut [i32]) {
+    let n = row.len().min(counts.len());
+    let cap = _mm256_set1_epi32(len as i32);
+    let mut j = 0;
+    while j + 8 <= n {
+        // SAFETY: j + 8 <= n <= both lengths; every gathered index is at
+        // most len < table.len().
+        let w = _mm256_cvtepi16_epi32(_mm_loadu_si128(row.as_ptr().add(j) as *const _));
+        let idx = _mm256_min_epu32(_mm256_abs_epi32(w), cap);
+        let t = _mm256_i32gather_epi32::<4>(table.as_ptr() as *const _, idx);
+        // -t where w < 0: (t ^ m) - m with m all ones there.
+        let m = _mm256_cmpgt_epi32(_mm256_setzero_si256(), w);
+        let v = _mm256_sub_epi32(_mm256_xor_si256(t, m), m);
+        let c = counts.as_mut_ptr().add(j) as *mut __m256i;
+        _mm256_storeu_si256(c, _mm256_add_epi32(_mm256_loadu_si256(c), v));
+        j += 8;
+    }
+    portable::look_up_add(&row[j..n], table, len, &mut counts[j..n]);
 }
 
 #[target_feature(enable = "avx2,popcnt")]

@@ -30,7 +30,34 @@ impl Avx512Token {
         /// `[and_popcount(w, xs[s]) for s in 0..BLOCK_SAMPLES]`, loading each
         /// word of `w` once.
         fn and_popcount_xb(w: &[u64], xs: [&[u64]; BLOCK_SAMPLES]) -> [u64; BLOCK_SAMPLES];
+        /// `counts[j] += sign(row[j]) * table[min(|row[j]|, len)]`, 16 at a
+        /// time; `table.len() > len`, `len < 2^31` (checked by the caller).
+        fn look_up_add(row: &[i16], table: &[u32], len: usize, counts: &mut [i32]);
     }
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
+unsafe fn look_up_add(row: &[i16], table: &[u32], len: usize, counts: &mut [i32]) {
+    let n = row.len().min(counts.len());
+    let cap = _mm512_set1_epi32(len as i32);
+    let zero = _mm512_setzero_si512();
+    let mut j = 0;
+    while j + 16 <= n {
+        // SAFETY: j + 16 <= n <= both lengths; every gathered index is at
+        // most len < table.len().
+        let w = _mm512_cvtepi16_epi32(_mm256_loadu_si256(row.as_ptr().add(j) as *const _));
+        let idx = _mm512_min_epu32(_mm512_abs_epi32(w), cap);
+        let t = _mm512_i32gather_epi32::<4>(idx, table.as_ptr() as *const _);
+        let neg = _mm512_cmplt_epi32_mask(w, zero);
+        let v = _mm512_mask_sub_epi32(t, neg, zero, t);
+        let c = counts.as_mut_ptr().add(j) as *mut __m512i;
+        _mm512_storeu_si512(
+            c as *mut _,
+            _mm512_add_epi32(_mm512_loadu_si512(c as *const _), v),
+        );
+        j += 16;
+    }
+    portable::look_up_add(&row[j..n], table, len, &mut counts[j..n]);
 }
 
 #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
