@@ -15,8 +15,8 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 use sc_kernel::count::{
-    input_values, layer0_counts_with, look_up_add, ones_table, spike_counts_many, weight_counts,
-    weight_ranks, CountLayer, CountWeight, ONES_TABLE_LEN,
+    add_row, input_values, layer0_counts_with, look_up_add, ones_table, spike_counts_with,
+    weight_counts, weight_ranks, CountLayer, CountWeight, ONES_TABLE_LEN,
 };
 use sc_kernel::fixed::types::{I16F16, I8F8};
 use sc_kernel::lif::{LifFixed, LifParams};
@@ -69,11 +69,17 @@ trait Stored: CountWeight {
     /// The layer-0 look-up ([`sc_kernel::count::look_up_add`]), on the
     /// SIMD kernels where there are some for this storage.
     fn look_up(k: Kernels, row: &[Self], table: &[u32], len: usize, counts: &mut [i32]);
+    /// The row sum of an input that spiked ([`sc_kernel::count::add_row`]).
+    fn add(k: Kernels, row: &[Self], counts: &mut [i32]);
 }
 
 macro_rules! stored {
-    ($t:ty, $this:ident, $other:ident, $look_up:expr) => {
+    ($t:ty, $this:ident, $other:ident, $look_up:expr, $add:expr) => {
         impl Stored for $t {
+            fn add(k: Kernels, row: &[$t], counts: &mut [i32]) {
+                let f: fn(Kernels, &[$t], &mut [i32]) = $add;
+                f(k, row, counts)
+            }
             fn look_up(k: Kernels, row: &[$t], table: &[u32], len: usize, counts: &mut [i32]) {
                 let f: fn(Kernels, &[$t], &[u32], usize, &mut [i32]) = $look_up;
                 f(k, row, table, len, counts)
@@ -90,11 +96,20 @@ macro_rules! stored {
         }
     };
 }
-stored!(i16, Narrow, Wide, |k, row, t, len, c| k
-    .look_up_add(row, t, len, c));
-stored!(i32, Wide, Narrow, |_, row, t, len, c| look_up_add(
-    row, t, len, c
-));
+stored!(
+    i16,
+    Narrow,
+    Wide,
+    |k, row, t, len, c| k.look_up_add(row, t, len, c),
+    |k, row, c| k.add_widened(row, c)
+);
+stored!(
+    i32,
+    Wide,
+    Narrow,
+    |_, row, t, len, c| look_up_add(row, t, len, c),
+    |_, row, c| add_row(row, c)
+);
 
 /// A block of one layer's neurons: rows `rows` (local to the process),
 /// their signed weight counts input-major.
@@ -537,7 +552,11 @@ fn step_layer<F: LifFixed, C: Stored>(
                     |row: &[C], t: &[u32], len, c: &mut [i32]| C::look_up(kernels, row, t, len, c);
                 layer0_counts_with(b, q, p, &mut r.table, &mut r.counts, look_up)?
             }
-            Input::Spikes(s) => spike_counts_many(b, s, &mut r.counts)?,
+            Input::Spikes(s) => {
+                spike_counts_with(b, s, &mut r.counts, |row: &[C], c: &mut [i32]| {
+                    C::add(kernels, row, c)
+                })?
+            }
         }
         let (n, w) = (r.neurons, r.words());
         if n == 0 {

@@ -311,9 +311,10 @@ pub fn look_up_add<C: CountWeight>(row: &[C], table: &[u32], len: usize, counts:
     }
 }
 
-/// Add row `row` into `counts` (an input that is all ones).
+/// Add row `row` into `counts` (an input that is all ones, or spiked): the
+/// reference for SIMD versions.
 #[inline]
-fn add_row<C: CountWeight>(row: &[C], counts: &mut [i32]) {
+pub fn add_row<C: CountWeight>(row: &[C], counts: &mut [i32]) {
     for (c, &w) in counts.iter_mut().zip(row) {
         *c += w.get();
     }
@@ -416,6 +417,17 @@ pub fn spike_counts_many<N: Neuron, C: CountWeight, W: Word>(
     spikes: &[BitSlice<'_, W>],
     counts: &mut [i32],
 ) -> Result<()> {
+    spike_counts_with(layer, spikes, counts, add_row)
+}
+
+/// [`spike_counts_many`] with the row addition supplied by the caller: a
+/// faster [`add_row`] (e.g. SIMD) with the same result.
+pub fn spike_counts_with<N: Neuron, C: CountWeight, W: Word>(
+    layer: &CountLayer<'_, N, C>,
+    spikes: &[BitSlice<'_, W>],
+    counts: &mut [i32],
+    mut add: impl FnMut(&[C], &mut [i32]),
+) -> Result<()> {
     let s = layer.shape();
     for z in spikes {
         ensure_len(s.inputs(), z.len())?;
@@ -436,7 +448,7 @@ pub fn spike_counts_many<N: Neuron, C: CountWeight, W: Word>(
             let row = layer.row(w * W::BITS + bit as usize);
             for (z, c) in spikes.iter().zip(counts.chunks_exact_mut(n)) {
                 if word(z) >> bit & 1 == 1 {
-                    add_row(row, c);
+                    add(row, c);
                 }
             }
         }

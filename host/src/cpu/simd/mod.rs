@@ -307,6 +307,18 @@ impl Kernels {
         }
     }
 
+    /// `counts[j] += row[j]` (widened, wrapping) over the common length:
+    /// the counting form's row sum of an input that spiked.
+    pub fn add_widened(self, row: &[i16], counts: &mut [i32]) {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx512(t) => t.add_widened(row, counts),
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx2(t) => t.add_widened(row, counts),
+            _ => portable::add_widened(row, counts),
+        }
+    }
+
     /// `[and_popcount(w, xs[s]) for s in 0..BLOCK_SAMPLES]`, loading each
     /// word of `w` once (the batched MAC's inner loop).
     pub fn and_popcount_xb(self, w: &[u64], xs: [&[u64]; BLOCK_SAMPLES]) -> [u64; BLOCK_SAMPLES] {
@@ -463,6 +475,10 @@ mod tests {
                     let mut got = start.clone();
                     k.look_up_add(&row, &table, len, &mut got);
                     assert_eq!(got, want, "{level:?} n={n} len={len}");
+                    let (mut sum, mut sum_k) = (start.clone(), start.clone());
+                    k.add_widened(&row, &mut sum);
+                    sc_kernel::count::add_row(&row, &mut sum_k);
+                    assert_eq!(sum, sum_k, "{level:?} n={n}: row sums");
                     let mut short = start.clone();
                     k.look_up_add(&row, &table[..len], len, &mut short);
                     assert_eq!(short, start, "{level:?}: a short table adds nothing");

@@ -111,3 +111,10 @@ pub fn look_up_add(row: &[i16], table: &[u32], len: usize, counts: &mut [i32]) {
         *c = c.wrapping_add(if w < 0 { n.wrapping_neg() } else { n });
     }
 }
+
+/// `counts[j] += row[j]`, widened, wrapping.
+pub fn add_widened(row: &[i16], counts: &mut [i32]) {
+    for (c, &w) in counts.iter_mut().zip(row) {
+        *c = c.wrapping_add(i32::from(w));
+    }
+}

@@ -32,7 +32,23 @@ impl Avx2Token {
         /// `counts[j] += sign(row[j]) * table[min(|row[j]|, len)]`, 8 at a
         /// time; `table.len() > len`, `len < 2^31` (checked by the caller).
         fn look_up_add(row: &[i16], table: &[u32], len: usize, counts: &mut [i32]);
+        /// `counts[j] += row[j]`, widened, 8 at a time.
+        fn add_widened(row: &[i16], counts: &mut [i32]);
     }
+}
+
+#[target_feature(enable = "avx2,popcnt")]
+unsafe fn add_widened(row: &[i16], counts: &mut [i32]) {
+    let n = row.len().min(counts.len());
+    let mut j = 0;
+    while j + 8 <= n {
+        // SAFETY: j + 8 <= n <= both lengths.
+        let w = _mm256_cvtepi16_epi32(_mm_loadu_si128(row.as_ptr().add(j) as *const _));
+        let c = counts.as_mut_ptr().add(j) as *mut __m256i;
+        _mm256_storeu_si256(c, _mm256_add_epi32(_mm256_loadu_si256(c), w));
+        j += 8;
+    }
+    portable::add_widened(&row[j..n], &mut counts[j..n]);
 }
 
 #[target_feature(enable = "avx2,popcnt")]

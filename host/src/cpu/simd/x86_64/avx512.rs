@@ -33,7 +33,26 @@ impl Avx512Token {
         /// `counts[j] += sign(row[j]) * table[min(|row[j]|, len)]`, 16 at a
         /// time; `table.len() > len`, `len < 2^31` (checked by the caller).
         fn look_up_add(row: &[i16], table: &[u32], len: usize, counts: &mut [i32]);
+        /// `counts[j] += row[j]`, widened, 32 at a time.
+        fn add_widened(row: &[i16], counts: &mut [i32]);
     }
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
+unsafe fn add_widened(row: &[i16], counts: &mut [i32]) {
+    let n = row.len().min(counts.len());
+    let mut j = 0;
+    while j + 16 <= n {
+        // SAFETY: j + 16 <= n <= both lengths.
+        let w = _mm512_cvtepi16_epi32(_mm256_loadu_si256(row.as_ptr().add(j) as *const _));
+        let c = counts.as_mut_ptr().add(j) as *mut __m512i;
+        _mm512_storeu_si512(
+            c as *mut _,
+            _mm512_add_epi32(_mm512_loadu_si512(c as *const _), w),
+        );
+        j += 16;
+    }
+    portable::add_widened(&row[j..n], &mut counts[j..n]);
 }
 
 #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
