@@ -418,11 +418,11 @@ fn bench<C: Communicator>(world: &C, a: &BenchArgs) -> Result<bool> {
     let t = t0.elapsed().as_secs_f64();
     if world.rank() == 0 {
         println!(
-            "{{\"path\": \"{path:?}\", \"ranks\": {size}, \"inputs\": {inputs}, \"hidden\": {hidden}, \"outputs\": {outputs}, \"len\": {len}, \"steps\": {steps}, \"weak\": {weak}, \"seconds\": {t:.6}, \"ms_per_step\": {:.3}, \"threads_per_rank\": {}, \"output_spikes\": {}, \"stream_words_per_rank_per_step\": {}}}",
+            "{{\"path\": \"{path:?}\", \"ranks\": {size}, \"inputs\": {inputs}, \"hidden\": {hidden}, \"outputs\": {outputs}, \"len\": {len}, \"steps\": {steps}, \"weak\": {weak}, \"seconds\": {t:.6}, \"ms_per_step\": {:.3}, \"threads_per_rank\": {}, \"output_spikes\": {}, \"synapses_per_rank\": {}}}",
             1e3 * t / steps as f64,
             rayon::current_num_threads(),
             run.counts.iter().sum::<u32>(),
-            (inputs * hidden + hidden * hidden + hidden * outputs) * len.div_ceil(64) / size
+            (inputs * hidden + hidden * hidden + hidden * outputs) / size
         );
     }
     Ok(true)
