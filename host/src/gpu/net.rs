@@ -266,35 +266,28 @@ fn run_on<F: LifFixed>(
             ],
             l0.groups,
         )?;
-        for k in 0..dev.len() {
+        for (k, layer) in layers.iter().enumerate() {
             let (prev, rest) = dev.split_at_mut(k);
-            let d = &mut rest[0];
-            match prev.last() {
-                None => g.run(
-                    &g.net_layer0,
-                    &[
-                        (pb, &d.params),
-                        (B_A, &d.weights),
-                        (B_B, &l0.tables),
-                        (B_C, &l0.p),
-                        (B_OUT, &d.counts),
-                    ],
-                    d.groups,
-                )?,
+            let Some(d) = rest.first_mut() else { break };
+            // Layer 0 reads the prefix tables and probabilities, a layer
+            // k >= 1 the previous layer's spike words.
+            let (pipe, input) = match prev.last() {
+                None => (&g.net_layer0, &l0.tables),
                 Some(p) => {
                     g.write(&d.spikes_in, bytemuck::cast_slice(&p.spikes))?;
-                    g.run(
-                        &g.net_spikes,
-                        &[
-                            (pb, &d.params),
-                            (B_A, &d.weights),
-                            (B_B, &d.spikes_in),
-                            (B_OUT, &d.counts),
-                        ],
-                        d.groups,
-                    )?;
+                    (&g.net_spikes, &d.spikes_in)
                 }
+            };
+            let mut entries = vec![
+                (pb, &d.params),
+                (B_A, &d.weights),
+                (B_B, input),
+                (B_OUT, &d.counts),
+            ];
+            if k == 0 {
+                entries.push((B_C, &l0.p));
             }
+            g.run(pipe, &entries, d.groups)?;
             let n = d.v.len();
             let counts: Vec<i32> = words_u32(&g.read(&d.counts, bytes_of(n, 4)?)?)
                 .into_iter()
@@ -302,7 +295,7 @@ fn run_on<F: LifFixed>(
                 .collect();
             if n > 0 {
                 let mut spikes = BitSliceMut::new(&mut d.spikes, n)?;
-                layers[k].fire(
+                layer.fire(
                     &counts,
                     &mut d.v,
                     &mut d.refractory,
