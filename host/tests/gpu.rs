@@ -729,3 +729,142 @@ fn backend_trait_matches_the_kernel_on_device_and_fallback() {
         }
     }
 }
+
+// ---- whole networks (counting form, spec §7.1) ----
+
+use sc_host::backend::Backend;
+use sc_host::scnet::{self, LifFormat, NetworkSpec, Source};
+use sc_host::vectors::kinds::network::random_network;
+
+/// The GPU backend's network run equals the bitstream path's
+/// (`scnet::run_network::<u64>`), on the device and on the fallback.
+fn check_network(spec: &NetworkSpec, x: &[u32], steps: usize) {
+    let want = scnet::run_network::<u64>(spec, x, steps).unwrap();
+    for g in [gpu(), fallback()] {
+        let got = Backend::<u64>::network(g, spec, x, steps).unwrap();
+        assert_eq!(
+            got,
+            want,
+            "dims {:?} on {}",
+            spec.dims,
+            Backend::<u64>::name(g)
+        );
+    }
+}
+
+#[test]
+fn network_vectors_match_the_bitstream_path() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/vectors/network.json"
+    ))
+    .unwrap();
+    let file: serde_json::Value = serde_json::from_str(&text).unwrap();
+    // On the device (its own backend, to count its fallbacks), on one whose
+    // buffers are too small for the networks (the CPU for those calls),
+    // and after a device loss.
+    let g = GpuBackend::new().unwrap();
+    let small = GpuBackend::with_lowered_limits(Backends::PRIMARY, |l| {
+        l.max_storage_buffer_binding_size = 64;
+    })
+    .unwrap();
+    let lost = GpuBackend::new().unwrap();
+    lost.simulate_device_loss();
+    let mut n = 0;
+    for case in file["cases"].as_array().unwrap() {
+        if case["kind"] != "network" {
+            continue;
+        }
+        let spec: NetworkSpec = serde_json::from_value(case["network"].clone()).unwrap();
+        let x: Vec<u32> = serde_json::from_value(case["inputs_q16"].clone()).unwrap();
+        let steps = case["steps"].as_u64().unwrap() as usize;
+        check_network(&spec, &x, steps);
+        let want = scnet::run_network::<u64>(&spec, &x, steps).unwrap();
+        for b in [&g, &small, &lost] {
+            assert_eq!(Backend::<u64>::network(b, &spec, &x, steps).unwrap(), want);
+        }
+        n += 1;
+    }
+    assert!(n > 0, "no network cases");
+    if has_adapter(&g) {
+        assert_eq!(g.oversized_calls(), 0, "the networks ran on the device");
+        assert_eq!(g.warnings(), 0);
+        assert!(g.adapter().is_some());
+        assert_eq!(small.oversized_calls(), n, "too large: on the CPU");
+        assert_eq!(small.warnings(), 0);
+    }
+    assert_eq!(lost.warnings(), 1);
+}
+
+/// A valid source from a kind bit and a parameter.
+fn net_source(kind: u8, param: u16) -> Source {
+    let param = if kind == 0 { param % 16 } else { param.max(1) };
+    Source::from_words(kind.into(), param.into()).expect("a valid source")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+    /// Random networks: 1 to 3 layers of odd widths, both formats, both
+    /// sources, odd stream lengths (never a power of two) per layer.
+    #[test]
+    fn random_networks_match_the_bitstream_path(
+        layers in 1usize..=3,
+        widths in proptest::collection::vec(0usize..36, 4),
+        lens in proptest::collection::vec(1usize..150, 3),
+        q8 in any::<bool>(),
+        ws in (0u8..2, any::<u16>()),
+        xs in (0u8..2, any::<u16>()),
+        seed in any::<u64>(),
+    ) {
+        let (ws, xs) = (net_source(ws.0, ws.1), net_source(xs.0, xs.1));
+        prop_assume!(ws != xs);
+        let mut rng = SplitMix64::new(seed);
+        let dims: Vec<usize> = widths[..=layers].iter().map(|w| 2 * w + 1).collect();
+        let lens: Vec<usize> = lens[..layers].iter().map(|l| 2 * l + 1).collect();
+        let format = if q8 { LifFormat::Q8_8 } else { LifFormat::Q16_16 };
+        let spec = random_network(&mut rng, format, &dims, &lens, ws, xs);
+        let x: Vec<u32> = (0..dims[0])
+            .map(|_| match rng.next_u64() % 5 {
+                0 => 0,
+                1 => 65536,
+                _ => (rng.next_u64() % 65537) as u32,
+            })
+            .collect();
+        check_network(&spec, &x, 5);
+    }
+}
+
+#[test]
+fn bad_networks_get_the_cpu_backends_errors() {
+    let mut rng = SplitMix64::new(3);
+    let spec = random_network(
+        &mut rng,
+        LifFormat::Q8_8,
+        &[3, 5, 2],
+        &[33, 7],
+        net_source(0, 0),
+        net_source(1, 0xACE1),
+    );
+    let mut bad_weight = spec.clone();
+    bad_weight.layers[1].weights_q16[3] = 65537;
+    let mut bad_dims = spec.clone();
+    bad_dims.dims.push(4);
+    let mut same_sources = spec.clone();
+    same_sources.input_source = same_sources.weight_source;
+    let cases: [(&NetworkSpec, &[u32]); 5] = [
+        (&spec, &[1, 2]),
+        (&spec, &[1, 2, 65537]),
+        (&bad_weight, &[1, 2, 3]),
+        (&bad_dims, &[1, 2, 3]),
+        (&same_sources, &[1, 2, 3]),
+    ];
+    for (s, x) in cases {
+        let want = Backend::<u64>::network(cpu(), s, x, 4)
+            .unwrap_err()
+            .to_string();
+        for g in [gpu(), fallback()] {
+            let got = Backend::<u64>::network(g, s, x, 4).unwrap_err().to_string();
+            assert_eq!(got, want);
+        }
+    }
+}

@@ -2,7 +2,8 @@
 //! scopes, buffer creation, upload and download, and one dispatch.
 
 use super::params::{
-    BitwiseParams, LifShaderParams, MacParams, PackParams, PopcountParams, RowsParams, ShaderParams,
+    BitwiseParams, LifShaderParams, MacParams, NetParams, PackParams, PopcountParams, RowsParams,
+    ShaderParams, NET_PREFIX, NET_SPIKES,
 };
 use super::{DeviceRows, GpuError};
 
@@ -19,6 +20,12 @@ pub(super) struct Gpu {
     pub pack: wgpu::ComputePipeline,
     pub mac: wgpu::ComputePipeline,
     pub lif: wgpu::ComputePipeline,
+    /// Whole networks (counting form): layer 0's prefix tables.
+    pub net_prefix: wgpu::ComputePipeline,
+    /// Layer 0's counts.
+    pub net_layer0: wgpu::ComputePipeline,
+    /// Counts of a layer `k >= 1`.
+    pub net_spikes: wgpu::ComputePipeline,
 }
 
 /// Why an operation did not complete on the GPU.
@@ -125,6 +132,9 @@ impl Gpu {
             pack: pipeline(&device, &module, PackParams::ENTRY),
             mac: pipeline(&device, &module, MacParams::ENTRY),
             lif: pipeline(&device, &module, LifShaderParams::ENTRY),
+            net_prefix: pipeline(&device, &module, NET_PREFIX),
+            net_layer0: pipeline(&device, &module, NetParams::ENTRY),
+            net_spikes: pipeline(&device, &module, NET_SPIKES),
             device,
             queue,
             info,

@@ -9,6 +9,18 @@
 //! the CPU backend and the kernel (the conformance vectors and the property
 //! tests check it).
 //!
+//! What runs where: pack, the bitwise ops, popcount, the dense MAC and LIF
+//! runs are compute shaders end to end. Whole networks
+//! ([`crate::backend::Backend::network`]) run in the counting form of spec
+//! §7.1: the host builds the weight counts once per call (the kernel's
+//! `ones_table`, `weight_counts`, `weight_ranks`), uploads them once, and
+//! per step orders the input comparator values; the device builds layer
+//! 0's prefix tables and sums every layer's synaptic counts (one
+//! invocation per neuron; layers `k >= 1` from the previous layer's spike
+//! words); the host downloads the counts and steps the neurons with the
+//! kernel's model, so the spikes are bit-identical to the bitstream path.
+//! Its fallback is the CPU backend's engine.
+//!
 //! Fallback: when no adapter exists, or the device is lost or reports an
 //! error at run time, the backend prints one warning, remembers that the GPU
 //! is broken, and from then on runs every operation on the CPU backend.
@@ -30,10 +42,11 @@
 //! blocks, `ops.rs` the operations; this module holds the backend itself
 //! and its fallback policy (`GpuBackend::run_or_fallback`, the one place
 //! that decides between the device and the CPU backend); `backend.rs` its
-//! [`crate::backend::Backend`] implementation.
+//! [`crate::backend::Backend`] implementation; `net.rs` whole networks.
 
 mod backend;
 mod device;
+mod net;
 mod ops;
 mod params;
 

@@ -132,7 +132,25 @@ shader_params! {
         /// Padding to 16 bytes.
         pad: u32,
     }
+
+    /// `net_layer0`, `net_prefix` and `net_spikes`: one layer of a whole
+    /// network in the counting form (spec §7.1).
+    NetParams: wgsl "NetParams", binding 11, entry "net_layer0" {
+        /// Neurons of the layer.
+        neurons: u32,
+        /// Inputs of the layer.
+        inputs: u32,
+        /// Stream length `L`.
+        len: u32,
+        /// x extent of the dispatch, threads.
+        xt: u32,
+    }
 }
+
+/// The other entry points that read [`NetParams`].
+pub(super) const NET_PREFIX: &str = "net_prefix";
+/// See [`NET_PREFIX`].
+pub(super) const NET_SPIKES: &str = "net_spikes";
 
 #[cfg(test)]
 mod tests {
@@ -193,5 +211,12 @@ mod tests {
         check::<PackParams>();
         check::<MacParams>();
         check::<LifShaderParams>();
+        check::<NetParams>();
+        for entry in [NET_PREFIX, NET_SPIKES] {
+            assert!(
+                SHADER.contains(&format!("fn {entry}(")),
+                "no entry point {entry}"
+            );
+        }
     }
 }

@@ -295,3 +295,79 @@ fn lif(@builtin(global_invocation_id) g: vec3<u32>) {
     OUT[2u * j] = bitcast<u32>(v);
     OUT[2u * j + 1u] = r;
 }
+
+// ---- whole networks, counting form (docs/spec.md §7.1) ----
+// Weight counts are the signed s * n of every synapse (i32), input-major
+// ([i][j]: A[i * neurons + j]). Sums are exact in i32: |count| <= inputs * L
+// <= 2^31 - 1.
+
+struct NetParams {
+    neurons: u32, // neurons of the layer
+    inputs: u32,  // inputs of the layer
+    len: u32,     // stream length L
+    xt: u32,      // x extent of the dispatch, threads
+}
+@group(0) @binding(11) var<uniform> PN: NetParams;
+
+// Layer 0's prefix tables, one invocation per input i: A = the step's
+// comparator values q in weight order (one per u32), C = the inputs'
+// probabilities (Q0.16), OUT[i * (L + 1) + n] = #{k < n : q_k < P_i}.
+// Inputs with P = 0 or P = 1 need no table (net_layer0 skips them).
+@compute @workgroup_size(64)
+fn net_prefix(@builtin(global_invocation_id) g: vec3<u32>) {
+    let i = flat(g, PN.xt);
+    if (i >= PN.inputs) { return; }
+    let p = C[i];
+    if (p == 0u || p >= 65536u) { return; }
+    let base = i * (PN.len + 1u);
+    var acc = 0u;
+    OUT[base] = 0u;
+    for (var k = 0u; k < PN.len; k++) {
+        acc += select(0u, 1u, A[k] < p);
+        OUT[base + k + 1u] = acc;
+    }
+}
+
+// Layer 0's counts, one invocation per neuron j: A = weight counts, B = the
+// prefix tables of net_prefix, C = the inputs' probabilities. OUT[j] =
+// sum_i (P_i = 0: 0; P_i = 1: w; else sign(w) * T_i[|w|]).
+@compute @workgroup_size(64)
+fn net_layer0(@builtin(global_invocation_id) g: vec3<u32>) {
+    let j = flat(g, PN.xt);
+    if (j >= PN.neurons) { return; }
+    var c = 0i;
+    for (var i = 0u; i < PN.inputs; i++) {
+        let p = C[i];
+        if (p == 0u) { continue; }
+        let w = bitcast<i32>(A[i * PN.neurons + j]);
+        if (p >= 65536u) {
+            c += w;
+            continue;
+        }
+        let n = bitcast<i32>(B[i * (PN.len + 1u) + min(u32(abs(w)), PN.len)]);
+        c += select(n, -n, w < 0);
+    }
+    OUT[j] = bitcast<u32>(c);
+}
+
+// A layer k >= 1's counts, one invocation per neuron j: A = weight counts,
+// B = the previous layer's spike words (bit i = input i). OUT[j] = the sum
+// of w[i][j] over the inputs i that spiked.
+@compute @workgroup_size(64)
+fn net_spikes(@builtin(global_invocation_id) g: vec3<u32>) {
+    let j = flat(g, PN.xt);
+    if (j >= PN.neurons) { return; }
+    var c = 0i;
+    let words = (PN.inputs + 31u) / 32u;
+    for (var w = 0u; w < words; w++) {
+        var bits = B[w];
+        while (bits != 0u) {
+            let i = w * 32u + countTrailingZeros(bits);
+            bits &= bits - 1u;
+            if (i < PN.inputs) {
+                c += bitcast<i32>(A[i * PN.neurons + j]);
+            }
+        }
+    }
+    OUT[j] = bitcast<u32>(c);
+}
