@@ -13,6 +13,7 @@
 /// `#[target_feature]` function of the same name and arguments in the
 /// token's module: the token exists only if its `new` found every feature
 /// those functions enable.
+#[cfg_attr(not(target_arch = "x86_64"), allow(unused_macros))]
 macro_rules! token_methods {
     ($(
         $(#[$meta:meta])*
@@ -31,6 +32,7 @@ macro_rules! token_methods {
 /// The token methods of the kernels every SIMD level has (through
 /// [`token_methods!`]): `and_popcount`, `pack`, `binary`, `mux`, `not` and
 /// `xor_reduce` (the token's module names [`WordOp`]).
+#[cfg_attr(not(target_arch = "x86_64"), allow(unused_macros))]
 macro_rules! word_kernel_methods {
     () => {
         token_methods! {
@@ -53,6 +55,7 @@ macro_rules! word_kernel_methods {
 /// `unsafe` `#[target_feature(enable = $features)]` functions that run the
 /// [`portable`] kernel of the same name: the same code, compiled with the
 /// level's features (which the compiler may vectorise with).
+#[cfg_attr(not(target_arch = "x86_64"), allow(unused_macros))]
 macro_rules! portable_kernels {
     ($features:literal: $(
         fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)?;

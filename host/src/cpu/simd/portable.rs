@@ -47,6 +47,7 @@ pub(super) fn first_bad(bits: &[u8]) -> usize {
 /// The end of a SIMD [`pack`] that has packed the first `full` words of
 /// `out` and found a byte > 1 in them if `bad`: the error at the first
 /// such byte, or the tail packed here.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub(super) fn pack_tail(bits: &[u8], out: &mut [u64], full: usize, bad: bool) -> Result<(), usize> {
     if bad {
         return Err(first_bad(bits));
