@@ -18,7 +18,10 @@ if [ -z "${XDG_RUNTIME_DIR:-}" ]; then
     mkdir -p -m 700 "$XDG_RUNTIME_DIR"
 fi
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step's header carries the seconds since the start, so a slow run
+# shows where its time went.
+T0=$SECONDS
+step() { printf '\n==> [%ds] %s\n' "$((SECONDS - T0))" "$*"; }
 
 step "toolchain $TOOLCHAIN and targets"
 if ! rustup run "$TOOLCHAIN" rustc --version >/dev/null 2>&1; then
@@ -133,3 +136,5 @@ cargo run -q --release -p sc-host --example network >/dev/null && echo "network 
 
 step "README's main command from another directory (firmware/, with its embedded-target cargo config)"
 (cd firmware && ../scripts/sc --version)
+
+step "done"
