@@ -1,7 +1,10 @@
 //! The simulation engine: whole networks (spec §7) in the counting form of
 //! spec §7.1 ([`sc_kernel::count`]), bit-identical to the bitstream path
 //! ([`crate::scnet::ScNetwork`]) at a per-synapse cost that does not grow
-//! with the stream length, and 4 bytes per synapse.
+//! with the stream length, and 2 or 4 bytes per synapse. Layers `k >= 1`
+//! are event-driven: a step reads the weight rows of the inputs that
+//! spiked, or, when most inputs spiked, subtracts the rows of the silent
+//! ones from each neuron's all-inputs total (the same integers).
 //!
 //! An [`Engine`] is built once from a [`NetworkSpec`] (the weight counts
 //! `s * n` of every synapse, layer 0's rank table). It runs one sample
@@ -116,14 +119,18 @@ stored!(
 struct Block {
     rows: Range<usize>,
     weights: Counts,
+    /// Each neuron's sum over all inputs of `s * n` (the counts of a step
+    /// in which every input spiked): a layer `k >= 1` in which most inputs
+    /// spiked subtracts the rows of those that did not from it.
+    totals: Vec<i32>,
 }
 
 impl Block {
     fn bytes(&self) -> usize {
-        match &self.weights {
+        (match &self.weights {
             Counts::Narrow(v) => v.len() * 2,
             Counts::Wide(v) => v.len() * 4,
-        }
+        }) + self.totals.len() * 4
     }
 }
 
@@ -219,9 +226,21 @@ impl<F: LifFixed> Engine<F> {
                 } else {
                     fill::<i32>(&what, &ones, (nb, m), at, q16, neg)?
                 };
+                let mut totals = try_vec(&what, nb, 0i32)?;
+                if nb > 0 {
+                    // Sums over a subset of a row's inputs stay within
+                    // inputs * L <= i32::MAX (MacShape).
+                    match &weights {
+                        Counts::Narrow(w) => {
+                            w.chunks_exact(nb).for_each(|r| add_row(r, &mut totals))
+                        }
+                        Counts::Wide(w) => w.chunks_exact(nb).for_each(|r| add_row(r, &mut totals)),
+                    }
+                }
                 bs.push(Block {
                     rows: start..end,
                     weights,
+                    totals,
                 });
                 if end == r.len() {
                     break;
@@ -256,7 +275,8 @@ impl<F: LifFixed> Engine<F> {
     }
 
     /// Bytes the model takes here: 2 per synapse (4 if a layer's `L` is
-    /// above 32767) plus layer 0's rank table (4 per bit of `L_0`).
+    /// above 32767), layer 0's rank table (4 per bit of `L_0`) and each
+    /// neuron's all-inputs total (4).
     pub fn model_bytes(&self) -> usize {
         let w: usize = self
             .layers
@@ -400,7 +420,7 @@ impl<F: LifFixed> Engine<F> {
                             .collect::<Result<_, _>>()?,
                     ),
                 };
-                step_layer(self.kernels, blocks, &input, &mut ls.blocks)?;
+                step_layer(self.kernels, blocks, &l.blocks, &input, &mut ls.blocks)?;
                 // Each sample's local spikes from its blocks' words (blocks
                 // start at multiples of 64 neurons), then the whole layer.
                 let width = self.dims[k + 1];
@@ -542,17 +562,41 @@ impl<F: LifFixed> ChunkState<F> {
 fn step_layer<F: LifFixed, C: Stored>(
     kernels: Kernels,
     blocks: &[CountLayer<'_, LifParams<F>, C>],
+    stored: &[Block],
     input: &Input<'_>,
     runs: &mut [BlockRun<F>],
 ) -> Result<(), sc_kernel::Error> {
-    let one = |b: &CountLayer<'_, LifParams<F>, C>, r: &mut BlockRun<F>| {
-        match input {
-            Input::Probabilities(p, q) => {
+    // Layers k >= 1: when fewer inputs stayed silent (in some sample) than
+    // spiked (in some sample), each count is the all-spiked total minus the
+    // rows of the silent inputs: the same integers, fewer rows read.
+    let silent = match input {
+        Input::Spikes(s) => silent_if_fewer(s),
+        Input::Probabilities(..) => None,
+    };
+    let one = |(b, t): (&CountLayer<'_, LifParams<F>, C>, &Block), r: &mut BlockRun<F>| {
+        match (input, &silent) {
+            (Input::Spikes(_), Some(z)) => {
+                let z: Vec<BitSlice<'_, u64>> = z
+                    .iter()
+                    .map(|w| BitSlice::new(w, b.shape().inputs()))
+                    .collect::<Result<_, _>>()?;
+                spike_counts_with(b, &z, &mut r.counts, |row: &[C], c: &mut [i32]| {
+                    C::add(kernels, row, c)
+                })?;
+                if !t.totals.is_empty() {
+                    for c in r.counts.chunks_exact_mut(t.totals.len()) {
+                        for (c, &total) in c.iter_mut().zip(&t.totals) {
+                            *c = total - *c;
+                        }
+                    }
+                }
+            }
+            (Input::Probabilities(p, q), _) => {
                 let look_up =
                     |row: &[C], t: &[u32], len, c: &mut [i32]| C::look_up(kernels, row, t, len, c);
                 layer0_counts_with(b, q, p, &mut r.table, &mut r.counts, look_up)?
             }
-            Input::Spikes(s) => {
+            (Input::Spikes(s), None) => {
                 spike_counts_with(b, s, &mut r.counts, |row: &[C], c: &mut [i32]| {
                     C::add(kernels, row, c)
                 })?
@@ -577,13 +621,46 @@ fn step_layer<F: LifFixed, C: Stored>(
     if blocks.len() == 1 {
         return blocks
             .iter()
+            .zip(stored)
             .zip(runs.iter_mut())
             .try_for_each(|(b, r)| one(b, r));
     }
     blocks
         .par_iter()
+        .zip(stored)
         .zip(runs.par_iter_mut())
         .try_for_each(|(b, r)| one(b, r))
+}
+
+/// Each sample's silent inputs (the complement of its spikes, padding
+/// bits clear) when fewer inputs are silent in some sample than spiked in
+/// some sample; `None` when reading the rows of the spikes is cheaper.
+fn silent_if_fewer(spikes: &[BitSlice<'_, u64>]) -> Option<Vec<Vec<u64>>> {
+    let first = spikes.first()?;
+    let len = first.len();
+    // The bits of word `w` that are inputs.
+    let valid = |w: usize| match len.saturating_sub(w * 64) {
+        n if n >= 64 => u64::MAX,
+        n => (1u64 << n) - 1,
+    };
+    let (mut spiked, mut silent) = (0u32, 0u32);
+    for w in 0..first.words().len() {
+        let word = |z: &BitSlice<'_, u64>| z.words().get(w).copied().unwrap_or(0);
+        spiked += spikes.iter().fold(0, |a, z| a | word(z)).count_ones();
+        silent += (!spikes.iter().fold(u64::MAX, |a, z| a & word(z)) & valid(w)).count_ones();
+    }
+    (silent < spiked).then(|| {
+        spikes
+            .iter()
+            .map(|z| {
+                z.words()
+                    .iter()
+                    .enumerate()
+                    .map(|(w, &x)| !x & valid(w))
+                    .collect()
+            })
+            .collect()
+    })
 }
 
 /// Build and run `spec` on the engine in its declared format: one sample,

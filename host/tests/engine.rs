@@ -110,8 +110,12 @@ fn blocks_and_batches() {
         assert!(counts.spikes.is_empty());
     }
     assert_eq!(one.synapses(), 40 * 300 + 300 * 129 + 129 * 10);
-    // 2 bytes per synapse (every L <= 32767), 4 per bit of L_0.
-    assert_eq!(one.model_bytes(), 2 * one.synapses() + 4 * 200);
+    // 2 bytes per synapse (every L <= 32767), 4 per bit of L_0 and per
+    // neuron (its all-inputs total).
+    assert_eq!(
+        one.model_bytes(),
+        2 * one.synapses() + 4 * 200 + 4 * (300 + 129 + 10)
+    );
 }
 
 #[test]
@@ -127,4 +131,49 @@ fn bad_input_is_an_error() {
     let mut bad = spec.clone();
     bad.layers[0].len = 0;
     assert!(engine::run_network(&bad, &[0, 0, 0], 1).is_err());
+}
+
+/// Layers in which nearly every input spikes (counts from the all-inputs
+/// totals minus the silent rows) and layers in which few do, in one run:
+/// the same spikes as the bitstream path.
+#[test]
+fn mostly_spiking_layers() {
+    for (seed, steps) in [(3, 7), (4, 5)] {
+        let (mut spec, mut rng) = net(
+            seed,
+            LifFormat::Q16_16,
+            &[30, 130, 70, 65, 5],
+            &[90, 64, 33, 100],
+        );
+        // Positive weights, gain and a low threshold: hidden layers
+        // saturate after a step or two; the last layer stays mixed.
+        for l in &mut spec.layers[..3] {
+            l.negative = l.negative.replace('1', "0");
+            l.gain = l.gain.abs().max(1 << 16) * 4;
+        }
+        let x: Vec<u32> = (0..30).map(|_| 40000 + rng.below(25537) as u32).collect();
+        let bits = scnet::run_network::<u64>(&spec, &x, steps).unwrap();
+        let busy = bits
+            .spikes
+            .iter()
+            .flat_map(|s| &s[..3])
+            .filter(|l| 2 * l.iter().filter(|&&z| z).count() > l.len());
+        assert!(busy.count() >= 3, "the hidden layers saturate");
+        same(&spec, &x, steps);
+        // Several blocks and a batch with one quiet sample (all zeros).
+        let e = Engine::<I16F16>::new_rows(&spec, |_, n| 0..n, 3).unwrap();
+        let p = |x: &[u32]| -> Vec<Probability> {
+            x.iter()
+                .map(|&q| Probability::from_q16(q).unwrap())
+                .collect()
+        };
+        let runs = e
+            .run_batch(&[p(&x), p(&[0; 30])], steps, Record::Spikes)
+            .unwrap();
+        assert_eq!(runs[0], bits);
+        assert_eq!(
+            runs[1],
+            scnet::run_network::<u64>(&spec, &[0; 30], steps).unwrap()
+        );
+    }
 }
