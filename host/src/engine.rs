@@ -594,7 +594,8 @@ fn step_layer<F: LifFixed, C: Stored>(
             (Input::Probabilities(p, q), _) => {
                 let look_up =
                     |row: &[C], t: &[u32], len, c: &mut [i32]| C::look_up(kernels, row, t, len, c);
-                layer0_counts_with(b, q, p, &mut r.table, &mut r.counts, look_up)?
+                let prefix = |q: &[u16], p, t: &mut [u32]| kernels.prefix_counts(q, p, t);
+                layer0_counts_with(b, q, p, &mut r.table, &mut r.counts, prefix, look_up)?
             }
             (Input::Spikes(s), None) => {
                 spike_counts_with(b, s, &mut r.counts, |row: &[C], c: &mut [i32]| {

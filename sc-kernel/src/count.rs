@@ -276,11 +276,12 @@ pub fn input_values(gen: &mut Generator, rank: &[u32], q: &mut [u16]) -> Result<
     Ok(())
 }
 
-/// Input `P`'s prefix counts over the step's ordered comparator values:
-/// `table[n] = #{k < n : q_k < P}` for `n = 0..=L` (`table` has `L + 1`
-/// entries).
+/// Input `P`'s prefix counts over the step's ordered comparator values
+/// (the reference for SIMD versions): `table[n] = #{k < n : q_k < P}` for
+/// `n = 0..=L`, where `table` has `L + 1` entries; with fewer, only those
+/// are written.
 #[inline]
-fn prefix_counts(q: &[u16], p: Probability, table: &mut [u32]) {
+pub fn prefix_counts(q: &[u16], p: Probability, table: &mut [u32]) {
     let p = p.q16();
     let mut acc = 0u32;
     if let Some(first) = table.first_mut() {
@@ -352,17 +353,19 @@ pub fn layer0_counts_many<N: Neuron, C: CountWeight>(
     table: &mut [u32],
     counts: &mut [i32],
 ) -> Result<()> {
-    layer0_counts_with(layer, q, inputs, table, counts, look_up_add)
+    layer0_counts_with(layer, q, inputs, table, counts, prefix_counts, look_up_add)
 }
 
-/// [`layer0_counts_many`] with the look-up loop supplied by the caller: a
-/// faster [`look_up_add`] (e.g. SIMD gathers) with the same result.
+/// [`layer0_counts_many`] with the table build and the look-up loop
+/// supplied by the caller: a faster [`prefix_counts`] and [`look_up_add`]
+/// (e.g. SIMD) with the same results.
 pub fn layer0_counts_with<N: Neuron, C: CountWeight>(
     layer: &CountLayer<'_, N, C>,
     q: &[u16],
     inputs: &[&[Probability]],
     table: &mut [u32],
     counts: &mut [i32],
+    mut prefix: impl FnMut(&[u16], Probability, &mut [u32]),
     mut look_up: impl FnMut(&[C], &[u32], usize, &mut [i32]),
 ) -> Result<()> {
     let s = layer.shape();
@@ -384,7 +387,7 @@ pub fn layer0_counts_with<N: Neuron, C: CountWeight>(
                 Probability::ZERO => {}
                 Probability::ONE => add_row(row, c),
                 p => {
-                    prefix_counts(q, p, table);
+                    prefix(q, p, table);
                     look_up(row, table, s.len(), c);
                 }
             }

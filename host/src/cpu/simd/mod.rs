@@ -79,6 +79,8 @@ use aarch64::NeonToken;
 #[cfg(target_arch = "x86_64")]
 use x86_64::{Avx2Token, Avx512Token, PopcntToken};
 
+use sc_kernel::sng::Probability;
+
 /// Instruction-set level of the word kernels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum SimdLevel {
@@ -310,6 +312,19 @@ impl Kernels {
         }
     }
 
+    /// The counting form's prefix table of input `p` (spec §7.1): `table[n]
+    /// = #{k < n : q[k] < p}` for `n = 0..=q.len()`, as
+    /// `sc_kernel::count::prefix_counts` (which runs when `table` does not
+    /// have `q.len() + 1` entries); AVX-512 compares 16 values at once and
+    /// counts each lane's prefix with VPOPCNTD.
+    pub fn prefix_counts(self, q: &[u16], p: Probability, table: &mut [u32]) {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx512(t) if table.len() == q.len() + 1 => t.prefix_counts(q, p.q16(), table),
+            _ => sc_kernel::count::prefix_counts(q, p, table),
+        }
+    }
+
     /// `counts[j] += row[j]` (widened, wrapping) over the common length:
     /// the counting form's row sum of an input that spiked.
     pub fn add_widened(self, row: &[i16], counts: &mut [i32]) {
@@ -485,6 +500,32 @@ mod tests {
                     let mut short = start.clone();
                     k.look_up_add(&row, &table[..len], len, &mut short);
                     assert_eq!(short, start, "{level:?}: a short table adds nothing");
+                }
+            }
+        }
+    }
+
+    /// The prefix tables at every level equal the kernel's: lengths around
+    /// the vector width, every edge probability, tables of other lengths.
+    #[test]
+    fn prefix_counts_match_the_kernel_at_every_level() {
+        let mut rng = sc_kernel::rng::SplitMix64::new(9);
+        for len in [0usize, 1, 15, 16, 17, 63, 64, 65, 257, 1000] {
+            let q: Vec<u16> = (0..len).map(|_| rng.next_u32() as u16).collect();
+            let some = q.first().map_or(1, |&v| u32::from(v));
+            for p in [0, 1, 2, some, some + 1, 32768, 65535, 65536]
+                .into_iter()
+                .chain((0..4).map(|_| rng.below(65537) as u32))
+            {
+                let p = Probability::from_q16(p).unwrap();
+                for extra in [1usize, 0, 2] {
+                    let mut want = vec![7u32; len + extra];
+                    sc_kernel::count::prefix_counts(&q, p, &mut want);
+                    for level in SimdLevel::available() {
+                        let mut got = vec![7u32; len + extra];
+                        Kernels::new(level).unwrap().prefix_counts(&q, p, &mut got);
+                        assert_eq!(got, want, "{level:?} len={len} p={p:?} table {extra}");
+                    }
                 }
             }
         }

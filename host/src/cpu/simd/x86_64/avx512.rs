@@ -35,6 +35,40 @@ impl Avx512Token {
         fn look_up_add(row: &[i16], table: &[u32], len: usize, counts: &mut [i32]);
         /// `counts[j] += row[j]`, widened, 32 at a time.
         fn add_widened(row: &[i16], counts: &mut [i32]);
+        /// `table[n] = #{k < n : q[k] < p}`, 16 entries at a time;
+        /// `table.len() == q.len() + 1` (checked by the caller).
+        fn prefix_counts(q: &[u16], p: u32, table: &mut [u32]);
+    }
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
+unsafe fn prefix_counts(q: &[u16], p: u32, table: &mut [u32]) {
+    let n = q.len().min(table.len().saturating_sub(1));
+    let Some((first, rest)) = table.split_first_mut() else {
+        return;
+    };
+    *first = 0;
+    let pv = _mm512_set1_epi32(p.min(i32::MAX as u32) as i32);
+    // Lane k keeps mask bits 0..=k: popcount gives the count up to k.
+    let below = _mm512_setr_epi32(
+        0x1, 0x3, 0x7, 0xF, 0x1F, 0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF, 0x1FFF, 0x3FFF,
+        0x7FFF, 0xFFFF,
+    );
+    let mut acc = 0u32;
+    let mut k = 0;
+    while k + 16 <= n {
+        // SAFETY: k + 16 <= n <= q.len() and n <= rest.len().
+        let v = _mm512_cvtepu16_epi32(_mm256_loadu_si256(q.as_ptr().add(k) as *const _));
+        let m = _mm512_cmplt_epu32_mask(v, pv);
+        let upto = _mm512_popcnt_epi32(_mm512_and_si512(_mm512_set1_epi32(i32::from(m)), below));
+        let out = _mm512_add_epi32(upto, _mm512_set1_epi32(acc as i32));
+        _mm512_storeu_si512(rest.as_mut_ptr().add(k) as *mut _, out);
+        acc += m.count_ones();
+        k += 16;
+    }
+    for (&r, t) in q[k..n].iter().zip(&mut rest[k..n]) {
+        acc += u32::from(u32::from(r) < p);
+        *t = acc;
     }
 }
 
