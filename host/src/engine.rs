@@ -155,6 +155,29 @@ pub struct Engine<F: LifFixed> {
     kernels: Kernels,
 }
 
+/// Layer `k`'s weight tables from the weight source (spec §7.1): its ones
+/// table `n(P)` for every `P`, and for layer 0 the rank of each stream
+/// position in weight order.
+pub(crate) fn weight_tables(
+    spec: &NetworkSpec,
+    k: usize,
+) -> Result<(Vec<u32>, Option<Vec<u32>>), NetError> {
+    let len = spec.layers.get(k).map_or(0, |l| l.len);
+    let rank = if k == 0 {
+        let what = "layers[0] weight order";
+        let mut values = try_vec(what, len, 0u16)?;
+        let mut order = try_vec(what, len, 0u32)?;
+        let mut rank = try_vec(what, len, 0u32)?;
+        weight_ranks(spec.weight_source, &mut values, &mut order, &mut rank)?;
+        Some(rank)
+    } else {
+        None
+    };
+    let mut ones = vec![0u32; ONES_TABLE_LEN];
+    ones_table(spec.weight_source, len, &mut ones)?;
+    Ok((ones, rank))
+}
+
 /// Neurons per block: a multiple of 64 (so a block's spikes are whole
 /// `u64` words), about `n / parts`.
 fn block_len(n: usize, parts: usize) -> usize {
@@ -182,15 +205,10 @@ impl<F: LifFixed> Engine<F> {
         let mut rank0 = vec![];
         for (k, l) in spec.layers.iter().enumerate() {
             let (m, r) = layer_rows(spec, k, &rows)?;
-            if k == 0 {
-                let what = "layers[0] weight order";
-                let mut values = try_vec(what, l.len, 0u16)?;
-                let mut order = try_vec(what, l.len, 0u32)?;
-                rank0 = try_vec(what, l.len, 0u32)?;
-                weight_ranks(spec.weight_source, &mut values, &mut order, &mut rank0)?;
+            let (ones, rank) = weight_tables(spec, k)?;
+            if let Some(r) = rank {
+                rank0 = r;
             }
-            let mut ones = vec![0u32; ONES_TABLE_LEN];
-            ones_table(spec.weight_source, l.len, &mut ones)?;
             let shape = MacShape::new(r.len(), m, l.len)?;
             let bl = block_len(r.len(), blocks);
             let mut bs = vec![];

@@ -5,34 +5,21 @@
 //! one block and several, alone and in batches.
 
 use proptest::prelude::*;
+
+mod common;
+use common::{net_inputs as inputs, net_source as source};
 use sc_host::engine::{self, Engine, Record};
-use sc_host::scnet::{self, LifFormat, NetworkSpec, Source};
+use sc_host::scnet::{self, LifFormat, NetworkSpec};
 use sc_host::vectors::generate::SplitMix64;
 use sc_host::vectors::kinds::network::random_network;
 use sc_kernel::fixed::types::I16F16;
 use sc_kernel::sng::Probability;
-
-/// A valid source from any kind bit and parameter (the export words).
-fn source(kind: u8, param: u16) -> Source {
-    let param = if kind == 0 { param % 16 } else { param.max(1) };
-    Source::from_words(kind.into(), param.into()).expect("a valid source")
-}
 
 /// The vectors' random network of `dims`, Sobol sources 0 and 1.
 fn net(seed: u64, format: LifFormat, dims: &[usize], lens: &[usize]) -> (NetworkSpec, SplitMix64) {
     let mut rng = SplitMix64::new(seed);
     let spec = random_network(&mut rng, format, dims, lens, source(0, 0), source(0, 1));
     (spec, rng)
-}
-
-fn inputs(rng: &mut SplitMix64, n: usize) -> Vec<u32> {
-    (0..n)
-        .map(|_| match rng.below(5) {
-            0 => 0,
-            1 => 65536,
-            _ => rng.below(65537) as u32,
-        })
-        .collect()
 }
 
 fn same(spec: &NetworkSpec, x: &[u32], steps: usize) {
@@ -45,21 +32,8 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
     #[test]
     fn random_networks_match_the_bitstream_path(
-        layers in 1usize..=4,
-        widths in proptest::collection::vec(0usize..70, 5),
-        lens in proptest::collection::vec(1usize..400, 4),
-        q8 in any::<bool>(),
-        ws in (0u8..2, any::<u16>()),
-        xs in (0u8..2, any::<u16>()),
-        seed in any::<u64>(),
+        (spec, x) in common::random_networks(4, 70, 400, |w| w, |l| l),
     ) {
-        let (ws, xs) = (source(ws.0, ws.1), source(xs.0, xs.1));
-        prop_assume!(ws != xs);
-        let mut rng = SplitMix64::new(seed);
-        let dims = &widths[..=layers];
-        let format = if q8 { LifFormat::Q8_8 } else { LifFormat::Q16_16 };
-        let spec = random_network(&mut rng, format, dims, &lens[..layers], ws, xs);
-        let x = inputs(&mut rng, dims[0]);
         same(&spec, &x, 6);
     }
 }

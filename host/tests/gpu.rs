@@ -733,7 +733,7 @@ fn backend_trait_matches_the_kernel_on_device_and_fallback() {
 // ---- whole networks (counting form, spec §7.1) ----
 
 use sc_host::backend::Backend;
-use sc_host::scnet::{self, LifFormat, NetworkSpec, Source};
+use sc_host::scnet::{self, LifFormat, NetworkSpec};
 use sc_host::vectors::kinds::network::random_network;
 
 /// The GPU backend's network run equals the bitstream path's
@@ -796,40 +796,14 @@ fn network_vectors_match_the_bitstream_path() {
     assert_eq!(lost.warnings(), 1);
 }
 
-/// A valid source from a kind bit and a parameter.
-fn net_source(kind: u8, param: u16) -> Source {
-    let param = if kind == 0 { param % 16 } else { param.max(1) };
-    Source::from_words(kind.into(), param.into()).expect("a valid source")
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(12))]
     /// Random networks: 1 to 3 layers of odd widths, both formats, both
     /// sources, odd stream lengths (never a power of two) per layer.
     #[test]
     fn random_networks_match_the_bitstream_path(
-        layers in 1usize..=3,
-        widths in proptest::collection::vec(0usize..36, 4),
-        lens in proptest::collection::vec(1usize..150, 3),
-        q8 in any::<bool>(),
-        ws in (0u8..2, any::<u16>()),
-        xs in (0u8..2, any::<u16>()),
-        seed in any::<u64>(),
+        (spec, x) in common::random_networks(3, 36, 150, |w| 2 * w + 1, |l| 2 * l + 1),
     ) {
-        let (ws, xs) = (net_source(ws.0, ws.1), net_source(xs.0, xs.1));
-        prop_assume!(ws != xs);
-        let mut rng = SplitMix64::new(seed);
-        let dims: Vec<usize> = widths[..=layers].iter().map(|w| 2 * w + 1).collect();
-        let lens: Vec<usize> = lens[..layers].iter().map(|l| 2 * l + 1).collect();
-        let format = if q8 { LifFormat::Q8_8 } else { LifFormat::Q16_16 };
-        let spec = random_network(&mut rng, format, &dims, &lens, ws, xs);
-        let x: Vec<u32> = (0..dims[0])
-            .map(|_| match rng.next_u64() % 5 {
-                0 => 0,
-                1 => 65536,
-                _ => (rng.next_u64() % 65537) as u32,
-            })
-            .collect();
         check_network(&spec, &x, 5);
     }
 }
@@ -842,8 +816,8 @@ fn bad_networks_get_the_cpu_backends_errors() {
         LifFormat::Q8_8,
         &[3, 5, 2],
         &[33, 7],
-        net_source(0, 0),
-        net_source(1, 0xACE1),
+        common::net_source(0, 0),
+        common::net_source(1, 0xACE1),
     );
     let mut bad_weight = spec.clone();
     bad_weight.layers[1].weights_q16[3] = 65537;

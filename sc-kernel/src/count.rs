@@ -336,29 +336,27 @@ pub fn layer0_counts<N: Neuron, C: CountWeight>(
     table: &mut [u32],
     counts: &mut [i32],
 ) -> Result<()> {
-    layer0_counts_many(layer, q, &[inputs], table, counts)
+    layer0_counts_with(
+        layer,
+        q,
+        &[inputs],
+        table,
+        counts,
+        prefix_counts,
+        look_up_add,
+    )
 }
 
 /// [`layer0_counts`] for several samples at the same step (so the same
-/// `q`; spec §7 starts every sample's input generator afresh): sample `b`
-/// has inputs `inputs[b]` and counts `counts[b * neurons ..][..neurons]`.
-/// Each weight row is read once for all the samples.
+/// `q`; spec §7 starts every sample's input generator afresh), with the
+/// table build and the look-up loop supplied by the caller (a faster
+/// [`prefix_counts`] and [`look_up_add`], e.g. SIMD, with the same
+/// results): sample `b` has inputs `inputs[b]` and counts `counts[b *
+/// neurons ..][..neurons]`. Each weight row is read once for all the
+/// samples.
 ///
 /// Errors: [`Error::LengthMismatch`] if a sample's inputs, `q` (`L`),
 /// `table` (`L + 1`) or `counts` (`samples * neurons`) have other lengths.
-pub fn layer0_counts_many<N: Neuron, C: CountWeight>(
-    layer: &CountLayer<'_, N, C>,
-    q: &[u16],
-    inputs: &[&[Probability]],
-    table: &mut [u32],
-    counts: &mut [i32],
-) -> Result<()> {
-    layer0_counts_with(layer, q, inputs, table, counts, prefix_counts, look_up_add)
-}
-
-/// [`layer0_counts_many`] with the table build and the look-up loop
-/// supplied by the caller: a faster [`prefix_counts`] and [`look_up_add`]
-/// (e.g. SIMD) with the same results.
 pub fn layer0_counts_with<N: Neuron, C: CountWeight>(
     layer: &CountLayer<'_, N, C>,
     q: &[u16],
@@ -406,25 +404,17 @@ pub fn spike_counts<N: Neuron, C: CountWeight, W: Word>(
     spikes: BitSlice<'_, W>,
     counts: &mut [i32],
 ) -> Result<()> {
-    spike_counts_many(layer, &[spikes], counts)
+    spike_counts_with(layer, &[spikes], counts, add_row)
 }
 
-/// [`spike_counts`] for several samples: sample `b` has the spikes
-/// `spikes[b]` and counts `counts[b * neurons ..][..neurons]`. Each row of
-/// an input that spiked in any sample is read once for all of them.
+/// [`spike_counts`] for several samples, with the row addition supplied
+/// by the caller (a faster [`add_row`], e.g. SIMD, with the same result):
+/// sample `b` has the spikes `spikes[b]` and counts `counts[b * neurons
+/// ..][..neurons]`. Each row of an input that spiked in any sample is read
+/// once for all of them.
 ///
 /// Errors: [`Error::LengthMismatch`] if a sample's spikes or `counts`
 /// (`samples * neurons`) have other lengths.
-pub fn spike_counts_many<N: Neuron, C: CountWeight, W: Word>(
-    layer: &CountLayer<'_, N, C>,
-    spikes: &[BitSlice<'_, W>],
-    counts: &mut [i32],
-) -> Result<()> {
-    spike_counts_with(layer, spikes, counts, add_row)
-}
-
-/// [`spike_counts_many`] with the row addition supplied by the caller: a
-/// faster [`add_row`] (e.g. SIMD) with the same result.
 pub fn spike_counts_with<N: Neuron, C: CountWeight, W: Word>(
     layer: &CountLayer<'_, N, C>,
     spikes: &[BitSlice<'_, W>],

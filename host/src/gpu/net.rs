@@ -4,8 +4,8 @@
 //!
 //! Once per run, on the host: the spec's checks, every layer's signed
 //! weight counts `s * n` (`i32`, input-major, from the kernel's
-//! [`ones_table`] and [`weight_counts`]) and layer 0's ranks
-//! ([`weight_ranks`]); the counts go to device buffers once.
+//! [`ones_table`](sc_kernel::count::ones_table) and [`weight_counts`]) and layer 0's ranks
+//! ([`weight_ranks`](sc_kernel::count::weight_ranks)); the counts go to device buffers once.
 //!
 //! Every step: the host orders the step's input comparator values
 //! ([`input_values`]) and uploads them; on the device, `net_prefix` builds
@@ -16,9 +16,7 @@
 //! its neurons with the kernel's model ([`CountLayer::fire`]: currents,
 //! then the LIF step), so the spikes are the kernel's.
 
-use sc_kernel::count::{
-    input_values, ones_table, weight_counts, weight_ranks, CountLayer, ONES_TABLE_LEN,
-};
+use sc_kernel::count::{input_values, weight_counts, CountLayer};
 use sc_kernel::fixed::types::{I16F16, I8F8};
 use sc_kernel::lif::{LifFixed, LifParams};
 use sc_kernel::mac::MacShape;
@@ -30,6 +28,7 @@ use super::device::{bytes_of, u32_of, words_u32, Failed, Gpu, B_A, B_B, B_C, B_O
 use super::params::{NetParams, ShaderParams};
 use super::GpuBackend;
 use crate::backend::{Backend, BackendResult};
+use crate::engine::weight_tables;
 use crate::limits::{try_vec, try_with_capacity};
 use crate::scnet::{
     check_record, check_spec, probabilities, LifFormat, NetError, NetRun, NetworkSpec,
@@ -60,15 +59,10 @@ impl<F: LifFixed> Model<F> {
         let mut rank = vec![];
         for (k, l) in spec.layers.iter().enumerate() {
             let (m, n) = (spec.dims[k], spec.dims[k + 1]);
-            if k == 0 {
-                let what = "layers[0] weight order";
-                let mut values = try_vec(what, l.len, 0u16)?;
-                let mut order = try_vec(what, l.len, 0u32)?;
-                rank = try_vec(what, l.len, 0u32)?;
-                weight_ranks(spec.weight_source, &mut values, &mut order, &mut rank)?;
+            let (ones, r) = weight_tables(spec, k)?;
+            if let Some(r) = r {
+                rank = r;
             }
-            let mut ones = vec![0u32; ONES_TABLE_LEN];
-            ones_table(spec.weight_source, l.len, &mut ones)?;
             let shape = MacShape::new(n, m, l.len)?;
             let mut weights = try_vec(&format!("layers[{k}] weight counts"), n * m, 0i32)?;
             let (q16, neg) = (&l.weights_q16, &checked.negative[k]);
