@@ -1,6 +1,7 @@
 //! criterion benchmarks of the CPU backend, at working-set sizes in L2, in
 //! L3 and in DRAM (taken from this machine's cache sizes), plus the seed's
-//! 128 x 784 x 1024-bit MAC at one thread and at every core.
+//! 128 x 784 x 1024-bit MAC at one thread and at every core, and the
+//! layer-0 input encoding of 784 inputs (kernel against backend).
 //!
 //! `cargo bench -p sc-host --bench cpu` (filter with e.g. `-- mac`).
 //! Benchmarks are not tests: nothing here asserts a timing. The figures in
@@ -12,11 +13,13 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use sc_host::backend::{Bitwise, LifStep};
 use sc_host::bench::{random_bits, random_words, SEED_INPUTS, SEED_LEN, SEED_NEURONS};
-use sc_host::cpu::CpuBackend;
+use sc_host::cpu::{CpuBackend, SimdLevel};
 use sc_kernel::fixed::types::I16F16;
 use sc_kernel::lif::LifParams;
 use sc_kernel::mac::MacShape;
+use sc_kernel::net::{encode_inputs, StreamSource};
 use sc_kernel::ops::BitOp;
+use sc_kernel::sng::Probability;
 use sc_kernel::{BitSlice, BitSliceMut};
 
 /// Cache size in bytes from sysfs (`index` 2 = L2, 3 = L3), or `default`.
@@ -202,5 +205,51 @@ fn lif(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, streams, mac, lif);
+/// Layer-0 input encoding of the seed's 784 inputs: the kernel's bit-serial
+/// `encode_inputs` against the backend's (values once, rows by the word
+/// kernel), at one and two threads at the best level, and at one thread
+/// at the AVX2 (where the CPU has it) and portable levels.
+fn encode(c: &mut Criterion) {
+    let mut backends = vec![
+        ("threads_1", CpuBackend::new(1).expect("thread pool")),
+        ("threads_2", CpuBackend::new(2).expect("thread pool")),
+    ];
+    for (name, level) in [
+        ("avx2_threads_1", SimdLevel::Avx2),
+        ("portable_threads_1", SimdLevel::Portable),
+    ] {
+        if let Ok(be) = CpuBackend::with_level(1, level) {
+            backends.push((name, be));
+        }
+    }
+    let source = StreamSource::Sobol { dimension: 0 };
+    let inputs: Vec<Probability> = random_words(SEED_INPUTS, 7)
+        .into_iter()
+        .map(|w| Probability::from_q16((w % 65537) as u32).expect("in range"))
+        .collect();
+    for len in [256, 1024] {
+        let shape = MacShape::new(1, SEED_INPUTS, len).expect("fits");
+        let mut x = vec![0u64; shape.input_rows().words::<u64>().expect("fits")];
+        let mut g = c.benchmark_group(format!("encode_inputs_{SEED_INPUTS}x{len}"));
+        g.sample_size(20)
+            .warm_up_time(Duration::from_millis(500))
+            .measurement_time(Duration::from_secs(2))
+            .throughput(Throughput::Elements((SEED_INPUTS * len) as u64));
+        let mut gen = source.start().expect("valid source");
+        g.bench_function("kernel", |bn| {
+            bn.iter(|| encode_inputs(&shape, &inputs, &mut gen, &mut x).expect("valid"))
+        });
+        for (name, be) in &backends {
+            g.bench_function(BenchmarkId::new("cpu", name), |bn| {
+                bn.iter(|| {
+                    be.encode_inputs(&shape, &inputs, &mut gen, &mut x)
+                        .expect("valid")
+                })
+            });
+        }
+        g.finish();
+    }
+}
+
+criterion_group!(benches, streams, mac, lif, encode);
 criterion_main!(benches);

@@ -8,9 +8,11 @@ use sc_host::cpu::{CpuBackend, SimdLevel};
 use sc_kernel::fixed::types::{I16F16, I8F8};
 use sc_kernel::lif::{LifFixed, LifParams};
 use sc_kernel::mac::{mac, mac_signed, MacShape};
+use sc_kernel::net::{encode_inputs, Generator, StreamSource};
 use sc_kernel::ops::BitOp;
 use sc_kernel::pack::{pack, pack_rows, RowShape};
 use sc_kernel::rng::SplitMix64;
+use sc_kernel::sng::{Probability, SOBOL_DIMENSIONS};
 use sc_kernel::{ops, words_for, BitSlice, BitSliceMut, BitStream, Error};
 
 mod common;
@@ -379,5 +381,106 @@ fn bad_input_gets_kernel_errors() {
         assert!(be
             .mac_batch(&shape, &[0u64; 6], &[0u64; 5], 2, &mut [0u32; 4])
             .is_err());
+    }
+}
+
+/// `calls` consecutive steps of layer-0 input encoding, `inputs` inputs of
+/// `len` bits from `source`: every backend's output words (written over
+/// garbage) and generator after each step equal the kernel's.
+fn check_encode_inputs(inputs: usize, len: usize, source: StreamSource, calls: usize, seed: u64) {
+    let shape = MacShape::new(1, inputs, len).unwrap();
+    let nw = shape.input_rows().words::<u64>().unwrap();
+    let mut rng = SplitMix64::new(seed);
+    let steps: Vec<Vec<Probability>> = (0..calls)
+        .map(|_| {
+            (0..inputs)
+                .map(|_| {
+                    let q = match rng.below(4) {
+                        0 => [0, 1, 2, 32768, 65535, 65536][rng.below(6) as usize],
+                        _ => rng.below(65537) as u32,
+                    };
+                    Probability::from_q16(q).unwrap()
+                })
+                .collect()
+        })
+        .collect();
+    let mut kgen = source.start().unwrap();
+    let want: Vec<(Vec<u64>, Generator)> = steps
+        .iter()
+        .map(|ps| {
+            let mut x = vec![u64::MAX; nw];
+            encode_inputs(&shape, ps, &mut kgen, &mut x).unwrap();
+            (x, kgen)
+        })
+        .collect();
+    for be in backends().into_iter().chain([CpuBackend::new(1).unwrap()]) {
+        let mut gen = source.start().unwrap();
+        for (k, (ps, (wx, wg))) in steps.iter().zip(&want).enumerate() {
+            let mut x = vec![u64::MAX; nw];
+            be.encode_inputs(&shape, ps, &mut gen, &mut x).unwrap();
+            let what = format!(
+                "{:?} x{} {inputs} inputs, L {len}, {source:?}, step {k}",
+                be.level(),
+                be.threads()
+            );
+            assert!(x == *wx, "streams: {what}");
+            assert_eq!(gen, *wg, "generator: {what}");
+        }
+    }
+}
+
+fn source_strategy() -> impl Strategy<Value = StreamSource> {
+    prop_oneof![
+        (0..SOBOL_DIMENSIONS as u8).prop_map(|dimension| StreamSource::Sobol { dimension }),
+        (1..=u16::MAX).prop_map(|seed| StreamSource::Lfsr16 { seed }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn encode_inputs_matches_kernel(
+        inputs in 0usize..70,
+        len in prop_oneof![9 => 1usize..400, 1 => prop::sample::select(vec![0usize, 64, 65536, 65537])],
+        source in source_strategy(),
+        calls in 1usize..4,
+        seed in any::<u64>(),
+    ) {
+        check_encode_inputs(inputs, len, source, calls, seed);
+    }
+}
+
+/// The seed's 784 inputs at L = 1024, and past 2^15 words (the parallel
+/// path: 784 x 3000 and 40 x 70000 bits), both sources; and the kernel's
+/// errors, with the generator untouched.
+#[test]
+fn encode_inputs_large_and_bad() {
+    for source in [
+        StreamSource::Sobol { dimension: 0 },
+        StreamSource::Lfsr16 { seed: 0xACE1 },
+    ] {
+        check_encode_inputs(784, 1024, source, 2, 1);
+        check_encode_inputs(784, 3000, source, 2, 2);
+        check_encode_inputs(40, 70_000, source, 2, 3);
+    }
+    let shape = MacShape::new(2, 3, 100).unwrap();
+    let ps = [Probability::ONE; 4];
+    for be in backends() {
+        for (n, words) in [(2, 6), (4, 6), (3, 5), (3, 7), (0, 0)] {
+            let (mut kg, mut g) = (
+                StreamSource::Lfsr16 { seed: 9 }.start().unwrap(),
+                kg_start(),
+            );
+            let (mut kx, mut x) = (vec![0u64; words], vec![0u64; words]);
+            let want = encode_inputs(&shape, &ps[..n], &mut kg, &mut kx);
+            assert!(want.is_err());
+            assert_eq!(be.encode_inputs(&shape, &ps[..n], &mut g, &mut x), want);
+            assert_eq!(g, kg_start(), "{n} inputs, {words} words");
+            assert_eq!(kg, kg_start());
+        }
+    }
+    fn kg_start() -> Generator {
+        StreamSource::Lfsr16 { seed: 9 }.start().unwrap()
     }
 }

@@ -14,8 +14,10 @@ use rayon::prelude::*;
 
 use sc_kernel::lif::LifFixed;
 use sc_kernel::mac::MacShape;
+use sc_kernel::net::Generator;
 use sc_kernel::ops::BitOp;
 use sc_kernel::pack::RowShape;
+use sc_kernel::sng::{Probability, Sng};
 use sc_kernel::{words_for, BitSlice, BitSliceMut, Error, Result};
 
 use crate::backend::{Bitwise, LifStep, MacInputs};
@@ -327,6 +329,47 @@ impl CpuBackend {
         ensure(a.words().len(), out.len())?;
         let (kern, a) = (self.kernels, a.words());
         self.for_chunks(out, |o, r| kern.popcount_per_word(&a[r], o));
+        Ok(())
+    }
+
+    /// Layer 0's input streams of one step, as `sc_kernel::net::encode_inputs`
+    /// (same arguments, errors, output words and generator state after):
+    /// stream `i` of `x` is `inputs[i]` encoded from a copy of `x_gen`, and
+    /// `x_gen` then advances `shape.len()` steps. As the comparator values
+    /// do not depend on the input, they are generated once and every row
+    /// is encoded from them by the word kernel ([`Kernels::encode_rows`]),
+    /// rows in parallel when [`Self::parallel`] says so.
+    pub fn encode_inputs(
+        &self,
+        shape: &MacShape,
+        inputs: &[Probability],
+        x_gen: &mut Generator,
+        x: &mut [u64],
+    ) -> Result<()> {
+        ensure(shape.inputs(), inputs.len())?;
+        ensure(shape.input_rows().words::<u64>()?, x.len())?;
+        let s = shape.stride::<u64>();
+        if s == 0 || inputs.is_empty() {
+            x_gen.skip(shape.len());
+            return Ok(());
+        }
+        // Generating the values leaves the copy exactly where `skip` would.
+        let mut g = *x_gen;
+        let r: Vec<u16> = (0..shape.len()).map(|_| g.next_q16()).collect();
+        *x_gen = g;
+        let ps: Vec<u32> = inputs.iter().map(|p| p.q16()).collect();
+        let kern = self.kernels;
+        if self.parallel(x.len()) {
+            // Whole rows per task, about CHUNK_WORDS words each.
+            let rows = (CHUNK_WORDS / s).max(1);
+            self.pool.install(|| {
+                x.par_chunks_mut(rows * s)
+                    .zip(ps.par_chunks(rows))
+                    .for_each(|(o, p)| kern.encode_rows(&r, p, s, o))
+            });
+        } else {
+            kern.encode_rows(&r, &ps, s, x);
+        }
         Ok(())
     }
 

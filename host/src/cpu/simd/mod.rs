@@ -325,6 +325,27 @@ impl Kernels {
         }
     }
 
+    /// Encode many probabilities from one sequence of comparator values
+    /// (the layer-0 input streams of a step, spec §4 / §7): row `i` of
+    /// `out`, the words `row_words * i .. row_words * (i + 1)`, gets bit
+    /// `t = (r[t] < ps[i])` (unsigned; LSB first within each word) for `t <
+    /// min(r.len(), 64 * row_words)`; every other bit of the row is zero
+    /// (so `ps[i] = 0` gives zeros and `ps[i] >= 65536` ones for every
+    /// `t < r.len()`). Rows are encoded for `i < min(ps.len(), out.len() /
+    /// row_words)`; words past them are left alone (nothing is written
+    /// when `row_words == 0`). The same bits as `sc_kernel::sng::encode`
+    /// with a generator yielding `r`; AVX-512 compares 32 values at once,
+    /// AVX2 16.
+    pub fn encode_rows(self, r: &[u16], ps: &[u32], row_words: usize, out: &mut [u64]) {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx512(t) => t.encode_rows(r, ps, row_words, out),
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx2(t) => t.encode_rows(r, ps, row_words, out),
+            _ => portable::encode_rows(r, ps, row_words, out),
+        }
+    }
+
     /// `counts[j] += row[j]` (widened, wrapping) over the common length:
     /// the counting form's row sum of an input that spiked.
     pub fn add_widened(self, row: &[i16], counts: &mut [i32]) {
@@ -351,6 +372,7 @@ impl Kernels {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sc_kernel::sng::Sng;
 
     /// The features each level needs, checked here directly rather than
     /// through a token.
@@ -525,6 +547,79 @@ mod tests {
                         let mut got = vec![7u32; len + extra];
                         Kernels::new(level).unwrap().prefix_counts(&q, p, &mut got);
                         assert_eq!(got, want, "{level:?} len={len} p={p:?} table {extra}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// The input encoding at every level equals the portable kernel, and
+    /// the portable kernel the kernel's bit-serial `encode`: lengths around
+    /// the vector widths, every edge probability, rows wider than needed,
+    /// fewer rows than probabilities, rows shorter than the values.
+    #[test]
+    fn encode_rows_match_portable_at_every_level() {
+        use sc_kernel::bits::BitSliceMut;
+        use sc_kernel::net::StreamSource;
+        let mut rng = sc_kernel::rng::SplitMix64::new(13);
+        for len in [0usize, 1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 1000] {
+            let r: Vec<u16> = (0..len).map(|_| rng.next_u32() as u16).collect();
+            let some = r.first().map_or(1, |&v| u32::from(v));
+            let ps: Vec<u32> = [0, 1, 2, some, some + 1, 32768, 65535, 65536, 70000]
+                .into_iter()
+                .chain((0..8).map(|_| rng.below(65537) as u32))
+                .collect();
+            let need = len.div_ceil(64);
+            for row_words in [need, need + 1, need.saturating_sub(1), 0] {
+                for rows in [ps.len(), ps.len() - 3] {
+                    // Less than a row more: left alone.
+                    let size = rows * row_words + row_words.saturating_sub(1);
+                    let mut want = vec![u64::MAX; size];
+                    portable::encode_rows(&r, &ps, row_words, &mut want);
+                    assert!(want[rows * row_words..].iter().all(|&w| w == u64::MAX));
+                    for (i, &p) in ps.iter().take(rows).enumerate() {
+                        let row = &want[i * row_words..(i + 1) * row_words];
+                        for t in 0..64 * row_words {
+                            let bit = (row[t / 64] >> (t % 64)) & 1 == 1;
+                            let v = r.get(t).is_some_and(|&v| u32::from(v) < p);
+                            assert_eq!(bit, v, "len={len} p={p} t={t} words {row_words}");
+                        }
+                    }
+                    for level in SimdLevel::available() {
+                        let mut got = vec![u64::MAX; size];
+                        Kernels::new(level)
+                            .unwrap()
+                            .encode_rows(&r, &ps, row_words, &mut got);
+                        assert_eq!(
+                            got, want,
+                            "{level:?} len={len} words {row_words} rows {rows}"
+                        );
+                    }
+                }
+            }
+            // The kernel's encode from a generator yielding these values.
+            for source in [
+                StreamSource::Sobol { dimension: 3 },
+                StreamSource::Lfsr16 { seed: 0xACE1 },
+            ] {
+                let start = source.start().unwrap();
+                let mut g = start;
+                let r: Vec<u16> = (0..len).map(|_| g.next_q16()).collect();
+                for &p in &ps[..8] {
+                    let mut want = vec![0u64; need];
+                    let mut g = start;
+                    let p = Probability::from_q16(p.min(65536)).unwrap();
+                    sc_kernel::sng::encode(
+                        &mut g,
+                        p,
+                        &mut BitSliceMut::new(&mut want, len).unwrap(),
+                    );
+                    for level in SimdLevel::available() {
+                        let mut got = vec![7u64; need];
+                        Kernels::new(level)
+                            .unwrap()
+                            .encode_rows(&r, &[p.q16()], need, &mut got);
+                        assert_eq!(got, want, "{level:?} {source:?} len={len} {p:?}");
                     }
                 }
             }

@@ -119,3 +119,45 @@ pub fn add_widened(row: &[i16], counts: &mut [i32]) {
         *c = c.wrapping_add(i32::from(w));
     }
 }
+
+/// The streams of many probabilities from one sequence of comparator
+/// values (see [`super::Kernels::encode_rows`]): row `i` of `out`
+/// (`row_words` words) gets bit `t = (r[t] < ps[i])` for `t <
+/// min(r.len(), 64 * row_words)`, every other bit zero.
+pub(super) fn encode_rows(r: &[u16], ps: &[u32], row_words: usize, out: &mut [u64]) {
+    if row_words == 0 {
+        return;
+    }
+    let r = &r[..r.len().min(64 * row_words)];
+    for (row, &p) in out.chunks_exact_mut(row_words).zip(ps) {
+        encode_row(r, p, row);
+    }
+}
+
+/// One row of [`encode_rows`]: bit `t` of `row` is `r[t] < p` (LSB
+/// first), bits past `r.len()` (and words past them) zero. Also the tail
+/// of the SIMD levels.
+#[inline(always)]
+pub(super) fn encode_row(r: &[u16], p: u32, row: &mut [u64]) {
+    // r < p is r <= p - 1 for p >= 1 (p - 1 capped at the largest u16, as
+    // every r is below any p > 65535); p = 0 keeps no bit. A 16-bit
+    // compare into bytes vectorises.
+    let keep = if p == 0 { 0 } else { u64::MAX };
+    let q = p.wrapping_sub(1).min(0xFFFF) as u16;
+    let mut chunks = r.chunks(64);
+    for o in row.iter_mut() {
+        *o = chunks.next().map_or(0, |c| {
+            let mut bytes = [0u8; 64];
+            for (b, &v) in bytes.iter_mut().zip(c) {
+                *b = u8::from(v <= q);
+            }
+            // Eight 0/1 bytes to eight bits: the multiply moves byte j's
+            // bit to bit 56 + j (all partial products are distinct powers
+            // of two, so nothing carries).
+            bytes.chunks_exact(8).enumerate().fold(0, |w, (k, b)| {
+                let x = u64::from_le_bytes(b.try_into().unwrap_or([0; 8]));
+                w | (x.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * k)
+            }) & keep
+        });
+    }
+}

@@ -34,6 +34,43 @@ impl Avx2Token {
         fn look_up_add(row: &[i16], table: &[u32], len: usize, counts: &mut [i32]);
         /// `counts[j] += row[j]`, widened, 8 at a time.
         fn add_widened(row: &[i16], counts: &mut [i32]);
+        /// Rows of stream bits `r[t] < ps[i]`, 16 comparisons at a time;
+        /// see [`super::super::Kernels::encode_rows`].
+        fn encode_rows(r: &[u16], ps: &[u32], row_words: usize, out: &mut [u64]);
+    }
+}
+
+#[target_feature(enable = "avx2,popcnt")]
+unsafe fn encode_rows(r: &[u16], ps: &[u32], row_words: usize, out: &mut [u64]) {
+    if row_words == 0 {
+        return;
+    }
+    let n = r.len().min(64 * row_words);
+    let full = n / 64;
+    // Unsigned compare as signed after flipping the top bit.
+    let flip = _mm256_set1_epi16(i16::MIN);
+    for (row, &p) in out.chunks_exact_mut(row_words).zip(ps) {
+        // r < p is !(r > p - 1) for p >= 1 (p - 1 capped at the largest
+        // u16, as every r is below any p > 65535); p = 0 keeps no bit.
+        let keep = if p == 0 { 0 } else { u64::MAX };
+        let q = _mm256_set1_epi16((p.wrapping_sub(1).min(0xFFFF) as u16 ^ 0x8000) as i16);
+        // 32 values: the greater-than masks of two 16-lane halves, packed
+        // to bytes (the pack interleaves 128-bit lanes; the permute
+        // restores value order), one bit each.
+        let gt32 = |a: *const u16| {
+            let x0 = _mm256_xor_si256(_mm256_loadu_si256(a as *const __m256i), flip);
+            let x1 = _mm256_xor_si256(_mm256_loadu_si256(a.add(16) as *const __m256i), flip);
+            let g = _mm256_packs_epi16(_mm256_cmpgt_epi16(x0, q), _mm256_cmpgt_epi16(x1, q));
+            let g = _mm256_permute4x64_epi64::<0b11_01_10_00>(g);
+            _mm256_movemask_epi8(g) as u32
+        };
+        for (k, o) in row[..full].iter_mut().enumerate() {
+            // SAFETY: 64 * (k + 1) <= 64 * full <= n <= r.len().
+            let a = r.as_ptr().add(64 * k);
+            let gt = u64::from(gt32(a)) | u64::from(gt32(a.add(32))) << 32;
+            *o = !gt & keep;
+        }
+        portable::encode_row(&r[64 * full..n], p, &mut row[full..]);
     }
 }
 

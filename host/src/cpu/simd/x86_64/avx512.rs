@@ -38,6 +38,52 @@ impl Avx512Token {
         /// `table[n] = #{k < n : q[k] < p}`, 16 entries at a time;
         /// `table.len() == q.len() + 1` (checked by the caller).
         fn prefix_counts(q: &[u16], p: u32, table: &mut [u32]);
+        /// Rows of stream bits `r[t] < ps[i]`, 32 comparisons at a time;
+        /// see [`super::super::Kernels::encode_rows`].
+        fn encode_rows(r: &[u16], ps: &[u32], row_words: usize, out: &mut [u64]);
+    }
+}
+
+#[target_feature(enable = "avx512f,avx512bw")]
+unsafe fn encode_rows(r: &[u16], ps: &[u32], row_words: usize, out: &mut [u64]) {
+    if row_words == 0 {
+        return;
+    }
+    let n = r.len().min(64 * row_words);
+    let (full, tail) = (n / 64, n % 64);
+    // Lanes of the tail word's two 32-value halves that hold values.
+    let (m0, m1): (u32, u32) = match tail {
+        0..=31 => ((1u32 << tail) - 1, 0),
+        _ => (u32::MAX, (1u32 << (tail - 32)) - 1),
+    };
+    for (row, &p) in out.chunks_exact_mut(row_words).zip(ps) {
+        // r < p is r <= p - 1 for p >= 1 (p - 1 capped at the largest
+        // u16, as every r is below any p > 65535); p = 0 keeps no bit.
+        let keep = if p == 0 { 0 } else { u64::MAX };
+        let q = _mm512_set1_epi16(p.wrapping_sub(1).min(0xFFFF) as u16 as i16);
+        for (k, o) in row[..full].iter_mut().enumerate() {
+            // SAFETY: 64 * (k + 1) <= 64 * full <= n <= r.len().
+            let a = r.as_ptr().add(64 * k);
+            let lo = _mm512_cmple_epu16_mask(_mm512_loadu_si512(a as *const _), q);
+            let hi = _mm512_cmple_epu16_mask(_mm512_loadu_si512(a.add(32) as *const _), q);
+            *o = (u64::from(lo) | u64::from(hi) << 32) & keep;
+        }
+        let mut done = full;
+        if tail > 0 {
+            // SAFETY: the masked loads read only lanes below `tail`, so
+            // at most r[64 * full + tail - 1] = r[n - 1].
+            let a = r.as_ptr().add(64 * full);
+            let lo =
+                _mm512_mask_cmple_epu16_mask(m0, _mm512_maskz_loadu_epi16(m0, a as *const _), q);
+            let hi = _mm512_mask_cmple_epu16_mask(
+                m1,
+                _mm512_maskz_loadu_epi16(m1, a.add(32) as *const _),
+                q,
+            );
+            row[full] = (u64::from(lo) | u64::from(hi) << 32) & keep;
+            done += 1;
+        }
+        row[done..].iter_mut().for_each(|o| *o = 0);
     }
 }
 
