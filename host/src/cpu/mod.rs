@@ -8,11 +8,13 @@
 mod backend;
 mod simd;
 
+use std::any::TypeId;
 use std::ops::Range;
 
 use rayon::prelude::*;
 
-use sc_kernel::lif::LifFixed;
+use sc_kernel::fixed::types::I16F16;
+use sc_kernel::lif::{LifFixed, LifParams, LifParamsQ16};
 use sc_kernel::mac::MacShape;
 use sc_kernel::net::Generator;
 use sc_kernel::ops::BitOp;
@@ -292,13 +294,10 @@ impl CpuBackend {
         let w = a.words();
         let kern = self.kernels;
         if self.parallel(w.len()) {
-            self.pool.install(|| {
-                w.par_chunks(8192)
-                    .map(|c| kern.and_popcount(c, c))
-                    .sum::<u64>() as usize
-            })
+            self.pool
+                .install(|| w.par_chunks(8192).map(|c| kern.popcount(c)).sum::<u64>() as usize)
         } else {
-            kern.and_popcount(w, w) as usize
+            kern.popcount(w) as usize
         }
     }
 
@@ -548,17 +547,17 @@ impl CpuBackend {
         Ok(())
     }
 
-    /// LIF population step (the kernel's step, in parallel chunks of 64
-    /// neurons x k, so each chunk owns whole spike words). Returns the spike count.
+    /// LIF population step (Q16.16 on the level's branchless
+    /// `Kernels::lif_q16`, Q8.8 on the kernel's step; in parallel chunks of
+    /// 64 neurons x k, so each chunk owns whole spike words). Returns the
+    /// spike count.
     pub fn lif_step<F: LifFixed>(&self, step: LifStep<'_, F, u64>) -> Result<usize> {
         let n = step.v.len();
         ensure(n, step.refractory.len())?;
         ensure(n, step.input.len())?;
         ensure(n, step.spikes.len())?;
         const CHUNK: usize = 64 * 64;
-        if !self.parallel(n / 4) {
-            return step.apply();
-        }
+        let kern = self.kernels;
         let LifStep {
             params,
             v,
@@ -566,6 +565,9 @@ impl CpuBackend {
             input,
             mut spikes,
         } = step;
+        if !self.parallel(n / 4) {
+            return lif_chunk(kern, params, v, refractory, input, &mut spikes);
+        }
         spikes.update_words(|words| {
             self.pool.install(|| {
                 words
@@ -578,10 +580,35 @@ impl CpuBackend {
                     )
                     .map(|((w, v), (r, i))| {
                         let mut s = BitSliceMut::new(w, v.len())?;
-                        params.step_population(v, r, i, &mut s)
+                        lif_chunk(kern, params, v, r, i, &mut s)
                     })
                     .sum::<Result<usize>>()
             })
         })
     }
+}
+
+/// One LIF step of a chunk: Q16.16 on the level's [`Kernels::lif_q16`],
+/// every other format on the kernel's step.
+fn lif_chunk<F: LifFixed>(
+    kern: Kernels,
+    params: &LifParams<F>,
+    v: &mut [F],
+    refractory: &mut [u16],
+    input: &[F],
+    spikes: &mut BitSliceMut<'_, u64>,
+) -> Result<usize> {
+    if TypeId::of::<F>() != TypeId::of::<I16F16>() {
+        return params.step_population(v, refractory, input, spikes);
+    }
+    // SAFETY: `F` is `I16F16` (the same `TypeId`), so each cast is to the
+    // very same type, with the same lengths and lifetimes.
+    let (params, v, input) = unsafe {
+        (
+            &*(params as *const LifParams<F>).cast::<LifParamsQ16>(),
+            std::slice::from_raw_parts_mut(v.as_mut_ptr().cast::<I16F16>(), v.len()),
+            std::slice::from_raw_parts(input.as_ptr().cast::<I16F16>(), input.len()),
+        )
+    };
+    kern.lif_q16(params, v, refractory, input, spikes)
 }

@@ -30,12 +30,14 @@ macro_rules! token_methods {
 }
 
 /// The token methods of the kernels every SIMD level has (through
-/// [`token_methods!`]): `and_popcount`, `pack`, `binary`, `mux`, `not` and
-/// `xor_reduce` (the token's module names [`WordOp`]).
+/// [`token_methods!`]): `popcount`, `and_popcount`, `pack`, `binary`, `mux`,
+/// `not` and `xor_reduce` (the token's module names [`WordOp`]).
 #[cfg_attr(not(target_arch = "x86_64"), allow(unused_macros))]
 macro_rules! word_kernel_methods {
     () => {
         token_methods! {
+            /// `sum_k popcount(a[k])`, loading each word once.
+            fn popcount(a: &[u64]) -> u64;
             /// `sum_k popcount(a[k] & b[k])` over the common length.
             fn and_popcount(a: &[u64], b: &[u64]) -> u64;
             /// Pack 0/1 bytes into words; see [`super::super::Kernels::pack`].
@@ -79,7 +81,10 @@ use aarch64::NeonToken;
 #[cfg(target_arch = "x86_64")]
 use x86_64::{Avx2Token, Avx512Token, PopcntToken};
 
+use sc_kernel::fixed::types::I16F16;
+use sc_kernel::lif::LifParamsQ16;
 use sc_kernel::sng::Probability;
+use sc_kernel::BitSliceMut;
 
 /// Instruction-set level of the word kernels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -205,6 +210,23 @@ impl Kernels {
             Kernels::Avx512(_) => SimdLevel::Avx512,
             #[cfg(target_arch = "aarch64")]
             Kernels::Neon(_) => SimdLevel::Neon,
+        }
+    }
+
+    /// `sum_k popcount(a[k])`: the popcount of one stream, loading each
+    /// word once (the same as `and_popcount(a, a)`, which loads it twice).
+    #[inline]
+    pub fn popcount(self, a: &[u64]) -> u64 {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx512(t) => t.popcount(a),
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx2(t) => t.popcount(a),
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Popcnt(t) => t.popcount(a),
+            #[cfg(target_arch = "aarch64")]
+            Kernels::Neon(t) => t.popcount(a),
+            Kernels::Portable => portable::popcount(a),
         }
     }
 
@@ -355,6 +377,43 @@ impl Kernels {
             #[cfg(target_arch = "x86_64")]
             Kernels::Avx2(t) => t.add_widened(row, counts),
             _ => portable::add_widened(row, counts),
+        }
+    }
+
+    /// One Q16.16 LIF population step, bit-identical to the kernel's
+    /// `LifParams::step_population` (which runs at the other levels, and
+    /// for bad lengths, returning its errors): AVX-512 steps 16 neurons at
+    /// once without branches (saturating arithmetic on 64-bit lanes), AVX2
+    /// 8 at once (saturating i32 lanes), and both write their spike bits
+    /// from the compare mask. Returns the number of
+    /// spikes.
+    pub fn lif_q16(
+        self,
+        params: &LifParamsQ16,
+        v: &mut [I16F16],
+        refractory: &mut [u16],
+        input: &[I16F16],
+        spikes: &mut BitSliceMut<'_, u64>,
+    ) -> sc_kernel::Result<usize> {
+        // Bad lengths go to the kernel, for its errors.
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx512(t)
+                if v.len() == refractory.len()
+                    && v.len() == input.len()
+                    && v.len() == spikes.len() =>
+            {
+                Ok(spikes.update_words(|w| t.lif_q16(params, v, refractory, input, w)))
+            }
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx2(t)
+                if v.len() == refractory.len()
+                    && v.len() == input.len()
+                    && v.len() == spikes.len() =>
+            {
+                Ok(spikes.update_words(|w| t.lif_q16(params, v, refractory, input, w)))
+            }
+            _ => params.step_population(v, refractory, input, spikes),
         }
     }
 
@@ -522,6 +581,137 @@ mod tests {
                     let mut short = start.clone();
                     k.look_up_add(&row, &table[..len], len, &mut short);
                     assert_eq!(short, start, "{level:?}: a short table adds nothing");
+                }
+            }
+        }
+    }
+
+    /// The single-stream popcount at every level equals the plain
+    /// `count_ones` sum (and `and_popcount(a, a)`): random words at lengths
+    /// around every vector width, all-ones and all-zero words.
+    #[test]
+    fn popcount_matches_count_ones_at_every_level() {
+        let mut rng = sc_kernel::rng::SplitMix64::new(13);
+        for n in [0usize, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 1000] {
+            let random: Vec<u64> = (0..n).map(|_| rng.next_u64()).collect();
+            let sparse: Vec<u64> = (0..n)
+                .map(|_| rng.next_u64() & rng.next_u64() & rng.next_u64())
+                .collect();
+            for a in [random, sparse, vec![u64::MAX; n], vec![0u64; n]] {
+                let want: u64 = a.iter().map(|w| u64::from(w.count_ones())).sum();
+                for level in SimdLevel::available() {
+                    let k = Kernels::new(level).unwrap();
+                    assert_eq!(k.popcount(&a), want, "{level:?} n={n}");
+                    assert_eq!(k.and_popcount(&a, &a), want, "{level:?} n={n}");
+                }
+            }
+        }
+    }
+
+    /// `steps` Q16.16 LIF steps of `n` neurons from `seed` at every level
+    /// against the kernel, each level keeping its own state: every
+    /// value drawn from edge values, values near the threshold and the
+    /// full i32 range.
+    fn lif_case(seed: u64, n: usize, steps: usize, params: &LifParamsQ16) {
+        let mut rng = sc_kernel::rng::SplitMix64::new(seed);
+        let thr = params.threshold().to_bits();
+        let raw = |rng: &mut sc_kernel::rng::SplitMix64| match rng.below(6) {
+            0 => [i32::MIN, i32::MIN + 1, i32::MAX, i32::MAX - 1, 0, -1][rng.below(6) as usize],
+            1 => i32::MIN.wrapping_add(rng.below(1 << 20) as i32),
+            2 => i32::MAX.wrapping_sub(rng.below(1 << 20) as i32),
+            3 => thr.saturating_add(rng.below(1 << 12) as i32 - (1 << 11)),
+            4 => rng.next_u32() as i32 >> rng.below(32),
+            _ => rng.next_u32() as i32,
+        };
+        let mut v: Vec<I16F16> = (0..n).map(|_| I16F16::from_bits(raw(&mut rng))).collect();
+        let mut r: Vec<u16> = (0..n)
+            .map(|_| match rng.below(4) {
+                0 => rng.next_u32() as u16,
+                1 => 1 + rng.below(3) as u16,
+                _ => 0,
+            })
+            .collect();
+        let levels: Vec<Kernels> = SimdLevel::available()
+            .into_iter()
+            .map(|l| Kernels::new(l).unwrap())
+            .collect();
+        let mut states: Vec<_> = levels.iter().map(|_| (v.clone(), r.clone())).collect();
+        let words = n.div_ceil(64);
+        for step in 0..steps {
+            let input: Vec<I16F16> = (0..n).map(|_| I16F16::from_bits(raw(&mut rng))).collect();
+            let mut want_s = vec![0u64; words];
+            let want = params
+                .step_population(
+                    &mut v,
+                    &mut r,
+                    &input,
+                    &mut BitSliceMut::new(&mut want_s, n).unwrap(),
+                )
+                .unwrap();
+            for (k, (gv, gr)) in levels.iter().zip(&mut states) {
+                let mut got_s = vec![u64::MAX; words];
+                let got = k
+                    .lif_q16(
+                        params,
+                        gv,
+                        gr,
+                        &input,
+                        &mut BitSliceMut::new(&mut got_s, n).unwrap(),
+                    )
+                    .unwrap();
+                let at = format!("{:?} n={n} step {step} {params:?}", k.level());
+                assert_eq!(got, want, "count {at}");
+                assert_eq!(got_s, want_s, "spikes {at}");
+                assert_eq!(*gv, v, "v {at}");
+                assert_eq!(*gr, r, "refractory {at}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// The Q16.16 LIF step at every level equals the kernel's, over the
+        /// full valid parameter ranges and many steps in a row.
+        #[test]
+        fn lif_q16_matches_the_kernel_at_every_level(
+            v_rest in proptest::prelude::any::<i32>(),
+            v_reset in i32::MIN..i32::MAX,
+            above in proptest::prop_oneof![1u32..(1 << 20), 1u32..=u32::MAX],
+            alpha in 1i32..=65536,
+            resistance in 1i32..=i32::MAX,
+            refractory in proptest::prop_oneof![0u16..4, proptest::prelude::any::<u16>()],
+            n in proptest::sample::select(vec![0usize, 1, 15, 16, 17, 63, 64, 65, 100]),
+            seed in proptest::prelude::any::<u64>(),
+        ) {
+            let threshold = (i64::from(v_reset) + i64::from(above)).min(i64::from(i32::MAX)) as i32;
+            let b = I16F16::from_bits;
+            let params = LifParamsQ16::new(
+                b(v_rest), b(v_reset), b(threshold), b(alpha), b(resistance), refractory,
+            ).unwrap();
+            lif_case(seed, n, 12, &params);
+        }
+    }
+
+    /// Saturation edges of the Q16.16 LIF step: the extreme parameters.
+    #[test]
+    fn lif_q16_edges_match_the_kernel_at_every_level() {
+        let b = I16F16::from_bits;
+        for (rest, reset, thr, alpha, res) in [
+            (i32::MIN, i32::MIN, i32::MAX, 65536, i32::MAX),
+            (i32::MAX, i32::MIN, i32::MAX, 65536, i32::MAX),
+            (i32::MAX, i32::MAX - 1, i32::MAX, 1, 1),
+            (i32::MIN, i32::MIN, i32::MIN + 1, 1, i32::MAX),
+            (0, -65536, 65536, 6554, 65536),
+        ] {
+            for refr in [0u16, 1, u16::MAX] {
+                let p =
+                    LifParamsQ16::new(b(rest), b(reset), b(thr), b(alpha), b(res), refr).unwrap();
+                for (seed, n) in [0usize, 1, 15, 16, 17, 63, 64, 65, 100, 1000]
+                    .into_iter()
+                    .enumerate()
+                {
+                    lif_case(seed as u64, n, 20, &p);
                 }
             }
         }

@@ -5,6 +5,11 @@
 
 use super::WordOp;
 
+/// `sum_k popcount(a[k])`.
+pub(super) fn popcount(a: &[u64]) -> u64 {
+    a.iter().map(|&x| x.count_ones() as u64).sum()
+}
+
 /// `sum_k popcount(a[k] & b[k])` over the common length.
 pub(super) fn and_popcount(a: &[u64], b: &[u64]) -> u64 {
     a.iter()

@@ -2,6 +2,9 @@
 
 use std::arch::x86_64::*;
 
+use sc_kernel::fixed::types::I16F16;
+use sc_kernel::lif::LifParamsQ16;
+
 use super::super::{portable, WordOp};
 use super::popcnt::{self, PopcntToken};
 
@@ -37,6 +40,16 @@ impl Avx2Token {
         /// Rows of stream bits `r[t] < ps[i]`, 16 comparisons at a time;
         /// see [`super::super::Kernels::encode_rows`].
         fn encode_rows(r: &[u16], ps: &[u32], row_words: usize, out: &mut [u64]);
+        /// One Q16.16 LIF population step, 8 neurons at a time, branchless;
+        /// spike bit `k` of `spikes` is neuron `k`'s. Returns the spike
+        /// count. All lengths agree (checked by the caller).
+        fn lif_q16(
+            params: &LifParamsQ16,
+            v: &mut [I16F16],
+            refractory: &mut [u16],
+            input: &[I16F16],
+            spikes: &mut [u64],
+        ) -> usize;
     }
 }
 
@@ -74,6 +87,130 @@ unsafe fn encode_rows(r: &[u16], ps: &[u32], row_words: usize, out: &mut [u64]) 
     }
 }
 
+/// `a + b` saturated to the i32 range (lane-wise).
+#[target_feature(enable = "avx2")]
+#[inline]
+fn sat_add32(a: __m256i, b: __m256i) -> __m256i {
+    let r = _mm256_add_epi32(a, b);
+    // Overflow: a and b have one sign and r the other; then the result is
+    // the bound of a's sign (i32::MAX ^ (a >> 31)).
+    let ovf = _mm256_and_si256(_mm256_xor_si256(a, r), _mm256_xor_si256(b, r));
+    let bound = _mm256_xor_si256(_mm256_set1_epi32(i32::MAX), _mm256_srai_epi32::<31>(a));
+    _mm256_castps_si256(_mm256_blendv_ps(
+        _mm256_castsi256_ps(r),
+        _mm256_castsi256_ps(bound),
+        _mm256_castsi256_ps(ovf),
+    ))
+}
+
+/// `a - b` saturated to the i32 range (lane-wise).
+#[target_feature(enable = "avx2")]
+#[inline]
+fn sat_sub32(a: __m256i, b: __m256i) -> __m256i {
+    let r = _mm256_sub_epi32(a, b);
+    // Overflow: a and b have different signs and r has b's; then the
+    // result is the bound of a's sign (i32::MAX ^ (a >> 31)).
+    let ovf = _mm256_and_si256(_mm256_xor_si256(a, b), _mm256_xor_si256(a, r));
+    let bound = _mm256_xor_si256(_mm256_set1_epi32(i32::MAX), _mm256_srai_epi32::<31>(a));
+    _mm256_castps_si256(_mm256_blendv_ps(
+        _mm256_castsi256_ps(r),
+        _mm256_castsi256_ps(bound),
+        _mm256_castsi256_ps(ovf),
+    ))
+}
+
+/// `sat(floor(a * b / 2^16))` of the i32 lanes (`sat_mul` of Q16.16).
+#[target_feature(enable = "avx2")]
+#[inline]
+fn sat_mul_q16(a: __m256i, b: __m256i) -> __m256i {
+    let max = _mm256_set1_epi64x((1 << 47) - 1);
+    let min = _mm256_set1_epi64x(-(1 << 47));
+    // floor(p / 2^16) of an exact 64-bit product p, as its low 32 bits if
+    // it fits (-2^47 <= p < 2^47), else the bound of p's sign.
+    let one = |p: __m256i| {
+        let lo = _mm256_srli_epi64::<16>(p);
+        let hi = _mm256_cmpgt_epi64(p, max);
+        let below = _mm256_cmpgt_epi64(min, p);
+        let lo = _mm256_blendv_epi8(lo, _mm256_set1_epi64x(i64::from(i32::MAX)), hi);
+        _mm256_blendv_epi8(lo, _mm256_set1_epi64x(i64::from(i32::MIN)), below)
+    };
+    let even = one(_mm256_mul_epi32(a, b));
+    let odd = one(_mm256_mul_epi32(
+        _mm256_srli_epi64::<32>(a),
+        _mm256_srli_epi64::<32>(b),
+    ));
+    _mm256_blend_epi32::<0b1010_1010>(even, _mm256_slli_epi64::<32>(odd))
+}
+
+#[target_feature(enable = "avx2,popcnt")]
+unsafe fn lif_q16(
+    params: &LifParamsQ16,
+    v: &mut [I16F16],
+    refractory: &mut [u16],
+    input: &[I16F16],
+    spikes: &mut [u64],
+) -> usize {
+    // The kernel's step (sc_kernel::lif) with saturating i32 lanes.
+    let n = v
+        .len()
+        .min(refractory.len())
+        .min(input.len())
+        .min(64 * spikes.len());
+    let set = |x: I16F16| _mm256_set1_epi32(x.to_bits());
+    let (v_rest, alpha, res) = (
+        set(params.v_rest()),
+        set(params.alpha()),
+        set(params.resistance()),
+    );
+    let (thr, reset) = (set(params.threshold()), set(params.v_reset()));
+    let period = _mm256_set1_epi32(i32::from(params.refractory()));
+    let zero = _mm256_setzero_si256();
+    let mut count = 0;
+    for (wi, word) in spikes.iter_mut().enumerate().take(n.div_ceil(64)) {
+        let base = 64 * wi;
+        let end = n.min(base + 64);
+        let mut w = 0u64;
+        let mut k = base;
+        while k + 8 <= end {
+            // SAFETY: k + 8 <= end <= n <= every slice's length; I16F16
+            // is `repr(transparent)` over i32.
+            let vp = v.as_mut_ptr().add(k) as *mut __m256i;
+            let rp = refractory.as_mut_ptr().add(k) as *mut __m128i;
+            let vv = _mm256_loadu_si256(vp);
+            let iv = _mm256_loadu_si256(input.as_ptr().add(k) as *const __m256i);
+            let rv = _mm256_cvtepu16_epi32(_mm_loadu_si128(rp));
+            let d = sat_sub32(v_rest, vv);
+            let leak = sat_mul_q16(d, alpha);
+            let drive = sat_mul_q16(iv, res);
+            let nv = sat_add32(vv, sat_add32(leak, drive));
+            let refr = _mm256_xor_si256(_mm256_cmpeq_epi32(rv, zero), _mm256_set1_epi32(-1));
+            let below = _mm256_cmpgt_epi32(thr, nv);
+            // spike = !refr & !below
+            let spike = _mm256_andnot_si256(_mm256_or_si256(refr, below), _mm256_set1_epi32(-1));
+            let nv = _mm256_blendv_epi8(nv, reset, _mm256_or_si256(refr, spike));
+            let nr = _mm256_add_epi32(rv, refr); // refr lanes are -1
+            let nr = _mm256_blendv_epi8(nr, period, spike);
+            _mm256_storeu_si256(vp, nv);
+            let packed = _mm_packus_epi32(
+                _mm256_castsi256_si128(nr),
+                _mm256_extracti128_si256::<1>(nr),
+            );
+            _mm_storeu_si128(rp, packed);
+            let m = _mm256_movemask_ps(_mm256_castsi256_ps(spike)) as u32 as u64;
+            w |= m << (k - base);
+            k += 8;
+        }
+        for j in k..end {
+            if params.step(&mut v[j], &mut refractory[j], input[j]) {
+                w |= 1 << (j - base);
+            }
+        }
+        count += w.count_ones() as usize;
+        *word = w;
+    }
+    count
+}
+
 #[target_feature(enable = "avx2,popcnt")]
 unsafe fn add_widened(row: &[i16], counts: &mut [i32]) {
     let n = row.len().min(counts.len());
@@ -107,6 +244,43 @@ unsafe fn look_up_add(row: &[i16], table: &[u32], len: usize, counts: &mut [i32]
         j += 8;
     }
     portable::look_up_add(&row[j..n], table, len, &mut counts[j..n]);
+}
+
+/// Mula's nibble-table popcount of each byte of `v`, summed per 64-bit
+/// lane with SAD.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn lane_popcounts(v: __m256i) -> __m256i {
+    let lut = _mm256_setr_epi8(
+        0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3,
+        3, 4,
+    );
+    let low = _mm256_set1_epi8(0x0f);
+    let lo = _mm256_and_si256(v, low);
+    let hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
+    let c = _mm256_add_epi8(_mm256_shuffle_epi8(lut, lo), _mm256_shuffle_epi8(lut, hi));
+    _mm256_sad_epu8(c, _mm256_setzero_si256())
+}
+
+#[target_feature(enable = "avx2,popcnt")]
+unsafe fn popcount(a: &[u64]) -> u64 {
+    // One load per word; two accumulators so the adds overlap.
+    let n = a.len();
+    let mut acc0 = _mm256_setzero_si256();
+    let mut acc1 = _mm256_setzero_si256();
+    let mut k = 0;
+    while k + 8 <= n {
+        // SAFETY: k + 8 <= n, so both 4-word loads are in bounds.
+        let x0 = _mm256_loadu_si256(a.as_ptr().add(k) as *const __m256i);
+        let x1 = _mm256_loadu_si256(a.as_ptr().add(k + 4) as *const __m256i);
+        acc0 = _mm256_add_epi64(acc0, lane_popcounts(x0));
+        acc1 = _mm256_add_epi64(acc1, lane_popcounts(x1));
+        k += 8;
+    }
+    let acc = _mm256_add_epi64(acc0, acc1);
+    let mut lanes = [0u64; 4];
+    _mm256_storeu_si256(lanes.as_mut_ptr() as *mut __m256i, acc);
+    lanes.iter().sum::<u64>() + popcnt::popcount(&a[k..])
 }
 
 #[target_feature(enable = "avx2,popcnt")]

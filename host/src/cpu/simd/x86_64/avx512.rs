@@ -2,6 +2,9 @@
 
 use std::arch::x86_64::*;
 
+use sc_kernel::fixed::types::I16F16;
+use sc_kernel::lif::LifParamsQ16;
+
 use super::super::{portable, WordOp, BLOCK_SAMPLES};
 use super::popcnt::{self, PopcntToken};
 
@@ -41,6 +44,16 @@ impl Avx512Token {
         /// Rows of stream bits `r[t] < ps[i]`, 32 comparisons at a time;
         /// see [`super::super::Kernels::encode_rows`].
         fn encode_rows(r: &[u16], ps: &[u32], row_words: usize, out: &mut [u64]);
+        /// One Q16.16 LIF population step, 16 neurons at a time, branchless;
+        /// spike bit `k` of `spikes` is neuron `k`'s. Returns the spike
+        /// count. All lengths agree (checked by the caller).
+        fn lif_q16(
+            params: &LifParamsQ16,
+            v: &mut [I16F16],
+            refractory: &mut [u16],
+            input: &[I16F16],
+            spikes: &mut [u64],
+        ) -> usize;
     }
 }
 
@@ -85,6 +98,85 @@ unsafe fn encode_rows(r: &[u16], ps: &[u32], row_words: usize, out: &mut [u64]) 
         }
         row[done..].iter_mut().for_each(|o| *o = 0);
     }
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
+unsafe fn lif_q16(
+    params: &LifParamsQ16,
+    v: &mut [I16F16],
+    refractory: &mut [u16],
+    input: &[I16F16],
+    spikes: &mut [u64],
+) -> usize {
+    // The kernel's step (sc_kernel::lif) on 64-bit lanes: every value is
+    // sign-extended, so each saturating operation is the exact result
+    // clamped to the i32 range, and `sat_mul` is the exact 32 x 32-bit
+    // product shifted right (floor) by 16, then clamped.
+    let n = v
+        .len()
+        .min(refractory.len())
+        .min(input.len())
+        .min(64 * spikes.len());
+    let wide = |x: I16F16| _mm512_set1_epi64(i64::from(x.to_bits()));
+    let (v_rest, alpha, res) = (
+        wide(params.v_rest()),
+        wide(params.alpha()),
+        wide(params.resistance()),
+    );
+    let lo = _mm512_set1_epi64(i64::from(i32::MIN));
+    let hi = _mm512_set1_epi64(i64::from(i32::MAX));
+    let thr = _mm512_set1_epi32(params.threshold().to_bits());
+    let reset = _mm512_set1_epi32(params.v_reset().to_bits());
+    let period = _mm512_set1_epi32(i32::from(params.refractory()));
+    let one = _mm512_set1_epi32(1);
+    let sat = |x: __m512i| _mm512_min_epi64(_mm512_max_epi64(x, lo), hi);
+    // New membrane of the 8 neurons with membranes `v` (sign-extended)
+    // and inputs `i` (low 32 bits of each lane).
+    let step8 = |v: __m512i, i: __m512i| {
+        let d = sat(_mm512_sub_epi64(v_rest, v));
+        let leak = sat(_mm512_srai_epi64::<16>(_mm512_mul_epi32(d, alpha)));
+        let drive = sat(_mm512_srai_epi64::<16>(_mm512_mul_epi32(i, res)));
+        sat(_mm512_add_epi64(v, sat(_mm512_add_epi64(leak, drive))))
+    };
+    let mut count = 0;
+    for (wi, word) in spikes.iter_mut().enumerate().take(n.div_ceil(64)) {
+        let base = 64 * wi;
+        let end = n.min(base + 64);
+        let mut w = 0u64;
+        let mut k = base;
+        while k + 16 <= end {
+            // SAFETY: k + 16 <= end <= n <= every slice's length; I16F16
+            // is `repr(transparent)` over i32.
+            let vp = v.as_mut_ptr().add(k) as *mut i32;
+            let rp = refractory.as_mut_ptr().add(k) as *mut __m256i;
+            let vv = _mm512_loadu_si512(vp as *const _);
+            let iv = _mm512_loadu_si512(input.as_ptr().add(k) as *const _);
+            let rv = _mm512_cvtepu16_epi32(_mm256_loadu_si256(rp));
+            // Even neurons in the low halves of the 64-bit lanes, odd in the high.
+            let even = step8(_mm512_srai_epi64::<32>(_mm512_slli_epi64::<32>(vv)), iv);
+            let odd = step8(_mm512_srai_epi64::<32>(vv), _mm512_srli_epi64::<32>(iv));
+            let nv = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64::<32>(odd));
+            // Refractory neurons count down at v_reset; the others spike
+            // at the threshold, to v_reset and a full refractory period.
+            let refr = _mm512_test_epi32_mask(rv, rv);
+            let spike = _mm512_mask_cmpge_epi32_mask(!refr, nv, thr);
+            let nv = _mm512_mask_mov_epi32(nv, refr | spike, reset);
+            let nr = _mm512_mask_sub_epi32(rv, refr, rv, one);
+            let nr = _mm512_mask_mov_epi32(nr, spike, period);
+            _mm512_storeu_si512(vp as *mut _, nv);
+            _mm256_storeu_si256(rp, _mm512_cvtepi32_epi16(nr));
+            w |= u64::from(spike) << (k - base);
+            k += 16;
+        }
+        for j in k..end {
+            if params.step(&mut v[j], &mut refractory[j], input[j]) {
+                w |= 1 << (j - base);
+            }
+        }
+        count += w.count_ones() as usize;
+        *word = w;
+    }
+    count
 }
 
 #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
@@ -157,6 +249,37 @@ unsafe fn look_up_add(row: &[i16], table: &[u32], len: usize, counts: &mut [i32]
         j += 16;
     }
     portable::look_up_add(&row[j..n], table, len, &mut counts[j..n]);
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
+unsafe fn popcount(a: &[u64]) -> u64 {
+    // One load per word; two accumulators so the VPOPCNTQs overlap.
+    let n = a.len();
+    let mut acc0 = _mm512_setzero_si512();
+    let mut acc1 = _mm512_setzero_si512();
+    let mut k = 0;
+    while k + 16 <= n {
+        // SAFETY: k + 16 <= n, so both 8-word loads are in bounds.
+        let x0 = _mm512_loadu_si512(a.as_ptr().add(k) as *const _);
+        let x1 = _mm512_loadu_si512(a.as_ptr().add(k + 8) as *const _);
+        acc0 = _mm512_add_epi64(acc0, _mm512_popcnt_epi64(x0));
+        acc1 = _mm512_add_epi64(acc1, _mm512_popcnt_epi64(x1));
+        k += 16;
+    }
+    if k + 8 <= n {
+        // SAFETY: k + 8 <= n.
+        let x0 = _mm512_loadu_si512(a.as_ptr().add(k) as *const _);
+        acc0 = _mm512_add_epi64(acc0, _mm512_popcnt_epi64(x0));
+        k += 8;
+    }
+    if k < n {
+        // Masked tail: lanes past the end load as zero (and do not fault).
+        let m: __mmask8 = ((1u16 << (n - k)) - 1) as u8;
+        // SAFETY: only the n - k < 8 lanes in bounds are read.
+        let x = _mm512_maskz_loadu_epi64(m, a.as_ptr().add(k) as *const _);
+        acc1 = _mm512_add_epi64(acc1, _mm512_popcnt_epi64(x));
+    }
+    _mm512_reduce_add_epi64(_mm512_add_epi64(acc0, acc1)) as u64
 }
 
 #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
