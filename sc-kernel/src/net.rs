@@ -285,6 +285,18 @@ pub fn spikes_to_streams<W: Word>(
     Ok(())
 }
 
+/// The checks of [`encode_inputs`] (and of faster versions of it): `inputs`
+/// probabilities for the shape's inputs and `words` words of input rows.
+/// Returns each stream's stride in words `W`.
+///
+/// Errors: [`Error::LengthMismatch`] for other lengths, as
+/// [`MacShape::input_rows`] for a row size that overflows.
+pub fn input_stride<W: Word>(shape: &MacShape, inputs: usize, words: usize) -> Result<usize> {
+    ensure_len(shape.inputs(), inputs)?;
+    ensure_len(shape.input_rows().words::<W>()?, words)?;
+    Ok(shape.stride::<W>())
+}
+
 /// Layer 0's input streams for one step: stream `i` of `x` is
 /// `encode(copy of x_gen, inputs[i])`; then `x_gen` advances `shape.len()`.
 pub fn encode_inputs<W: Word>(
@@ -293,9 +305,7 @@ pub fn encode_inputs<W: Word>(
     x_gen: &mut Generator,
     x: &mut [W],
 ) -> Result<()> {
-    ensure_len(shape.inputs(), inputs.len())?;
-    ensure_len(shape.input_rows().words::<W>()?, x.len())?;
-    let s = shape.stride::<W>();
+    let s = input_stride::<W>(shape, inputs.len(), x.len())?;
     if s > 0 {
         for (chunk, &p) in x.chunks_exact_mut(s).zip(inputs) {
             let mut g = *x_gen;

@@ -336,8 +336,8 @@ impl CpuBackend {
     /// stream `i` of `x` is `inputs[i]` encoded from a copy of `x_gen`, and
     /// `x_gen` then advances `shape.len()` steps. As the comparator values
     /// do not depend on the input, they are generated once and every row
-    /// is encoded from them by the word kernel ([`Kernels::encode_rows`]),
-    /// rows in parallel when [`Self::parallel`] says so.
+    /// is encoded from them by the `encode_rows` word kernel,
+    /// rows in parallel when the work is large enough.
     pub fn encode_inputs(
         &self,
         shape: &MacShape,
@@ -345,9 +345,7 @@ impl CpuBackend {
         x_gen: &mut Generator,
         x: &mut [u64],
     ) -> Result<()> {
-        ensure(shape.inputs(), inputs.len())?;
-        ensure(shape.input_rows().words::<u64>()?, x.len())?;
-        let s = shape.stride::<u64>();
+        let s = sc_kernel::net::input_stride::<u64>(shape, inputs.len(), x.len())?;
         if s == 0 || inputs.is_empty() {
             x_gen.skip(shape.len());
             return Ok(());

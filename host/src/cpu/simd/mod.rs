@@ -54,6 +54,36 @@ macro_rules! word_kernel_methods {
     };
 }
 
+/// The token methods the AVX2 and AVX-512 levels share beyond the word
+/// kernels (through [`token_methods!`]): the counting form's look-up and
+/// row sum, stream encoding and the Q16.16 LIF step, each several lanes at
+/// a time (the token's module names `LifParamsQ16` and `I16F16`).
+#[cfg_attr(not(target_arch = "x86_64"), allow(unused_macros))]
+macro_rules! wide_kernel_methods {
+    () => {
+        token_methods! {
+            /// `counts[j] += sign(row[j]) * table[min(|row[j]|, len)]`;
+            /// `table.len() > len`, `len < 2^31` (checked by the caller).
+            fn look_up_add(row: &[i16], table: &[u32], len: usize, counts: &mut [i32]);
+            /// `counts[j] += row[j]`, widened.
+            fn add_widened(row: &[i16], counts: &mut [i32]);
+            /// Rows of stream bits `r[t] < ps[i]`; see
+            /// [`super::super::Kernels::encode_rows`].
+            fn encode_rows(r: &[u16], ps: &[u32], row_words: usize, out: &mut [u64]);
+            /// One Q16.16 LIF population step, branchless; spike bit `k` of
+            /// `spikes` is neuron `k`'s. Returns the spike count. All
+            /// lengths agree (checked by the caller).
+            fn lif_q16(
+                params: &LifParamsQ16,
+                v: &mut [I16F16],
+                refractory: &mut [u16],
+                input: &[I16F16],
+                spikes: &mut [u64],
+            ) -> usize;
+        }
+    };
+}
+
 /// `unsafe` `#[target_feature(enable = $features)]` functions that run the
 /// [`portable`] kernel of the same name: the same code, compiled with the
 /// level's features (which the compiler may vectorise with).
@@ -396,21 +426,15 @@ impl Kernels {
         spikes: &mut BitSliceMut<'_, u64>,
     ) -> sc_kernel::Result<usize> {
         // Bad lengths go to the kernel, for its errors.
+        #[cfg(target_arch = "x86_64")]
+        let fits = v.len() == refractory.len() && v.len() == input.len() && v.len() == spikes.len();
         match self {
             #[cfg(target_arch = "x86_64")]
-            Kernels::Avx512(t)
-                if v.len() == refractory.len()
-                    && v.len() == input.len()
-                    && v.len() == spikes.len() =>
-            {
+            Kernels::Avx512(t) if fits => {
                 Ok(spikes.update_words(|w| t.lif_q16(params, v, refractory, input, w)))
             }
             #[cfg(target_arch = "x86_64")]
-            Kernels::Avx2(t)
-                if v.len() == refractory.len()
-                    && v.len() == input.len()
-                    && v.len() == spikes.len() =>
-            {
+            Kernels::Avx2(t) if fits => {
                 Ok(spikes.update_words(|w| t.lif_q16(params, v, refractory, input, w)))
             }
             _ => params.step_population(v, refractory, input, spikes),

@@ -31,26 +31,7 @@ impl Avx2Token {
 
     word_kernel_methods!();
 
-    token_methods! {
-        /// `counts[j] += sign(row[j]) * table[min(|row[j]|, len)]`, 8 at a
-        /// time; `table.len() > len`, `len < 2^31` (checked by the caller).
-        fn look_up_add(row: &[i16], table: &[u32], len: usize, counts: &mut [i32]);
-        /// `counts[j] += row[j]`, widened, 8 at a time.
-        fn add_widened(row: &[i16], counts: &mut [i32]);
-        /// Rows of stream bits `r[t] < ps[i]`, 16 comparisons at a time;
-        /// see [`super::super::Kernels::encode_rows`].
-        fn encode_rows(r: &[u16], ps: &[u32], row_words: usize, out: &mut [u64]);
-        /// One Q16.16 LIF population step, 8 neurons at a time, branchless;
-        /// spike bit `k` of `spikes` is neuron `k`'s. Returns the spike
-        /// count. All lengths agree (checked by the caller).
-        fn lif_q16(
-            params: &LifParamsQ16,
-            v: &mut [I16F16],
-            refractory: &mut [u16],
-            input: &[I16F16],
-            spikes: &mut [u64],
-        ) -> usize;
-    }
+    wide_kernel_methods!();
 }
 
 #[target_feature(enable = "avx2,popcnt")]
@@ -87,14 +68,11 @@ unsafe fn encode_rows(r: &[u16], ps: &[u32], row_words: usize, out: &mut [u64]) 
     }
 }
 
-/// `a + b` saturated to the i32 range (lane-wise).
+/// `r` in the lanes whose `ovf` sign bit is clear, else the i32 bound of
+/// `a`'s sign (`i32::MAX ^ (a >> 31)`).
 #[target_feature(enable = "avx2")]
 #[inline]
-fn sat_add32(a: __m256i, b: __m256i) -> __m256i {
-    let r = _mm256_add_epi32(a, b);
-    // Overflow: a and b have one sign and r the other; then the result is
-    // the bound of a's sign (i32::MAX ^ (a >> 31)).
-    let ovf = _mm256_and_si256(_mm256_xor_si256(a, r), _mm256_xor_si256(b, r));
+fn saturate32(a: __m256i, r: __m256i, ovf: __m256i) -> __m256i {
     let bound = _mm256_xor_si256(_mm256_set1_epi32(i32::MAX), _mm256_srai_epi32::<31>(a));
     _mm256_castps_si256(_mm256_blendv_ps(
         _mm256_castsi256_ps(r),
@@ -103,20 +81,21 @@ fn sat_add32(a: __m256i, b: __m256i) -> __m256i {
     ))
 }
 
-/// `a - b` saturated to the i32 range (lane-wise).
+/// `a + b` (`SUB = false`) or `a - b` (`SUB = true`) saturated to the
+/// i32 range (lane-wise).
 #[target_feature(enable = "avx2")]
 #[inline]
-fn sat_sub32(a: __m256i, b: __m256i) -> __m256i {
-    let r = _mm256_sub_epi32(a, b);
-    // Overflow: a and b have different signs and r has b's; then the
-    // result is the bound of a's sign (i32::MAX ^ (a >> 31)).
-    let ovf = _mm256_and_si256(_mm256_xor_si256(a, b), _mm256_xor_si256(a, r));
-    let bound = _mm256_xor_si256(_mm256_set1_epi32(i32::MAX), _mm256_srai_epi32::<31>(a));
-    _mm256_castps_si256(_mm256_blendv_ps(
-        _mm256_castsi256_ps(r),
-        _mm256_castsi256_ps(bound),
-        _mm256_castsi256_ps(ovf),
-    ))
+fn sat32<const SUB: bool>(a: __m256i, b: __m256i) -> __m256i {
+    // Overflow: r's sign differs from a's, and b's sign equals r's (a + b)
+    // or differs from a's (a - b).
+    let (r, other) = if SUB {
+        let r = _mm256_sub_epi32(a, b);
+        (r, _mm256_xor_si256(a, b))
+    } else {
+        let r = _mm256_add_epi32(a, b);
+        (r, _mm256_xor_si256(b, r))
+    };
+    saturate32(a, r, _mm256_and_si256(_mm256_xor_si256(a, r), other))
 }
 
 /// `sat(floor(a * b / 2^16))` of the i32 lanes (`sat_mul` of Q16.16).
@@ -179,10 +158,10 @@ unsafe fn lif_q16(
             let vv = _mm256_loadu_si256(vp);
             let iv = _mm256_loadu_si256(input.as_ptr().add(k) as *const __m256i);
             let rv = _mm256_cvtepu16_epi32(_mm_loadu_si128(rp));
-            let d = sat_sub32(v_rest, vv);
+            let d = sat32::<true>(v_rest, vv);
             let leak = sat_mul_q16(d, alpha);
             let drive = sat_mul_q16(iv, res);
-            let nv = sat_add32(vv, sat_add32(leak, drive));
+            let nv = sat32::<false>(vv, sat32::<false>(leak, drive));
             let refr = _mm256_xor_si256(_mm256_cmpeq_epi32(rv, zero), _mm256_set1_epi32(-1));
             let below = _mm256_cmpgt_epi32(thr, nv);
             // spike = !refr & !below

@@ -26,6 +26,7 @@ impl Avx512Token {
     }
 
     word_kernel_methods!();
+    wide_kernel_methods!();
 
     token_methods! {
         /// `out[k] = popcount(a[k])`.
@@ -33,27 +34,9 @@ impl Avx512Token {
         /// `[and_popcount(w, xs[s]) for s in 0..BLOCK_SAMPLES]`, loading each
         /// word of `w` once.
         fn and_popcount_xb(w: &[u64], xs: [&[u64]; BLOCK_SAMPLES]) -> [u64; BLOCK_SAMPLES];
-        /// `counts[j] += sign(row[j]) * table[min(|row[j]|, len)]`, 16 at a
-        /// time; `table.len() > len`, `len < 2^31` (checked by the caller).
-        fn look_up_add(row: &[i16], table: &[u32], len: usize, counts: &mut [i32]);
-        /// `counts[j] += row[j]`, widened, 32 at a time.
-        fn add_widened(row: &[i16], counts: &mut [i32]);
         /// `table[n] = #{k < n : q[k] < p}`, 16 entries at a time;
         /// `table.len() == q.len() + 1` (checked by the caller).
         fn prefix_counts(q: &[u16], p: u32, table: &mut [u32]);
-        /// Rows of stream bits `r[t] < ps[i]`, 32 comparisons at a time;
-        /// see [`super::super::Kernels::encode_rows`].
-        fn encode_rows(r: &[u16], ps: &[u32], row_words: usize, out: &mut [u64]);
-        /// One Q16.16 LIF population step, 16 neurons at a time, branchless;
-        /// spike bit `k` of `spikes` is neuron `k`'s. Returns the spike
-        /// count. All lengths agree (checked by the caller).
-        fn lif_q16(
-            params: &LifParamsQ16,
-            v: &mut [I16F16],
-            refractory: &mut [u16],
-            input: &[I16F16],
-            spikes: &mut [u64],
-        ) -> usize;
     }
 }
 
