@@ -244,8 +244,9 @@ impl<F: LifFixed> Engine<F> {
                 } else {
                     fill::<i32>(&what, &ones, (nb, m), at, q16, neg)?
                 };
-                let mut totals = try_vec(&what, nb, 0i32)?;
-                if nb > 0 {
+                // Layer 0 reads no totals (its inputs are probabilities).
+                let mut totals = try_vec(&what, if k == 0 { 0 } else { nb }, 0i32)?;
+                if k > 0 && nb > 0 {
                     // Sums over a subset of a row's inputs stay within
                     // inputs * L <= i32::MAX (MacShape).
                     match &weights {
@@ -293,8 +294,8 @@ impl<F: LifFixed> Engine<F> {
     }
 
     /// Bytes the model takes here: 2 per synapse (4 if a layer's `L` is
-    /// above 32767), layer 0's rank table (4 per bit of `L_0`) and each
-    /// neuron's all-inputs total (4).
+    /// above 32767), layer 0's rank table (4 per bit of `L_0`) and the
+    /// all-inputs total of each neuron of layers `k >= 1` (4).
     pub fn model_bytes(&self) -> usize {
         let w: usize = self
             .layers
@@ -657,6 +658,10 @@ fn step_layer<F: LifFixed, C: Stored>(
 fn silent_if_fewer(spikes: &[BitSlice<'_, u64>]) -> Option<Vec<Vec<u64>>> {
     let first = spikes.first()?;
     let len = first.len();
+    // Samples of other lengths take the direct path (and its length check).
+    if spikes.iter().any(|z| z.len() != len) {
+        return None;
+    }
     // The bits of word `w` that are inputs.
     let valid = |w: usize| match len.saturating_sub(w * 64) {
         n if n >= 64 => u64::MAX,

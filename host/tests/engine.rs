@@ -85,10 +85,10 @@ fn blocks_and_batches() {
     }
     assert_eq!(one.synapses(), 40 * 300 + 300 * 129 + 129 * 10);
     // 2 bytes per synapse (every L <= 32767), 4 per bit of L_0 and per
-    // neuron (its all-inputs total).
+    // neuron of layers k >= 1 (its all-inputs total).
     assert_eq!(
         one.model_bytes(),
-        2 * one.synapses() + 4 * 200 + 4 * (300 + 129 + 10)
+        2 * one.synapses() + 4 * 200 + 4 * (129 + 10)
     );
 }
 

@@ -212,9 +212,10 @@ fn run_all<F: LifFixed>(
         #[cfg(feature = "gpu")]
         BackendArg::Gpu => {
             use sc_host::backend::Backend;
-            // One sample at a time: each run uploads the weights once and
-            // steps on the device; the backend warns once and runs on the
-            // CPU engine when there is no adapter.
+            // One sample at a time: each run builds the weight counts,
+            // uploads them and steps on the device (every layer's spikes
+            // are kept, so the record limits apply); the backend warns once
+            // and runs on the CPU engine when there is no adapter.
             let gpu = sc_host::gpu::GpuBackend::new().context("--backend gpu")?;
             for chunk in inputs.chunks(batch) {
                 for x in chunk {

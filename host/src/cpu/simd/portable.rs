@@ -133,7 +133,7 @@ pub(super) fn encode_rows(r: &[u16], ps: &[u32], row_words: usize, out: &mut [u6
     if row_words == 0 {
         return;
     }
-    let r = &r[..r.len().min(64 * row_words)];
+    let r = &r[..r.len().min(row_words.saturating_mul(64))];
     for (row, &p) in out.chunks_exact_mut(row_words).zip(ps) {
         encode_row(r, p, row);
     }

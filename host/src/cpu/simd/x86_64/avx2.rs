@@ -39,7 +39,7 @@ unsafe fn encode_rows(r: &[u16], ps: &[u32], row_words: usize, out: &mut [u64]) 
     if row_words == 0 {
         return;
     }
-    let n = r.len().min(64 * row_words);
+    let n = r.len().min(row_words.saturating_mul(64));
     let full = n / 64;
     // Unsigned compare as signed after flipping the top bit.
     let flip = _mm256_set1_epi16(i16::MIN);

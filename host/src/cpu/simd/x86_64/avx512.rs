@@ -45,7 +45,7 @@ unsafe fn encode_rows(r: &[u16], ps: &[u32], row_words: usize, out: &mut [u64]) 
     if row_words == 0 {
         return;
     }
-    let n = r.len().min(64 * row_words);
+    let n = r.len().min(row_words.saturating_mul(64));
     let (full, tail) = (n / 64, n % 64);
     // Lanes of the tail word's two 32-value halves that hold values.
     let (m0, m1): (u32, u32) = match tail {
@@ -67,13 +67,15 @@ unsafe fn encode_rows(r: &[u16], ps: &[u32], row_words: usize, out: &mut [u64]) 
         let mut done = full;
         if tail > 0 {
             // SAFETY: the masked loads read only lanes below `tail`, so
-            // at most r[64 * full + tail - 1] = r[n - 1].
+            // at most r[64 * full + tail - 1] = r[n - 1]. The second half's
+            // address may lie past the end when `tail <= 32` (then `m1 = 0`
+            // and no lane is read), so it is formed with `wrapping_add`.
             let a = r.as_ptr().add(64 * full);
             let lo =
                 _mm512_mask_cmple_epu16_mask(m0, _mm512_maskz_loadu_epi16(m0, a as *const _), q);
             let hi = _mm512_mask_cmple_epu16_mask(
                 m1,
-                _mm512_maskz_loadu_epi16(m1, a.add(32) as *const _),
+                _mm512_maskz_loadu_epi16(m1, a.wrapping_add(32) as *const _),
                 q,
             );
             row[full] = (u64::from(lo) | u64::from(hi) << 32) & keep;
