@@ -31,8 +31,8 @@ use sc_kernel::{words_for, BitSlice, BitSliceMut};
 use crate::cpu::{Kernels, SimdLevel};
 use crate::limits::{try_vec, try_with_capacity};
 use crate::scnet::{
-    check_record, check_spec, layer_rows, probabilities, LifFormat, NetError, NetRun, NetworkSpec,
-    SpikeExchange,
+    check_record, check_spec, layer_rows, probabilities, LayerSpec, LifFormat, NetError, NetRun,
+    NetworkSpec, SpikeExchange,
 };
 
 /// Which form of spec §7 a network run uses; both give the same bits.
@@ -126,6 +126,37 @@ struct Block {
 }
 
 impl Block {
+    /// Layer `k`'s neurons `global` (rows of the whole layer), held here as
+    /// rows `local`, with their all-inputs totals for `k >= 1` (layer 0
+    /// reads probabilities, never totals).
+    fn new<C: Stored>(
+        k: usize,
+        l: &LayerSpec,
+        negative: &[u8],
+        m: usize,
+        ones: &[u32],
+        global: Range<usize>,
+        local: Range<usize>,
+    ) -> Result<Self, NetError> {
+        let nb = global.len();
+        let w = layer_counts::<C>(k, l, negative, m, ones, global)?;
+        let mut totals = try_vec(
+            &format!("layers[{k}] totals"),
+            if k == 0 { 0 } else { nb },
+            0i32,
+        )?;
+        if k > 0 && nb > 0 {
+            // Sums over a subset of a row's inputs stay within
+            // inputs * L <= i32::MAX (MacShape).
+            w.chunks_exact(nb).for_each(|r| add_row(r, &mut totals));
+        }
+        Ok(Self {
+            rows: local,
+            weights: C::wrap(w),
+            totals,
+        })
+    }
+
     fn bytes(&self) -> usize {
         (match &self.weights {
             Counts::Narrow(v) => v.len() * 2,
@@ -178,6 +209,32 @@ pub(crate) fn weight_tables(
     Ok((ones, rank))
 }
 
+/// The signed weight counts `s * n` (spec §7.1) of layer `k`'s neurons
+/// `rows` over its `m` inputs, input-major (`[i * rows.len() + j]`), from
+/// the layer's ones table; the weights were checked by `check_spec`.
+pub(crate) fn layer_counts<C: CountWeight>(
+    k: usize,
+    l: &LayerSpec,
+    negative: &[u8],
+    m: usize,
+    ones: &[u32],
+    rows: Range<usize>,
+) -> Result<Vec<C>, NetError> {
+    let nb = rows.len();
+    let mut w = try_vec(&format!("layers[{k}] weight counts"), nb * m, C::default())?;
+    let at = |j: usize, i: usize| (rows.start + j) * m + i;
+    weight_counts(
+        ones,
+        nb,
+        m,
+        // Checked by check_spec: every weight is in range.
+        |j, i| Probability::from_q16(l.weights_q16[at(j, i)]).unwrap_or(Probability::ZERO),
+        |j, i| negative[at(j, i)] == 1,
+        &mut w,
+    )?;
+    Ok(w)
+}
+
 /// Neurons per block: a multiple of 64 (so a block's spikes are whole
 /// `u64` words), about `n / parts`.
 fn block_len(n: usize, parts: usize) -> usize {
@@ -215,51 +272,12 @@ impl<F: LifFixed> Engine<F> {
             let mut start = 0;
             while start < r.len() || (start == 0 && bs.is_empty()) {
                 let end = (start + bl).min(r.len());
-                let nb = end - start;
-                let (q16, neg) = (&l.weights_q16, &checked.negative[k]);
-                let what = format!("layers[{k}] weight counts");
-                fn fill<C: Stored>(
-                    what: &str,
-                    ones: &[u32],
-                    (nb, m): (usize, usize),
-                    at: impl Fn(usize, usize) -> usize,
-                    q16: &[u32],
-                    neg: &[u8],
-                ) -> Result<Counts, NetError> {
-                    let mut w = try_vec(what, nb * m, C::default())?;
-                    weight_counts(
-                        ones,
-                        nb,
-                        m,
-                        // Checked by check_spec: every weight is in range.
-                        |j, i| Probability::from_q16(q16[at(j, i)]).unwrap_or(Probability::ZERO),
-                        |j, i| neg[at(j, i)] == 1,
-                        &mut w,
-                    )?;
-                    Ok(C::wrap(w))
-                }
-                let at = |j: usize, i: usize| (r.start + start + j) * m + i;
-                let weights = if narrow {
-                    fill::<i16>(&what, &ones, (nb, m), at, q16, neg)?
+                let global = r.start + start..r.start + end;
+                let neg = &checked.negative[k];
+                bs.push(if narrow {
+                    Block::new::<i16>(k, l, neg, m, &ones, global, start..end)?
                 } else {
-                    fill::<i32>(&what, &ones, (nb, m), at, q16, neg)?
-                };
-                // Layer 0 reads no totals (its inputs are probabilities).
-                let mut totals = try_vec(&what, if k == 0 { 0 } else { nb }, 0i32)?;
-                if k > 0 && nb > 0 {
-                    // Sums over a subset of a row's inputs stay within
-                    // inputs * L <= i32::MAX (MacShape).
-                    match &weights {
-                        Counts::Narrow(w) => {
-                            w.chunks_exact(nb).for_each(|r| add_row(r, &mut totals))
-                        }
-                        Counts::Wide(w) => w.chunks_exact(nb).for_each(|r| add_row(r, &mut totals)),
-                    }
-                }
-                bs.push(Block {
-                    rows: start..end,
-                    weights,
-                    totals,
+                    Block::new::<i32>(k, l, neg, m, &ones, global, start..end)?
                 });
                 if end == r.len() {
                     break;

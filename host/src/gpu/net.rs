@@ -4,7 +4,7 @@
 //!
 //! Once per run, on the host: the spec's checks, every layer's signed
 //! weight counts `s * n` (`i32`, input-major, from the kernel's
-//! [`ones_table`](sc_kernel::count::ones_table) and [`weight_counts`]) and layer 0's ranks
+//! [`ones_table`](sc_kernel::count::ones_table) and [`weight_counts`](sc_kernel::count::weight_counts)) and layer 0's ranks
 //! ([`weight_ranks`](sc_kernel::count::weight_ranks)); the counts go to device buffers once.
 //!
 //! Every step: the host orders the step's input comparator values
@@ -16,7 +16,7 @@
 //! its neurons with the kernel's model ([`CountLayer::fire`]: currents,
 //! then the LIF step), so the spikes are the kernel's.
 
-use sc_kernel::count::{input_values, weight_counts, CountLayer};
+use sc_kernel::count::{input_values, CountLayer};
 use sc_kernel::fixed::types::{I16F16, I8F8};
 use sc_kernel::lif::{LifFixed, LifParams};
 use sc_kernel::mac::MacShape;
@@ -28,7 +28,7 @@ use super::device::{bytes_of, u32_of, words_u32, Failed, Gpu, B_A, B_B, B_C, B_O
 use super::params::{NetParams, ShaderParams};
 use super::GpuBackend;
 use crate::backend::{Backend, BackendResult};
-use crate::engine::weight_tables;
+use crate::engine::{layer_counts, weight_tables};
 use crate::limits::{try_vec, try_with_capacity};
 use crate::scnet::{
     check_record, check_spec, probabilities, LifFormat, NetError, NetRun, NetworkSpec,
@@ -64,17 +64,7 @@ impl<F: LifFixed> Model<F> {
                 rank = r;
             }
             let shape = MacShape::new(n, m, l.len)?;
-            let mut weights = try_vec(&format!("layers[{k}] weight counts"), n * m, 0i32)?;
-            let (q16, neg) = (&l.weights_q16, &checked.negative[k]);
-            weight_counts(
-                &ones,
-                n,
-                m,
-                // Checked by check_spec: every weight is in range.
-                |j, i| Probability::from_q16(q16[j * m + i]).unwrap_or(Probability::ZERO),
-                |j, i| neg[j * m + i] == 1,
-                &mut weights,
-            )?;
+            let weights = layer_counts::<i32>(k, l, &checked.negative[k], m, &ones, 0..n)?;
             layers.push(HostLayer {
                 shape,
                 weights,
