@@ -19,7 +19,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 use sc_kernel::count::{
     add_row, input_values, layer0_counts_with, look_up_add, ones_table, spike_counts_with,
-    weight_counts, weight_ranks, CountLayer, CountWeight, ONES_TABLE_LEN,
+    weight_counts, weight_ranks, CheckedCounts, CountLayer, CountWeight, ONES_TABLE_LEN,
 };
 use sc_kernel::fixed::types::{I16F16, I8F8};
 use sc_kernel::lif::{LifFixed, LifParams};
@@ -58,17 +58,19 @@ pub enum Record {
     Spikes,
 }
 
-/// A block's signed weight counts, input-major: 2 bytes per synapse when
+/// A block's signed weight counts, input-major, checked against the
+/// layer's `L` once when the engine is built: 2 bytes per synapse when
 /// every layer's `L <= 32767`, else 4.
 enum Counts {
-    Narrow(Vec<i16>),
-    Wide(Vec<i32>),
+    Narrow(CheckedCounts<Vec<i16>>),
+    Wide(CheckedCounts<Vec<i32>>),
 }
 
 /// The storage types of [`Counts`].
 trait Stored: CountWeight {
-    fn of(c: &Counts) -> &[Self];
-    fn wrap(v: Vec<Self>) -> Counts;
+    /// The counts, if stored as `Self`.
+    fn of(c: &Counts) -> Option<&CheckedCounts<Vec<Self>>>;
+    fn wrap(v: CheckedCounts<Vec<Self>>) -> Counts;
     /// The layer-0 look-up ([`sc_kernel::count::look_up_add`]), on the
     /// SIMD kernels where there are some for this storage.
     fn look_up(k: Kernels, row: &[Self], table: &[u32], len: usize, counts: &mut [i32]);
@@ -87,13 +89,13 @@ macro_rules! stored {
                 let f: fn(Kernels, &[$t], &[u32], usize, &mut [i32]) = $look_up;
                 f(k, row, table, len, counts)
             }
-            fn of(c: &Counts) -> &[$t] {
+            fn of(c: &Counts) -> Option<&CheckedCounts<Vec<$t>>> {
                 match c {
-                    Counts::$this(v) => v,
-                    Counts::$other(_) => &[],
+                    Counts::$this(v) => Some(v),
+                    Counts::$other(_) => None,
                 }
             }
-            fn wrap(v: Vec<$t>) -> Counts {
+            fn wrap(v: CheckedCounts<Vec<$t>>) -> Counts {
                 Counts::$this(v)
             }
         }
@@ -152,15 +154,15 @@ impl Block {
         }
         Ok(Self {
             rows: local,
-            weights: C::wrap(w),
+            weights: C::wrap(CheckedCounts::new(w, l.len)?),
             totals,
         })
     }
 
     fn bytes(&self) -> usize {
         (match &self.weights {
-            Counts::Narrow(v) => v.len() * 2,
-            Counts::Wide(v) => v.len() * 4,
+            Counts::Narrow(v) => v.counts::<i16>().len() * 2,
+            Counts::Wide(v) => v.counts::<i32>().len() * 4,
         }) + self.totals.len() * 4
     }
 }
@@ -438,9 +440,12 @@ impl<F: LifFixed> Engine<F> {
                     .iter()
                     .map(|b| {
                         let s = MacShape::new(b.rows.len(), l.shape.inputs(), l.shape.len())?;
-                        CountLayer::new(s, C::of(&b.weights), l.gain, l.params)
+                        let w = C::of(&b.weights).ok_or_else(|| {
+                            NetError::Invalid("weight counts stored in another width".into())
+                        })?;
+                        Ok(CountLayer::from_checked(s, w, l.gain, l.params)?)
                     })
-                    .collect::<Result<Vec<_>, _>>()
+                    .collect::<Result<Vec<_>, NetError>>()
             })
             .collect::<Result<_, _>>()?;
         for _ in 0..steps {

@@ -165,9 +165,64 @@ pub fn weight_counts<C: CountWeight>(
     Ok(())
 }
 
+/// Signed weight counts checked once against a stream length `L`: every
+/// magnitude is at most `L` (so a layer's sums stay within `inputs * L <=
+/// i32::MAX`, and look-ups within the table). Holds its storage `S` (a
+/// `Vec<C>` on the host, a slice in flash): a model checked when it is
+/// loaded builds its [`CountLayer`]s with [`CountLayer::from_checked`]
+/// without scanning every count again.
+#[derive(Debug, Clone)]
+pub struct CheckedCounts<S> {
+    counts: S,
+    len: usize,
+}
+
+impl<S> CheckedCounts<S> {
+    /// `counts` checked against stream length `len`.
+    ///
+    /// Errors: [`Error::InvalidParameter`] (`weights`) if a count's
+    /// magnitude is above `len`.
+    pub fn new<C: CountWeight>(counts: S, len: usize) -> Result<Self>
+    where
+        S: AsRef<[C]>,
+    {
+        // A max over all counts (vectorises; no early exit needed).
+        let max = counts
+            .as_ref()
+            .iter()
+            .fold(0u32, |m, &w| m.max(w.get().unsigned_abs()));
+        if max as usize > len {
+            return Err(Error::InvalidParameter {
+                name: "weights",
+                allowed: "weight counts with magnitude at most the stream length L",
+            });
+        }
+        Ok(Self { counts, len })
+    }
+
+    /// The counts.
+    pub fn counts<C: CountWeight>(&self) -> &[C]
+    where
+        S: AsRef<[C]>,
+    {
+        self.counts.as_ref()
+    }
+
+    /// The stream length `L` they were checked against.
+    pub fn stream_len(&self) -> usize {
+        self.len
+    }
+
+    /// The storage back.
+    pub fn into_inner(self) -> S {
+        self.counts
+    }
+}
+
 /// One layer in the counting form, for neuron model `N`. Built by
-/// [`CountLayer::new`], which checks the sizes and every weight count, so
-/// stepping never indexes outside its tables.
+/// [`CountLayer::new`] or [`CountLayer::from_checked`], which check the
+/// sizes and every weight count, so stepping never indexes outside its
+/// tables.
 #[derive(Debug, Clone, Copy)]
 pub struct CountLayer<'a, N: Neuron, C: CountWeight = i32> {
     shape: MacShape,
@@ -186,21 +241,44 @@ impl<'a, N: Neuron, C: CountWeight> CountLayer<'a, N, C> {
     /// [`Error::InvalidParameter`] (`weights`) if a count's magnitude is
     /// above `L`.
     pub fn new(shape: MacShape, weights: &'a [C], gain: N::Current, params: N) -> Result<Self> {
+        // The size errors come before the counts' (as `build` orders them).
         if shape.is_empty() {
             return Err(Error::EmptyStream);
         }
+        ensure_len(shape.neurons() * shape.inputs(), weights.len())?;
+        let checked = CheckedCounts::new(weights, shape.len())?;
+        Self::build(shape, checked.len, checked.counts, gain, params)
+    }
+
+    /// [`CountLayer::new`] over counts already checked against this
+    /// layer's `L` (no scan of the counts).
+    ///
+    /// Errors: [`Error::EmptyStream`] if `L == 0`; [`Error::LengthMismatch`]
+    /// if `weights` is not `neurons * inputs` long, or was checked against
+    /// another stream length than the layer's `L`.
+    pub fn from_checked<S: AsRef<[C]>>(
+        shape: MacShape,
+        weights: &'a CheckedCounts<S>,
+        gain: N::Current,
+        params: N,
+    ) -> Result<Self> {
+        Self::build(shape, weights.len, weights.counts(), gain, params)
+    }
+
+    /// The layer over `weights` checked against stream length `checked`.
+    fn build(
+        shape: MacShape,
+        checked: usize,
+        weights: &'a [C],
+        gain: N::Current,
+        params: N,
+    ) -> Result<Self> {
+        if shape.is_empty() {
+            return Err(Error::EmptyStream);
+        }
+        ensure_len(shape.len(), checked)?;
         // MacShape guarantees the product does not overflow.
         ensure_len(shape.neurons() * shape.inputs(), weights.len())?;
-        // A max over all counts (vectorises; no early exit needed).
-        let max = weights
-            .iter()
-            .fold(0u32, |m, &w| m.max(w.get().unsigned_abs()));
-        if max as usize > shape.len() {
-            return Err(Error::InvalidParameter {
-                name: "weights",
-                allowed: "weight counts with magnitude at most the stream length L",
-            });
-        }
         Ok(Self {
             shape,
             weights,

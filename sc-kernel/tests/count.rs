@@ -4,8 +4,8 @@
 
 use proptest::prelude::*;
 use sc_kernel::count::{
-    input_values, layer0_counts, ones_table, spike_counts, weight_counts, weight_ranks, CountLayer,
-    ONES_TABLE_LEN,
+    input_values, layer0_counts, ones_table, spike_counts, weight_counts, weight_ranks,
+    CheckedCounts, CountLayer, ONES_TABLE_LEN,
 };
 use sc_kernel::lif::LifParamsQ16;
 use sc_kernel::mac::{mac_signed, MacShape};
@@ -218,4 +218,47 @@ fn bad_sizes_are_errors() {
     assert!(input_values(&mut gen, &[0, 1], &mut [0u16; 4]).is_err());
     let (mut s, mut o, mut r) = ([0u16; 3], [0u32; 3], [0u32; 2]);
     assert!(weight_ranks(StreamSource::Sobol { dimension: 0 }, &mut s, &mut o, &mut r).is_err());
+}
+
+/// Counts checked once build layers without a scan, only for their own
+/// stream length and size, with the same look-ups as `CountLayer::new`.
+#[test]
+fn checked_counts_build_layers() {
+    let shape = MacShape::new(2, 2, 4).unwrap();
+    let params = LifParamsQ16::from_f64(0.0, 0.0, 1.0, 0.5, 1.0, 0).unwrap();
+    assert!(matches!(
+        CheckedCounts::new(vec![0i16, 5, 0, 0], 4),
+        Err(Error::InvalidParameter {
+            name: "weights",
+            ..
+        })
+    ));
+    let checked = CheckedCounts::new(vec![1i32, -4, 4, 0], 4).unwrap();
+    assert_eq!(checked.stream_len(), 4);
+    // Checked against L = 4: not a layer of L = 5 (a count of 5 would
+    // pass there unchecked), nor of another size.
+    assert!(matches!(
+        CountLayer::from_checked(
+            MacShape::new(2, 2, 5).unwrap(),
+            &checked,
+            Default::default(),
+            params
+        ),
+        Err(Error::LengthMismatch { .. })
+    ));
+    assert!(matches!(
+        CountLayer::from_checked(
+            MacShape::new(1, 2, 4).unwrap(),
+            &checked,
+            Default::default(),
+            params
+        ),
+        Err(Error::LengthMismatch { .. })
+    ));
+    let layer = CountLayer::from_checked(shape, &checked, Default::default(), params).unwrap();
+    let p = [Probability::ONE; 2];
+    let (q, mut c) = ([0u16; 4], [0i32; 2]);
+    layer0_counts(&layer, &q, &p, &mut [0u32; 5], &mut c).unwrap();
+    assert_eq!(c, [5, -4]);
+    assert_eq!(checked.into_inner(), vec![1, -4, 4, 0]);
 }

@@ -581,9 +581,28 @@ mod tests {
     #[test]
     fn look_up_add_matches_the_kernel_at_every_level() {
         let mut rng = sc_kernel::rng::SplitMix64::new(5);
-        for n in [0usize, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 1000] {
-            for len in [0usize, 1, 255, 1024, 40000] {
-                let table: Vec<u32> = (0..=len).map(|_| rng.below(1 << 20) as u32).collect();
+        for n in [
+            0usize, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 96, 97, 1000,
+        ] {
+            for (len, limit) in [
+                (0usize, 1 << 20),
+                (1, 1 << 20),
+                (63, 64),
+                (64, 65),
+                (65, 1 << 15),
+                (200, 201),
+                (255, 1 << 20),
+                (255, 256),
+                (256, 257),
+                (256, 1 << 15),
+                (256, (1 << 15) + 1),
+                (1024, 1 << 20),
+                (40000, 1 << 20),
+            ] {
+                // Tables of counts (entries up to len, as the engine's) take
+                // the in-register path where len <= 256; larger entries the
+                // gathers.
+                let table: Vec<u32> = (0..=len).map(|_| rng.below(limit) as u32).collect();
                 let row: Vec<i16> = (0..n)
                     .map(|_| match rng.below(4) {
                         0 => rng.next_u32() as i16,

@@ -212,12 +212,19 @@ unsafe fn add_widened(row: &[i16], counts: &mut [i32]) {
     portable::add_widened(&row[j..n], &mut counts[j..n]);
 }
 
+/// Rows shorter than this take the gathers: building the in-register table
+/// costs about as much as 64 look-ups.
+const PERMUTE_MIN_ROW: usize = 64;
+
 #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
 unsafe fn look_up_add(row: &[i16], table: &[u32], len: usize, counts: &mut [i32]) {
     let n = row.len().min(counts.len());
+    let mut j = 0;
+    if len <= 256 && n >= PERMUTE_MIN_ROW {
+        j = look_up_add_permute(row, table, len, counts);
+    }
     let cap = _mm512_set1_epi32(len as i32);
     let zero = _mm512_setzero_si512();
-    let mut j = 0;
     while j + 16 <= n {
         // SAFETY: j + 16 <= n <= both lengths; every gathered index is at
         // most len < table.len().
@@ -234,6 +241,83 @@ unsafe fn look_up_add(row: &[i16], table: &[u32], len: usize, counts: &mut [i32]
         j += 16;
     }
     portable::look_up_add(&row[j..n], table, len, &mut counts[j..n]);
+}
+
+/// [`look_up_add`] for `len <= 256` with the table in registers: its
+/// `len + 1 <= 257` entries as 16-bit words in four 64-entry halves of
+/// `vpermt2w` tables (entry 256 broadcast), 32 look-ups per permute, no
+/// gathers. Returns how many leading entries of `row` it did (a multiple
+/// of 32); 0 when some table entry is above `i16::MAX` (the 16-bit lanes
+/// could not hold it or its negation), leaving all to the gathers.
+#[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
+unsafe fn look_up_add_permute(row: &[i16], table: &[u32], len: usize, counts: &mut [i32]) -> usize {
+    let n = row.len().min(counts.len());
+    // The caller checked table.len() > len; entries past len read as 0
+    // (never selected: every index is clamped to len).
+    let entries = (len + 1).min(table.len()).min(257);
+    let mut half = [_mm256_setzero_si256(); 16];
+    let mut seen = _mm512_setzero_si512();
+    for (g, h) in half.iter_mut().enumerate() {
+        let have = entries.saturating_sub(16 * g).min(16);
+        let m: __mmask16 = ((1u32 << have) - 1) as u16;
+        // SAFETY: only the `have` lanes in bounds (16 * g + have <= entries
+        // <= table.len()) are read.
+        let t = _mm512_maskz_loadu_epi32(m, table.as_ptr().wrapping_add(16 * g) as *const _);
+        seen = _mm512_or_si512(seen, t);
+        *h = _mm512_cvtepi32_epi16(t);
+    }
+    let top = if entries == 257 { table[256] } else { 0 };
+    let seen = _mm512_or_si512(seen, _mm512_set1_epi32(top as i32));
+    if _mm512_cmpgt_epu32_mask(seen, _mm512_set1_epi32(i32::from(i16::MAX))) != 0 {
+        return 0;
+    }
+    let pair = |g: usize| _mm512_inserti64x4::<1>(_mm512_castsi256_si512(half[g]), half[g + 1]);
+    let t = [
+        pair(0),
+        pair(2),
+        pair(4),
+        pair(6),
+        pair(8),
+        pair(10),
+        pair(12),
+        pair(14),
+    ];
+    let t256 = _mm512_set1_epi16(top as i16);
+    let cap = _mm512_set1_epi16(len as i16);
+    let zero = _mm512_setzero_si512();
+    let mut j = 0;
+    while j + 32 <= n {
+        // SAFETY: j + 32 <= n <= both lengths.
+        let w = _mm512_loadu_si512(row.as_ptr().add(j) as *const _);
+        // |w| as unsigned (i16::MIN gives 32768), clamped to len <= 256.
+        let idx = _mm512_min_epu16(_mm512_abs_epi16(w), cap);
+        // Each permute reads entries 64 k .. 64 k + 63 by the index's low
+        // six bits; bits 6, 7 and 8 pick among them.
+        let r0 = _mm512_permutex2var_epi16(t[0], idx, t[1]);
+        let r1 = _mm512_permutex2var_epi16(t[2], idx, t[3]);
+        let r2 = _mm512_permutex2var_epi16(t[4], idx, t[5]);
+        let r3 = _mm512_permutex2var_epi16(t[6], idx, t[7]);
+        let b6 = _mm512_movepi16_mask(_mm512_slli_epi16::<9>(idx));
+        let b7 = _mm512_movepi16_mask(_mm512_slli_epi16::<8>(idx));
+        let b8 = _mm512_movepi16_mask(_mm512_slli_epi16::<7>(idx));
+        let r01 = _mm512_mask_blend_epi16(b6, r0, r1);
+        let r23 = _mm512_mask_blend_epi16(b6, r2, r3);
+        let r = _mm512_mask_blend_epi16(b8, _mm512_mask_blend_epi16(b7, r01, r23), t256);
+        let r = _mm512_mask_sub_epi16(r, _mm512_movepi16_mask(w), zero, r);
+        let c = counts.as_mut_ptr().add(j);
+        let lo = _mm512_cvtepi16_epi32(_mm512_castsi512_si256(r));
+        let hi = _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64::<1>(r));
+        _mm512_storeu_si512(
+            c as *mut _,
+            _mm512_add_epi32(_mm512_loadu_si512(c as *const _), lo),
+        );
+        _mm512_storeu_si512(
+            c.add(16) as *mut _,
+            _mm512_add_epi32(_mm512_loadu_si512(c.add(16) as *const _), hi),
+        );
+        j += 32;
+    }
+    j
 }
 
 #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
