@@ -62,15 +62,15 @@ pub enum Record {
 /// layer's `L` once when the engine is built: 2 bytes per synapse when
 /// every layer's `L <= 32767`, else 4.
 enum Counts {
-    Narrow(CheckedCounts<Vec<i16>>),
-    Wide(CheckedCounts<Vec<i32>>),
+    Narrow(CheckedCounts<Vec<i16>, i16>),
+    Wide(CheckedCounts<Vec<i32>, i32>),
 }
 
 /// The storage types of [`Counts`].
 trait Stored: CountWeight {
     /// The counts, if stored as `Self`.
-    fn of(c: &Counts) -> Option<&CheckedCounts<Vec<Self>>>;
-    fn wrap(v: CheckedCounts<Vec<Self>>) -> Counts;
+    fn of(c: &Counts) -> Option<&CheckedCounts<Vec<Self>, Self>>;
+    fn wrap(v: CheckedCounts<Vec<Self>, Self>) -> Counts;
     /// The layer-0 look-up ([`sc_kernel::count::look_up_add`]), on the
     /// SIMD kernels where there are some for this storage.
     fn look_up(k: Kernels, row: &[Self], table: &[u32], len: usize, counts: &mut [i32]);
@@ -89,13 +89,13 @@ macro_rules! stored {
                 let f: fn(Kernels, &[$t], &[u32], usize, &mut [i32]) = $look_up;
                 f(k, row, table, len, counts)
             }
-            fn of(c: &Counts) -> Option<&CheckedCounts<Vec<$t>>> {
+            fn of(c: &Counts) -> Option<&CheckedCounts<Vec<$t>, $t>> {
                 match c {
                     Counts::$this(v) => Some(v),
                     Counts::$other(_) => None,
                 }
             }
-            fn wrap(v: CheckedCounts<Vec<$t>>) -> Counts {
+            fn wrap(v: CheckedCounts<Vec<$t>, $t>) -> Counts {
                 Counts::$this(v)
             }
         }
@@ -141,7 +141,7 @@ impl Block {
         local: Range<usize>,
     ) -> Result<Self, NetError> {
         let nb = global.len();
-        let w = layer_counts::<C>(k, l, negative, m, ones, global)?;
+        let w = CheckedCounts::new(layer_counts::<C>(k, l, negative, m, ones, global)?, l.len)?;
         let mut totals = try_vec(
             &format!("layers[{k}] totals"),
             if k == 0 { 0 } else { nb },
@@ -150,19 +150,21 @@ impl Block {
         if k > 0 && nb > 0 {
             // Sums over a subset of a row's inputs stay within
             // inputs * L <= i32::MAX (MacShape).
-            w.chunks_exact(nb).for_each(|r| add_row(r, &mut totals));
+            w.counts()?
+                .chunks_exact(nb)
+                .for_each(|r| add_row(r, &mut totals));
         }
         Ok(Self {
             rows: local,
-            weights: C::wrap(CheckedCounts::new(w, l.len)?),
+            weights: C::wrap(w),
             totals,
         })
     }
 
     fn bytes(&self) -> usize {
         (match &self.weights {
-            Counts::Narrow(v) => v.counts::<i16>().len() * 2,
-            Counts::Wide(v) => v.counts::<i32>().len() * 4,
+            Counts::Narrow(v) => v.counts().map_or(0, |c| c.len() * 2),
+            Counts::Wide(v) => v.counts().map_or(0, |c| c.len() * 4),
         }) + self.totals.len() * 4
     }
 }

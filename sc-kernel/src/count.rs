@@ -26,6 +26,8 @@
 //! input-major order (`[i][j]`), so both forms read a contiguous row per
 //! input. Layer 0 also keeps each position's rank in `pi` ([`weight_ranks`]).
 
+use core::marker::PhantomData;
+
 use crate::bits::{ensure_len, BitSlice, BitSliceMut};
 use crate::error::{Error, Result};
 use crate::mac::MacShape;
@@ -171,41 +173,57 @@ pub fn weight_counts<C: CountWeight>(
 /// `Vec<C>` on the host, a slice in flash): a model checked when it is
 /// loaded builds its [`CountLayer`]s with [`CountLayer::from_checked`]
 /// without scanning every count again.
-#[derive(Debug, Clone)]
-pub struct CheckedCounts<S> {
+///
+/// It remembers which slice it checked (address and length), and a layer
+/// reads only that slice: `S` must keep its elements in place (a slice, a
+/// `Vec`, a `Box`; not an array moved by value), and there is no `Clone`
+/// (a copy would live elsewhere and be unchecked).
+#[derive(Debug)]
+pub struct CheckedCounts<S, C: CountWeight> {
     counts: S,
     len: usize,
+    /// Address and length of the slice that was checked.
+    at: (usize, usize),
+    _count: PhantomData<fn() -> C>,
 }
 
-impl<S> CheckedCounts<S> {
+impl<S: AsRef<[C]>, C: CountWeight> CheckedCounts<S, C> {
     /// `counts` checked against stream length `len`.
     ///
     /// Errors: [`Error::InvalidParameter`] (`weights`) if a count's
     /// magnitude is above `len`.
-    pub fn new<C: CountWeight>(counts: S, len: usize) -> Result<Self>
-    where
-        S: AsRef<[C]>,
-    {
+    pub fn new(counts: S, len: usize) -> Result<Self> {
+        let w = counts.as_ref();
         // A max over all counts (vectorises; no early exit needed).
-        let max = counts
-            .as_ref()
-            .iter()
-            .fold(0u32, |m, &w| m.max(w.get().unsigned_abs()));
+        let max = w.iter().fold(0u32, |m, &w| m.max(w.get().unsigned_abs()));
         if max as usize > len {
             return Err(Error::InvalidParameter {
                 name: "weights",
                 allowed: "weight counts with magnitude at most the stream length L",
             });
         }
-        Ok(Self { counts, len })
+        let at = (w.as_ptr() as usize, w.len());
+        Ok(Self {
+            counts,
+            len,
+            at,
+            _count: PhantomData,
+        })
     }
 
-    /// The counts.
-    pub fn counts<C: CountWeight>(&self) -> &[C]
-    where
-        S: AsRef<[C]>,
-    {
-        self.counts.as_ref()
+    /// The counts that were checked.
+    ///
+    /// Errors: [`Error::InvalidParameter`] (`weights`) if the storage now
+    /// gives another slice than the one checked.
+    pub fn counts(&self) -> Result<&[C]> {
+        let w = self.counts.as_ref();
+        if (w.as_ptr() as usize, w.len()) != self.at {
+            return Err(Error::InvalidParameter {
+                name: "weights",
+                allowed: "the counts that were checked (storage that keeps them in place)",
+            });
+        }
+        Ok(w)
     }
 
     /// The stream length `L` they were checked against.
@@ -255,14 +273,16 @@ impl<'a, N: Neuron, C: CountWeight> CountLayer<'a, N, C> {
     ///
     /// Errors: [`Error::EmptyStream`] if `L == 0`; [`Error::LengthMismatch`]
     /// if `weights` is not `neurons * inputs` long, or was checked against
-    /// another stream length than the layer's `L`.
+    /// another stream length than the layer's `L`;
+    /// [`Error::InvalidParameter`] (`weights`) if its storage no longer
+    /// gives the slice that was checked.
     pub fn from_checked<S: AsRef<[C]>>(
         shape: MacShape,
-        weights: &'a CheckedCounts<S>,
+        weights: &'a CheckedCounts<S, C>,
         gain: N::Current,
         params: N,
     ) -> Result<Self> {
-        Self::build(shape, weights.len, weights.counts(), gain, params)
+        Self::build(shape, weights.len, weights.counts()?, gain, params)
     }
 
     /// The layer over `weights` checked against stream length `checked`.

@@ -227,14 +227,15 @@ fn checked_counts_build_layers() {
     let shape = MacShape::new(2, 2, 4).unwrap();
     let params = LifParamsQ16::from_f64(0.0, 0.0, 1.0, 0.5, 1.0, 0).unwrap();
     assert!(matches!(
-        CheckedCounts::new(vec![0i16, 5, 0, 0], 4),
+        CheckedCounts::<_, i16>::new(vec![0i16, 5, 0, 0], 4),
         Err(Error::InvalidParameter {
             name: "weights",
             ..
         })
     ));
-    let checked = CheckedCounts::new(vec![1i32, -4, 4, 0], 4).unwrap();
+    let checked = CheckedCounts::<_, i32>::new(vec![1i32, -4, 4, 0], 4).unwrap();
     assert_eq!(checked.stream_len(), 4);
+    assert_eq!(checked.counts().unwrap(), [1, -4, 4, 0]);
     // Checked against L = 4: not a layer of L = 5 (a count of 5 would
     // pass there unchecked), nor of another size.
     assert!(matches!(
@@ -261,4 +262,34 @@ fn checked_counts_build_layers() {
     layer0_counts(&layer, &q, &p, &mut [0u32; 5], &mut c).unwrap();
     assert_eq!(c, [5, -4]);
     assert_eq!(checked.into_inner(), vec![1, -4, 4, 0]);
+    // Storage that gives another slice than the one checked builds no
+    // layer: each call of `as_ref` here flips between two arrays.
+    struct Flip {
+        calls: std::cell::Cell<u32>,
+        good: [i32; 4],
+        bad: [i32; 4],
+    }
+    impl AsRef<[i32]> for Flip {
+        fn as_ref(&self) -> &[i32] {
+            self.calls.set(self.calls.get() + 1);
+            if self.calls.get() == 1 {
+                &self.good
+            } else {
+                &self.bad
+            }
+        }
+    }
+    let flip = Flip {
+        calls: Default::default(),
+        good: [0; 4],
+        bad: [i32::MAX; 4],
+    };
+    let checked = CheckedCounts::<_, i32>::new(&flip, 4).unwrap();
+    assert!(matches!(
+        CountLayer::from_checked(shape, &checked, Default::default(), params),
+        Err(Error::InvalidParameter {
+            name: "weights",
+            ..
+        })
+    ));
 }
