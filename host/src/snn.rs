@@ -178,6 +178,14 @@ pub enum Surrogate {
 }
 
 impl Surrogate {
+    /// The flag spelling (`fast-sigmoid`, `straight-through`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::FastSigmoid => "fast-sigmoid",
+            Self::StraightThrough => "straight-through",
+        }
+    }
+
     /// The smooth function whose derivative [`Self::grad`] is, at `d = u - theta`.
     #[inline]
     pub fn smooth<T: Real>(self, d: T, beta: T) -> T {

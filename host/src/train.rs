@@ -75,6 +75,16 @@ pub enum OptimizerKind {
     Sgd,
 }
 
+impl OptimizerKind {
+    /// The flag spelling (`adam`, `sgd`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Adam => "adam",
+            Self::Sgd => "sgd",
+        }
+    }
+}
+
 /// Every training setting; the config file (`--config`, JSON) holds any
 /// of these fields (unknown ones are errors), flags override them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

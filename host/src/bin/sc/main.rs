@@ -8,6 +8,7 @@ mod digits;
 mod model;
 mod run;
 mod simulate;
+mod train;
 mod vectors;
 
 use std::path::PathBuf;
@@ -37,6 +38,10 @@ enum Cmd {
     /// the kernel, CPU or GPU backend; counts, predictions and spike trains
     /// to `.npy`, `.csv` or `.json`, and a spike raster.
     Run(run::RunArgs),
+    /// Train a spiking network on any CSV (feature columns and a label
+    /// column) with surrogate gradients, hold out a validation split,
+    /// quantise it to an SC network and write a model file for `sc run`.
+    Train(train::TrainArgs),
     /// The same as `sc run --vectors` (kept for old scripts).
     #[command(hide = true)]
     Simulate {
@@ -96,6 +101,7 @@ fn main() -> ExitCode {
     let r = match cli.cmd {
         Cmd::Digits(a) => digits::run(&a),
         Cmd::Run(a) => run::run(&a),
+        Cmd::Train(a) => train::run(&a),
         Cmd::Simulate { files, steps } => simulate::run(&files, steps),
         Cmd::Model(c) => model::run(c),
         Cmd::Bench {
