@@ -11,8 +11,8 @@
 //! integers `0..classes` (`classes` = the last of `dims`). Features are
 //! read as `sc run` reads inputs ([`Values`]: probabilities in `[0, 1]`,
 //! or pixels `0..=max`, `auto` picking pixels when any feature is above
-//! 1) and the float network sees each as its Q0.16 probability, exactly
-//! what the SC network gets.
+//! one), and the float network sees each as its Q0.16 probability,
+//! exactly what the SC network gets.
 
 use std::path::Path;
 

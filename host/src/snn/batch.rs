@@ -18,6 +18,9 @@ use crate::real::Real;
 /// Samples per rayon task.
 pub const CHUNK: usize = 16;
 
+/// One block's results: summed loss, correct count, counts, gradients.
+type BlockOut<T> = (f64, usize, Vec<T>, Vec<Vec<T>>);
+
 /// What a batched evaluation returns.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BatchOutput<T> {
@@ -31,11 +34,15 @@ pub struct BatchOutput<T> {
     pub grads: Vec<Vec<T>>,
 }
 
-fn check<T: Real>(net: &Snn<T>, xs: &[T], labels: Option<&[usize]>) -> Result<usize, SnnError> {
+pub(crate) fn check<T: Real>(
+    net: &Snn<T>,
+    xs: &[T],
+    labels: Option<&[usize]>,
+) -> Result<usize, SnnError> {
     net.check_shape()?;
     let c = &net.config;
     let n0 = c.sizes[0];
-    if xs.len() % n0 != 0 {
+    if !xs.len().is_multiple_of(n0) {
         return Err(SnnError::Input(format!(
             "{} values are not whole samples of {n0} inputs",
             xs.len()
@@ -87,7 +94,7 @@ fn block<T: Real>(
     f: SpikeFn,
     sur: Surrogate,
     grad: bool,
-) -> (f64, usize, Vec<T>, Vec<Vec<T>>) {
+) -> BlockOut<T> {
     let c = &net.config;
     let nl = net.weights.len();
     let n0 = c.sizes[0];
@@ -254,7 +261,7 @@ fn run<T: Real>(
 ) -> Result<BatchOutput<T>, SnnError> {
     let rows = check(net, xs, labels)?;
     let n0 = net.config.sizes[0];
-    let parts: Vec<(f64, usize, Vec<T>, Vec<Vec<T>>)> = xs
+    let parts: Vec<BlockOut<T>> = xs
         .par_chunks(CHUNK * n0)
         .enumerate()
         .map(|(i, xb)| {

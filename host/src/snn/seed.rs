@@ -123,7 +123,7 @@ impl<T: Real> Matrix<T> {
 
     /// A zero matrix (checked against the allocation limit).
     pub fn zeros(name: &str, rows: usize, cols: usize) -> Result<Self, SeedError> {
-        let n = rows.checked_mul(cols).unwrap_or(usize::MAX);
+        let n = rows.saturating_mul(cols);
         Ok(Self {
             rows,
             cols,
@@ -225,8 +225,8 @@ impl Noise {
 
 /// The seed's `jax_lif_step(v, I_t, v_rest, v_reset, v_threshold, alpha,
 /// resistance, noise)` on a population (any flat shape): `dv = (v_rest -
-/// v) * alpha + I_t * resistance + noise`, `v' = v + dv`, spike where `v'
-/// >= v_threshold`, there `v' = v_reset`. Returns `(v', spikes)`, spikes
+/// v) * alpha + I_t * resistance + noise`, `v' = v + dv`, spike where
+/// `v' >= v_threshold`, there `v' = v_reset`. Returns `(v', spikes)`, spikes
 /// as 0/1. The seed's guards: finite `v_rest`, `v_reset`, `v_threshold`;
 /// `alpha` and `resistance` > 0 and finite; `I_t` and `noise` of `v`'s
 /// length; every element finite.
