@@ -90,6 +90,14 @@ enum Cmd {
         /// With --sim: samples run together.
         #[arg(long, default_value_t = 1)]
         batch: usize,
+        /// Time the float SNN instead: the seed's jax_forward_pass and an
+        /// epoch of jax_surrogate_gradient_step (sc_host::snn::seed), and
+        /// the project's batched network, at --dims, --steps, --batch.
+        #[arg(long, conflicts_with_all = ["sim", "gpu"])]
+        snn: bool,
+        /// With --snn: samples per epoch (a multiple of --batch is used).
+        #[arg(long, default_value_t = 1024)]
+        samples: usize,
         /// With --sim: `counting` (the engine) or `bitstream` (the kernel).
         #[arg(long, value_enum, default_value_t = bench::PathArg::Counting)]
         path: bench::PathArg,
@@ -115,8 +123,21 @@ fn main() -> ExitCode {
             steps,
             batch,
             path,
+            snn,
+            samples,
         } => {
-            if sim {
+            if snn {
+                bench::snn(
+                    &threads,
+                    reps,
+                    &dims,
+                    steps,
+                    batch,
+                    samples,
+                    json.as_deref(),
+                )
+                .map(|_| true)
+            } else if sim {
                 bench::sim(
                     &threads,
                     reps,
