@@ -212,15 +212,16 @@ fn block<T: Real>(
             vec![]
         };
         let gw = &mut grads[l];
+        // Layer 0's input is the same at every step: its weight gradient
+        // is (sum over steps of du) times the input, one outer product.
+        let mut du_sum = if l == 0 {
+            vec![T::ZERO; rows * n]
+        } else {
+            vec![]
+        };
         for t in (0..steps).rev() {
             let blk = t * rows * n;
             for b in 0..rows {
-                let input: &[T] = if l == 0 {
-                    &xin[b * m..(b + 1) * m]
-                } else {
-                    let o = t * rows * m + b * m;
-                    &s[l - 1][o..o + m]
-                };
                 for j in 0..n {
                     let k = b * n + j;
                     let (uk, sk) = (u[l][blk + k], s[l][blk + k]);
@@ -234,13 +235,28 @@ fn block<T: Real>(
                     if du == T::ZERO {
                         continue;
                     }
+                    if l == 0 {
+                        du_sum[k] += du;
+                        continue;
+                    }
+                    let o = t * rows * m + b * m;
+                    let input = &s[l - 1][o..o + m];
                     for (g, &xi) in gw[j * m..(j + 1) * m].iter_mut().zip(input) {
                         *g += du * xi;
                     }
-                    if l > 0 {
-                        let o = t * rows * m + b * m;
-                        for (gb, &wv) in g_below[o..o + m].iter_mut().zip(&w[j * m..(j + 1) * m]) {
-                            *gb += du * wv;
+                    for (gb, &wv) in g_below[o..o + m].iter_mut().zip(&w[j * m..(j + 1) * m]) {
+                        *gb += du * wv;
+                    }
+                }
+            }
+        }
+        if l == 0 {
+            for (b, input) in xin.chunks_exact(m).enumerate() {
+                for j in 0..n {
+                    let d = du_sum[b * n + j];
+                    if d != T::ZERO {
+                        for (g, &xi) in gw[j * m..(j + 1) * m].iter_mut().zip(input) {
+                            *g += d * xi;
                         }
                     }
                 }
