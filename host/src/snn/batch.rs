@@ -10,7 +10,7 @@
 
 use rayon::prelude::*;
 
-use super::seed::dot;
+use super::seed::{gemm_nt, outer_acc};
 use super::{argmax, Optimizer, Snn, SnnError, SpikeFn, Surrogate};
 use crate::limits;
 use crate::real::Real;
@@ -112,11 +112,7 @@ fn block<T: Real>(
     }
     let n1 = c.sizes[1];
     let mut i0 = vec![T::ZERO; rows * n1];
-    for (o, xr) in i0.chunks_exact_mut(n1).zip(xin.chunks_exact(m0)) {
-        for (j, oj) in o.iter_mut().enumerate() {
-            *oj = dot(xr, &net.weights[0][j * m0..(j + 1) * m0]);
-        }
-    }
+    gemm_nt(&xin, &net.weights[0], m0, n1, &mut i0);
     // Trace: u[l], s[l] as steps x rows x n_l.
     let width = |l: usize| c.sizes[l + 1];
     let mut u: Vec<Vec<T>> = (0..nl)
@@ -135,12 +131,7 @@ fn block<T: Real>(
                 let m = c.inputs(l);
                 cur_buf.resize(rows * n, T::ZERO);
                 let prev = &s[l - 1][t * rows * m..(t + 1) * rows * m];
-                let w = &net.weights[l];
-                for (o, pr) in cur_buf.chunks_exact_mut(n).zip(prev.chunks_exact(m)) {
-                    for (j, oj) in o.iter_mut().enumerate() {
-                        *oj = dot(pr, &w[j * m..(j + 1) * m]);
-                    }
-                }
+                gemm_nt(prev, &net.weights[l], m, n, &mut cur_buf);
                 &cur_buf
             };
             let (ut, st, al) = (&mut u[l][blk.clone()], &mut s[l][blk], &mut a[l]);
@@ -251,16 +242,7 @@ fn block<T: Real>(
             }
         }
         if l == 0 {
-            for (b, input) in xin.chunks_exact(m).enumerate() {
-                for j in 0..n {
-                    let d = du_sum[b * n + j];
-                    if d != T::ZERO {
-                        for (g, &xi) in gw[j * m..(j + 1) * m].iter_mut().zip(input) {
-                            *g += d * xi;
-                        }
-                    }
-                }
-            }
+            outer_acc(&du_sum, &xin, m, n, gw);
         }
         g_ext = Some(g_below);
     }

@@ -131,8 +131,8 @@ impl<T: Real> Matrix<T> {
         })
     }
 
-    /// Row `r`.
-    pub fn row(&self, r: usize) -> &[T] {
+    /// Row `r` (`r < rows`; the shapes are checked before any use).
+    fn row(&self, r: usize) -> &[T] {
         &self.data[r * self.cols..(r + 1) * self.cols]
     }
 
@@ -413,9 +413,16 @@ fn check_net<T: Real>(weights: &[Matrix<T>], x: &Matrix<T>) -> Result<(), SeedEr
             found: "no layers".into(),
         });
     }
+    if x.rows == 0 || x.cols == 0 || x.rows.checked_mul(x.cols) != Some(x.data.len()) {
+        return Err(SeedError::Shape {
+            name: "x".into(),
+            expected: "batch x n_in, batch >= 1, n_in >= 1".into(),
+            found: x.shape(),
+        });
+    }
     let mut n_in = x.cols;
     for (l, w) in weights.iter().enumerate() {
-        if w.cols != n_in || w.rows == 0 || w.data.len() != w.rows * w.cols {
+        if w.cols != n_in || w.rows == 0 || w.rows.checked_mul(w.cols) != Some(w.data.len()) {
             return Err(SeedError::Shape {
                 name: format!("weights[{l}]"),
                 expected: format!("n_out x {n_in} (n_out >= 1)"),
@@ -424,13 +431,6 @@ fn check_net<T: Real>(weights: &[Matrix<T>], x: &Matrix<T>) -> Result<(), SeedEr
         }
         w.check_finite(&format!("weights[{l}]"))?;
         n_in = w.rows;
-    }
-    if x.rows == 0 || x.data.len() != x.rows * x.cols {
-        return Err(SeedError::Shape {
-            name: "x".into(),
-            expected: "batch x n_in, batch >= 1".into(),
-            found: x.shape(),
-        });
     }
     x.check_finite("x")
 }
@@ -455,10 +455,74 @@ pub(crate) fn dot<T: Real>(a: &[T], b: &[T]) -> T {
 
 /// `out[b][j] = dot(x[b], w[j])` for a block of rows of `x`.
 fn matmul_t<T: Real>(x: &[T], n_in: usize, w: &Matrix<T>, out: &mut [T]) {
-    let n_out = w.rows;
-    for (xr, or) in x.chunks_exact(n_in).zip(out.chunks_exact_mut(n_out)) {
-        for (j, o) in or.iter_mut().enumerate() {
-            *o = dot(xr, w.row(j));
+    gemm_nt(x, &w.data, n_in, w.rows, out);
+}
+
+/// Four dot products of `w` with rows `x0..x3`, each summed exactly as
+/// [`dot`] sums it (so the results are bit-identical to four `dot`s), with
+/// every load of `w` shared.
+#[inline]
+fn dot4<T: Real>(w: &[T], x: [&[T]; 4]) -> [T; 4] {
+    let n = w.len();
+    let full = n / 8 * 8;
+    let mut acc = [[T::ZERO; 8]; 4];
+    let mut i = 0;
+    while i < full {
+        let wc = &w[i..i + 8];
+        for (a, xr) in acc.iter_mut().zip(&x) {
+            let xc = &xr[i..i + 8];
+            for k in 0..8 {
+                a[k] += wc[k] * xc[k];
+            }
+        }
+        i += 8;
+    }
+    let mut out = [T::ZERO; 4];
+    for ((o, a), xr) in out.iter_mut().zip(&acc).zip(&x) {
+        let mut s = T::ZERO;
+        for (&wv, &xv) in w[full..].iter().zip(&xr[full..n]) {
+            s += xv * wv;
+        }
+        *o = a.iter().fold(s, |p, &q| p + q);
+    }
+    out
+}
+
+/// `out[b][j] = dot(x[b], w[j])`: `x` is `rows x n_in`, `w` is `n_out x
+/// n_in`, both row-major, `out` is `rows x n_out`. Each weight row is read
+/// once per 4 samples (it stays in L1 across the block); the sums are
+/// those of [`dot`].
+pub(crate) fn gemm_nt<T: Real>(x: &[T], w: &[T], n_in: usize, n_out: usize, out: &mut [T]) {
+    let rows = x.len() / n_in.max(1);
+    for (j, wr) in w.chunks_exact(n_in).take(n_out).enumerate() {
+        let mut b = 0;
+        while b + 4 <= rows {
+            let r = |q: usize| &x[(b + q) * n_in..(b + q + 1) * n_in];
+            let d = dot4(wr, [r(0), r(1), r(2), r(3)]);
+            for (q, v) in d.into_iter().enumerate() {
+                out[(b + q) * n_out + j] = v;
+            }
+            b += 4;
+        }
+        while b < rows {
+            out[b * n_out + j] = dot(&x[b * n_in..(b + 1) * n_in], wr);
+            b += 1;
+        }
+    }
+}
+
+/// `g[j] += sum_b d[b][j] * x[b]` (`d`: `rows x n_out`, `x`: `rows x n_in`,
+/// `g`: `n_out x n_in`): the weight gradient of a block, one gradient row
+/// at a time (it stays in L1 across the samples).
+pub(crate) fn outer_acc<T: Real>(d: &[T], x: &[T], n_in: usize, n_out: usize, g: &mut [T]) {
+    for (j, gr) in g.chunks_exact_mut(n_in).take(n_out).enumerate() {
+        for (b, xr) in x.chunks_exact(n_in).enumerate() {
+            let dv = d[b * n_out + j];
+            if dv != T::ZERO {
+                for (o, &xi) in gr.iter_mut().zip(xr) {
+                    *o += dv * xi;
+                }
+            }
         }
     }
 }
@@ -594,7 +658,10 @@ fn check_loss<T: Real>(
     scalar("threshold", p.threshold, false)?;
     scalar("alpha", p.alpha, true)?;
     let classes = weights.last().map_or(0, |w| w.rows);
-    if targets.rows != x.rows || targets.cols != classes || targets.data.len() != x.rows * classes {
+    if targets.rows != x.rows
+        || targets.cols != classes
+        || targets.rows.checked_mul(classes) != Some(targets.data.len())
+    {
         return Err(SeedError::Shape {
             name: "targets".into(),
             expected: format!("{} x {classes} (batch x the last layer's width)", x.rows),
@@ -731,19 +798,7 @@ fn block_loss_grad<T: Real>(
             }
             gc[k] = acc;
         }
-        let input = &inputs[l];
-        let gw = &mut grads[l];
-        for b in 0..rows {
-            let xr = &input[b * n_in..(b + 1) * n_in];
-            for j in 0..n_out {
-                let g = gc[b * n_out + j];
-                if g != T::ZERO {
-                    for (o, &xi) in gw[j * n_in..(j + 1) * n_in].iter_mut().zip(xr) {
-                        *o += g * xi;
-                    }
-                }
-            }
-        }
+        outer_acc(&gc, &inputs[l], n_in, n_out, &mut grads[l]);
         if l > 0 {
             let mut g_prev = vec![T::ZERO; rows * n_in];
             for b in 0..rows {
