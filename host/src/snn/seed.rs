@@ -585,15 +585,18 @@ pub fn jax_forward_pass<T: Real>(
                 let mut rb = vec![T::ZERO; rows * n_out];
                 for t in 0..n_steps {
                     let st = &mut sb[t * rows * n_out..(t + 1) * rows * n_out];
-                    for k in 0..rows * n_out {
-                        let u = alpha * vb[k] + cur[k];
-                        if u >= th {
-                            st[k] = T::ONE;
-                            rb[k] += T::ONE;
-                            vb[k] = v_reset;
-                        } else {
-                            vb[k] = u;
-                        }
+                    // Branchless (spikes are unpredictable): selects.
+                    for (((v, &c), sk), r) in vb
+                        .iter_mut()
+                        .zip(&cur)
+                        .zip(st.iter_mut())
+                        .zip(rb.iter_mut())
+                    {
+                        let u = alpha * *v + c;
+                        let fired = u >= th;
+                        *sk = if fired { T::ONE } else { T::ZERO };
+                        *r += *sk;
+                        *v = if fired { v_reset } else { u };
                     }
                 }
                 rb.iter_mut().for_each(|r| *r *= inv_t);
@@ -726,6 +729,11 @@ fn block_loss_grad<T: Real>(
             vec![]
         };
         for t in 0..steps {
+            let ut: &mut [T] = if want_grad {
+                &mut u_tr[t * rows * n_out..(t + 1) * rows * n_out]
+            } else {
+                &mut []
+            };
             for k in 0..rows * n_out {
                 let u = alpha * v[k] + cur[k];
                 let hard = u >= th;
@@ -740,8 +748,8 @@ fn block_loss_grad<T: Real>(
                     Forward::Smoothed => sur.smooth(u - th, beta),
                 };
                 v[k] = if hard { T::ZERO } else { u };
-                if want_grad {
-                    u_tr[t * rows * n_out + k] = u;
+                if let Some(x) = ut.get_mut(k) {
+                    *x = u;
                 }
             }
         }
