@@ -128,7 +128,7 @@ impl Default for TrainConfig {
             dims: vec![],
             steps: 16,
             epochs: 10,
-            lr: 0.01,
+            lr: 0.002,
             surrogate: Surrogate::FastSigmoid,
             optimizer: OptimizerKind::Adam,
             batch: 32,

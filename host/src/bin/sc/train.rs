@@ -58,7 +58,7 @@ pub struct TrainArgs {
     /// Passes over the training split, 1..=100000 [default: 10].
     #[arg(long)]
     epochs: Option<usize>,
-    /// Learning rate, > 0 [default: 0.01].
+    /// Learning rate, > 0 [default: 0.002].
     #[arg(long)]
     lr: Option<f64>,
     /// Surrogate gradient [default: fast-sigmoid].
