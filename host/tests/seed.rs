@@ -434,3 +434,99 @@ fn bad_arguments_are_typed_errors() {
     );
     assert!(SurrogatePath::parse("adam").is_err());
 }
+
+/// The loss and gradients of both paths against JAX autodiff (float64) of
+/// the same objective: `jax.custom_vjp` with the fast sigmoid's backward,
+/// and `sigma + stop_gradient(H - sigma)`, the reset through
+/// `stop_gradient`. Figures printed by `scripts/snn_seed_reference.py`
+/// (JAX 0.10.2, `jax.value_and_grad`): weights `((7j + 3i) % 11) / 5 -
+/// 0.6`, inputs `((5b + 3i) % 7) / 6`, labels 0, 1, 1, 5 steps, beta 3,
+/// alpha 0.9.
+#[test]
+fn both_paths_equal_jax_autodiff() {
+    let dims = [4, 3, 2];
+    let ws: Vec<Matrix<f64>> = (0..2)
+        .map(|l| {
+            let v = (0..dims[l + 1])
+                .flat_map(|j| (0..dims[l]).map(move |i| ((7 * j + 3 * i) % 11) as f64 / 5.0 - 0.6))
+                .collect();
+            Matrix::new("w", dims[l + 1], dims[l], v).unwrap()
+        })
+        .collect();
+    let xv = (0..3)
+        .flat_map(|b| (0..4).map(move |i| ((5 * b + 3 * i) % 7) as f64 / 6.0))
+        .collect();
+    let x = Matrix::new("x", 3, 4, xv).unwrap();
+    let y = one_hot::<f64>(&[0, 1, 1], 2).unwrap();
+    let jax: [(SurrogatePath, f64, [f64; 18]); 2] = [
+        (
+            SurrogatePath::CustomVjp,
+            0.7415540814726792,
+            [
+                -0.048237955995266715,
+                0.10239441409743759,
+                0.21683359179144407,
+                0.07077717694832616,
+                -0.09366431856638162,
+                0.05479184142308236,
+                0.07562264440349997,
+                0.0485783839679198,
+                0.11196020838841657,
+                0.019107421851453026,
+                0.06532832347055319,
+                1.9078897644744396e-05,
+                -0.051219436804493174,
+                0.10966278785506195,
+                0.06037241285506194,
+                0.16056943113789632,
+                -0.010825949438617758,
+                0.09876343360321624,
+            ],
+        ),
+        (
+            SurrogatePath::LegacyStopGradient,
+            0.7415540814726792,
+            [
+                -0.04957889418701823,
+                0.03590986900061498,
+                0.10487257815039325,
+                0.0239398821640161,
+                -0.14561507458928027,
+                0.07021499823844686,
+                0.0910321443799744,
+                0.06511931988685282,
+                0.10762518872946071,
+                0.016239501463626738,
+                0.035999190812681214,
+                0.0014175450959509682,
+                -0.07404553818001744,
+                0.09413210752131979,
+                0.022875323541029932,
+                0.1606326532576705,
+                -0.02493330528091125,
+                0.09663827391687704,
+            ],
+        ),
+    ];
+    for (path, want_loss, want_grad) in jax {
+        let p = LossParams {
+            n_steps: 5,
+            beta: 3.0,
+            threshold: 1.0,
+            path,
+            alpha: 0.9,
+        };
+        let (loss, g) = surrogate_loss_and_grad(&ws, &x, &y, &p, Forward::Hard).unwrap();
+        assert!(
+            (loss - want_loss).abs() < 1e-12,
+            "{path:?}: {loss} vs JAX {want_loss}"
+        );
+        let got: Vec<f64> = g.iter().flat_map(|m| m.data.iter().copied()).collect();
+        for (k, (a, b)) in got.iter().zip(&want_grad).enumerate() {
+            assert!(
+                (a - b).abs() < 1e-12,
+                "{path:?} gradient {k}: {a} vs JAX {b}"
+            );
+        }
+    }
+}
