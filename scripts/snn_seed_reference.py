@@ -7,7 +7,13 @@ mean rates), reset through stop_gradient) on both paths, by
 backward) and `legacy_stop_gradient` (sigma(beta d) + stop_gradient(H - sigma)).
 Prints JSON. Needs jax (e.g. the venv of scripts/bench-sim.sh).
 """
-import jax, jax.numpy as jnp
+
+import functools
+import json
+
+import jax
+import jax.numpy as jnp
+
 jax.config.update("jax_enable_x64", True)
 
 @functools.partial(jax.custom_vjp, nondiff_argnums=(1,))
