@@ -171,8 +171,11 @@ fn scalar(name: &'static str, x: f64, positive: bool) -> Result<(), SeedError> {
 }
 
 /// Gaussian noise from a seeded, deterministic source (SplitMix64 and
-/// the Box-Muller transform): the same seed gives the same values on
-/// every platform (the arithmetic is `f64`, rounded to `T` at the end).
+/// the Box-Muller transform, in `f64`, rounded to `T` at the end): the
+/// same seed gives the same sequence every run. The uniform draws are
+/// bit-identical everywhere; `ln`, `sin` and `cos` come from the
+/// platform's math library, so another platform may differ in the last
+/// bits.
 #[derive(Debug, Clone)]
 pub struct Noise {
     rng: sc_kernel::rng::SplitMix64,
