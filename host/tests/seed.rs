@@ -530,3 +530,24 @@ fn both_paths_equal_jax_autodiff() {
         }
     }
 }
+
+/// With `v_reset != 0` the memory is `alpha * v` (the seed's docstring),
+/// not the listing's `alpha * v * (1 - v_reset)`: one neuron, `I = 0.7`,
+/// `alpha = 0.5`, threshold 1, `v_reset = 0.2`: 0.7, then 1.05 (a spike,
+/// reset to 0.2), then 0.1 + 0.7 = 0.8. (The listing's factor would give
+/// 0.98 at the second step and no spike.)
+#[test]
+fn forward_pass_resets_to_v_reset_and_keeps_alpha_v() {
+    let w = [Matrix::new("w", 1, 1, vec![1.0]).unwrap()];
+    let x = Matrix::new("x", 1, 1, vec![0.7]).unwrap();
+    let p = ForwardParams {
+        v_rest: 0.0,
+        v_reset: 0.2,
+        v_threshold: 1.0,
+        alpha: 0.5,
+    };
+    let out = jax_forward_pass(&w, &x, 3, &p).unwrap();
+    assert_eq!(out.spikes[0], vec![0.0, 1.0, 0.0]);
+    assert!((out.v.data[0] - 0.8).abs() < 1e-15, "{}", out.v.data[0]);
+    assert!((out.rates[0].data[0] - 1.0 / 3.0).abs() < 1e-15);
+}
