@@ -538,7 +538,7 @@ fn both_paths_equal_jax_autodiff() {
 /// 0.98 at the second step and no spike.)
 #[test]
 fn forward_pass_resets_to_v_reset_and_keeps_alpha_v() {
-    let w = [Matrix::new("w", 1, 1, vec![1.0]).unwrap()];
+    let w = [Matrix::new("w", 1, 1, vec![1.0f64]).unwrap()];
     let x = Matrix::new("x", 1, 1, vec![0.7]).unwrap();
     let p = ForwardParams {
         v_rest: 0.0,
