@@ -93,12 +93,13 @@ impl RunModel {
         })
     }
 
-    /// The runnable part of a digits model.
+    /// The runnable part of a model file (its bias input, if it has one,
+    /// may be left out of the rows).
     pub fn from_digits(m: DigitsModel) -> Self {
         Self {
+            bias_input: m.snn.config.bias,
             network: m.network,
             steps: Some(m.steps),
-            bias_input: true,
         }
     }
 }
@@ -122,11 +123,47 @@ pub enum Values {
     },
 }
 
+impl Values {
+    /// `Auto` decided for these values (pixels if any is above 1); the
+    /// others as they are.
+    pub fn resolve(self, values: &[f64]) -> Self {
+        match self {
+            Values::Auto { max } => {
+                if values.iter().any(|&v| v > 1.0) {
+                    Values::Pixels { max }
+                } else {
+                    Values::Probabilities
+                }
+            }
+            v => v,
+        }
+    }
+
+    /// The probability of one value (`Auto` reads it as a probability:
+    /// [`Self::resolve`] first); the error says what is allowed.
+    pub fn probability(self, v: f64) -> Result<Probability, String> {
+        match self {
+            Values::Pixels { max } => {
+                if !(v.fract() == 0.0 && v >= 0.0 && v <= f64::from(max)) {
+                    return Err(format!("a pixel: an integer in 0..={max} is allowed"));
+                }
+                Probability::from_q16(pixel_q16(v as u64, u64::from(max.max(1))))
+                    .map_err(|_| "a pixel".to_string())
+            }
+            _ => Probability::from_f64(v)
+                .map_err(|_| "a probability: a number in [0, 1] is allowed".to_string()),
+        }
+    }
+}
+
 /// Input rows as read, before conversion.
-struct Table {
-    rows: usize,
-    cols: usize,
-    values: Vec<f64>,
+pub(crate) struct Table {
+    pub(crate) rows: usize,
+    pub(crate) cols: usize,
+    /// `rows x cols`, row-major.
+    pub(crate) values: Vec<f64>,
+    /// The header row's names, if the file has one.
+    pub(crate) header: Option<Vec<String>>,
 }
 
 fn input_err(path: &Path, what: String) -> JobError {
@@ -136,14 +173,18 @@ fn input_err(path: &Path, what: String) -> JobError {
     }
 }
 
-fn read_csv(path: &Path) -> Result<Table, JobError> {
+/// Read a CSV file of numbers (an optional header row of names, `#`
+/// comments); errors name the row (0-based, data rows) and column.
+pub(crate) fn read_csv(path: &Path) -> Result<Table, JobError> {
     let text = read_text(path)?;
     let mut r = csv::ReaderBuilder::new()
         .has_headers(false)
+        .flexible(true)
         .comment(Some(b'#'))
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
     let mut values = vec![];
+    let mut header = None;
     let (mut rows, mut cols) = (0usize, None);
     for (n, rec) in r.records().enumerate() {
         let rec = rec.map_err(|e| input_err(path, format!("line {}: {e}", n + 1)))?;
@@ -151,6 +192,7 @@ fn read_csv(path: &Path) -> Result<Table, JobError> {
         if n == 0 && parsed.iter().all(|p| p.is_err()) {
             // A header row: every field is a name.
             cols = Some(rec.len());
+            header = Some(rec.iter().map(str::to_string).collect());
             continue;
         }
         match cols {
@@ -181,6 +223,7 @@ fn read_csv(path: &Path) -> Result<Table, JobError> {
         rows,
         cols: cols.unwrap_or(0),
         values,
+        header,
     })
 }
 
@@ -230,7 +273,7 @@ fn read_npy(path: &Path) -> Result<Table, JobError> {
                         .map(|x| x.map(|x| x as f64))
                         .collect::<std::io::Result<Vec<f64>>>()
                         .map_err(|e| input_err(path, format!("truncated data: {e}")))?;
-                    return Ok(Table { rows: rows as usize, cols: cols as usize, values: v });
+                    return Ok(Table { rows: rows as usize, cols: cols as usize, values: v, header: None });
                 }
             )*
         };
@@ -245,6 +288,7 @@ fn read_npy(path: &Path) -> Result<Table, JobError> {
             rows: rows as usize,
             cols: cols as usize,
             values: v,
+            header: None,
         });
     }
     Err(input_err(
@@ -305,34 +349,14 @@ pub fn load_inputs(
             ),
         ));
     }
-    let values = match values {
-        Values::Auto { max } => {
-            if t.values.iter().any(|&v| v > 1.0) {
-                Values::Pixels { max }
-            } else {
-                Values::Probabilities
-            }
-        }
-        v => v,
-    };
+    let values = values.resolve(&t.values);
     let mut out = Vec::with_capacity(t.rows);
     for (r, row) in t.values.chunks(t.cols.max(1)).take(t.rows).enumerate() {
         let mut ps = Vec::with_capacity(inputs);
         for (c, &v) in row.iter().enumerate().take(t.cols) {
-            let bad = |allowed: String| {
+            let p = values.probability(v).map_err(|allowed| {
                 input_err(path, format!("row {r}, column {c}: {v} is not {allowed}"))
-            };
-            let p = match values {
-                Values::Pixels { max } => {
-                    if !(v.fract() == 0.0 && v >= 0.0 && v <= f64::from(max)) {
-                        return Err(bad(format!("a pixel: an integer in 0..={max} is allowed")));
-                    }
-                    Probability::from_q16(pixel_q16(v as u64, u64::from(max.max(1))))
-                        .map_err(|_| bad("a pixel".into()))?
-                }
-                _ => Probability::from_f64(v)
-                    .map_err(|_| bad("a probability: a number in [0, 1] is allowed".into()))?,
-            };
+            })?;
             ps.push(p);
         }
         if add_bias {

@@ -23,6 +23,7 @@ pub mod plot;
 pub mod real;
 pub mod scnet;
 pub mod snn;
+pub mod train;
 pub mod vectors;
 
 /// The README's Rust snippets, compiled and run as doctests.

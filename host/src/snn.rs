@@ -13,6 +13,13 @@
 //! I_t = W_l s^{l-1}_t  (layer l > 0, same step)
 //! ```
 //!
+//! The bias input is optional ([`SnnConfig::bias`]; without it
+//! `I_t = W_0 x`). [`batch`] runs and trains the same network on many
+//! samples at once (samples x neurons, rayon); [`seed`] holds the seed's
+//! four JAX functions (`jax_lif_step`, `jax_forward_pass`,
+//! `jax_surrogate_loss`, `jax_surrogate_gradient_step`) and how their
+//! conventions map to this model.
+//!
 //! The readout is the last layer's spike count; training minimises the
 //! cross-entropy of `kappa * counts`. The backward pass replaces `H'` with
 //! the fast-sigmoid surrogate `f'(u) = beta / (2 (1 + beta |u - theta|)^2)`.
@@ -24,6 +31,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::real::Real;
+
+pub mod batch;
+pub mod seed;
 
 /// Hyper-parameters of the network.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,6 +51,19 @@ pub struct SnnConfig {
     pub beta: f64,
     /// Logit scale `kappa` applied to spike counts.
     pub kappa: f64,
+    /// Whether layer 0 has a bias input (a constant 1 after the inputs,
+    /// with its own weight column). Model files that leave it out have one
+    /// (the field is written only when `false`).
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub bias: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 /// Spike function of the forward pass.
@@ -53,8 +76,9 @@ pub enum SpikeFn {
 }
 
 /// A network: `weights[l]` is row-major `sizes[l+1] x inputs_l`, where
-/// `inputs_0 = sizes[0] + 1` (the last column multiplies the bias input 1)
-/// and `inputs_l = sizes[l]` for `l > 0`.
+/// `inputs_0 = sizes[0] + 1` with a bias input (the last column multiplies
+/// the bias input 1), `sizes[0]` without, and `inputs_l = sizes[l]` for
+/// `l > 0`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Snn<T: Real> {
@@ -66,7 +90,7 @@ pub struct Snn<T: Real> {
 
 /// Everything the forward pass computed, for the backward pass.
 pub struct Trace<T> {
-    /// Layer inputs at layer 0 (`[x; 1]`).
+    /// Layer inputs at layer 0 (`[x; 1]`, or `x` without a bias input).
     pub x: Vec<T>,
     /// Pre-reset membranes `u[l][t][j]`.
     pub u: Vec<Vec<Vec<T>>>,
@@ -110,9 +134,10 @@ impl SnnConfig {
         Ok(())
     }
 
-    /// Inputs of layer `l` (layer 0 includes the bias input).
+    /// Inputs of layer `l` (layer 0 includes the bias input if
+    /// [`Self::bias`]).
     pub fn inputs(&self, l: usize) -> usize {
-        self.sizes[l] + usize::from(l == 0)
+        self.sizes[l] + usize::from(l == 0 && self.bias)
     }
 }
 
@@ -135,6 +160,66 @@ fn spike<T: Real>(f: SpikeFn, u: T, theta: T, beta: T) -> T {
 fn surrogate<T: Real>(u: T, theta: T, beta: T) -> T {
     let q = T::ONE + beta * (u - theta).abs();
     T::of(0.5) * beta / (q * q)
+}
+
+/// The pseudo-derivative that replaces the Heaviside step's `H'(d)`,
+/// `d = u - theta`, in the backward pass (slope `beta > 0`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Surrogate {
+    /// The fast sigmoid `f(d) = (1 + beta d / (1 + beta |d|)) / 2`,
+    /// `f'(d) = beta / (2 (1 + beta |d|)^2)` (the seed's `custom_vjp` path).
+    FastSigmoid,
+    /// The straight-through estimator `s = sigma + stop_gradient(H - sigma)`
+    /// with the logistic `sigma(d) = 1 / (1 + e^(-beta d))`, so
+    /// `f'(d) = beta sigma (1 - sigma)` (the seed's `legacy_stop_gradient`
+    /// path).
+    StraightThrough,
+}
+
+impl Surrogate {
+    /// The flag spelling (`fast-sigmoid`, `straight-through`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::FastSigmoid => "fast-sigmoid",
+            Self::StraightThrough => "straight-through",
+        }
+    }
+
+    /// The smooth function whose derivative [`Self::grad`] is, at `d = u - theta`.
+    #[inline]
+    pub fn smooth<T: Real>(self, d: T, beta: T) -> T {
+        match self {
+            Self::FastSigmoid => T::of(0.5) * (T::ONE + beta * d / (T::ONE + beta * d.abs())),
+            Self::StraightThrough => logistic(beta * d),
+        }
+    }
+
+    /// The pseudo-derivative at `d = u - theta`.
+    #[inline]
+    pub fn grad<T: Real>(self, d: T, beta: T) -> T {
+        match self {
+            Self::FastSigmoid => {
+                let q = T::ONE + beta * d.abs();
+                T::of(0.5) * beta / (q * q)
+            }
+            Self::StraightThrough => {
+                let s = logistic(beta * d);
+                beta * s * (T::ONE - s)
+            }
+        }
+    }
+}
+
+/// `1 / (1 + e^-z)`, without overflow for large `|z|`.
+#[inline]
+pub(crate) fn logistic<T: Real>(z: T) -> T {
+    if z >= T::ZERO {
+        T::ONE / (T::ONE + (-z).exp())
+    } else {
+        let e = z.exp();
+        e / (T::ONE + e)
+    }
 }
 
 impl<T: Real> Snn<T> {
@@ -201,7 +286,9 @@ impl<T: Real> Snn<T> {
         let (keep, theta, beta) = (T::of(1.0 - c.alpha), T::of(c.threshold), T::of(c.beta));
         let nl = self.weights.len();
         let mut xin = x.to_vec();
-        xin.push(T::ONE);
+        if c.bias {
+            xin.push(T::ONE);
+        }
         let i0 = matvec(&self.weights[0], &xin, c.sizes[1]);
         let mut a: Vec<Vec<T>> = (0..nl).map(|l| vec![T::ZERO; c.sizes[l + 1]]).collect();
         let mut u: Vec<Vec<Vec<T>>> = (0..nl).map(|_| Vec::with_capacity(c.steps)).collect();
@@ -396,6 +483,43 @@ impl Adam {
     }
 }
 
+/// Plain stochastic gradient descent: `w -= lr * g`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sgd {
+    /// Learning rate (> 0).
+    pub lr: f64,
+}
+
+impl Sgd {
+    /// One update with gradients `g` (same shapes as the weights).
+    pub fn step<T: Real>(&self, net: &mut Snn<T>, g: &[Vec<T>]) {
+        let lr = T::of(self.lr);
+        for (w, gl) in net.weights.iter_mut().zip(g) {
+            for (wk, &gk) in w.iter_mut().zip(gl) {
+                *wk -= lr * gk;
+            }
+        }
+    }
+}
+
+/// The optimiser of a training run.
+pub enum Optimizer {
+    /// Adam.
+    Adam(Adam),
+    /// Plain SGD.
+    Sgd(Sgd),
+}
+
+impl Optimizer {
+    /// One update with gradients `g` (same shapes as the weights).
+    pub fn step<T: Real>(&mut self, net: &mut Snn<T>, g: &[Vec<T>]) {
+        match self {
+            Self::Adam(a) => a.step(net, g),
+            Self::Sgd(s) => s.step(net, g),
+        }
+    }
+}
+
 /// One training step on a mini-batch (gradients averaged over the batch,
 /// samples in parallel). Returns the mean loss.
 pub fn train_batch<T: Real>(
@@ -436,6 +560,7 @@ mod tests {
             threshold: 1.0,
             beta: 2.0,
             kappa: 0.7,
+            bias: true,
         };
         Snn::init(cfg, 7).unwrap()
     }

@@ -842,3 +842,84 @@ fn bad_networks_get_the_cpu_backends_errors() {
         }
     }
 }
+
+/// The float SNN's forward pass in f32 on the device equals the CPU's
+/// batched one within the stated tolerance (`sc_host::gpu` snn.rs: at
+/// least 99 % of the samples' counts identical, none off by more than 2
+/// spikes); on the fallback exactly; bad input is an error.
+#[test]
+fn float_snn_forward_equals_the_cpu() {
+    use sc_host::snn::{batch, Snn, SnnConfig};
+    let g = gpu();
+    let on_gpu = has_adapter(g);
+    let mut rng = SplitMix64::new(11);
+    for (bias, sizes) in [(true, vec![20, 33, 17, 5]), (false, vec![9, 70, 3])] {
+        let cfg = SnnConfig {
+            sizes: sizes.clone(),
+            steps: 12,
+            alpha: 0.2,
+            threshold: 1.0,
+            beta: 4.0,
+            kappa: 0.5,
+            bias,
+        };
+        let net = Snn::<f32>::init(cfg, 7).expect("net");
+        let rows = 45;
+        let xs: Vec<f32> = (0..rows * sizes[0])
+            .map(|_| (rng.next_u64() >> 40) as f32 / (1u32 << 24) as f32)
+            .collect();
+        let want = batch::forward_counts(&net, &xs).expect("cpu");
+        let classes = sizes[sizes.len() - 1];
+        for (who, got) in [
+            ("gpu", g.snn_forward(&net, &xs).expect("gpu")),
+            (
+                "fallback",
+                fallback().snn_forward(&net, &xs).expect("fallback"),
+            ),
+        ] {
+            assert_eq!(got.len(), want.len(), "{who}");
+            let same = got
+                .chunks(classes)
+                .zip(want.chunks(classes))
+                .filter(|(a, b)| a == b)
+                .count();
+            let worst = got
+                .iter()
+                .zip(&want)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0f32, f32::max);
+            if who == "fallback" || !on_gpu {
+                assert_eq!(got, want, "{who}: the fallback is the CPU pass itself");
+            }
+            assert!(
+                same * 100 >= rows * 99 && worst <= 2.0,
+                "{who}: {same}/{rows} samples identical, worst count difference {worst}"
+            );
+        }
+        assert!(
+            want.iter().sum::<f32>() > 0.0,
+            "no output spikes: a vacuous test"
+        );
+    }
+    let net = Snn::<f32>::init(
+        SnnConfig {
+            sizes: vec![4, 3],
+            steps: 2,
+            alpha: 0.5,
+            threshold: 1.0,
+            beta: 1.0,
+            kappa: 1.0,
+            bias: true,
+        },
+        1,
+    )
+    .expect("net");
+    assert!(matches!(
+        g.snn_forward(&net, &[0.5; 7]),
+        Err(GpuError::Snn(_))
+    ));
+    assert!(matches!(
+        g.snn_forward(&net, &[0.5, f32::NAN, 0.0, 0.0]),
+        Err(GpuError::Snn(_))
+    ));
+}

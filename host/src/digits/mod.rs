@@ -207,6 +207,7 @@ pub fn default_config() -> SnnConfig {
         threshold: 1.0,
         beta: 4.0,
         kappa: 0.5,
+        bias: true,
     }
 }
 

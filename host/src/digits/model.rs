@@ -95,7 +95,7 @@ impl DigitsModel {
                     c.sizes,
                     c.sizes[l + 1],
                     c.inputs(l),
-                    if l == 0 { "the last input is the bias; " } else { "" }
+                    if l == 0 && c.bias { "the last input is the bias; " } else { "" }
                 ));
             }
             if let Some(i) = w.iter().position(|x| !x.is_finite()) {
@@ -120,13 +120,13 @@ impl DigitsModel {
             ));
         }
         for (k, (&d, &s)) in n.dims.iter().zip(&c.sizes).enumerate() {
-            let want = s + usize::from(k == 0);
+            let want = s + usize::from(k == 0 && c.bias);
             if d != want {
                 return Err(format!(
                     "network.dims {:?} does not match snn.config.sizes {:?}: dims[{k}] must be {want}{}",
                     n.dims,
                     c.sizes,
-                    if k == 0 { " (the inputs and the bias input)" } else { "" }
+                    if k == 0 && c.bias { " (the inputs and the bias input)" } else { "" }
                 ));
             }
         }
@@ -259,7 +259,9 @@ pub fn quantise(
         });
     }
     let mut dims = c.sizes.clone();
-    dims[0] += 1; // bias input
+    if c.bias {
+        dims[0] += 1; // bias input
+    }
     Ok(NetworkSpec {
         format,
         dims,

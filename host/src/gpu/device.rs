@@ -3,7 +3,7 @@
 
 use super::params::{
     BitwiseParams, LifShaderParams, MacParams, NetParams, PackParams, PopcountParams, RowsParams,
-    ShaderParams, NET_PREFIX, NET_SPIKES,
+    ShaderParams, SnnShaderParams, NET_PREFIX, NET_SPIKES,
 };
 use super::{DeviceRows, GpuError};
 
@@ -26,6 +26,8 @@ pub(super) struct Gpu {
     pub net_layer0: wgpu::ComputePipeline,
     /// Counts of a layer `k >= 1`.
     pub net_spikes: wgpu::ComputePipeline,
+    /// The float SNN: one layer, one step.
+    pub snn_layer: wgpu::ComputePipeline,
 }
 
 /// Why an operation did not complete on the GPU.
@@ -135,6 +137,7 @@ impl Gpu {
             net_prefix: pipeline(&device, &module, NET_PREFIX),
             net_layer0: pipeline(&device, &module, NetParams::ENTRY),
             net_spikes: pipeline(&device, &module, NET_SPIKES),
+            snn_layer: pipeline(&device, &module, SnnShaderParams::ENTRY),
             device,
             queue,
             info,
@@ -310,6 +313,61 @@ impl Gpu {
             pass.set_pipeline(pipe);
             pass.set_bind_group(0, &bg, &[]);
             pass.dispatch_workgroups(groups.0, groups.1, 1);
+        }
+        self.queue.submit([enc.finish()]);
+        let polled = self.device.poll(wgpu::PollType::wait_indefinitely());
+        let v = pollster::block_on(v.pop());
+        let m = pollster::block_on(m.pop());
+        polled.map_err(|e| Failed::Device(format!("poll: {e}")))?;
+        if let Some(e) = v {
+            return Err(Failed::Device(format!("{e}")));
+        }
+        if m.is_some() {
+            return Err(Failed::TooLarge);
+        }
+        Ok(())
+    }
+
+    /// Record a sequence of dispatches of `pipe` in one compute pass (each
+    /// sees the writes of those before it): `bindings[g]` are the entries
+    /// of bind group `g`, `seq` the (bind group, workgroups) of each
+    /// dispatch in order; submit and wait, errors as in [`Self::run`].
+    pub(super) fn run_sequence(
+        &self,
+        pipe: &wgpu::ComputePipeline,
+        bindings: &[Vec<(u32, &wgpu::Buffer)>],
+        seq: &[(usize, (u32, u32))],
+    ) -> Result<(), Failed> {
+        let m = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let v = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let layout = pipe.get_bind_group_layout(0);
+        let groups: Vec<wgpu::BindGroup> = bindings
+            .iter()
+            .map(|entries| {
+                self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                    label: None,
+                    layout: &layout,
+                    entries: &entries
+                        .iter()
+                        .map(|&(binding, b)| wgpu::BindGroupEntry {
+                            binding,
+                            resource: b.as_entire_binding(),
+                        })
+                        .collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        let mut enc = self.device.create_command_encoder(&Default::default());
+        {
+            let mut pass = enc.begin_compute_pass(&Default::default());
+            pass.set_pipeline(pipe);
+            for &(g, (x, y)) in seq {
+                let Some(bg) = groups.get(g) else {
+                    return Err(Failed::Device(format!("no bind group {g}")));
+                };
+                pass.set_bind_group(0, bg, &[]);
+                pass.dispatch_workgroups(x, y, 1);
+            }
         }
         self.queue.submit([enc.finish()]);
         let polled = self.device.poll(wgpu::PollType::wait_indefinitely());

@@ -39,7 +39,8 @@
 //!
 //! Layout: `device.rs` holds the device plumbing (adapter, device, limits,
 //! error scopes, buffers, dispatch), `params.rs` the shaders' parameter
-//! blocks, `ops.rs` the operations; this module holds the backend itself
+//! blocks, `ops.rs` the operations, `snn.rs` the float SNN's forward pass
+//! in `f32`; this module holds the backend itself
 //! and its fallback policy (`GpuBackend::run_or_fallback`, the one place
 //! that decides between the device and the CPU backend); `backend.rs` its
 //! [`crate::backend::Backend`] implementation; `net.rs` whole networks.
@@ -49,6 +50,7 @@ mod device;
 mod net;
 mod ops;
 mod params;
+mod snn;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -71,6 +73,9 @@ pub enum GpuError {
     /// The CPU backend could not be created.
     #[error(transparent)]
     Cpu(#[from] CpuError),
+    /// Invalid float network or inputs ([`GpuBackend::snn_forward`]).
+    #[error(transparent)]
+    Snn(crate::snn::SnnError),
 }
 
 /// A batch of streams on the device (or on the host, after a fallback or

@@ -145,6 +145,34 @@ shader_params! {
         /// x extent of the dispatch, threads.
         xt: u32,
     }
+
+    /// `snn_layer`: one layer of the float SNN for one step.
+    SnnShaderParams: wgsl "SnnParams", binding 12, entry "snn_layer" {
+        /// Samples.
+        rows: u32,
+        /// Neurons of the layer.
+        n_out: u32,
+        /// Inputs of the layer.
+        n_in: u32,
+        /// The layer's first weight in `A`.
+        w_off: u32,
+        /// Its first input in `B` (layer 0) or `OUT`.
+        in_off: u32,
+        /// 1: the inputs are the spikes below, in `OUT`.
+        from_out: u32,
+        /// The layer's membranes in `OUT`.
+        a_off: u32,
+        /// The layer's spikes in `OUT`.
+        s_off: u32,
+        /// The counts in `OUT`, or `u32::MAX` (not the last layer).
+        c_off: u32,
+        /// `f32` bits of `1 - alpha`.
+        keep: u32,
+        /// `f32` bits of the threshold.
+        threshold: u32,
+        /// x extent of the dispatch, threads.
+        xt: u32,
+    }
 }
 
 /// The other entry points that read [`NetParams`].
@@ -212,6 +240,7 @@ mod tests {
         check::<MacParams>();
         check::<LifShaderParams>();
         check::<NetParams>();
+        check::<SnnShaderParams>();
         for entry in [NET_PREFIX, NET_SPIKES] {
             assert!(
                 SHADER.contains(&format!("fn {entry}(")),

@@ -371,3 +371,66 @@ fn net_spikes(@builtin(global_invocation_id) g: vec3<u32>) {
     }
     OUT[j] = bitcast<u32>(c);
 }
+
+// ---- the float SNN (host/src/snn.rs), f32, one dispatch per layer and step ----
+// A = every layer's weights (f32 bits, row-major [neuron][input]), B =
+// layer 0's inputs (samples x inputs, the bias input included), OUT = per
+// layer its membranes and spikes (samples x neurons), then the last
+// layer's counts. Layer l > 0 reads the spikes of layer l - 1 from OUT,
+// written by the dispatch before (same step).
+
+struct SnnParams {
+    rows: u32,      // samples
+    n_out: u32,     // neurons of the layer
+    n_in: u32,      // inputs of the layer
+    w_off: u32,     // the layer's first weight in A
+    in_off: u32,    // its first input: in B (layer 0) or OUT (spikes below)
+    from_out: u32,  // 1: the inputs are in OUT
+    a_off: u32,     // the layer's membranes in OUT
+    s_off: u32,     // the layer's spikes in OUT
+    c_off: u32,     // the counts in OUT, or 0xffffffff (not the last layer)
+    keep: u32,      // f32 bits of 1 - alpha
+    threshold: u32, // f32 bits of the threshold
+    xt: u32,        // x extent of the dispatch, threads
+}
+@group(0) @binding(12) var<uniform> PS: SnnParams;
+
+fn snn_input(i: u32) -> f32 {
+    if (PS.from_out == 1u) { return bitcast<f32>(OUT[i]); }
+    return bitcast<f32>(B[i]);
+}
+
+// One invocation per (sample, neuron): the current (a dot product with 8
+// partial sums, added in the CPU's order), then u = keep * a + I,
+// s = H(u - threshold), a = u * (1 - s).
+@compute @workgroup_size(64)
+fn snn_layer(@builtin(global_invocation_id) g: vec3<u32>) {
+    let k = flat(g, PS.xt);
+    if (k >= PS.rows * PS.n_out) { return; }
+    let b = k / PS.n_out;
+    let j = k % PS.n_out;
+    let w = PS.w_off + j * PS.n_in;
+    let x = PS.in_off + b * PS.n_in;
+    var acc = array<f32, 8>(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    let full = PS.n_in / 8u * 8u;
+    for (var i = 0u; i < full; i += 8u) {
+        for (var l = 0u; l < 8u; l++) {
+            acc[l] += bitcast<f32>(A[w + i + l]) * snn_input(x + i + l);
+        }
+    }
+    var cur = 0.0;
+    for (var i = full; i < PS.n_in; i++) {
+        cur += bitcast<f32>(A[w + i]) * snn_input(x + i);
+    }
+    for (var l = 0u; l < 8u; l++) {
+        cur += acc[l];
+    }
+    let u = bitcast<f32>(PS.keep) * bitcast<f32>(OUT[PS.a_off + k]) + cur;
+    var s = 0.0;
+    if (u >= bitcast<f32>(PS.threshold)) { s = 1.0; }
+    OUT[PS.a_off + k] = bitcast<u32>(u * (1.0 - s));
+    OUT[PS.s_off + k] = bitcast<u32>(s);
+    if (PS.c_off != 0xffffffffu) {
+        OUT[PS.c_off + k] = bitcast<u32>(bitcast<f32>(OUT[PS.c_off + k]) + s);
+    }
+}

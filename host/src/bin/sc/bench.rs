@@ -117,3 +117,151 @@ pub fn gpu(reps: usize, json: Option<&Path>) -> Result<()> {
     }
     Ok(())
 }
+
+/// Time the float SNN: the seed's `jax_forward_pass` and an epoch of
+/// `jax_surrogate_gradient_step` (`sc_host::snn::seed`, f32, no bias), and
+/// the project's batched network (`sc_host::snn::batch`: forward pass, an
+/// epoch of Adam steps), at widths `dims`, `steps` steps, `batch` samples
+/// per call, `samples` per epoch. One JSON line per figure and thread count.
+#[allow(clippy::too_many_arguments)]
+pub fn snn(
+    threads: &[usize],
+    reps: usize,
+    dims: &[usize],
+    steps: usize,
+    batch: usize,
+    samples: usize,
+    json: Option<&Path>,
+) -> Result<()> {
+    use sc_host::snn::seed::{self, LossParams, Matrix};
+    use sc_host::snn::{batch as sb, Adam, Optimizer, Snn, SnnConfig, Surrogate};
+    use std::time::Instant;
+
+    if threads.contains(&0) || reps == 0 {
+        bail!("--threads and --reps: each must be at least 1");
+    }
+    if dims.len() < 2 || dims.contains(&0) || steps == 0 || batch == 0 || samples < batch {
+        bail!(
+            "--dims {dims:?} (at least two widths, each >= 1), --steps {steps} (>= 1), --batch \
+             {batch} (>= 1) and --samples {samples} (>= --batch) are needed"
+        );
+    }
+    let input_words = dims[0]
+        .checked_mul(samples)
+        .context("--dims x --samples is too large")?;
+    sc_host::limits::check_bytes::<f32>("--samples x inputs", input_words)?;
+    let cfg = |bias| SnnConfig {
+        sizes: dims.to_vec(),
+        steps,
+        alpha: 0.1,
+        threshold: 1.0,
+        beta: 10.0,
+        kappa: 0.5,
+        bias,
+    };
+    let seed_net = Snn::<f32>::init(cfg(false), 1)?;
+    let weights: Vec<Matrix<f32>> = seed_net
+        .weights
+        .iter()
+        .enumerate()
+        .map(|(l, w)| Matrix::new("weights", dims[l + 1], dims[l], w.clone()))
+        .collect::<Result<_, _>>()?;
+    let mut rng = sc_kernel::rng::SplitMix64::new(5);
+    let xs: Vec<f32> = (0..input_words)
+        .map(|_| (rng.next_u64() >> 40) as f32 / (1u32 << 24) as f32)
+        .collect();
+    let classes = dims[dims.len() - 1];
+    let labels: Vec<usize> = (0..samples)
+        .map(|_| (rng.next_u64() % classes as u64) as usize)
+        .collect();
+    let targets = seed::one_hot::<f32>(&labels, classes)?;
+    let x0 = Matrix::new("x", batch, dims[0], xs[..batch * dims[0]].to_vec())?;
+    let p = LossParams {
+        n_steps: steps,
+        ..LossParams::default()
+    };
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let mut all = vec![];
+    for &t in threads {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(t).build()?;
+        let figures: Vec<(&str, f64)> = pool.install(|| -> Result<_> {
+            let time = |f: &mut dyn FnMut() -> Result<()>, n: usize| -> Result<f64> {
+                f()?; // warm-up
+                let mut v = vec![];
+                for _ in 0..n {
+                    let t0 = Instant::now();
+                    f()?;
+                    v.push(t0.elapsed().as_secs_f64());
+                }
+                Ok(median(v))
+            };
+            let epochs = reps.clamp(1, 3);
+            let seed_fwd = time(
+                &mut || {
+                    seed::jax_forward_pass(&weights, &x0, steps, &Default::default())?;
+                    Ok(())
+                },
+                reps,
+            )?;
+            let seed_epoch = time(
+                &mut || {
+                    let mut w = weights.clone();
+                    for (xb, yb) in xs
+                        .chunks_exact(batch * dims[0])
+                        .zip(targets.data.chunks_exact(batch * classes))
+                    {
+                        let x = Matrix::new("x", batch, dims[0], xb.to_vec())?;
+                        let y = Matrix::new("targets", batch, classes, yb.to_vec())?;
+                        w = seed::jax_surrogate_gradient_step(&w, &x, &y, 1e-3, &p)?.0;
+                    }
+                    Ok(())
+                },
+                epochs,
+            )?;
+            let net = Snn::<f32>::init(cfg(true), 1)?;
+            let own_fwd = time(
+                &mut || {
+                    sb::forward_counts(&net, &xs[..batch * dims[0]])?;
+                    Ok(())
+                },
+                reps,
+            )?;
+            let own_epoch = time(
+                &mut || {
+                    let mut n = net.clone();
+                    let mut opt = Optimizer::Adam(Adam::new(&n, 1e-3));
+                    for (xb, yb) in xs
+                        .chunks_exact(batch * dims[0])
+                        .zip(labels.chunks_exact(batch))
+                    {
+                        sb::train_step(&mut n, &mut opt, xb, yb, Surrogate::FastSigmoid)?;
+                    }
+                    Ok(())
+                },
+                epochs,
+            )?;
+            Ok(vec![
+                ("seed jax_forward_pass", seed_fwd),
+                ("seed epoch (jax_surrogate_gradient_step)", seed_epoch),
+                ("project forward (snn::batch)", own_fwd),
+                ("project epoch (snn::batch, Adam)", own_epoch),
+            ])
+        })?;
+        for (what, s) in figures {
+            let line = serde_json::json!({
+                "impl": "rust", "what": what, "dims": dims, "steps": steps, "batch": batch,
+                "samples": samples, "threads": t, "median_s": s,
+            });
+            println!("{line}");
+            all.push(line);
+        }
+    }
+    if let Some(p) = json {
+        std::fs::write(p, serde_json::to_string_pretty(&all)?)
+            .with_context(|| format!("writing {}", p.display()))?;
+    }
+    Ok(())
+}

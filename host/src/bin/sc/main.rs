@@ -8,6 +8,7 @@ mod digits;
 mod model;
 mod run;
 mod simulate;
+mod train;
 mod vectors;
 
 use std::path::PathBuf;
@@ -37,6 +38,10 @@ enum Cmd {
     /// the kernel, CPU or GPU backend; counts, predictions and spike trains
     /// to `.npy`, `.csv` or `.json`, and a spike raster.
     Run(run::RunArgs),
+    /// Train a spiking network on any CSV (feature columns and a label
+    /// column) with surrogate gradients, hold out a validation split,
+    /// quantise it to an SC network and write a model file for `sc run`.
+    Train(train::TrainArgs),
     /// The same as `sc run --vectors` (kept for old scripts).
     #[command(hide = true)]
     Simulate {
@@ -85,6 +90,14 @@ enum Cmd {
         /// With --sim: samples run together.
         #[arg(long, default_value_t = 1)]
         batch: usize,
+        /// Time the float SNN instead: the seed's jax_forward_pass and an
+        /// epoch of jax_surrogate_gradient_step (sc_host::snn::seed), and
+        /// the project's batched network, at --dims, --steps, --batch.
+        #[arg(long, conflicts_with_all = ["sim", "gpu"])]
+        snn: bool,
+        /// With --snn: samples per epoch (a multiple of --batch is used).
+        #[arg(long, default_value_t = 1024)]
+        samples: usize,
         /// With --sim: `counting` (the engine) or `bitstream` (the kernel).
         #[arg(long, value_enum, default_value_t = bench::PathArg::Counting)]
         path: bench::PathArg,
@@ -96,6 +109,7 @@ fn main() -> ExitCode {
     let r = match cli.cmd {
         Cmd::Digits(a) => digits::run(&a),
         Cmd::Run(a) => run::run(&a),
+        Cmd::Train(a) => train::run(&a),
         Cmd::Simulate { files, steps } => simulate::run(&files, steps),
         Cmd::Model(c) => model::run(c),
         Cmd::Bench {
@@ -109,8 +123,21 @@ fn main() -> ExitCode {
             steps,
             batch,
             path,
+            snn,
+            samples,
         } => {
-            if sim {
+            if snn {
+                bench::snn(
+                    &threads,
+                    reps,
+                    &dims,
+                    steps,
+                    batch,
+                    samples,
+                    json.as_deref(),
+                )
+                .map(|_| true)
+            } else if sim {
                 bench::sim(
                     &threads,
                     reps,
