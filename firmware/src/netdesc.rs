@@ -2,14 +2,15 @@
 //! one reader of the layout, docs/vectors.md) and run on the kernel.
 
 use heapless::Vec;
+use sc_kernel::count::{input_values, layer0_counts, spike_counts, CountLayer};
 use sc_kernel::fixed::types::{I16F16, I8F8};
 use sc_kernel::lif::{Format, LifFixed, LifParams};
 use sc_kernel::mac::MacShape;
 use sc_kernel::net::{self, encode_weights, Layer, LayerState};
-use sc_kernel::sng::Probability;
+use sc_kernel::sng::{encode, Probability, Sng};
 pub use sc_kernel::wire::Reader;
 use sc_kernel::wire::{LayerRecord, Network, WireError};
-use sc_kernel::{words_for, Error};
+use sc_kernel::{words_for, BitSlice, BitSliceMut, Error};
 
 /// Most layers a described network may have.
 pub const MAX_LAYERS: usize = 8;
@@ -40,6 +41,20 @@ pub enum NetError {
         layer: usize,
         /// Stream index `j * inputs + i`.
         stream: usize,
+    },
+    /// An embedded weight count (counting form) differs from the popcount
+    /// of the kernel's encoding of its weight, with its sign.
+    CountMismatch {
+        /// Layer.
+        layer: usize,
+        /// Weight index `j * inputs + i`.
+        weight: usize,
+    },
+    /// The embedded layer-0 ranks are not an ascending order of the weight
+    /// source's values (spec §7.1).
+    RankMismatch {
+        /// The first stream position whose rank is wrong.
+        position: usize,
     },
 }
 
@@ -295,6 +310,242 @@ impl NetDesc<'_> {
                 }
             }
             if let Some(s) = net.spikes(nl - 1) {
+                for (j, cnt) in counts.iter_mut().enumerate() {
+                    *cnt += u32::from(s.get(j) == Some(true));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A network in the counting form of spec §7.1 (the kernel's
+/// [`sc_kernel::count`]), as `build.rs` embeds it with the kernel's
+/// `count::weight_counts` and `count::weight_ranks`: 2 bytes per synapse
+/// instead of `L / 8`, and a cost per synapse that does not grow with `L`.
+#[derive(Debug, Clone, Copy)]
+pub struct CountForm<'a> {
+    /// Per layer, the signed weight counts `s_ji * n_ji`, input-major
+    /// (`[i * neurons + j]`).
+    pub weights: &'a [&'a [i16]],
+    /// Layer 0's rank of each stream position in the ascending order of
+    /// the weight source's first `L_0` values.
+    pub rank: &'a [u32],
+}
+
+impl NetDesc<'_> {
+    /// Check `form` against the kernel before use: every weight count is
+    /// the popcount of the kernel's encoding of its weight stream (a fresh
+    /// generator of the weight source), negated for a negative weight; and
+    /// layer 0's ranks are a permutation of `0..L_0` that visits the weight
+    /// source's first `L_0` values in ascending order (spec §7.1: ties in
+    /// any order). `Q` bounds `L_0`.
+    pub fn verify_counts<const Q: usize>(&self, form: &CountForm<'_>) -> Result<(), NetError> {
+        const MAX_STRIDE: usize = 64;
+        if form.weights.len() != self.layers.len() {
+            return Err(Error::LengthMismatch {
+                expected: self.layers.len(),
+                found: form.weights.len(),
+            }
+            .into());
+        }
+        let mut buf = [0u32; MAX_STRIDE];
+        let source = self.net.head.weight_source;
+        for (k, (l, w)) in self.layers.iter().zip(form.weights).enumerate() {
+            let (m, n, len) = (self.dims[k], self.dims[k + 1], l.len as usize);
+            let stride = words_for::<u32>(len);
+            if stride > MAX_STRIDE {
+                return Err(NetError::TooLarge {
+                    what: "stream words",
+                    needed: stride,
+                    capacity: MAX_STRIDE,
+                });
+            }
+            if w.len() != l.weights_q16.len() {
+                return Err(Error::LengthMismatch {
+                    expected: l.weights_q16.len(),
+                    found: w.len(),
+                }
+                .into());
+            }
+            let sign_row = words_for::<u32>(m);
+            let start = source.start()?;
+            for (s, &p) in l.weights_q16.iter().enumerate() {
+                // weights_q16 is [j][i]: m > 0 when there is a weight.
+                let (j, i) = (s / m, s % m);
+                let mut g = start;
+                let mut bits = BitSliceMut::new(&mut buf[..stride], len)?;
+                encode(&mut g, Probability::from_q16(p)?, &mut bits);
+                // At most MAX_STRIDE * 32 ones: fits i32.
+                let ones = bits.count_ones() as i32;
+                let negative = l
+                    .signs
+                    .get(j * sign_row + i / 32)
+                    .is_some_and(|&w| w >> (i % 32) & 1 == 1);
+                let want = if negative { -ones } else { ones };
+                if w.get(i * n + j).map(|&c| i32::from(c)) != Some(want) {
+                    return Err(NetError::CountMismatch {
+                        layer: k,
+                        weight: s,
+                    });
+                }
+            }
+        }
+        let len0 = self.layers.first().map_or(0, |l| l.len as usize);
+        if len0 > Q {
+            return Err(NetError::TooLarge {
+                what: "layer 0 stream bits",
+                needed: len0,
+                capacity: Q,
+            });
+        }
+        if form.rank.len() != len0 {
+            return Err(Error::LengthMismatch {
+                expected: len0,
+                found: form.rank.len(),
+            }
+            .into());
+        }
+        let mut values = [0u16; Q];
+        let mut g = source.start()?;
+        values[..len0].iter_mut().for_each(|v| *v = g.next_q16());
+        // order[rank[t]] = t; every rank below len0 and used once.
+        let mut order = [u32::MAX; Q];
+        for (t, &r) in form.rank.iter().enumerate() {
+            match order[..len0].get_mut(r as usize) {
+                Some(o) if *o == u32::MAX => *o = t as u32,
+                _ => return Err(NetError::RankMismatch { position: t }),
+            }
+        }
+        let value = |k: usize| values[order[k] as usize];
+        if let Some(k) = (1..len0).find(|&k| value(k - 1) > value(k)) {
+            return Err(NetError::RankMismatch {
+                position: order[k] as usize,
+            });
+        }
+        Ok(())
+    }
+
+    /// Run `steps` steps with input probabilities `inputs` in the counting
+    /// form `form` (spec §7.1; the kernel's `count::input_values`,
+    /// `layer0_counts`, `spike_counts` and `CountLayer::fire`): the same
+    /// spikes and counts as [`Self::run`], bit for bit. `on_step(step,
+    /// layer, spike_words)` sees every layer's spikes and returns false to
+    /// stop early; the last layer's spike counts are added to `counts`.
+    ///
+    /// `N` bounds the neurons of a layer, `Q` must be at least `L_0 + 1`,
+    /// `L` bounds the layers. Buffers live on the stack.
+    pub fn run_counts<const N: usize, const Q: usize, const L: usize>(
+        &self,
+        form: &CountForm<'_>,
+        inputs: &[Probability],
+        steps: usize,
+        counts: &mut [u32],
+        on_step: impl FnMut(usize, usize, &[u32]) -> bool,
+    ) -> Result<(), NetError> {
+        match self.format {
+            Format::Q16_16 => {
+                self.run_counts_f::<I16F16, N, Q, L>(form, inputs, steps, counts, on_step)
+            }
+            Format::Q8_8 => {
+                self.run_counts_f::<I8F8, N, Q, L>(form, inputs, steps, counts, on_step)
+            }
+        }
+    }
+
+    fn run_counts_f<F: LifFixed, const N: usize, const Q: usize, const L: usize>(
+        &self,
+        form: &CountForm<'_>,
+        inputs: &[Probability],
+        steps: usize,
+        counts: &mut [u32],
+        mut on_step: impl FnMut(usize, usize, &[u32]) -> bool,
+    ) -> Result<(), NetError> {
+        let nl = self.layers.len();
+        let need = |what, needed, capacity| {
+            if needed > capacity {
+                Err(NetError::TooLarge {
+                    what,
+                    needed,
+                    capacity,
+                })
+            } else {
+                Ok(())
+            }
+        };
+        need("layers", nl, L)?;
+        if form.weights.len() != nl {
+            return Err(Error::LengthMismatch {
+                expected: nl,
+                found: form.weights.len(),
+            }
+            .into());
+        }
+        let mut layers: Vec<CountLayer<'_, LifParams<F>, i16>, L> = Vec::new();
+        for (k, (l, &w)) in self.layers.iter().zip(form.weights).enumerate() {
+            let (m, n) = (self.dims[k], self.dims[k + 1]);
+            need("neurons", n, N)?;
+            let shape = MacShape::new(n, m, l.len as usize)?;
+            let layer = CountLayer::new(shape, w, F::try_from_raw(l.gain)?, l.lif_params::<F>()?)?;
+            layers.push(layer).map_err(|_| NetError::TooLarge {
+                what: "layers",
+                needed: nl,
+                capacity: L,
+            })?;
+        }
+        let len0 = layers.first().map_or(0, |l| l.shape().len());
+        need("layer 0 stream bits + 1", len0 + 1, Q)?;
+        let last = self.dims[nl];
+        if counts.len() != last {
+            return Err(Error::LengthMismatch {
+                expected: last,
+                found: counts.len(),
+            }
+            .into());
+        }
+        // Spec §7's initial state: membranes at rest, counters 0, a fresh
+        // input generator.
+        let mut v = [[F::ZERO; N]; L];
+        for (v, l) in v.iter_mut().zip(&layers) {
+            v.iter_mut().for_each(|v| *v = l.params().v_rest());
+        }
+        let mut r = [[0u16; N]; L];
+        let mut c = [[0i32; N]; L];
+        let mut cur = [[F::ZERO; N]; L];
+        let mut sp = [[0u32; N]; L];
+        let mut q = [0u16; Q];
+        let mut table = [0u32; Q];
+        let mut gen = self.net.head.input_source.start()?;
+        for t in 0..steps {
+            // Layer 0's comparator values of this step, in weight order;
+            // the generator advances L_0 (spec §7 step 1).
+            input_values(&mut gen, form.rank, &mut q[..len0])?;
+            for (k, layer) in layers.iter().enumerate() {
+                let (m, n) = (self.dims[k], self.dims[k + 1]);
+                let (prev, rest) = sp.split_at_mut(k);
+                let c = &mut c[k][..n];
+                match prev.last() {
+                    None => layer0_counts(layer, &q[..len0], inputs, &mut table[..len0 + 1], c)?,
+                    Some(z) => {
+                        let z = BitSlice::new(&z[..words_for::<u32>(m)], m)?;
+                        spike_counts(layer, z, c)?
+                    }
+                }
+                let words = &mut rest[0][..words_for::<u32>(n)];
+                let mut spikes = BitSliceMut::new(words, n)?;
+                layer.fire(
+                    c,
+                    &mut v[k][..n],
+                    &mut r[k][..n],
+                    &mut cur[k][..n],
+                    &mut spikes,
+                )?;
+                if !on_step(t, k, words) {
+                    return Ok(());
+                }
+            }
+            if let Some(z) = nl.checked_sub(1).and_then(|k| sp.get(k)) {
+                let s = BitSlice::new(&z[..words_for::<u32>(last)], last)?;
                 for (j, cnt) in counts.iter_mut().enumerate() {
                     *cnt += u32::from(s.get(j) == Some(true));
                 }
