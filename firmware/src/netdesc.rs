@@ -2,7 +2,10 @@
 //! one reader of the layout, docs/vectors.md) and run on the kernel.
 
 use heapless::Vec;
-use sc_kernel::count::{input_values, layer0_counts, spike_counts, CountLayer};
+use sc_kernel::count::{
+    add_row, input_values, layer0_counts, look_up_add, prefix_counts, spike_counts, CountLayer,
+    CountWeight,
+};
 use sc_kernel::fixed::types::{I16F16, I8F8};
 use sc_kernel::lif::{Format, LifFixed, LifParams};
 use sc_kernel::mac::MacShape;
@@ -516,6 +519,9 @@ impl NetDesc<'_> {
         let mut q = [0u16; Q];
         let mut table = [0u32; Q];
         let mut gen = self.net.head.input_source.start()?;
+        // Layer 0's inputs in ascending order of probability, once per run:
+        // each step builds one prefix table per distinct probability.
+        let order = input_order(inputs);
         for t in 0..steps {
             // Layer 0's comparator values of this step, in weight order;
             // the generator advances L_0 (spec §7 step 1).
@@ -525,7 +531,19 @@ impl NetDesc<'_> {
                 let (prev, rest) = sp.split_at_mut(k);
                 let c = &mut c[k][..n];
                 match prev.last() {
-                    None => layer0_counts(layer, &q[..len0], inputs, &mut table[..len0 + 1], c)?,
+                    None => match order.as_ref() {
+                        Some(order) => layer0_grouped(
+                            layer,
+                            &q[..len0],
+                            inputs,
+                            order,
+                            &mut table[..len0 + 1],
+                            c,
+                        )?,
+                        None => {
+                            layer0_counts(layer, &q[..len0], inputs, &mut table[..len0 + 1], c)?
+                        }
+                    },
                     Some(z) => {
                         let z = BitSlice::new(&z[..words_for::<u32>(m)], m)?;
                         spike_counts(layer, z, c)?
@@ -553,4 +571,76 @@ impl NetDesc<'_> {
         }
         Ok(())
     }
+}
+
+/// Most inputs [`input_order`] sorts (more: one prefix table per input).
+const MAX_GROUPED: usize = 256;
+
+/// The indices of `inputs` sorted by probability (stable), or `None` for
+/// more than [`MAX_GROUPED`] inputs.
+fn input_order(inputs: &[Probability]) -> Option<Vec<u8, MAX_GROUPED>> {
+    if inputs.len() > MAX_GROUPED {
+        return None;
+    }
+    let mut order: Vec<u8, MAX_GROUPED> = Vec::new();
+    for i in 0..inputs.len() {
+        // i < MAX_GROUPED = 256: fits u8, and the capacity.
+        order.push(i as u8).ok()?;
+    }
+    // Insertion sort: a few dozen inputs, once per run.
+    let p = |k: u8| inputs.get(k as usize).map_or(0, |p| p.q16());
+    for k in 1..order.len() {
+        let mut m = k;
+        while m > 0 && p(order[m - 1]) > p(order[m]) {
+            order.swap(m - 1, m);
+            m -= 1;
+        }
+    }
+    Some(order)
+}
+
+/// `count::layer0_counts` with the inputs visited in `order` (ascending
+/// probability): one `count::prefix_counts` table per distinct
+/// probability instead of one per input, the same `count::look_up_add`
+/// and `count::add_row` per input. The counts are exact integer sums, so
+/// the order of the additions does not change them.
+fn layer0_grouped<N: sc_kernel::neuron::Neuron, C: CountWeight>(
+    layer: &CountLayer<'_, N, C>,
+    q: &[u16],
+    inputs: &[Probability],
+    order: &[u8],
+    table: &mut [u32],
+    counts: &mut [i32],
+) -> Result<(), NetError> {
+    let s = layer.shape();
+    let (n, len) = (s.neurons(), s.len());
+    for (expected, found) in [
+        (s.inputs(), inputs.len()),
+        (s.inputs(), order.len()),
+        (len, q.len()),
+        (len + 1, table.len()),
+        (n, counts.len()),
+    ] {
+        if expected != found {
+            return Err(Error::LengthMismatch { expected, found }.into());
+        }
+    }
+    counts.iter_mut().for_each(|c| *c = 0);
+    let mut built = None;
+    for &i in order {
+        let i = i as usize;
+        let row = layer.weights().get(i * n..(i + 1) * n).unwrap_or(&[]);
+        match inputs.get(i).copied().unwrap_or(Probability::ZERO) {
+            Probability::ZERO => {}
+            Probability::ONE => add_row(row, counts),
+            p => {
+                if built != Some(p.q16()) {
+                    prefix_counts(q, p, table);
+                    built = Some(p.q16());
+                }
+                look_up_add(row, table, len, counts);
+            }
+        }
+    }
+    Ok(())
 }
