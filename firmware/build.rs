@@ -308,7 +308,7 @@ fn vectors(root: &Path, manifest: &Path, out_dir: &Path) {
             max_neurons =
                 max_neurons.max(net.head.dims[1..].iter().copied().max().unwrap_or(0) as usize);
             max_x = max_x.max(max_x_words(&net));
-            max_table = max_table.max(net.layers().next().map_or(0, |l| l.len as usize) + 1);
+            max_table = max_table.max(net.layers().map(|l| l.len as usize + 1).max().unwrap_or(0));
             nets.push(magnitudes(&net));
             forms.push(count_form(&net));
         }
@@ -352,7 +352,7 @@ fn vectors(root: &Path, manifest: &Path, out_dir: &Path) {
         .unwrap();
     }
     s.push_str("];\n");
-    writeln!(s, "/// Layer 0's stream length plus one, most of any network case.\npub const NET_MAX_TABLE: usize = {max_table};").unwrap();
+    writeln!(s, "/// The longest stream of any network case plus one (layer 0's prefix table).\npub const NET_MAX_TABLE: usize = {max_table};").unwrap();
     writeln!(
         s,
         "/// Most layers of any network case.\npub const NET_MAX_LAYERS: usize = {max_layers};"
@@ -406,8 +406,8 @@ fn digits(manifest: &Path, out_dir: &Path) {
     s.push_str(";\n");
     writeln!(
         s,
-        "/// Layer 0's stream length plus one (its prefix-count table).\npub const MAX_TABLE: usize = {};",
-        rank.len() + 1
+        "/// The longest stream of the model plus one (layer 0's prefix table).\npub const MAX_TABLE: usize = {};",
+        net.layers().map(|l| l.len as usize + 1).max().unwrap_or(0)
     )
     .unwrap();
     write!(s, "/// Distinct input probabilities (Q0.16) of the test images.\npub static INPUT_TABLE: [u32; {}] = ", table.len()).unwrap();
@@ -443,6 +443,15 @@ fn digits(manifest: &Path, out_dir: &Path) {
         s,
         "/// Layers.\npub const LAYERS: usize = {};",
         net.head.layers()
+    )
+    .unwrap();
+    let lif = match net.head.format {
+        sc_kernel::lif::Format::Q16_16 => "I16F16",
+        sc_kernel::lif::Format::Q8_8 => "I8F8",
+    };
+    writeln!(
+        s,
+        "/// The model's LIF format.\npub type Lif = sc_kernel::fixed::types::{lif};"
     )
     .unwrap();
     fs::write(out_dir.join("digits.rs"), s)

@@ -48,7 +48,8 @@ pub fn classify(net: &NetDesc<'_>, steps: usize, k: usize) -> Result<u8, NetErro
     }
     let classes = net.dims[net.dims.len() - 1];
     let mut counts = [0u32; data::MAX_NEURONS];
-    net.run_counts::<{ data::MAX_NEURONS }, { data::MAX_TABLE }, { data::LAYERS }>(
+    // The model's LIF format is known here (build.rs): one format's code.
+    net.run_counts_as::<data::Lif, { data::MAX_NEURONS }, { data::MAX_TABLE }, { data::LAYERS }>(
         &FORM,
         &inputs,
         steps,

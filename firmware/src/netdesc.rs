@@ -2,15 +2,12 @@
 //! one reader of the layout, docs/vectors.md) and run on the kernel.
 
 use heapless::Vec;
-use sc_kernel::count::{
-    add_row, input_values, layer0_counts, look_up_add, prefix_counts, spike_counts, CountLayer,
-    CountWeight,
-};
+use sc_kernel::count::{add_row, input_values, look_up_add, prefix_counts, CountLayer};
 use sc_kernel::fixed::types::{I16F16, I8F8};
 use sc_kernel::lif::{Format, LifFixed, LifParams};
 use sc_kernel::mac::MacShape;
 use sc_kernel::net::{self, encode_weights, Layer, LayerState};
-use sc_kernel::sng::{encode, Probability, Sng};
+use sc_kernel::sng::{Probability, Sng};
 pub use sc_kernel::wire::Reader;
 use sc_kernel::wire::{LayerRecord, Network, WireError};
 use sc_kernel::{words_for, BitSlice, BitSliceMut, Error};
@@ -337,14 +334,13 @@ pub struct CountForm<'a> {
 }
 
 impl NetDesc<'_> {
-    /// Check `form` against the kernel before use: every weight count is
-    /// the popcount of the kernel's encoding of its weight stream (a fresh
-    /// generator of the weight source), negated for a negative weight; and
-    /// layer 0's ranks are a permutation of `0..L_0` that visits the weight
-    /// source's first `L_0` values in ascending order (spec §7.1: ties in
-    /// any order). `Q` bounds `L_0`.
+    /// Check `form` against the weight source before use (spec §7.1): each
+    /// weight count is `n_ji = #{t < L : r_t < P_ji}` over the source's
+    /// first `L` values `r_t` (the ones of the kernel's `encode` of the
+    /// weight stream), negated for a negative weight; layer 0's ranks are
+    /// a permutation of `0..L_0` that visits `r_0 .. r_(L_0 - 1)` in
+    /// ascending order (ties in any order). `Q` bounds every layer's `L`.
     pub fn verify_counts<const Q: usize>(&self, form: &CountForm<'_>) -> Result<(), NetError> {
-        const MAX_STRIDE: usize = 64;
         if form.weights.len() != self.layers.len() {
             return Err(Error::LengthMismatch {
                 expected: self.layers.len(),
@@ -352,16 +348,15 @@ impl NetDesc<'_> {
             }
             .into());
         }
-        let mut buf = [0u32; MAX_STRIDE];
+        let mut values = [0u16; Q];
         let source = self.net.head.weight_source;
         for (k, (l, w)) in self.layers.iter().zip(form.weights).enumerate() {
             let (m, n, len) = (self.dims[k], self.dims[k + 1], l.len as usize);
-            let stride = words_for::<u32>(len);
-            if stride > MAX_STRIDE {
+            if len > Q {
                 return Err(NetError::TooLarge {
-                    what: "stream words",
-                    needed: stride,
-                    capacity: MAX_STRIDE,
+                    what: "stream bits",
+                    needed: len,
+                    capacity: Q,
                 });
             }
             if w.len() != l.weights_q16.len() {
@@ -371,16 +366,16 @@ impl NetDesc<'_> {
                 }
                 .into());
             }
+            let values = &mut values[..len];
+            let mut g = source.start()?;
+            values.iter_mut().for_each(|v| *v = g.next_q16());
             let sign_row = words_for::<u32>(m);
-            let start = source.start()?;
             for (s, &p) in l.weights_q16.iter().enumerate() {
                 // weights_q16 is [j][i]: m > 0 when there is a weight.
                 let (j, i) = (s / m, s % m);
-                let mut g = start;
-                let mut bits = BitSliceMut::new(&mut buf[..stride], len)?;
-                encode(&mut g, Probability::from_q16(p)?, &mut bits);
-                // At most MAX_STRIDE * 32 ones: fits i32.
-                let ones = bits.count_ones() as i32;
+                let p = Probability::from_q16(p)?.q16();
+                // At most Q ones (Q is an array length): fits i32.
+                let ones = values.iter().filter(|&&r| u32::from(r) < p).count() as i32;
                 let negative = l
                     .signs
                     .get(j * sign_row + i / 32)
@@ -393,45 +388,46 @@ impl NetDesc<'_> {
                     });
                 }
             }
-        }
-        let len0 = self.layers.first().map_or(0, |l| l.len as usize);
-        if len0 > Q {
-            return Err(NetError::TooLarge {
-                what: "layer 0 stream bits",
-                needed: len0,
-                capacity: Q,
-            });
-        }
-        if form.rank.len() != len0 {
-            return Err(Error::LengthMismatch {
-                expected: len0,
-                found: form.rank.len(),
+            if k > 0 {
+                continue;
             }
-            .into());
-        }
-        let mut values = [0u16; Q];
-        let mut g = source.start()?;
-        values[..len0].iter_mut().for_each(|v| *v = g.next_q16());
-        // order[rank[t]] = t; every rank below len0 and used once.
-        let mut order = [u32::MAX; Q];
-        for (t, &r) in form.rank.iter().enumerate() {
-            match order[..len0].get_mut(r as usize) {
-                Some(o) if *o == u32::MAX => *o = t as u32,
-                _ => return Err(NetError::RankMismatch { position: t }),
+            if len > usize::from(u16::MAX) {
+                return Err(NetError::TooLarge {
+                    what: "layer 0 stream bits",
+                    needed: len,
+                    capacity: usize::from(u16::MAX),
+                });
             }
-        }
-        let value = |k: usize| values[order[k] as usize];
-        if let Some(k) = (1..len0).find(|&k| value(k - 1) > value(k)) {
-            return Err(NetError::RankMismatch {
-                position: order[k] as usize,
-            });
+            if form.rank.len() != len {
+                return Err(Error::LengthMismatch {
+                    expected: len,
+                    found: form.rank.len(),
+                }
+                .into());
+            }
+            // order[rank[t]] = t; every rank below len and used once.
+            let mut order = [u16::MAX; Q];
+            for (t, &r) in form.rank.iter().enumerate() {
+                match order[..len].get_mut(r as usize) {
+                    // t < len <= 65535: the cast is exact.
+                    Some(o) if *o == u16::MAX => *o = t as u16,
+                    _ => return Err(NetError::RankMismatch { position: t }),
+                }
+            }
+            let value = |k: usize| values[order[k] as usize];
+            if let Some(k) = (1..len).find(|&k| value(k - 1) > value(k)) {
+                return Err(NetError::RankMismatch {
+                    position: order[k] as usize,
+                });
+            }
         }
         Ok(())
     }
 
     /// Run `steps` steps with input probabilities `inputs` in the counting
     /// form `form` (spec §7.1; the kernel's `count::input_values`,
-    /// `layer0_counts`, `spike_counts` and `CountLayer::fire`): the same
+    /// `prefix_counts`, `look_up_add`, `add_row` and `CountLayer::fire`, as
+    /// its `layer0_counts` and `spike_counts` use them): the same
     /// spikes and counts as [`Self::run`], bit for bit. `on_step(step,
     /// layer, spike_words)` sees every layer's spikes and returns false to
     /// stop early; the last layer's spike counts are added to `counts`.
@@ -454,6 +450,27 @@ impl NetDesc<'_> {
                 self.run_counts_f::<I8F8, N, Q, L>(form, inputs, steps, counts, on_step)
             }
         }
+    }
+
+    /// [`Self::run_counts`] for a network whose LIF format is known when
+    /// the image is built (`F`, e.g. the embedded model's): only that
+    /// format's code is linked. Errors if the network's format is another.
+    pub fn run_counts_as<F: LifFixed, const N: usize, const Q: usize, const L: usize>(
+        &self,
+        form: &CountForm<'_>,
+        inputs: &[Probability],
+        steps: usize,
+        counts: &mut [u32],
+        on_step: impl FnMut(usize, usize, &[u32]) -> bool,
+    ) -> Result<(), NetError> {
+        if F::FRAC_BITS != self.format.frac_bits() {
+            return Err(Error::InvalidParameter {
+                name: "format",
+                allowed: "the LIF format this image was built for",
+            }
+            .into());
+        }
+        self.run_counts_f::<F, N, Q, L>(form, inputs, steps, counts, on_step)
     }
 
     fn run_counts_f<F: LifFixed, const N: usize, const Q: usize, const L: usize>(
@@ -521,7 +538,11 @@ impl NetDesc<'_> {
         let mut gen = self.net.head.input_source.start()?;
         // Layer 0's inputs in ascending order of probability, once per run:
         // each step builds one prefix table per distinct probability.
-        let order = input_order(inputs);
+        let order = input_order(inputs).ok_or(NetError::TooLarge {
+            what: "layer 0 inputs",
+            needed: inputs.len(),
+            capacity: MAX_GROUPED,
+        })?;
         for t in 0..steps {
             // Layer 0's comparator values of this step, in weight order;
             // the generator advances L_0 (spec §7 step 1).
@@ -530,23 +551,19 @@ impl NetDesc<'_> {
                 let (m, n) = (self.dims[k], self.dims[k + 1]);
                 let (prev, rest) = sp.split_at_mut(k);
                 let c = &mut c[k][..n];
+                let (shape, w) = (layer.shape(), layer.weights());
                 match prev.last() {
-                    None => match order.as_ref() {
-                        Some(order) => layer0_grouped(
-                            layer,
-                            &q[..len0],
-                            inputs,
-                            order,
-                            &mut table[..len0 + 1],
-                            c,
-                        )?,
-                        None => {
-                            layer0_counts(layer, &q[..len0], inputs, &mut table[..len0 + 1], c)?
-                        }
-                    },
+                    None => layer0_grouped(
+                        shape,
+                        w,
+                        &q[..len0],
+                        inputs,
+                        &order,
+                        &mut table[..len0 + 1],
+                        c,
+                    )?,
                     Some(z) => {
-                        let z = BitSlice::new(&z[..words_for::<u32>(m)], m)?;
-                        spike_counts(layer, z, c)?
+                        spike_rows(shape, w, BitSlice::new(&z[..words_for::<u32>(m)], m)?, c)?
                     }
                 }
                 let words = &mut rest[0][..words_for::<u32>(n)];
@@ -603,20 +620,21 @@ fn input_order(inputs: &[Probability]) -> Option<Vec<u8, MAX_GROUPED>> {
 /// probability): one `count::prefix_counts` table per distinct
 /// probability instead of one per input, the same `count::look_up_add`
 /// and `count::add_row` per input. The counts are exact integer sums, so
-/// the order of the additions does not change them.
-fn layer0_grouped<N: sc_kernel::neuron::Neuron, C: CountWeight>(
-    layer: &CountLayer<'_, N, C>,
+/// the order of the additions does not change them. Not generic over the
+/// neuron model: one copy of the code for both formats.
+fn layer0_grouped(
+    shape: &MacShape,
+    weights: &[i16],
     q: &[u16],
     inputs: &[Probability],
     order: &[u8],
     table: &mut [u32],
     counts: &mut [i32],
 ) -> Result<(), NetError> {
-    let s = layer.shape();
-    let (n, len) = (s.neurons(), s.len());
+    let (n, len) = (shape.neurons(), shape.len());
     for (expected, found) in [
-        (s.inputs(), inputs.len()),
-        (s.inputs(), order.len()),
+        (shape.inputs(), inputs.len()),
+        (shape.inputs(), order.len()),
         (len, q.len()),
         (len + 1, table.len()),
         (n, counts.len()),
@@ -629,7 +647,7 @@ fn layer0_grouped<N: sc_kernel::neuron::Neuron, C: CountWeight>(
     let mut built = None;
     for &i in order {
         let i = i as usize;
-        let row = layer.weights().get(i * n..(i + 1) * n).unwrap_or(&[]);
+        let row = weights.get(i * n..(i + 1) * n).unwrap_or(&[]);
         match inputs.get(i).copied().unwrap_or(Probability::ZERO) {
             Probability::ZERO => {}
             Probability::ONE => add_row(row, counts),
@@ -640,6 +658,33 @@ fn layer0_grouped<N: sc_kernel::neuron::Neuron, C: CountWeight>(
                 }
                 look_up_add(row, table, len, counts);
             }
+        }
+    }
+    Ok(())
+}
+
+/// `count::spike_counts` of one sample: the rows of the inputs that spiked
+/// added with `count::add_row`. Not generic over the neuron model.
+fn spike_rows(
+    shape: &MacShape,
+    weights: &[i16],
+    spikes: BitSlice<'_, u32>,
+    counts: &mut [i32],
+) -> Result<(), NetError> {
+    let n = shape.neurons();
+    for (expected, found) in [(shape.inputs(), spikes.len()), (n, counts.len())] {
+        if expected != found {
+            return Err(Error::LengthMismatch { expected, found }.into());
+        }
+    }
+    counts.iter_mut().for_each(|c| *c = 0);
+    for (wi, &word) in spikes.words().iter().enumerate() {
+        // Padding bits are zero: only inputs that spiked are visited.
+        let mut bits = word;
+        while bits != 0 {
+            let i = wi * 32 + bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            add_row(weights.get(i * n..(i + 1) * n).unwrap_or(&[]), counts);
         }
     }
     Ok(())
