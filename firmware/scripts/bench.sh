@@ -138,8 +138,9 @@ w.append(f"Target: the Q8.8 LIF step at most 40 instructions per neuron on Corte
          "Q8.8) instead of `fixed`'s overflow-checked multiply of that type (a 64-bit library call on a core "
          "without a long multiply), and Q8.8 steps a word of neurons with a loop that needs no saturation test "
          "while membranes and drives stay below 32 in magnitude (any other neuron takes the definition; "
-         "`sc-kernel/src/lif.rs`, tested equal over full ranges). Q16.16 keeps a 64-bit product for its drive, "
-         "a library call on Cortex-M0.")
+         "`sc-kernel/src/lif.rs`, tested equal over full ranges). Q16.16 needs 64-bit products (its drive, and "
+         "every layer's current); Cortex-M0 has no long multiply, so the kernel forms them from four 32-bit "
+         "products there instead of calling the 64 x 64-bit library routine.")
 w.append("")
 w.append(f"Target: a digit inference at most 2 M instructions on Cortex-M4 (measured {digit[1] / 1e6:.2f} M). "
          "The demo runs the counting form of spec §7.1 (`sc_kernel::count`): `build.rs` embeds each synapse's "

@@ -196,6 +196,86 @@ pub trait LifFixed:
     fn to_f64(self) -> f64;
 }
 
+/// `a * b` exactly (`|a * b| <= 2^62`). On a core whose instruction set
+/// has no 32 x 32 -> 64-bit multiply, ARMv6-M (Cortex-M0/M0+/M1, told
+/// apart from the other Arm targets by its lack of compare-and-swap
+/// atomics: target features are not visible to `cfg` on stable Rust),
+/// from four 32-bit products ([`mul_wide_halves`]) instead of the
+/// 64 x 64-bit library call (`__aeabi_lmul`) a 64-bit product compiles to.
+#[inline]
+pub(crate) fn mul_wide(a: i32, b: i32) -> i64 {
+    #[cfg(all(target_arch = "arm", not(target_has_atomic = "32")))]
+    {
+        mul_wide_halves(a, b)
+    }
+    #[cfg(not(all(target_arch = "arm", not(target_has_atomic = "32"))))]
+    {
+        i64::from(a) * i64::from(b)
+    }
+}
+
+/// `a * b` from the 16-bit halves `a = ah * 2^16 + al`, `b = bh * 2^16 +
+/// bl` (`ah`, `bh` signed, `al`, `bl` in `0..2^16`): `ah * bh` (`|.| <=
+/// 2^30`), `ah * bl` and `al * bh` (each in `(-2^31, 2^31)`) and `al * bl`
+/// (below `2^32`, unsigned) are 32-bit products; the rest are 64-bit shifts
+/// and additions, whose partial sums stay below `2^63`.
+#[inline]
+#[cfg_attr(
+    not(all(target_arch = "arm", not(target_has_atomic = "32"))),
+    allow(dead_code)
+)]
+pub(crate) fn mul_wide_halves(a: i32, b: i32) -> i64 {
+    let (ah, bh) = (a >> 16, b >> 16);
+    let (al, bl) = (a & 0xffff, b & 0xffff);
+    let hh = i64::from(ah * bh) << 32;
+    let mid = (i64::from(ah * bl) + i64::from(al * bh)) << 16;
+    let ll = i64::from((al as u32) * (bl as u32));
+    hh + mid + ll
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn mul_wide_halves_is_exact(a in any::<i32>(), b in any::<i32>()) {
+            prop_assert_eq!(super::mul_wide_halves(a, b), i64::from(a) * i64::from(b));
+            prop_assert_eq!(super::mul_wide(a, b), i64::from(a) * i64::from(b));
+        }
+    }
+
+    #[test]
+    fn mul_wide_halves_edges() {
+        let e = [
+            i32::MIN,
+            i32::MIN + 1,
+            -65537,
+            -65536,
+            -65535,
+            -32768,
+            -1,
+            0,
+            1,
+            32767,
+            65535,
+            65536,
+            65537,
+            i32::MAX - 1,
+            i32::MAX,
+        ];
+        for a in e {
+            for b in e {
+                assert_eq!(
+                    super::mul_wide_halves(a, b),
+                    i64::from(a) * i64::from(b),
+                    "{a} * {b}"
+                );
+            }
+        }
+    }
+}
+
 /// `x` saturated to the range of `$narrow`: one sign extension and one
 /// compare when it fits (the common case), no clamp constants.
 macro_rules! sat_narrow {
@@ -212,7 +292,7 @@ macro_rules! sat_narrow {
 }
 
 macro_rules! lif_fixed {
-    ($t:ty, $bits:ty, $wide:ty) => {
+    ($t:ty, $bits:ty, $wide:ty, $mul:path) => {
         impl LifFixed for $t {
             const FRAC_BITS: u32 = <$t>::FRAC_NBITS;
             const ZERO: Self = <$t>::ZERO;
@@ -236,7 +316,7 @@ macro_rules! lif_fixed {
             /// call a library routine for.
             #[inline]
             fn sat_mul(self, rhs: Self) -> Self {
-                let p = <$wide>::from(self.to_bits()) * <$wide>::from(rhs.to_bits());
+                let p: $wide = $mul(self.to_bits(), rhs.to_bits());
                 <$t>::from_bits(sat_narrow!(p >> Self::FRAC_BITS, $bits, $wide))
             }
             #[inline]
@@ -265,8 +345,14 @@ macro_rules! lif_fixed {
     };
 }
 
-lif_fixed!(I16F16, i32, i64);
-lif_fixed!(I8F8, i16, i32);
+/// `a * b` exactly in i32 (`|a * b| <= 2^30`).
+#[inline]
+fn mul_i16(a: i16, b: i16) -> i32 {
+    i32::from(a) * i32::from(b)
+}
+
+lif_fixed!(I16F16, i32, i64, mul_wide);
+lif_fixed!(I8F8, i16, i32, mul_i16);
 
 impl sealed::Sealed for I8F8 {
     /// `floor(a * alpha / 2^8)`: the 16 x 16-bit product in i32. With

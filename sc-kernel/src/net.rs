@@ -172,7 +172,7 @@ pub fn counts_to_current<F: LifFixed>(
         return Err(Error::EmptyStream);
     }
     let (lo, hi) = (F::RAW_MIN as i64, F::RAW_MAX as i64);
-    let gain = gain.raw() as i64;
+    let gain = gain.raw();
     // A power-of-two length (every shipped model's) divides by an
     // arithmetic shift, which is the floor: no 64-bit division, which no
     // Cortex-M core has in hardware. `len <= usize::MAX`, so the shift is
@@ -181,8 +181,9 @@ pub fn counts_to_current<F: LifFixed>(
     // `len` as i64, or `None` past i64::MAX (64-bit targets only).
     let len = i64::try_from(len).ok();
     for (&c, o) in counts.iter().zip(current.iter_mut()) {
-        // |c * gain| <= 2^62: exact in i64.
-        let p = c as i64 * gain;
+        // |c * gain| <= 2^62: exact in i64 (mul_wide: without a library
+        // call on cores that have no long multiply).
+        let p = crate::lif::mul_wide(c, gain);
         let x = match (shift, len) {
             (Some(s), _) => p >> s,
             (None, Some(len)) => p.div_euclid(len),
