@@ -145,7 +145,7 @@ w.append("")
 w.append(f"Target: a digit inference at most 2 M instructions on Cortex-M4 (measured {digit[1] / 1e6:.2f} M). "
          "The demo runs the counting form of spec §7.1 (`sc_kernel::count`): `build.rs` embeds each synapse's "
          "signed weight count (2 bytes) and layer 0's weight-order ranks, the target checks them against the "
-         "kernel's encoding, and each step costs one look-up or addition per synapse, whatever L, plus the "
+         "weight source's values, and each step costs one look-up or addition per synapse, whatever L, plus the "
          "step's L input-generator values and one prefix table of L entries per distinct input probability. "
          "The `vectors` demo runs every network case in both forms.")
 open(out, "w").write("\n".join(w) + "\n")

@@ -29,8 +29,9 @@ pub fn model() -> Result<(NetDesc<'static>, usize), NetError> {
     Ok((netdesc::from_network(m.network)?, m.steps as usize))
 }
 
-/// Check the embedded weight counts and ranks against the kernel's
-/// encoding of every weight stream.
+/// Check the embedded weight counts and ranks against the weight
+/// source's values (spec §7.1: each count is the ones of the kernel's
+/// encoding of the weight stream).
 pub fn verify(net: &NetDesc<'_>) -> Result<(), NetError> {
     net.verify_counts::<{ data::MAX_TABLE }>(&FORM)
 }
