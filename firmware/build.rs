@@ -9,21 +9,25 @@
 //! 2. Embeds the shared vectors (`data/vectors.bin`, the export word
 //!    stream of `tests/vectors/*.json`, docs/vectors.md), the case names
 //!    (from the JSON files), and the weight streams of every `network`
-//!    record, encoded by the kernel.
-//! 3. Embeds the digits model (`data/digits-model.bin`) with its encoded
-//!    weight streams, and the test images (`data/digits-samples.bin`) as
+//!    record, encoded by the kernel, with its counting form (spec §7.1).
+//! 3. Embeds the digits model (`data/digits-model.bin`) in the counting
+//!    form of spec §7.1 (signed weight counts, 2 bytes per synapse, and
+//!    layer 0's weight-order ranks, from the kernel's `count` module), and
+//!    the test images (`data/digits-samples.bin`) as
 //!    indices into a table of input probabilities, with their labels and
 //!    the host's bit-exact predictions.
 //!
-//! Weight streams are constants of a network, so they are encoded once, here,
-//! by the same kernel code the host uses, and live in flash; the firmware
-//! re-encodes each one from its probability and checks it before use.
+//! Weight streams and counts are constants of a network, so they are made
+//! once, here, by the same kernel code the host uses, and live in flash;
+//! the firmware re-encodes each stream from its probability and checks the
+//! stream, or the count, before use.
 
 use std::env;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use sc_kernel::count::{ones_table, weight_counts, weight_ranks, ONES_TABLE_LEN};
 use sc_kernel::mac::MacShape;
 use sc_kernel::net::encode_weights;
 use sc_kernel::sng::Probability;
@@ -140,6 +144,65 @@ fn magnitudes(net: &Network<'_>) -> Vec<Vec<u32>> {
         .collect()
 }
 
+/// The counting form of `net` (spec §7.1), from the kernel's `count`
+/// module: per layer the signed weight counts `s_ji * n_ji` (i16,
+/// input-major), and layer 0's rank of each stream position.
+fn count_form(net: &Network<'_>) -> (Vec<Vec<i16>>, Vec<u32>) {
+    let source = net.head.weight_source;
+    let mut ones = vec![0u32; ONES_TABLE_LEN];
+    let weights = net
+        .layers()
+        .enumerate()
+        .map(|(k, l)| {
+            let (m, n) = (net.head.dims[k] as usize, net.head.dims[k + 1] as usize);
+            ones_table(source, l.len as usize, &mut ones)
+                .unwrap_or_else(|e| fail(format!("network layer {k}: {e}")));
+            let sign_row = m.div_ceil(32);
+            let mut out = vec![0i16; n * m];
+            weight_counts(
+                &ones,
+                n,
+                m,
+                |j, i| {
+                    Probability::from_q16(l.weights_q16[j * m + i])
+                        .unwrap_or_else(|e| fail(format!("network layer {k}: {e}")))
+                },
+                |j, i| l.signs[j * sign_row + i / 32] >> (i % 32) & 1 == 1,
+                &mut out,
+            )
+            .unwrap_or_else(|e| {
+                fail(format!(
+                    "network layer {k}: {e} (the firmware stores counts as i16: L <= 32767)"
+                ))
+            });
+            out
+        })
+        .collect();
+    let len0 = net.layers().next().map_or(0, |l| l.len as usize);
+    let (mut values, mut order, mut rank) = (vec![0u16; len0], vec![0u32; len0], vec![0u32; len0]);
+    weight_ranks(source, &mut values, &mut order, &mut rank)
+        .unwrap_or_else(|e| fail(format!("network layer 0: {e}")));
+    (weights, rank)
+}
+
+fn emit_counts(out: &mut String, name: &str, layers: &[Vec<i16>]) {
+    for (k, l) in layers.iter().enumerate() {
+        write!(out, "static {name}_{k}: [i16; {}] = [", l.len()).unwrap();
+        for (x, w) in l.iter().enumerate() {
+            if x % 16 == 0 {
+                out.push_str("\n    ");
+            }
+            write!(out, "{w}, ").unwrap();
+        }
+        out.push_str("\n];\n");
+    }
+    write!(out, "static {name}: [&[i16]; {}] = [", layers.len()).unwrap();
+    for k in 0..layers.len() {
+        write!(out, "&{name}_{k}, ").unwrap();
+    }
+    out.push_str("];\n");
+}
+
 /// Most input-stream words of any layer of `net`.
 fn max_x_words(net: &Network<'_>) -> usize {
     net.layers()
@@ -233,8 +296,8 @@ fn vectors(root: &Path, manifest: &Path, out_dir: &Path) {
         ));
     }
     // Network records (not error records: their networks are invalid).
-    let mut nets = vec![];
-    let (mut max_layers, mut max_neurons, mut max_x) = (0, 0, 0);
+    let (mut nets, mut forms) = (vec![], vec![]);
+    let (mut max_layers, mut max_neurons, mut max_x, mut max_table) = (0, 0, 0, 0);
     for r in records {
         let r = r.unwrap_or_else(|e| fail(format!("vectors: {e}")));
         if r.kind() == Some(Kind::Network) && r.error().is_none() {
@@ -245,7 +308,9 @@ fn vectors(root: &Path, manifest: &Path, out_dir: &Path) {
             max_neurons =
                 max_neurons.max(net.head.dims[1..].iter().copied().max().unwrap_or(0) as usize);
             max_x = max_x.max(max_x_words(&net));
+            max_table = max_table.max(net.layers().map(|l| l.len as usize + 1).max().unwrap_or(0));
             nets.push(magnitudes(&net));
+            forms.push(count_form(&net));
         }
     }
     let mut s = String::from(
@@ -272,6 +337,22 @@ fn vectors(root: &Path, manifest: &Path, out_dir: &Path) {
         write!(s, "&NET{i}, ").unwrap();
     }
     s.push_str("];\n");
+    for (i, (counts, rank)) in forms.iter().enumerate() {
+        emit_counts(&mut s, &format!("NETC{i}"), counts);
+        write!(s, "static NETR{i}: [u32; {}] = ", rank.len()).unwrap();
+        words_literal(&mut s, rank);
+        s.push_str(";\n");
+    }
+    write!(s, "/// The counting form (spec §7.1) of each `network` case.\npub static NETWORK_COUNTS: [crate::netdesc::CountForm<'static>; {}] = [", forms.len()).unwrap();
+    for i in 0..forms.len() {
+        write!(
+            s,
+            "crate::netdesc::CountForm {{ weights: &NETC{i}, rank: &NETR{i} }}, "
+        )
+        .unwrap();
+    }
+    s.push_str("];\n");
+    writeln!(s, "/// The longest stream of any network case plus one (layer 0's prefix table).\npub const NET_MAX_TABLE: usize = {max_table};").unwrap();
     writeln!(
         s,
         "/// Most layers of any network case.\npub const NET_MAX_LAYERS: usize = {max_layers};"
@@ -317,8 +398,18 @@ fn digits(manifest: &Path, out_dir: &Path) {
     write!(s, "/// The model as `sc model export` words (docs/vectors.md).\npub static MODEL: [u32; {}] = ", model_words.len()).unwrap();
     words_literal(&mut s, &model_words);
     s.push_str(";\n");
-    emit_magnitudes(&mut s, "MODEL_MAG", &magnitudes(&net));
-    s.push_str("/// Encoded weight magnitudes of each layer of the model.\npub static MODEL_MAGNITUDES: &[&[u32]] = &MODEL_MAG;\n");
+    let (counts, rank) = count_form(&net);
+    emit_counts(&mut s, "MODEL_CNT", &counts);
+    s.push_str("/// Signed weight counts of each layer of the model (spec §7.1), input-major.\npub static MODEL_COUNTS: &[&[i16]] = &MODEL_CNT;\n");
+    write!(s, "/// Layer 0's rank of each stream position in weight order (spec §7.1).\npub static MODEL_RANK: [u32; {}] = ", rank.len()).unwrap();
+    words_literal(&mut s, &rank);
+    s.push_str(";\n");
+    writeln!(
+        s,
+        "/// The longest stream of the model plus one (layer 0's prefix table).\npub const MAX_TABLE: usize = {};",
+        net.layers().map(|l| l.len as usize + 1).max().unwrap_or(0)
+    )
+    .unwrap();
     write!(s, "/// Distinct input probabilities (Q0.16) of the test images.\npub static INPUT_TABLE: [u32; {}] = ", table.len()).unwrap();
     words_literal(&mut s, &table);
     s.push_str(";\n");
@@ -350,14 +441,17 @@ fn digits(manifest: &Path, out_dir: &Path) {
     .unwrap();
     writeln!(
         s,
-        "/// Input-stream words of the widest layer input.\npub const MAX_X_WORDS: usize = {};",
-        max_x_words(&net)
-    )
-    .unwrap();
-    writeln!(
-        s,
         "/// Layers.\npub const LAYERS: usize = {};",
         net.head.layers()
+    )
+    .unwrap();
+    let lif = match net.head.format {
+        sc_kernel::lif::Format::Q16_16 => "I16F16",
+        sc_kernel::lif::Format::Q8_8 => "I8F8",
+    };
+    writeln!(
+        s,
+        "/// The model's LIF format.\npub type Lif = sc_kernel::fixed::types::{lif};"
     )
     .unwrap();
     fs::write(out_dir.join("digits.rs"), s)

@@ -1,14 +1,23 @@
 //! The digits demo: the shipped SC + fixed-point LIF model (embedded by
 //! `build.rs` from `models/digits.json`) classifies the test images of the
 //! UCI optical digits on the target; every prediction is compared with the
-//! host's bit-exact reference prediction, also embedded.
+//! host's bit-exact reference prediction, also embedded. The network runs
+//! in the counting form of spec §7.1 ([`netdesc::CountForm`]): the same
+//! bits as the bitstream form, from 2 bytes per synapse in flash.
 
 use sc_kernel::net::argmax;
 use sc_kernel::sng::Probability;
 
 use crate::gen::digits as data;
-use crate::netdesc::{self, NetDesc, NetError};
+use crate::netdesc::{self, CountForm, NetDesc, NetError};
 use sc_kernel::wire::Model;
+
+/// The model in the counting form of spec §7.1 (embedded by `build.rs`):
+/// signed weight counts (2 bytes per synapse) and layer 0's ranks.
+pub const FORM: CountForm<'static> = CountForm {
+    weights: data::MODEL_COUNTS,
+    rank: &data::MODEL_RANK,
+};
 
 /// Number of embedded test images.
 pub const IMAGES: usize = data::IMAGES.len();
@@ -20,9 +29,11 @@ pub fn model() -> Result<(NetDesc<'static>, usize), NetError> {
     Ok((netdesc::from_network(m.network)?, m.steps as usize))
 }
 
-/// Check the embedded weight streams against the kernel's encoding.
+/// Check the embedded weight counts and ranks against the weight
+/// source's values (spec §7.1: each count is the ones of the kernel's
+/// encoding of the weight stream).
 pub fn verify(net: &NetDesc<'_>) -> Result<(), NetError> {
-    net.verify_magnitudes(data::MODEL_MAGNITUDES)
+    net.verify_counts::<{ data::MAX_TABLE }>(&FORM)
 }
 
 /// Classify test image `k` (`k < IMAGES`): the predicted class.
@@ -38,8 +49,9 @@ pub fn classify(net: &NetDesc<'_>, steps: usize, k: usize) -> Result<u8, NetErro
     }
     let classes = net.dims[net.dims.len() - 1];
     let mut counts = [0u32; data::MAX_NEURONS];
-    net.run::<{ data::MAX_NEURONS }, { data::MAX_X_WORDS }, { data::LAYERS }>(
-        data::MODEL_MAGNITUDES,
+    // The model's LIF format is known here (build.rs): one format's code.
+    net.run_counts_as::<data::Lif, { data::MAX_NEURONS }, { data::MAX_TABLE }, { data::LAYERS }>(
+        &FORM,
         &inputs,
         steps,
         &mut counts[..classes],

@@ -16,7 +16,7 @@ use sc_kernel::wire::{
 };
 use sc_kernel::{decode, words_for, BitSlice, BitSliceMut, Error};
 
-use crate::netdesc::{self, NetError, Reader};
+use crate::netdesc::{self, CountForm, NetError, Reader};
 
 /// Longest stream (bits) a record may have on this image.
 pub const MAX_LEN: usize = 2048;
@@ -307,12 +307,16 @@ fn lif_case(r: &mut Reader<'_>, expect: bool) -> Result<(), Failure> {
     }
 }
 
+/// A plain network record's embedded weights: the encoded weight streams
+/// of each layer, and the counting form.
+type NetWeights<'a> = (&'a [&'a [u32]], &'a CountForm<'a>);
+
 fn network_case(
     r: &mut Reader<'_>,
     expect: bool,
-    magnitudes: Option<&[&[u32]]>,
+    weights: Option<NetWeights<'_>>,
 ) -> Result<(), Failure> {
-    use crate::gen::vectors::{NET_MAX_LAYERS, NET_MAX_NEURONS, NET_MAX_X_WORDS};
+    use crate::gen::vectors::{NET_MAX_LAYERS, NET_MAX_NEURONS, NET_MAX_TABLE, NET_MAX_X_WORDS};
     // The description, read once and validated by the kernel (as on the
     // host), then the rest of the record.
     let net = netdesc::parse(r)?;
@@ -324,26 +328,30 @@ fn network_case(
             .push(Probability::from_q16(p)?)
             .map_err(|_| too_large("inputs", n0, 64))?;
     }
-    let (Some(e), Some(magnitudes)) = (tail.expect, magnitudes) else {
+    let (Some(e), Some((magnitudes, form))) = (tail.expect, weights) else {
         // An error record: the kernel accepted the description and inputs.
         return Ok(());
     };
     net.verify_magnitudes(magnitudes)?;
+    net.verify_counts::<NET_MAX_TABLE>(form)?;
     let nl = net.layers.len();
     let last = net.dims[nl];
-    let mut counts = [0u32; NET_MAX_NEURONS];
-    let mut pos = 0;
-    let mut mismatch = None;
-    net.run::<NET_MAX_NEURONS, NET_MAX_X_WORDS, NET_MAX_LAYERS>(
-        magnitudes,
-        &inputs,
-        tail.steps as usize,
-        &mut counts[..last],
-        |_, _, spikes| {
+    // Both forms of spec §7 must give the record's spikes and counts: the
+    // bitstream form, then the counting form of §7.1 (the digits demo's).
+    for counting in [false, true] {
+        let (spikes_field, counts_field) = if counting {
+            ("spikes (counting form)", "counts (counting form)")
+        } else {
+            ("spikes", "counts")
+        };
+        let mut counts = [0u32; NET_MAX_NEURONS];
+        let mut pos = 0;
+        let mut mismatch = None;
+        let check = |_, _, spikes: &[u32]| {
             let want = e.spikes.get(pos..pos + spikes.len()).unwrap_or(&[]);
             if let Some(i) = (0..spikes.len()).find(|&i| want.get(i) != Some(&spikes[i])) {
                 mismatch = Some(Failure::Mismatch {
-                    field: "spikes",
+                    field: spikes_field,
                     index: pos + i,
                     expected: want.get(i).copied().unwrap_or(0),
                     got: spikes[i],
@@ -352,12 +360,31 @@ fn network_case(
             }
             pos += spikes.len();
             true
-        },
-    )?;
-    if let Some(f) = mismatch {
-        return Err(f);
+        };
+        let steps = tail.steps as usize;
+        if counting {
+            net.run_counts::<NET_MAX_NEURONS, NET_MAX_TABLE, NET_MAX_LAYERS>(
+                form,
+                &inputs,
+                steps,
+                &mut counts[..last],
+                check,
+            )?;
+        } else {
+            net.run::<NET_MAX_NEURONS, NET_MAX_X_WORDS, NET_MAX_LAYERS>(
+                magnitudes,
+                &inputs,
+                steps,
+                &mut counts[..last],
+                check,
+            )?;
+        }
+        if let Some(f) = mismatch {
+            return Err(f);
+        }
+        compare(counts_field, e.counts, &counts[..last])?;
     }
-    compare("counts", e.counts, &counts[..last])
+    Ok(())
 }
 
 /// The spec §8 variant name of a kernel error.
@@ -371,13 +398,13 @@ pub fn error_code(e: &Error) -> u32 {
 }
 
 /// Run one record's payload: `expect` for a plain record (compare the
-/// outputs), not for an error record's inputs; `magnitudes` are a plain
+/// outputs), not for an error record's inputs; `weights` are a plain
 /// network record's embedded weights. The whole payload must be read.
 fn run_kind(
     kind: Kind,
     payload: &[u32],
     expect: bool,
-    magnitudes: Option<&[&[u32]]>,
+    weights: Option<NetWeights<'_>>,
 ) -> Result<(), Failure> {
     let mut r = Reader::new(payload);
     match kind {
@@ -388,7 +415,7 @@ fn run_kind(
         Kind::Sobol => sobol_case(&mut r, expect),
         Kind::Mac => mac_case(&mut r, expect),
         Kind::Lif => lif_case(&mut r, expect),
-        Kind::Network => network_case(&mut r, expect, magnitudes),
+        Kind::Network => network_case(&mut r, expect, weights),
     }?;
     r.finish()?;
     Ok(())
@@ -419,16 +446,18 @@ pub struct Summary {
 }
 
 /// Run every record of `words` (a whole export stream). `network_magnitudes`
-/// holds the encoded weights of the plain `network` records, in order.
+/// holds the encoded weights of the plain `network` records, in order, and
+/// `network_counts` their counting forms (each network runs in both).
 /// `report(case, kind, result)` is called per case.
 pub fn run(
     words: &[u32],
     network_magnitudes: &[&[&[u32]]],
+    network_counts: &[CountForm<'_>],
     mut report: impl FnMut(usize, u32, Result<(), Failure>),
 ) -> Result<Summary, NetError> {
     let records = Records::new(words)?;
     let mut sum = Summary::default();
-    let mut nets = network_magnitudes.iter();
+    let mut nets = network_magnitudes.iter().zip(network_counts);
     for (case, rec) in records.enumerate() {
         let rec = rec?;
         let result = match (rec.kind(), rec.error()) {
@@ -438,11 +467,11 @@ pub fn run(
                 Err(Failure::Net(NetError::Malformed { at: case }))
             }
             (Some(Kind::Network), None) => match nets.next() {
-                Some(m) => run_kind(Kind::Network, rec.payload, true, Some(m)),
+                Some((m, c)) => run_kind(Kind::Network, rec.payload, true, Some((m, c))),
                 None => Err(too_large(
                     "embedded network weights",
                     case,
-                    network_magnitudes.len(),
+                    network_magnitudes.len().min(network_counts.len()),
                 )),
             },
             (Some(kind), None) => run_kind(kind, rec.payload, true, None),

@@ -172,17 +172,24 @@ pub fn counts_to_current<F: LifFixed>(
         return Err(Error::EmptyStream);
     }
     let (lo, hi) = (F::RAW_MIN as i64, F::RAW_MAX as i64);
-    let gain = gain.raw() as i64;
+    let gain = gain.raw();
+    // A power-of-two length (every shipped model's) divides by an
+    // arithmetic shift, which is the floor: no 64-bit division, which no
+    // Cortex-M core has in hardware. `len <= usize::MAX`, so the shift is
+    // at most 63.
+    let shift = len.is_power_of_two().then(|| len.trailing_zeros());
     // `len` as i64, or `None` past i64::MAX (64-bit targets only).
     let len = i64::try_from(len).ok();
     for (&c, o) in counts.iter().zip(current.iter_mut()) {
-        // |c * gain| <= 2^62: exact in i64.
-        let p = c as i64 * gain;
-        let x = match len {
-            Some(len) => p.div_euclid(len),
+        // |c * gain| <= 2^62: exact in i64 (mul_wide: without a library
+        // call on cores that have no long multiply).
+        let p = crate::lif::mul_wide(c, gain);
+        let x = match (shift, len) {
+            (Some(s), _) => p >> s,
+            (None, Some(len)) => p.div_euclid(len),
             // len > i64::MAX >= |p|: the quotient is in (-1, 1), so its
             // floor is -1 for negative p, else 0.
-            None => -i64::from(p < 0),
+            (None, None) => -i64::from(p < 0),
         };
         // Clamped to the format's raw range, so the cast is exact.
         *o = F::try_from_raw(x.clamp(lo, hi) as i32)?;

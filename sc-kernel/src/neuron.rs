@@ -120,4 +120,34 @@ impl<F: LifFixed> Neuron for LifParams<F> {
     fn step_neuron(&self, v: &mut F, refractory: &mut u16, current: F) -> bool {
         self.step(v, refractory, current)
     }
+
+    /// The default's result (every neuron stepped by [`LifParams::step`],
+    /// spike bit `k` set when neuron `k` spiked), one word's neurons at a
+    /// time by [`LifParams::step_word`]; the spikes are counted per word.
+    fn step_population<W: Word>(
+        &self,
+        v: &mut [F],
+        refractory: &mut [u16],
+        current: &[F],
+        spikes: &mut BitSliceMut<'_, W>,
+    ) -> Result<usize> {
+        let n = v.len();
+        ensure_len(n, refractory.len())?;
+        ensure_len(n, current.len())?;
+        ensure_len(n, spikes.len())?;
+        self.check_currents(current)?;
+        let mut count = 0;
+        // words_for(n) words and as many chunks of W::BITS neurons.
+        for (((word, v), r), c) in spikes
+            .words_mut()
+            .iter_mut()
+            .zip(v.chunks_mut(W::BITS))
+            .zip(refractory.chunks_mut(W::BITS))
+            .zip(current.chunks(W::BITS))
+        {
+            *word = self.step_word(v, r, c);
+            count += word.count_ones() as usize;
+        }
+        Ok(count)
+    }
 }

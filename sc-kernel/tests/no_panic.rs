@@ -784,6 +784,68 @@ fn sat_mul_ref(a: i64, b: i64, f: u32, lo: i64, hi: i64) -> i64 {
     ((a * b) >> f).clamp(lo, hi)
 }
 
+/// `sat_mul` of both formats against the exact reference and against
+/// `fixed`'s `saturating_mul` (the kernel's earlier formulation).
+fn check_sat_mul(a: i32, b: i32) -> Result<(), TestCaseError> {
+    let (x, y) = (I16F16::from_bits(a), I16F16::from_bits(b));
+    let want = sat_mul_ref(a as i64, b as i64, 16, i32::MIN as i64, i32::MAX as i64);
+    prop_assert_eq!(x.sat_mul(y).to_bits() as i64, want);
+    prop_assert_eq!(x.sat_mul(y), x.saturating_mul(y));
+    for (a, b) in [(a as i16, b as i16), ((a >> 16) as i16, (b >> 16) as i16)] {
+        let (x, y) = (I8F8::from_bits(a), I8F8::from_bits(b));
+        let want = sat_mul_ref(a as i64, b as i64, 8, i16::MIN as i64, i16::MAX as i64);
+        prop_assert_eq!(x.sat_mul(y).to_bits() as i64, want);
+        prop_assert_eq!(x.sat_mul(y), x.saturating_mul(y));
+    }
+    Ok(())
+}
+
+#[test]
+fn sat_mul_q8_every_left_operand() {
+    // Every Q8.8 `a` against edge values and a stride over the range of `b`
+    // (the whole 2^32 square takes minutes without optimisation).
+    let edges = [
+        i16::MIN,
+        i16::MIN + 1,
+        -257,
+        -256,
+        -255,
+        -1,
+        0,
+        1,
+        255,
+        256,
+        257,
+        i16::MAX - 1,
+        i16::MAX,
+    ];
+    let stride = (i16::MIN..=i16::MAX).step_by(if cfg!(miri) { 16381 } else { 251 });
+    let bs: Vec<i16> = edges.into_iter().chain(stride).collect();
+    let step = if cfg!(miri) { 4099 } else { 1 };
+    for a in (i16::MIN..=i16::MAX).step_by(step) {
+        for &b in &bs {
+            let (x, y) = (I8F8::from_bits(a), I8F8::from_bits(b));
+            let want = sat_mul_ref(a as i64, b as i64, 8, i16::MIN as i64, i16::MAX as i64);
+            assert_eq!(x.sat_mul(y).to_bits() as i64, want, "{a} * {b}");
+            assert_eq!(y.sat_mul(x).to_bits() as i64, want, "{b} * {a}");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(CASES * 16))]
+
+    #[test]
+    fn sat_mul_matches_exact_reference_and_fixed(a in edge_i32(), b in edge_i32()) {
+        check_sat_mul(a, b)?;
+    }
+
+    #[test]
+    fn sat_mul_any_pair(a in any::<i32>(), b in any::<i32>()) {
+        check_sat_mul(a, b)?;
+    }
+}
+
 /// Spec §6 on raw integers: `p = [v_rest, v_reset, threshold, alpha, R]`.
 #[allow(clippy::too_many_arguments)]
 fn lif_ref(
@@ -856,8 +918,100 @@ fn check_lif<F: LifFixed>(
     Ok(())
 }
 
+/// A population step (the formats' word loops: Q8.8's fast path and its
+/// fall-back to `step`) against [`lif_ref`] neuron by neuron, for several
+/// steps: membranes, counters, spike bits and the spike count.
+fn check_population<F: LifFixed>(
+    raw: [i32; 5],
+    refr: u16,
+    v0: &[i32],
+    r0: &[u16],
+    inputs: &[i32],
+    steps: usize,
+) -> Result<(), TestCaseError> {
+    let (lo, hi, f) = (F::RAW_MIN, F::RAW_MAX, F::FRAC_BITS);
+    let raw = raw.map(|x| x.clamp(lo, hi));
+    let p: Vec<F> = raw.iter().map(|&x| F::try_from_raw(x).unwrap()).collect();
+    let Ok(params) = LifParams::new(p[0], p[1], p[2], p[3], p[4], refr) else {
+        return Ok(());
+    };
+    let n = v0.len().min(r0.len()).min(inputs.len());
+    let mut v: Vec<F> = v0[..n]
+        .iter()
+        .map(|&x| F::try_from_raw(x.clamp(lo, hi)).unwrap())
+        .collect();
+    let mut r = r0[..n].to_vec();
+    let cur: Vec<F> = inputs[..n]
+        .iter()
+        .map(|&x| F::try_from_raw(x.clamp(lo, hi)).unwrap())
+        .collect();
+    let mut rv: Vec<i64> = v.iter().map(|x| x.raw() as i64).collect();
+    let mut rr = r.clone();
+    let pr = raw.map(|x| x as i64);
+    for _ in 0..steps {
+        let mut w = vec![u32::MAX; words_for::<u32>(n)];
+        let mut spikes = BitSliceMut::new(&mut w, n).unwrap();
+        let count = params
+            .step_population(&mut v, &mut r, &cur, &mut spikes)
+            .unwrap();
+        let mut want = 0;
+        for k in 0..n {
+            let s = lif_ref(
+                pr,
+                refr,
+                f,
+                lo as i64,
+                hi as i64,
+                &mut rv[k],
+                &mut rr[k],
+                cur[k].raw() as i64,
+            );
+            want += usize::from(s);
+            prop_assert_eq!(spikes.get(k), Some(s), "neuron {}", k);
+            prop_assert_eq!((v[k].raw() as i64, r[k]), (rv[k], rr[k]), "neuron {}", k);
+        }
+        prop_assert_eq!(count, want);
+    }
+    Ok(())
+}
+
+/// Raw Q8.8 values: mostly small (the fast path's range), some anywhere.
+fn q8_raw() -> impl Strategy<Value = i32> {
+    prop_oneof![
+        4 => -300i32..300,
+        2 => -8200i32..8200,
+        1 => (i16::MIN as i32)..=(i16::MAX as i32),
+        1 => prop_oneof![Just(-8193), Just(-8192), Just(8191), Just(8192), Just(i16::MIN as i32), Just(i16::MAX as i32)],
+    ]
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(CASES))]
+
+    #[test]
+    fn lif_population_matches_reference(
+        raw in prop::array::uniform5(q8_raw()),
+        alpha in prop_oneof![1i32..=256, Just(256), Just(1)],
+        refr in prop_oneof![Just(0u16), Just(1), Just(3), Just(u16::MAX)],
+        v0 in prop::collection::vec(q8_raw(), 0..70),
+        r0 in prop::collection::vec(prop_oneof![4 => Just(0u16), 1 => 1u16..4, 1 => any::<u16>()], 70),
+        inputs in prop::collection::vec(q8_raw(), 70),
+        steps in 1usize..4,
+    ) {
+        let mut raw = raw;
+        raw[3] = alpha;
+        raw[4] = raw[4].unsigned_abs().max(1) as i32; // a valid R mostly
+        if raw[2] <= raw[1] {
+            raw.swap(1, 2);
+        }
+        check_population::<I8F8>(raw, refr, &v0, &r0, &inputs, steps)?;
+        // Q16.16: the same raw values, and scaled into its range.
+        check_population::<I16F16>(raw, refr, &v0, &r0, &inputs, steps)?;
+        let mut big = raw.map(|x| x.saturating_mul(256));
+        big[3] = alpha * 256;
+        let scale = |x: &Vec<i32>| x.iter().map(|&x| x.saturating_mul(256)).collect::<Vec<_>>();
+        check_population::<I16F16>(big, refr, &scale(&v0), &r0, &scale(&inputs), steps)?;
+    }
 
     #[test]
     fn lif_any_raw_values(
