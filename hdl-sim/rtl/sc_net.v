@@ -183,7 +183,8 @@ module sc_net #(
     reg  signed [31:0] acc;
     reg  [(1 << NB)-1:0] z_in, z_out;
     reg  [16:0]    steps_r, step;
-    reg  [63:0]    mul_a, dq;
+    reg  [31:0]    mul_a;
+    reg  [63:0]    dq;
     reg  [W-1:0]   mul_b;
     reg  [6:0]     it;
     reg  [LB+1:0]  rem;
@@ -204,17 +205,25 @@ module sc_net #(
     // stream helpers
     wire           s_issue = (sc != lim);
     wire           s_end = !s_issue && !v1 && !v2;
-    wire [31:0]    wmag = m_q[31] ? -m_q : m_q;
+    // |n_ji| <= L <= 2^LB: the low LB + 1 bits of the signed count suffice.
+    wire [LB:0]    wmag = m_q[31] ? -m_q[LB:0] : m_q[LB:0];
     /* verilator lint_off UNUSEDSIGNAL */
-    wire [31:0]    wmag1 = wmag - 32'd1;
+    wire [LB:0]    wmag1 = wmag - 1'b1;
     wire [LB:0]    cnt_t = cnt + {{LB{1'b0}}, ({1'b0, q_q} < pw)};
     wire [LB+1:0]  rem_n = {rem[LB:0], dq[63]};
     wire           rem_ge = (rem_n >= {1'b0, len});
-    wire [64:0]    qneg = {1'b0, dq} + {64'd0, (rem != {(LB+2){1'b0}})};
-    wire [64:0]    qneg2 = -qneg;
     /* verilator lint_on UNUSEDSIGNAL */
-    localparam [64:0] MAXQ = (65'd1 << (W - 1)) - 65'd1;
-    localparam [64:0] MINQ = (65'd1 << (W - 1));
+    // Saturation of floor(+-dq / L): dq is the quotient, rem the remainder.
+    wire           rnz = (rem != {(LB+2){1'b0}});
+    wire           ovf_pos = |dq[63:W-1];                                  // dq > 2^(W-1) - 1
+    wire           ovf_neg = (|dq[63:W]) || (dq[W-1] && ((|dq[W-2:0]) || rnz)); // dq + rnz > 2^(W-1)
+    wire [W-1:0]   negv = -(dq[W-1:0] + {{(W-1){1'b0}}, rnz});
+    localparam [W-1:0] MAXW = {1'b0, {(W-1){1'b1}}};
+    localparam [W-1:0] MINW = {1'b1, {(W-1){1'b0}}};
+    // Shift-add multiply, one bit of |gain| per cycle: |acc| is added at
+    // bit 32 and the sum shifts right, so after W cycles dq = |acc| |gain| 2^(32-W).
+    wire [32:0]    mul_sum = {1'b0, dq[63:32]} + (mul_b[0] ? {1'b0, mul_a} : 33'd0);
+    wire [63:0]    mul_next = {mul_sum, dq[31:1]};
     wire [W-1:0]   gain_mag = gain[W-1] ? -gain : gain;
 
     assign busy = !idle;
@@ -455,18 +464,20 @@ module sc_net #(
                 if (s_end && !b1 && !b2) state <= S_RNF;
             end
             S_RNF: begin
-                mul_a <= {32'd0, acc[31] ? -acc : acc};
+                mul_a <= acc[31] ? -acc : acc;
                 mul_b <= gain_mag;
                 sgn <= acc[31] ^ gain[W-1];
                 dq <= 64'd0; it <= 7'd0;
                 s_raddr <= nbase[SB-1:0] + j[SB-1:0]; c_raddr <= j[NB-1:0];
                 state <= S_RMUL;
             end
-            S_RMUL: begin   // dq = |acc| * |gain|, one bit of gain per cycle
-                if (mul_b[0]) dq <= dq + mul_a;
-                mul_a <= mul_a << 1; mul_b <= mul_b >> 1;
+            S_RMUL: begin   // dq = |acc| * |gain|
+                dq <= mul_next; mul_b <= mul_b >> 1;
                 it <= it + 7'd1;
-                if (it == WM1) begin it <= 7'd0; rem <= {(LB+2){1'b0}}; state <= S_RDIV; end
+                if (it == WM1) begin
+                    dq <= mul_next >> (32 - W);
+                    it <= 7'd0; rem <= {(LB+2){1'b0}}; state <= S_RDIV;
+                end
             end
             S_RDIV: begin   // dq = dq / len, rem = dq % len (restoring, one bit per cycle)
                 dq <= {dq[62:0], rem_ge};
@@ -475,8 +486,8 @@ module sc_net #(
                 if (it == 7'd63) state <= S_RSAT;
             end
             S_RSAT: begin   // floor toward -inf, then saturate to W bits
-                if (!sgn) cur <= ({1'b0, dq} > MAXQ) ? MAXQ[W-1:0] : dq[W-1:0];
-                else cur <= (qneg > MINQ) ? MINQ[W-1:0] : qneg2[W-1:0];
+                if (!sgn) cur <= ovf_pos ? MAXW : dq[W-1:0];
+                else cur <= ovf_neg ? MINW : negv;
                 state <= S_RLIF;
             end
             S_RLIF: begin
