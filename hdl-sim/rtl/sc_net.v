@@ -20,7 +20,7 @@
 //     in the T RAM, and neuron j's count is sum_i s * T_i[|n_ji|]; for
 //     layers k >= 1 the count is the sum of the signed counts of the inputs
 //     that spiked. Then I = sat_W(floor(c * G / L)) (sequential multiply
-//     and divide) and one sc_lif_step per neuron. Every LIF step is shown
+//     and divide) and one LIF step (sc_lif_pipe) per neuron. Every LIF step is shown
 //     on ev_* (step, layer, neuron, spike). `done` rises with the last
 //     layer's spike counts readable at cnt_addr/cnt_data and the predicted
 //     class (largest count, ties to the smaller index) in `pred`.
@@ -81,7 +81,8 @@ module sc_net #(
         S_PN   = 6'd25, S_RCLR = 6'd26, S_RGW  = 6'd27, S_RST  = 6'd28, S_RL   = 6'd29,
         S_RQG  = 6'd30, S_RTP  = 6'd31, S_RTP1 = 6'd32, S_RTP2 = 6'd33, S_RTS  = 6'd34,
         S_RMJ  = 6'd35, S_RMS  = 6'd36, S_RNF  = 6'd37, S_RMUL = 6'd38, S_RDIV = 6'd39,
-        S_RSAT = 6'd40, S_RLIF = 6'd41, S_RLE  = 6'd42, S_RAM  = 6'd43, S_PCI  = 6'd44;
+        S_RSAT = 6'd40, S_RLIF = 6'd41, S_RLE  = 6'd42, S_RAM  = 6'd43, S_PCI  = 6'd44,
+        S_RLW1 = 6'd45, S_RLW2 = 6'd46, S_RTP3 = 6'd47;
 
     reg [5:0] state, ret, ll_ret;
 
@@ -113,12 +114,15 @@ module sc_net #(
     sc_ram #(.DW(LB), .AW(LB)) u_rank (
         .clk(clk), .we(rk_we), .waddr(rk_waddr), .wdata(rk_wdata), .raddr(rk_raddr), .rdata(rk_q));
 
-    reg            t_we;
-    reg  [TA-1:0]  t_addr;
-    reg  [LB:0]    t_wdata;
-    wire [LB:0]    t_q;
-    sc_spram #(.DW(LB + 1), .AW(TA)) u_t (
-        .clk(clk), .we(t_we), .addr(t_addr), .wdata(t_wdata), .rdata(t_q));
+    // T in two banks, even and odd inputs, built two inputs per pass.
+    reg            t_we0, t_we1;
+    reg  [TA-2:0]  t_addr;
+    reg  [LB:0]    t_wdata0, t_wdata1;
+    wire [LB:0]    t_q0, t_q1;
+    sc_spram #(.DW(LB + 1), .AW(TA - 1)) u_t0 (
+        .clk(clk), .we(t_we0), .addr(t_addr), .wdata(t_wdata0), .rdata(t_q0));
+    sc_spram #(.DW(LB + 1), .AW(TA - 1)) u_t1 (
+        .clk(clk), .we(t_we1), .addr(t_addr), .wdata(t_wdata1), .rdata(t_q1));
 
     reg            s_we;
     reg  [SB-1:0]  s_waddr, s_raddr;
@@ -175,9 +179,10 @@ module sc_net #(
 
     // ----------------------------------------------------------- datapath
     reg  [XB-1:0]  i, j, t, d1, d2;
-    reg            v1, v2, b1, b2, neg1, neg2;
+    reg            v1, v2, b1, b2, neg1, neg2, par1, par2, two;
     reg  [15:0]    g1, g2, rt;
-    reg  [16:0]    pw;
+    reg  [16:0]    pw, pw1;
+    reg  [LB:0]    cnt1;
     reg  [LB:0]    cnt;
     reg            sgn;
     reg  signed [31:0] acc;
@@ -198,8 +203,8 @@ module sc_net #(
     wire signed [W-1:0] lif_vn;
     wire [15:0]    lif_rn;
     wire           lif_sp;
-    sc_lif_step #(.W(W), .F(F)) u_lif (
-        .v(lif_v), .r(lif_r), .i_in(cur), .v_rest(v_rest), .v_reset(v_reset), .threshold(thr),
+    sc_lif_pipe #(.W(W), .F(F)) u_lif (
+        .clk(clk), .v(lif_v), .r(lif_r), .i_in(cur), .v_rest(v_rest), .v_reset(v_reset), .threshold(thr),
         .alpha(alpha), .res(res), .refractory(refr), .v_next(lif_vn), .r_next(lif_rn), .spike(lif_sp));
 
     // stream helpers
@@ -210,6 +215,8 @@ module sc_net #(
     /* verilator lint_off UNUSEDSIGNAL */
     wire [LB:0]    wmag1 = wmag - 1'b1;
     wire [LB:0]    cnt_t = cnt + {{LB{1'b0}}, ({1'b0, q_q} < pw)};
+    wire [LB:0]    cnt1_t = cnt1 + {{LB{1'b0}}, ({1'b0, q_q} < pw1)};
+    wire [LB:0]    t_sel = par2 ? t_q1 : t_q0;
     wire [LB+1:0]  rem_n = {rem[LB:0], dq[63]};
     wire           rem_ge = (rem_n >= {1'b0, len});
     /* verilator lint_on UNUSEDSIGNAL */
@@ -237,7 +244,7 @@ module sc_net #(
     endfunction
 
     always @(posedge clk) begin
-        m_we <= 1'b0; q_we <= 1'b0; rk_we <= 1'b0; t_we <= 1'b0; s_we <= 1'b0; c_we <= 1'b0;
+        m_we <= 1'b0; q_we <= 1'b0; rk_we <= 1'b0; t_we0 <= 1'b0; t_we1 <= 1'b0; s_we <= 1'b0; c_we <= 1'b0;
         ev_valid <= 1'b0;
         if (rst) begin
             state <= S_IDLE; ready <= 1'b0; done <= 1'b0; err <= 2'd0; pred <= {NB{1'b0}};
@@ -427,20 +434,23 @@ module sc_net #(
                 if (s_end) state <= S_RTP;
             end
             S_RTP: begin p_raddr <= i[MB-1:0]; state <= S_RTP1; end
-            S_RTP1: state <= S_RTP2;
-            S_RTP2: begin
-                pw <= p_q; sc <= {XB{1'b0}}; lim <= len; cnt <= {(LB+1){1'b0}}; state <= S_RTS;
+            S_RTP1: begin p_raddr <= i[MB-1:0] + 1'b1; two <= (i + 1 != m); state <= S_RTP2; end
+            S_RTP2: begin pw <= p_q; state <= S_RTP3; end
+            S_RTP3: begin
+                pw1 <= p_q; sc <= {XB{1'b0}}; lim <= len;
+                cnt <= {(LB+1){1'b0}}; cnt1 <= {(LB+1){1'b0}}; state <= S_RTS;
             end
-            S_RTS: begin    // T_i[d + 1] at address {i, d}
+            S_RTS: begin    // T_i[d + 1] and T_(i+1)[d + 1] at {i / 2, d} of banks 0 and 1
                 if (s_issue) begin q_raddr <= sc[LB-1:0]; sc <= sc + 1; end
                 v1 <= s_issue; d1 <= sc; v2 <= v1; d2 <= d1;
                 if (v2) begin
-                    cnt <= cnt_t;
-                    t_we <= 1'b1; t_addr <= {i[MB-1:0], d2[LB-1:0]}; t_wdata <= cnt_t;
+                    cnt <= cnt_t; cnt1 <= cnt1_t;
+                    t_we0 <= 1'b1; t_we1 <= two; t_addr <= {i[MB-1:1], d2[LB-1:0]};
+                    t_wdata0 <= cnt_t; t_wdata1 <= cnt1_t;
                 end
                 if (s_end) begin
-                    i <= i + 1;
-                    state <= (i + 1 == m) ? S_RMJ : S_RTP;
+                    i <= i + 2;
+                    state <= two && (i + 2 != m) ? S_RTP : S_RMJ;
                 end
             end
             S_RMJ: begin
@@ -452,15 +462,15 @@ module sc_net #(
                 b1 <= 1'b0;
                 if (v2) begin
                     if (k == 8'd0) begin
-                        t_addr <= {d2[MB-1:0], wmag1[LB-1:0]};
-                        b1 <= (m_q != 32'd0); neg1 <= m_q[31];
+                        t_addr <= {d2[MB-1:1], wmag1[LB-1:0]};
+                        b1 <= (m_q != 32'd0); neg1 <= m_q[31]; par1 <= d2[0];
                     end else if (z_in[d2[NB-1:0]]) begin
                         acc <= acc + $signed(m_q);
                     end
                 end
-                b2 <= b1; neg2 <= neg1;
-                if (b2) acc <= neg2 ? acc - $signed({{(31-LB){1'b0}}, t_q})
-                                    : acc + $signed({{(31-LB){1'b0}}, t_q});
+                b2 <= b1; neg2 <= neg1; par2 <= par1;
+                if (b2) acc <= neg2 ? acc - $signed({{(31-LB){1'b0}}, t_sel})
+                                    : acc + $signed({{(31-LB){1'b0}}, t_sel});
                 if (s_end && !b1 && !b2) state <= S_RNF;
             end
             S_RNF: begin
@@ -488,8 +498,10 @@ module sc_net #(
             S_RSAT: begin   // floor toward -inf, then saturate to W bits
                 if (!sgn) cur <= ovf_pos ? MAXW : dq[W-1:0];
                 else cur <= ovf_neg ? MINW : negv;
-                state <= S_RLIF;
+                state <= S_RLW1;
             end
+            S_RLW1: state <= S_RLW2;   // the LIF pipeline's two stages
+            S_RLW2: state <= S_RLIF;
             S_RLIF: begin
                 s_we <= 1'b1; s_waddr <= nbase[SB-1:0] + j[SB-1:0];
                 v_wdata <= lif_vn; r_wdata <= lif_rn;

@@ -144,6 +144,19 @@ module tb_vectors;
         end
     endgenerate
 
+    // The pipelined LIF step of the network core, both formats.
+    wire signed [31:0] pv32;
+    wire signed [15:0] pv16;
+    wire        [15:0] pr32, pr16;
+    wire               ps32, ps16;
+    sc_lif_pipe #(.W(32), .F(16)) u_lp32 (
+        .clk(clk), .v(lv), .r(lr), .i_in(li), .v_rest(p_rest), .v_reset(p_reset), .threshold(p_thr),
+        .alpha(p_alpha), .res(p_res), .refractory(p_refr), .v_next(pv32), .r_next(pr32), .spike(ps32));
+    sc_lif_pipe #(.W(16), .F(8)) u_lp16 (
+        .clk(clk), .v(lv[15:0]), .r(lr), .i_in(li[15:0]), .v_rest(p_rest[15:0]), .v_reset(p_reset[15:0]),
+        .threshold(p_thr[15:0]), .alpha(p_alpha[15:0]), .res(p_res[15:0]), .refractory(p_refr),
+        .v_next(pv16), .r_next(pr16), .spike(ps16));
+
     // ------------------------------------------------------------- checks
     integer rec, ok;
 
@@ -297,9 +310,9 @@ module tb_vectors;
     task check_lif;
         input integer base;
         integer fmt, nn, steps, ibase, vbase, rbase, sbase, sw, t, k, idx;
-        reg signed [31:0] gv;
-        reg [15:0] gr;
-        reg gs_;
+        reg signed [31:0] gv, pgv;
+        reg [15:0] gr, pgr;
+        reg gs_, pgs;
         begin
             fmt = mem[base]; p_rest = mem[base + 1]; p_reset = mem[base + 2]; p_thr = mem[base + 3];
             p_alpha = mem[base + 4]; p_res = mem[base + 5]; p_refr = mem[base + 6][15:0];
@@ -323,6 +336,14 @@ module tb_vectors;
                             if (ok != 0) $display("  lif fmt %0d step %0d neuron %0d: v %0d/%0d r %0d/%0d spike %0d/%0d (expected/got)",
                                              fmt, t, k, $signed(mem[vbase + idx]), gv, mem[rbase + idx], gr,
                                              bitat(sbase + t * sw, k), gs_);
+                            ok = 0;
+                        end
+                        tick; tick;   // the same step through sc_lif_pipe
+                        if (fmt == 0) begin pgv = pv32; pgr = pr32; pgs = ps32; end
+                        else begin pgv = {{16{pv16[15]}}, pv16}; pgr = pr16; pgs = ps16; end
+                        if (pgv !== gv || pgr !== gr || pgs !== gs_) begin
+                            if (ok != 0) $display("  lif pipe fmt %0d step %0d neuron %0d: v %0d/%0d r %0d/%0d spike %0d/%0d (sc_lif_step/sc_lif_pipe)",
+                                             fmt, t, k, gv, pgv, gr, pgr, gs_, pgs);
                             ok = 0;
                         end
                         sv[k] = gv; sr[k] = gr;

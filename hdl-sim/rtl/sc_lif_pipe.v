@@ -1,0 +1,73 @@
+// One fixed-point LIF step (spec 6), the arithmetic of sc_lif_step in two
+// register stages, for a fast clock (sc_net): inputs sampled at an edge
+// give v_next/r_next/spike two edges later (combinationally after the
+// second). Stage 1: diff = sat(v_rest - v); stage 2: the exact products
+// diff * alpha and i_in * res; then leak, drive, the sums and the
+// threshold. The parameters must be held while a step is in flight.
+// Saturation is done on the exact widths (a W+1-bit sum, a 2W-bit product
+// shifted by F), which equals sat() of the exact values.
+`timescale 1ns / 1ps
+`default_nettype none
+module sc_lif_pipe #(
+    parameter integer W = 32,
+    parameter integer F = 16
+) (
+    input  wire                clk,
+    input  wire signed [W-1:0] v,
+    input  wire        [15:0]  r,
+    input  wire signed [W-1:0] i_in,
+`include "sc_lif_params.vh"
+    output wire signed [W-1:0] v_next,
+    output wire        [15:0]  r_next,
+    output wire                spike
+);
+    localparam [W-1:0] MAXW = {1'b0, {(W-1){1'b1}}};
+    localparam [W-1:0] MINW = {1'b1, {(W-1){1'b0}}};
+
+    // sat_W of a W+1-bit exact sum or difference.
+    function [W-1:0] sat1;
+        input [W:0] s;
+        begin
+            if (s[W] != s[W-1]) sat1 = s[W] ? MINW : MAXW;
+            else sat1 = s[W-1:0];
+        end
+    endfunction
+
+    // sat_W(floor(p / 2^F)) of a 2W-bit exact product.
+    function [W-1:0] satp;
+        input [2*W-1:0] p;
+        begin
+            if (p[2*W-1:F+W-1] == {(W-F+1){1'b0}} || p[2*W-1:F+W-1] == {(W-F+1){1'b1}})
+                satp = p[F+W-1:F];
+            else satp = p[2*W-1] ? MINW : MAXW;
+        end
+    endfunction
+
+    // stage 1
+    reg signed [W-1:0] d1, v1, i1;
+    reg        [15:0]  r1;
+    always @(posedge clk) begin
+        d1 <= sat1({v_rest[W-1], v_rest} - {v[W-1], v});
+        v1 <= v; r1 <= r; i1 <= i_in;
+    end
+    // stage 2
+    reg signed [2*W-1:0] lp2, dp2;
+    reg signed [W-1:0]   v2;
+    reg        [15:0]    r2;
+    always @(posedge clk) begin
+        lp2 <= d1 * alpha;
+        dp2 <= i1 * res;
+        v2 <= v1; r2 <= r1;
+    end
+    // stage 3 (combinational)
+    wire [W-1:0] leak  = satp(lp2);
+    wire [W-1:0] drive = satp(dp2);
+    wire [W-1:0] sum   = sat1({leak[W-1], leak} + {drive[W-1], drive});
+    wire signed [W-1:0] vn = sat1({v2[W-1], v2} + {sum[W-1], sum});
+    wire fire = (r2 == 16'd0) && (vn >= threshold);
+
+    assign spike  = fire;
+    assign v_next = (r2 != 16'd0 || fire) ? v_reset : vn;
+    assign r_next = (r2 != 16'd0) ? r2 - 16'd1 : (fire ? refractory : 16'd0);
+endmodule
+`default_nettype wire
