@@ -1,9 +1,9 @@
-// One fixed-point LIF step (spec 6), the arithmetic of sc_lif_step in two
+// One fixed-point LIF step (spec 6), the arithmetic of sc_lif_step in three
 // register stages, for a fast clock (sc_net): inputs sampled at an edge
-// give v_next/r_next/spike two edges later (combinationally after the
-// second). Stage 1: diff = sat(v_rest - v); stage 2: the exact products
-// diff * alpha and i_in * res; then leak, drive, the sums and the
-// threshold. The parameters must be held while a step is in flight.
+// give v_next/r_next/spike three edges later (combinationally after the
+// third). Stage 1: diff = sat(v_rest - v); stage 2: the exact products
+// diff * alpha and i_in * res; stage 3: leak and drive (each product
+// floored by 2^F and saturated); then the sums and the threshold. The parameters must be held while a step is in flight.
 // Saturation is done on the exact widths (a W+1-bit sum, a 2W-bit product
 // shifted by F), which equals sat() of the exact values.
 `timescale 1ns / 1ps
@@ -59,15 +59,22 @@ module sc_lif_pipe #(
         dp2 <= i1 * res;
         v2 <= v1; r2 <= r1;
     end
-    // stage 3 (combinational)
-    wire [W-1:0] leak  = satp(lp2);
-    wire [W-1:0] drive = satp(dp2);
-    wire [W-1:0] sum   = sat1({leak[W-1], leak} + {drive[W-1], drive});
-    wire signed [W-1:0] vn = sat1({v2[W-1], v2} + {sum[W-1], sum});
-    wire fire = (r2 == 16'd0) && (vn >= threshold);
+    // stage 3
+    reg [W-1:0]        leak3, drive3;
+    reg signed [W-1:0] v3;
+    reg        [15:0]  r3;
+    always @(posedge clk) begin
+        leak3 <= satp(lp2);
+        drive3 <= satp(dp2);
+        v3 <= v2; r3 <= r2;
+    end
+    // the sums and the threshold (combinational)
+    wire [W-1:0] sum   = sat1({leak3[W-1], leak3} + {drive3[W-1], drive3});
+    wire signed [W-1:0] vn = sat1({v3[W-1], v3} + {sum[W-1], sum});
+    wire fire = (r3 == 16'd0) && (vn >= threshold);
 
     assign spike  = fire;
-    assign v_next = (r2 != 16'd0 || fire) ? v_reset : vn;
-    assign r_next = (r2 != 16'd0) ? r2 - 16'd1 : (fire ? refractory : 16'd0);
+    assign v_next = (r3 != 16'd0 || fire) ? v_reset : vn;
+    assign r_next = (r3 != 16'd0) ? r3 - 16'd1 : (fire ? refractory : 16'd0);
 endmodule
 `default_nettype wire

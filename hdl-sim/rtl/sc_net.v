@@ -17,7 +17,8 @@
 //     set `steps`, pulse `start`. Each step, for layer 0: the step's input
 //     generator values are stored at their rank (q_m = r^x(t0 + pi(m))),
 //     each input's prefix counts T_i[n] = #{m < n : q_m < P_i} are built
-//     in the T RAM, and neuron j's count is sum_i s * T_i[|n_ji|]; for
+//     in the T RAM (two banks: even and odd inputs, two inputs per pass
+//     over q), and neuron j's count is sum_i s * T_i[|n_ji|]; for
 //     layers k >= 1 the count is the sum of the signed counts of the inputs
 //     that spiked. Then I = sat_W(floor(c * G / L)) (sequential multiply
 //     and divide) and one LIF step (sc_lif_pipe) per neuron. Every LIF step is shown
@@ -82,7 +83,7 @@ module sc_net #(
         S_RQG  = 6'd30, S_RTP  = 6'd31, S_RTP1 = 6'd32, S_RTP2 = 6'd33, S_RTS  = 6'd34,
         S_RMJ  = 6'd35, S_RMS  = 6'd36, S_RNF  = 6'd37, S_RMUL = 6'd38, S_RDIV = 6'd39,
         S_RSAT = 6'd40, S_RLIF = 6'd41, S_RLE  = 6'd42, S_RAM  = 6'd43, S_PCI  = 6'd44,
-        S_RLW1 = 6'd45, S_RLW2 = 6'd46, S_RTP3 = 6'd47;
+        S_RLW1 = 6'd45, S_RLW2 = 6'd46, S_RTP3 = 6'd47, S_RLW3 = 6'd48;
 
     reg [5:0] state, ret, ll_ret;
 
@@ -500,8 +501,9 @@ module sc_net #(
                 else cur <= ovf_neg ? MINW : negv;
                 state <= S_RLW1;
             end
-            S_RLW1: state <= S_RLW2;   // the LIF pipeline's two stages
-            S_RLW2: state <= S_RLIF;
+            S_RLW1: state <= S_RLW2;   // the LIF pipeline's three stages
+            S_RLW2: state <= S_RLW3;
+            S_RLW3: state <= S_RLIF;
             S_RLIF: begin
                 s_we <= 1'b1; s_waddr <= nbase[SB-1:0] + j[SB-1:0];
                 v_wdata <= lif_vn; r_wdata <= lif_rn;
