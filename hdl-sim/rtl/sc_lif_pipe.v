@@ -1,9 +1,10 @@
-// One fixed-point LIF step (spec 6), the arithmetic of sc_lif_step in three
+// One fixed-point LIF step (spec 6), the arithmetic of sc_lif_step in five
 // register stages, for a fast clock (sc_net): inputs sampled at an edge
-// give v_next/r_next/spike three edges later (combinationally after the
-// third). Stage 1: diff = sat(v_rest - v); stage 2: the exact products
+// give v_next/r_next/spike five edges later (combinationally after the
+// fifth). Stage 1: diff = sat(v_rest - v); stage 2: the exact products
 // diff * alpha and i_in * res; stage 3: leak and drive (each product
-// floored by 2^F and saturated); then the sums and the threshold. The parameters must be held while a step is in flight.
+// floored by 2^F and saturated); stage 4: sat(leak + drive); stage 5:
+// v' = sat(v + sum); then the threshold, spike and reset. The parameters must be held while a step is in flight.
 // Saturation is done on the exact widths (a W+1-bit sum, a 2W-bit product
 // shifted by F), which equals sat() of the exact values.
 `timescale 1ns / 1ps
@@ -68,13 +69,26 @@ module sc_lif_pipe #(
         drive3 <= satp(dp2);
         v3 <= v2; r3 <= r2;
     end
-    // the sums and the threshold (combinational)
-    wire [W-1:0] sum   = sat1({leak3[W-1], leak3} + {drive3[W-1], drive3});
-    wire signed [W-1:0] vn = sat1({v3[W-1], v3} + {sum[W-1], sum});
-    wire fire = (r3 == 16'd0) && (vn >= threshold);
+    // stage 4
+    reg [W-1:0]        sum4;
+    reg signed [W-1:0] v4;
+    reg        [15:0]  r4;
+    always @(posedge clk) begin
+        sum4 <= sat1({leak3[W-1], leak3} + {drive3[W-1], drive3});
+        v4 <= v3; r4 <= r3;
+    end
+    // stage 5
+    reg signed [W-1:0] vn5;
+    reg        [15:0]  r5;
+    always @(posedge clk) begin
+        vn5 <= sat1({v4[W-1], v4} + {sum4[W-1], sum4});
+        r5 <= r4;
+    end
+    // the threshold (combinational)
+    wire fire = (r5 == 16'd0) && (vn5 >= threshold);
 
     assign spike  = fire;
-    assign v_next = (r3 != 16'd0 || fire) ? v_reset : vn;
-    assign r_next = (r3 != 16'd0) ? r3 - 16'd1 : (fire ? refractory : 16'd0);
+    assign v_next = (r5 != 16'd0 || fire) ? v_reset : vn5;
+    assign r_next = (r5 != 16'd0) ? r5 - 16'd1 : (fire ? refractory : 16'd0);
 endmodule
 `default_nettype wire

@@ -83,7 +83,7 @@ module sc_net #(
         S_RQG  = 6'd30, S_RTP  = 6'd31, S_RTP1 = 6'd32, S_RTP2 = 6'd33, S_RTS  = 6'd34,
         S_RMJ  = 6'd35, S_RMS  = 6'd36, S_RNF  = 6'd37, S_RMUL = 6'd38, S_RDIV = 6'd39,
         S_RSAT = 6'd40, S_RLIF = 6'd41, S_RLE  = 6'd42, S_RAM  = 6'd43, S_PCI  = 6'd44,
-        S_RLW1 = 6'd45, S_RLW2 = 6'd46, S_RTP3 = 6'd47, S_RLW3 = 6'd48;
+        S_RLW1 = 6'd45, S_RLW2 = 6'd46, S_RTP3 = 6'd47;
 
     reg [5:0] state, ret, ll_ret;
 
@@ -193,6 +193,7 @@ module sc_net #(
     reg  [63:0]    dq;
     reg  [W-1:0]   mul_b;
     reg  [6:0]     it;
+    reg  [2:0]     lw;
     reg  [LB+1:0]  rem;
     reg  signed [W-1:0] cur;
     reg  [16:0]    best;
@@ -501,9 +502,8 @@ module sc_net #(
                 else cur <= ovf_neg ? MINW : negv;
                 state <= S_RLW1;
             end
-            S_RLW1: state <= S_RLW2;   // the LIF pipeline's three stages
-            S_RLW2: state <= S_RLW3;
-            S_RLW3: state <= S_RLIF;
+            S_RLW1: begin lw <= 3'd0; state <= S_RLW2; end   // the LIF pipeline's five stages
+            S_RLW2: begin lw <= lw + 3'd1; if (lw == 3'd3) state <= S_RLIF; end
             S_RLIF: begin
                 s_we <= 1'b1; s_waddr <= nbase[SB-1:0] + j[SB-1:0];
                 v_wdata <= lif_vn; r_wdata <= lif_rn;

@@ -338,7 +338,7 @@ module tb_vectors;
                                              bitat(sbase + t * sw, k), gs_);
                             ok = 0;
                         end
-                        tick; tick; tick;   // the same step through sc_lif_pipe
+                        tick; tick; tick; tick; tick;   // the same step through sc_lif_pipe
                         if (fmt == 0) begin pgv = pv32; pgr = pr32; pgs = ps32; end
                         else begin pgv = {{16{pv16[15]}}, pv16}; pgr = pr16; pgs = ps16; end
                         if (pgv !== gv || pgr !== gr || pgs !== gs_) begin
