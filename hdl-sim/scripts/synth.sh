@@ -79,6 +79,9 @@ PY
     echo "| sc_net, digits 65-64-10, Q16.16, L = 256, T = 16 | $lc | $lut | $ff | $carry | $ebr | $spram | $dsp | $fmax | $run | $ips | $prep |"
     echo "| Spiker+ (anchor: an MNIST SNN on an FPGA, published figure) | 7,612 | - | - | - | - | - | - | - | - | - | - |"
     echo
+    echo "Spiker+ runs a larger network (MNIST, 784 inputs) on another FPGA family; its row is the anchor of the"
+    echo "comparison, not a like-for-like measurement: both figures are logic cells of the whole classifier."
+    echo
     if command -v nextpnr-ecp5 >/dev/null; then
         echo "nextpnr-ecp5 is installed but this script does not target ECP5 yet."
     else
