@@ -21,10 +21,11 @@
 //     over q), and neuron j's count is sum_i s * T_i[|n_ji|]; for
 //     layers k >= 1 the count is the sum of the signed counts of the inputs
 //     that spiked. Then I = sat_W(floor(c * G / L)) (sequential multiply
-//     and divide) and one LIF step (sc_lif_pipe) per neuron. Every LIF step is shown
-//     on ev_* (step, layer, neuron, spike). `done` rises with the last
+//     and divide) and one LIF step (sc_lif_pipe) per neuron. Every LIF
+//     step is shown on ev_* (step, layer, neuron, spike). `done` rises with the last
 //     layer's spike counts readable at cnt_addr/cnt_data and the predicted
-//     class (largest count, ties to the smaller index) in `pred`.
+//     class (largest count, ties to the smaller index) in `pred`. A start
+//     without a prepared model sets err = 3 and done, and runs nothing.
 // Each run starts from the initial state (v = v_rest, r = 0, a fresh input
 // generator), so runs are independent.
 `timescale 1ns / 1ps

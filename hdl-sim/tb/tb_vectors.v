@@ -112,7 +112,7 @@ module tb_vectors;
         .q16_spike(sp32), .q8_v(v16), .q8_r(r16), .q8_spike(sp16));
 
     // Network cores: Q16.16 and Q8.8 (sizes: docs in rtl/sc_net.v).
-    reg         nt_cfg_we, nt_in_we, nt_prep, nt_start, nt_fmt;
+    reg         nt_rst, nt_cfg_we, nt_in_we, nt_prep, nt_start, nt_fmt;
     reg  [12:0] nt_cfg_addr;
     reg  [31:0] nt_cfg_data;
     reg  [6:0]  nt_in_addr;
@@ -134,7 +134,7 @@ module tb_vectors;
         for (gf = 0; gf < 2; gf = gf + 1) begin : g_net
             sc_net #(.W(gf == 0 ? 32 : 16), .F(gf == 0 ? 16 : 8), .FMT(gf), .MAW(13), .LB(8), .MB(7),
                      .NB(6), .SB(7)) u_net (
-                .clk(clk), .rst(1'b0), .cfg_we(nt_cfg_we), .cfg_addr(nt_cfg_addr), .cfg_data(nt_cfg_data),
+                .clk(clk), .rst(nt_rst), .cfg_we(nt_cfg_we), .cfg_addr(nt_cfg_addr), .cfg_data(nt_cfg_data),
                 .in_we(nt_in_we), .in_addr(nt_in_addr), .in_data(nt_in_data),
                 .prep(nt_prep && nt_fmt == gf), .start(nt_start && nt_fmt == gf), .steps(nt_steps),
                 .busy(nt_busy[gf]), .ready(nt_ready[gf]), .done(nt_done[gf]), .err(nt_err[gf]),
@@ -438,9 +438,10 @@ module tb_vectors;
         c_clr = 0; c_en = 0; l_load = 0; l_en = 0; s_load = 0; s_en = 0; n_clr = 0; n_en = 0;
         ga = 0; gb = 0; gs = 0; cx = 0; l_seed = 1; s_dim = 0; s_start = 0; cmp_r = 0; cmp_p = 0;
         nx = 0; nw = 0; nneg = 0; lv = 0; lr = 0; li = 0;
-        nt_cfg_we = 0; nt_in_we = 0; nt_prep = 0; nt_start = 0; nt_fmt = 0; nt_cfg_addr = 0;
+        nt_rst = 1; nt_cfg_we = 0; nt_in_we = 0; nt_prep = 0; nt_start = 0; nt_fmt = 0; nt_cfg_addr = 0;
         nt_cfg_data = 0; nt_in_addr = 0; nt_in_data = 0; nt_steps = 0; nt_cnt_addr = 0;
         p_rest = 0; p_reset = 0; p_thr = 0; p_alpha = 0; p_res = 0; p_refr = 0;
+        tick; nt_rst = 1'b0;
         if (!$value$plusargs("VECTORS=%s", path)) begin
             $display("usage: +VECTORS=<vectors.memh>");
             $fatal(1, "no vectors");
