@@ -152,3 +152,34 @@ fn digits_on_the_network_core_match_the_host() {
         cycles / samples.len() as u64
     );
 }
+
+#[test]
+fn network_core_refuses_what_it_cannot_run() {
+    let Ok(mut net) = Net::new() else {
+        assert!(
+            std::env::var_os("SC_REQUIRE_VERILATOR").is_none(),
+            "SC_REQUIRE_VERILATOR is set but {}",
+            HwError::NoVerilator
+        );
+        return;
+    };
+    let model_words = words("digits-model.bin");
+    let m = &model_words[2..];
+    // A run before any model was prepared: err 3.
+    let e = net.run(&[0; 65], 16, 10).unwrap_err();
+    assert!(e.contains("err 3"), "{e}");
+    // Q8.8 words on the Q16.16 core: err 1.
+    let mut q8 = m.to_vec();
+    q8[0] = 1;
+    let e = net.load(&q8).unwrap_err();
+    assert!(e.contains("err 1"), "{e}");
+    // Layer 0 at L = 512, beyond the core's L <= 256: err 2 (layer 0's
+    // record starts after format, n_layers, dims[3] and the two sources).
+    let mut long = m.to_vec();
+    long[9] = 512;
+    let e = net.load(&long).unwrap_err();
+    assert!(e.contains("err 2"), "{e}");
+    // The model itself still loads and runs after the refusals.
+    net.load(m).unwrap();
+    assert_eq!(net.run(&[0; 65], 0, 10).unwrap().counts, vec![0; 10]);
+}
