@@ -84,7 +84,7 @@ module sc_net #(
         S_RQG  = 6'd30, S_RTP  = 6'd31, S_RTP1 = 6'd32, S_RTP2 = 6'd33, S_RTS  = 6'd34,
         S_RMJ  = 6'd35, S_RMS  = 6'd36, S_RNF  = 6'd37, S_RMUL = 6'd38, S_RDIV = 6'd39,
         S_RSAT = 6'd40, S_RLIF = 6'd41, S_RLE  = 6'd42, S_RAM  = 6'd43, S_PCI  = 6'd44,
-        S_RLW1 = 6'd45, S_RLW2 = 6'd46, S_RTP3 = 6'd47, S_RDW2 = 6'd48;
+        S_RLW1 = 6'd45, S_RLW2 = 6'd46, S_RTP3 = 6'd47;
 
     reg [5:0] state, ret, ll_ret;
 
@@ -93,8 +93,6 @@ module sc_net #(
     reg  [MAW-1:0] m_addr;
     reg  [31:0]    m_wdata;
     wire [31:0]    m_q;
-    reg  [31:0]    m_qr;   // m_q registered: what the single reads (S_RDW) use
-    always @(posedge clk) m_qr <= m_q;
     wire           idle = (state == S_IDLE);
     sc_spram #(.DW(32), .AW(MAW)) u_model (
         .clk(clk), .we(idle ? cfg_we : m_we), .addr(idle ? cfg_addr : m_addr),
@@ -271,25 +269,24 @@ module sc_net #(
                     end
                 end
             end
-            S_RDW: state <= S_RDW2;
-            S_RDW2: state <= ret;   // m_qr: the word, registered
+            S_RDW: state <= ret;
             // ------------------------------------------------ header
             S_H1: begin
-                if (m_qr != FMT) begin err <= 2'd1; state <= S_IDLE; end
+                if (m_q != FMT) begin err <= 2'd1; state <= S_IDLE; end
                 else begin m_addr <= 1; ret <= S_H2; state <= S_RDW; end
             end
             S_H2: begin
-                if (m_qr == 32'd0 || m_qr > 32'd255 || m_qr + 32'd7 >= (32'd1 << MAW)) begin
+                if (m_q == 32'd0 || m_q > 32'd255 || m_q + 32'd7 >= (32'd1 << MAW)) begin
                     err <= 2'd2; state <= S_IDLE;
                 end else begin
-                    nl <= m_qr[7:0]; m_addr <= m_qr[MAW-1:0] + 3; ret <= S_H3; state <= S_RDW;
+                    nl <= m_q[7:0]; m_addr <= m_q[MAW-1:0] + 3; ret <= S_H3; state <= S_RDW;
                 end
             end
-            S_H3: begin w_kind <= m_qr[0]; m_addr <= nl_a + 4; ret <= S_H4; state <= S_RDW; end
-            S_H4: begin w_param <= m_qr[15:0]; m_addr <= nl_a + 5; ret <= S_H5; state <= S_RDW; end
-            S_H5: begin i_kind <= m_qr[0]; m_addr <= nl_a + 6; ret <= S_H6; state <= S_RDW; end
+            S_H3: begin w_kind <= m_q[0]; m_addr <= nl_a + 4; ret <= S_H4; state <= S_RDW; end
+            S_H4: begin w_param <= m_q[15:0]; m_addr <= nl_a + 5; ret <= S_H5; state <= S_RDW; end
+            S_H5: begin i_kind <= m_q[0]; m_addr <= nl_a + 6; ret <= S_H6; state <= S_RDW; end
             S_H6: begin
-                i_param <= m_qr[15:0];
+                i_param <= m_q[15:0];
                 k <= 8'd0; lbase <= nl_a + 7; nbase <= {(SB+1){1'b0}};
                 ll_i <= 4'd0; ll_ret <= S_PL; state <= S_LL;
             end
@@ -301,23 +298,23 @@ module sc_net #(
             S_LLC: begin
                 case (ll_i)
                     4'd0: begin
-                        m <= m_qr[XB-1:0];
-                        if (m_qr == 32'd0 || m_qr > ((k == 8'd0) ? (32'd1 << MB) : (32'd1 << NB))) err <= 2'd2;
+                        m <= m_q[XB-1:0];
+                        if (m_q == 32'd0 || m_q > ((k == 8'd0) ? (32'd1 << MB) : (32'd1 << NB))) err <= 2'd2;
                     end
                     4'd1: begin
-                        n <= m_qr[XB-1:0];
-                        if (m_qr == 32'd0 || m_qr > (32'd1 << NB)) err <= 2'd2;
+                        n <= m_q[XB-1:0];
+                        if (m_q == 32'd0 || m_q > (32'd1 << NB)) err <= 2'd2;
                     end
                     4'd2: begin
-                        len <= m_qr[LB:0];
-                        if (m_qr == 32'd0 || m_qr > (32'd1 << LB)) err <= 2'd2;
+                        len <= m_q[LB:0];
+                        if (m_q == 32'd0 || m_q > (32'd1 << LB)) err <= 2'd2;
                     end
-                    4'd3: v_rest <= lo(m_qr);
-                    4'd4: v_reset <= lo(m_qr);
-                    4'd5: thr <= lo(m_qr);
-                    4'd6: alpha <= lo(m_qr);
-                    4'd7: res <= lo(m_qr);
-                    default: refr <= m_qr[15:0];
+                    4'd3: v_rest <= lo(m_q);
+                    4'd4: v_reset <= lo(m_q);
+                    4'd5: thr <= lo(m_q);
+                    4'd6: alpha <= lo(m_q);
+                    4'd7: res <= lo(m_q);
+                    default: refr <= m_q[15:0];
                 endcase
                 if (ll_i == 4'd8) begin
                     nm <= {(MAW+2){1'b0}}; nsw <= {(MAW+2){1'b0}}; j <= {XB{1'b0}}; state <= S_LLM;
@@ -337,7 +334,7 @@ module sc_net #(
                 end
             end
             S_LLG: begin
-                gain <= lo(m_qr);
+                gain <= lo(m_q);
                 wbase <= lbase + 7;
                 sbase <= lbase + 7 + nm[MAW-1:0];
                 next_lbase <= lbase + 8 + nm[MAW-1:0] + nsw[MAW-1:0];
@@ -381,12 +378,12 @@ module sc_net #(
             end
             S_PC0: begin m_addr <= wp; ret <= S_PC1; state <= S_RDW; end
             S_PC1: begin
-                pw <= m_qr[16:0];
+                pw <= m_q[16:0];
                 m_addr <= srow + {{(MAW-XB+5){1'b0}}, i[XB-1:5]};
                 ret <= S_PC2; state <= S_RDW;
             end
             S_PC2: begin
-                sgn <= m_qr[i[4:0]];
+                sgn <= m_q[i[4:0]];
                 sc <= {XB{1'b0}}; lim <= len; cnt <= {(LB+1){1'b0}}; state <= S_PCS;
             end
             S_PCS: begin
