@@ -11,6 +11,7 @@ fn main() {
     println!("cargo:rerun-if-changed=tb/sc_hw_top.v");
     println!("cargo:rerun-if-changed=tb/sc_lif_steps.v");
     println!("cargo:rerun-if-changed=csrc/shim.cpp");
+    println!("cargo:rerun-if-changed=csrc/net_shim.cpp");
     println!("cargo:rerun-if-env-changed=VERILATOR");
     let verilator = std::env::var("VERILATOR").unwrap_or_else(|_| "verilator".into());
     let root = match Command::new(&verilator)
@@ -27,39 +28,56 @@ fn main() {
             return;
         }
     };
-    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("vl");
-    let _ = std::fs::remove_dir_all(&out);
+    let base = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     let mut rtl: Vec<PathBuf> = std::fs::read_dir(here.join("rtl"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "v"))
         .collect();
     rtl.sort();
-    let status = Command::new(&verilator)
-        .args(["--cc", "-O2", "--top-module", "sc_hw_top", "--Mdir"])
-        .arg(&out)
-        .arg(format!("-I{}", here.join("rtl").display()))
-        .arg(here.join("tb/sc_hw_top.v"))
-        .arg(here.join("tb/sc_lif_steps.v"))
-        .args(&rtl)
-        .status()
-        .expect("running verilator");
-    assert!(status.success(), "verilator failed on the RTL");
+    // Two models: the primitives' wrapper, and the network core alone (its
+    // default parameters: the digits model's sizes, Q16.16).
+    let models = [
+        (
+            "vl",
+            "sc_hw_top",
+            vec![here.join("tb/sc_hw_top.v"), here.join("tb/sc_lif_steps.v")],
+        ),
+        ("vl_net", "sc_net", vec![]),
+    ];
     let inc = root.join("include");
     let mut b = cc::Build::new();
+    // The network test clocks millions of cycles: optimise the model even
+    // in debug builds.
     b.cpp(true)
         .std("c++17")
         .warnings(false)
-        .include(&out)
+        .opt_level(2)
+        .debug(false)
         .include(&inc)
         .include(inc.join("vltstd"))
         .file(here.join("csrc/shim.cpp"))
+        .file(here.join("csrc/net_shim.cpp"))
         .file(inc.join("verilated.cpp"))
         .file(inc.join("verilated_threads.cpp"));
-    for e in std::fs::read_dir(&out).unwrap() {
-        let p = e.unwrap().path();
-        if p.extension().is_some_and(|e| e == "cpp") && is_model_source(&p) {
-            b.file(p);
+    for (dir, top, extra) in &models {
+        let out = base.join(dir);
+        let _ = std::fs::remove_dir_all(&out);
+        let status = Command::new(&verilator)
+            .args(["--cc", "-O2", "--top-module", top, "--Mdir"])
+            .arg(&out)
+            .arg(format!("-I{}", here.join("rtl").display()))
+            .args(extra)
+            .args(&rtl)
+            .status()
+            .expect("running verilator");
+        assert!(status.success(), "verilator failed on the RTL ({top})");
+        b.include(&out);
+        for e in std::fs::read_dir(&out).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|e| e == "cpp") && is_model_source(&p, top) {
+                b.file(p);
+            }
         }
     }
     b.compile("sc_hw");
@@ -68,8 +86,8 @@ fn main() {
     println!("cargo:rustc-cfg=sc_verilator");
 }
 
-fn is_model_source(p: &Path) -> bool {
+fn is_model_source(p: &Path, top: &str) -> bool {
     p.file_name()
         .and_then(|n| n.to_str())
-        .is_some_and(|n| n.starts_with("Vsc_hw_top"))
+        .is_some_and(|n| n.starts_with(&format!("V{top}")))
 }

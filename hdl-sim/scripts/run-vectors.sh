@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Check the RTL against the shared vectors with Icarus Verilog and Verilator,
-# and check that a corrupted vector makes the testbench fail.
+# Check the RTL against the shared vectors with Icarus Verilog and Verilator
+# (the network records on the network core sc_net), and check that a
+# corrupted vector, a LIF one and a network one, makes the testbench fail.
 #   hdl-sim/scripts/run-vectors.sh [VECTOR.json ...]   (default: tests/vectors/*.json)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -57,4 +58,42 @@ for sim in "vvp -n $BUILD/tb_vectors.vvp" "$BUILD/vl_tb/Vtb_vectors"; do
     fi
     grep -q "lif fmt 0 step 4 neuron 2" "$BUILD/bad.log" || { cat "$BUILD/bad.log"; exit 1; }
     echo "  ${sim%% *}: rejected it at step 4, neuron 2, as it should"
+done
+
+echo "== a corrupted network vector must fail"
+# One spike of the network core's first case (step 3, layer 0, neuron 0)
+# flipped in the exported words.
+python3 - "$BUILD/net1.json" <<'PY'
+import json, sys
+f = json.load(open("tests/vectors/network.json"))
+f["cases"] = f["cases"][:1]
+json.dump(f, open(sys.argv[1], "w"))
+PY
+$SC vectors export --format memh --out "$BUILD/net1.memh" "$BUILD/net1.json" >/dev/null
+python3 - "$BUILD/net1.memh" "$BUILD/badnet.memh" <<'PY'
+import sys
+lines = open(sys.argv[1]).read().splitlines()
+idx = [i for i, l in enumerate(lines) if not l.startswith("//")]
+w = [int(lines[i], 16) for i in idx]
+assert w[2] == 8, "not a network record"
+b = 4                                   # MAGIC, N, KIND, NP, then the payload
+nl = w[b + 1]
+dims = w[b + 2:b + 3 + nl]
+at = b + 2 + nl + 1 + 4
+for k in range(nl):
+    m, n = dims[k], dims[k + 1]
+    at += 7 + n * m + n * ((m + 31) // 32) + 1
+rows = sum((n + 31) // 32 for n in dims[1:])
+spikes = at + dims[0] + 1               # after inputs_q16 and steps
+w[spikes + 3 * rows] ^= 1               # step 3, layer 0, neuron 0
+for i, x in zip(idx, w):
+    lines[i] = "%08x" % x
+open(sys.argv[2], "w").write("\n".join(lines) + "\n")
+PY
+for sim in "vvp -n $BUILD/tb_vectors.vvp" "$BUILD/vl_tb/Vtb_vectors"; do
+    if $sim +VECTORS="$BUILD/badnet.memh" >"$BUILD/badnet.log" 2>&1; then
+        cat "$BUILD/badnet.log"; echo "error: ${sim%% *} accepted a corrupted network vector" >&2; exit 1
+    fi
+    grep -q "network step 3 layer 0 neuron 0" "$BUILD/badnet.log" || { cat "$BUILD/badnet.log"; exit 1; }
+    echo "  ${sim%% *}: rejected it at step 3, layer 0, neuron 0, as it should"
 done

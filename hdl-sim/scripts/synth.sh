@@ -26,6 +26,70 @@ stat() { # $1 = log, $2 = cell regex -> sum of counts
     awk -v re="$2" '$1 ~ /^SB_|^\$_/ && $1 ~ re { s += $2 } END { print s + 0 }' "$1"
 }
 
+# The network core (rtl/sc_net.v, default parameters: the digits model's
+# sizes, Q16.16) on the UP5K: resources of the bare module, Fmax and
+# utilisation of wrap_net after place and route, and the cycles of one
+# digits inference (Icarus, tb/tb_net_cycles.v, the shipped model and the
+# first test image as exported in firmware/data).
+net_core() {
+    command -v iverilog >/dev/null || { echo "error: iverilog not installed" >&2; exit 1; }
+    yosys -q -p "read_verilog -Ihdl-sim/rtl $RTL; synth_ice40 -dsp -spram -top sc_net; tee -q -o $B/net.ice40.log stat" >/dev/null
+    yosys -q -p "read_verilog -Ihdl-sim/rtl $RTL hdl-sim/synth/fmax_wrap.v; synth_ice40 -dsp -spram -top wrap_net -json $B/net.json" >/dev/null
+    nextpnr-ice40 --up5k --package sg48 --json "$B/net.json" --freq 12 --seed 1 --timing-allow-fail \
+        --log "$B/net.pnr.log" --quiet >/dev/null 2>&1 || { cat "$B/net.pnr.log" >&2; echo "error: nextpnr-ice40 failed on sc_net" >&2; exit 1; }
+    local lut ff carry dsp ebr spram fmax lc
+    lut=$(stat "$B/net.ice40.log" '^SB_LUT4$'); ff=$(stat "$B/net.ice40.log" '^SB_DFF')
+    carry=$(stat "$B/net.ice40.log" '^SB_CARRY$'); dsp=$(stat "$B/net.ice40.log" '^SB_MAC16$')
+    ebr=$(stat "$B/net.ice40.log" '^SB_RAM40_4K$'); spram=$(stat "$B/net.ice40.log" '^SB_SPRAM256KA$')
+    fmax=$(grep -o "Max frequency for clock[^:]*: [0-9.]* MHz" "$B/net.pnr.log" | tail -1 | grep -o '[0-9.]* MHz' | cut -d' ' -f1)
+    lc=$(grep -o "ICESTORM_LC: *[0-9]*/ *[0-9]*" "$B/net.pnr.log" | tail -1 | sed 's/ICESTORM_LC: *//; s/ //g')
+    [ -n "$fmax" ] && [ -n "$lc" ] || { echo "error: no Fmax/utilisation in $B/net.pnr.log" >&2; exit 1; }
+    python3 - "$B" <<'PY'
+import struct, sys
+b = sys.argv[1]
+def words(p):
+    d = open(p, "rb").read()
+    return struct.unpack("<%dI" % (len(d) // 4), d)
+m = words("firmware/data/digits-model.bin")
+s = words("firmware/data/digits-samples.bin")
+open(b + "/net-model.memh", "w").write("".join("%08x\n" % x for x in m[2:]))
+n = s[2]
+open(b + "/net-inputs.memh", "w").write("".join("%08x\n" % x for x in s[5:5 + n]))
+open(b + "/net-args", "w").write("+NMODEL=%d +NINPUTS=%d +STEPS=%d" % (len(m) - 2, n, m[-1]))
+PY
+    iverilog -g2005 -Wall -I hdl-sim/rtl -o "$B/net_cycles.vvp" hdl-sim/tb/tb_net_cycles.v $RTL
+    local out prep run
+    # shellcheck disable=SC2046
+    out=$(vvp -n "$B/net_cycles.vvp" +MODEL="$B/net-model.memh" +INPUTS="$B/net-inputs.memh" $(cat "$B/net-args"))
+    prep=$(echo "$out" | sed -n 's/^prep \([0-9]*\) run.*/\1/p'); run=$(echo "$out" | sed -n 's/.* run \([0-9]*\) class.*/\1/p')
+    [ -n "$run" ] || { echo "$out" >&2; echo "error: no cycle count from tb_net_cycles" >&2; exit 1; }
+    local ips
+    ips=$(awk -v f="$fmax" -v c="$run" 'BEGIN { printf "%.1f", f * 1e6 / c }')
+    echo "### The digits network on an iCE40 UP5K (\`sc_net\`)"
+    echo
+    echo "The network core (\`hdl-sim/rtl/sc_net.v\`, counting form of spec 7.1, one LIF datapath shared by all"
+    echo "neurons) with the digits model's sizes: 65 -> 64 -> 10, Q16.16, L = 256, 16 steps, Sobol. Resources:"
+    echo "\`synth_ice40 -dsp -spram\` of the bare module. Fmax and logic cells: nextpnr-ice40 (UP5K, sg48) of"
+    echo "\`wrap_net\` (\`hdl-sim/synth/fmax_wrap.v\`). Cycles: \`tb/tb_net_cycles.v\` under Icarus on the shipped model"
+    echo "and the first test image (the count does not depend on the data); bit-exactness on all 359 test images is"
+    echo "\`hdl-sim/tests/digits.rs\`. The UP5K has 5280 logic cells, 30 EBR, 4 SPRAM and 8 DSP."
+    echo
+    echo "| design | logic cells (P&R) | LUT4 | FF | carry | EBR (4 kbit) | SPRAM (256 kbit) | SB_MAC16 | Fmax (MHz) | cycles per inference | inferences/s at Fmax | model preparation (cycles, once per load) |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+    echo "| sc_net, digits 65-64-10, Q16.16, L = 256, T = 16 | $lc | $lut | $ff | $carry | $ebr | $spram | $dsp | $fmax | $run | $ips | $prep |"
+    echo "| Spiker+ (anchor: an MNIST SNN on an FPGA, published figure) | 7,612 | - | - | - | - | - | - | - | - | - | - |"
+    echo
+    echo "Spiker+ runs a larger network (MNIST, 784 inputs) on another FPGA family; its row is the anchor of the"
+    echo "comparison, not a like-for-like measurement: both figures are logic cells of the whole classifier."
+    echo
+    if command -v nextpnr-ecp5 >/dev/null; then
+        echo "nextpnr-ecp5 is installed but this script does not target ECP5 yet."
+    else
+        echo "ECP5: not run; Debian 12 ships no nextpnr-ecp5 package (\`apt-cache policy nextpnr-ecp5\`: no candidate)."
+    fi
+    echo
+}
+
 {
 echo "## RTL on FPGA (hdl-sim)"
 echo
@@ -59,5 +123,6 @@ for d in "${DESIGNS[@]}"; do
     echo "| $name | $lut | $ff | $dsp | $carry | $fmax | $gen |"
 done
 echo
+net_core
 } > docs/bench/hdl.md
 cat docs/bench/hdl.md

@@ -152,6 +152,146 @@ impl Drop for Hw {
     }
 }
 
+#[cfg(sc_verilator)]
+extern "C" {
+    fn sc_net_new() -> *mut c_void;
+    fn sc_net_free(h: *mut c_void);
+    fn sc_net_load(h: *mut c_void, words: *const u32, n: u32);
+    fn sc_net_prep(h: *mut c_void, max_cycles: i64) -> i64;
+    fn sc_net_status(h: *mut c_void) -> u32;
+    fn sc_net_run(
+        h: *mut c_void,
+        inputs: *const u32,
+        n_inputs: u32,
+        steps: u32,
+        max_cycles: i64,
+        counts: *mut u32,
+        n_counts: u32,
+        pred: *mut u32,
+        events: *mut u64,
+    ) -> i64;
+}
+
+/// The Verilator model of the network core `rtl/sc_net.v` with its default
+/// parameters (Q16.16; 8192 model words, `L <= 256`, 128 layer-0 inputs, 64
+/// neurons per layer, 128 neurons in all).
+pub struct Net {
+    #[allow(dead_code)]
+    handle: *mut c_void,
+}
+
+/// What a run of [`Net::run`] gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetRun {
+    /// Clock cycles from `start` to idle.
+    pub cycles: u64,
+    /// The last layer's spike counts.
+    pub counts: Vec<u32>,
+    /// The predicted class (the core's argmax).
+    pub predicted: usize,
+    /// LIF steps the core reported (`ev_valid` pulses).
+    pub events: u64,
+}
+
+/// Words the core's model RAM holds.
+pub const NET_MODEL_WORDS: usize = 1 << 13;
+
+impl Net {
+    /// A fresh core, after reset.
+    pub fn new() -> Result<Self, HwError> {
+        #[cfg(sc_verilator)]
+        {
+            // SAFETY: plain constructor of the shim; freed in Drop.
+            Ok(Self {
+                handle: unsafe { sc_net_new() },
+            })
+        }
+        #[cfg(not(sc_verilator))]
+        Err(HwError::NoVerilator)
+    }
+
+    /// Load the model words (from `format` on: a model export without its
+    /// first two words) and prepare them (the core's `prep`). Returns the
+    /// cycles the preparation took, or the core's error code.
+    pub fn load(&mut self, words: &[u32]) -> Result<u64, String> {
+        if words.len() > NET_MODEL_WORDS {
+            return Err(format!(
+                "model of {} words; the core holds {NET_MODEL_WORDS}",
+                words.len()
+            ));
+        }
+        #[cfg(sc_verilator)]
+        {
+            // SAFETY: valid handle; `words` is valid for its length.
+            let (cycles, status) = unsafe {
+                sc_net_load(self.handle, words.as_ptr(), words.len() as u32);
+                let c = sc_net_prep(self.handle, 1 << 32);
+                (c, sc_net_status(self.handle))
+            };
+            if cycles < 0 || status & 1 == 0 {
+                return Err(format!(
+                    "the core did not prepare the model (err {}, cycles {cycles})",
+                    status >> 2
+                ));
+            }
+            Ok(cycles as u64)
+        }
+        #[cfg(not(sc_verilator))]
+        Err(HwError::NoVerilator.to_string())
+    }
+
+    /// Run `steps` steps on `inputs` (Q0.16) and read `outputs` counts.
+    pub fn run(&mut self, inputs: &[u32], steps: u32, outputs: usize) -> Result<NetRun, String> {
+        let mut counts = vec![0u32; outputs];
+        #[cfg(sc_verilator)]
+        {
+            let (mut pred, mut events) = (0u32, 0u64);
+            // SAFETY: valid handle; every pointer is valid for the length given.
+            let (cycles, status) = unsafe {
+                let c = sc_net_run(
+                    self.handle,
+                    inputs.as_ptr(),
+                    inputs.len() as u32,
+                    steps,
+                    1 << 40,
+                    counts.as_mut_ptr(),
+                    outputs as u32,
+                    &mut pred,
+                    &mut events,
+                );
+                (c, sc_net_status(self.handle))
+            };
+            if cycles < 0 || status & 2 == 0 || status >> 2 != 0 {
+                return Err(format!(
+                    "the run failed (err {}, cycles {cycles})",
+                    status >> 2
+                ));
+            }
+            Ok(NetRun {
+                cycles: cycles as u64,
+                counts,
+                predicted: pred as usize,
+                events,
+            })
+        }
+        #[cfg(not(sc_verilator))]
+        {
+            let _ = (inputs, steps, &mut counts);
+            Err(HwError::NoVerilator.to_string())
+        }
+    }
+}
+
+impl Drop for Net {
+    fn drop(&mut self) {
+        #[cfg(sc_verilator)]
+        // SAFETY: the handle came from sc_net_new and is freed once.
+        unsafe {
+            sc_net_free(self.handle)
+        }
+    }
+}
+
 /// The text of `tb/sc_codes.vh`: the export format's codes (magic word,
 /// record kinds, bitwise op codes, the error flag's bit) as Verilog
 /// `localparam`s, generated from the kernel's one definition

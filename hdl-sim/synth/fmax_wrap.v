@@ -42,4 +42,28 @@ module wrap_lif #(
         .res(chain[5*W +: W]), .refractory(chain[6*W +: 16]), .v(v), .r(r), .spike(spike));
     assign out = ^{v, r, spike};
 endmodule
+
+// The network core (digits sizes, Q16.16): every control and data input
+// from the shift chain, every output XOR-reduced.
+module wrap_net (
+    input  wire clk,
+    input  wire sin,
+    output wire out
+);
+    reg [96:0] chain;
+    always @(posedge clk) chain <= {chain[95:0], sin};
+    wire busy, ready, done, ev_valid, ev_spike;
+    wire [1:0] err;
+    wire [16:0] cnt_data;
+    wire [5:0] pred, ev_neuron;
+    wire [15:0] ev_step;
+    wire [7:0] ev_layer;
+    sc_net dut (
+        .clk(clk), .rst(chain[96]), .cfg_we(chain[0]), .cfg_addr(chain[13:1]), .cfg_data(chain[45:14]),
+        .in_we(chain[46]), .in_addr(chain[53:47]), .in_data(chain[70:54]), .prep(chain[71]),
+        .start(chain[72]), .steps(chain[89:73]), .busy(busy), .ready(ready), .done(done), .err(err),
+        .cnt_addr(chain[95:90]), .cnt_data(cnt_data), .pred(pred), .ev_valid(ev_valid),
+        .ev_step(ev_step), .ev_layer(ev_layer), .ev_neuron(ev_neuron), .ev_spike(ev_spike));
+    assign out = ^{busy, ready, done, err, cnt_data, pred, ev_valid, ev_step, ev_layer, ev_neuron, ev_spike};
+endmodule
 `default_nettype wire

@@ -7,9 +7,12 @@
 //   +NWORDS=<n>            number of words in the file (optional; avoids a
 //                          short-file warning)
 //
-// Records of kinds the RTL has no primitive for (pack: a storage transform;
-// network: checked through sc_layer by the Rust/Verilator comparison) are
-// counted and reported as not applicable.
+// `network` records run on the network core sc_net (one instance per
+// number format): the record's model words are loaded, the core prepares
+// them, runs `steps` steps, and every LIF step's spike (per step, layer and
+// neuron) and the last layer's spike counts are compared. `pack` records
+// (a storage transform) have no RTL counterpart and are counted as not
+// applicable.
 //
 // Error records (KIND with bit 31 set: inputs the kernel must reject with
 // the error code in the payload's last word) are skipped and counted: the
@@ -107,6 +110,52 @@ module tb_vectors;
         .v(lv), .r(lr), .i_in(li), .v_rest(p_rest), .v_reset(p_reset), .threshold(p_thr),
         .alpha(p_alpha), .res(p_res), .refractory(p_refr), .q16_v(v32), .q16_r(r32),
         .q16_spike(sp32), .q8_v(v16), .q8_r(r16), .q8_spike(sp16));
+
+    // Network cores: Q16.16 and Q8.8 (sizes: docs in rtl/sc_net.v).
+    reg         nt_rst, nt_cfg_we, nt_in_we, nt_prep, nt_start, nt_fmt;
+    reg  [12:0] nt_cfg_addr;
+    reg  [31:0] nt_cfg_data;
+    reg  [6:0]  nt_in_addr;
+    reg  [16:0] nt_in_data, nt_steps;
+    reg  [5:0]  nt_cnt_addr;
+    wire        nt_busy [0:1];
+    wire        nt_ready [0:1];
+    wire        nt_done [0:1];
+    wire [1:0]  nt_err [0:1];
+    wire [16:0] nt_cnt [0:1];
+    wire [5:0]  nt_pred [0:1];
+    wire        nt_ev [0:1];
+    wire [15:0] nt_ev_step [0:1];
+    wire [7:0]  nt_ev_layer [0:1];
+    wire [5:0]  nt_ev_neuron [0:1];
+    wire        nt_ev_spike [0:1];
+    genvar gf;
+    generate
+        for (gf = 0; gf < 2; gf = gf + 1) begin : g_net
+            sc_net #(.W(gf == 0 ? 32 : 16), .F(gf == 0 ? 16 : 8), .FMT(gf), .MAW(13), .LB(8), .MB(7),
+                     .NB(6), .SB(7)) u_net (
+                .clk(clk), .rst(nt_rst), .cfg_we(nt_cfg_we), .cfg_addr(nt_cfg_addr), .cfg_data(nt_cfg_data),
+                .in_we(nt_in_we), .in_addr(nt_in_addr), .in_data(nt_in_data),
+                .prep(nt_prep && nt_fmt == gf), .start(nt_start && nt_fmt == gf), .steps(nt_steps),
+                .busy(nt_busy[gf]), .ready(nt_ready[gf]), .done(nt_done[gf]), .err(nt_err[gf]),
+                .cnt_addr(nt_cnt_addr), .cnt_data(nt_cnt[gf]), .pred(nt_pred[gf]),
+                .ev_valid(nt_ev[gf]), .ev_step(nt_ev_step[gf]), .ev_layer(nt_ev_layer[gf]),
+                .ev_neuron(nt_ev_neuron[gf]), .ev_spike(nt_ev_spike[gf]));
+        end
+    endgenerate
+
+    // The pipelined LIF step of the network core, both formats.
+    wire signed [31:0] pv32;
+    wire signed [15:0] pv16;
+    wire        [15:0] pr32, pr16;
+    wire               ps32, ps16;
+    sc_lif_pipe #(.W(32), .F(16)) u_lp32 (
+        .clk(clk), .v(lv), .r(lr), .i_in(li), .v_rest(p_rest), .v_reset(p_reset), .threshold(p_thr),
+        .alpha(p_alpha), .res(p_res), .refractory(p_refr), .v_next(pv32), .r_next(pr32), .spike(ps32));
+    sc_lif_pipe #(.W(16), .F(8)) u_lp16 (
+        .clk(clk), .v(lv[15:0]), .r(lr), .i_in(li[15:0]), .v_rest(p_rest[15:0]), .v_reset(p_reset[15:0]),
+        .threshold(p_thr[15:0]), .alpha(p_alpha[15:0]), .res(p_res[15:0]), .refractory(p_refr),
+        .v_next(pv16), .r_next(pr16), .spike(ps16));
 
     // ------------------------------------------------------------- checks
     integer rec, ok;
@@ -261,9 +310,9 @@ module tb_vectors;
     task check_lif;
         input integer base;
         integer fmt, nn, steps, ibase, vbase, rbase, sbase, sw, t, k, idx;
-        reg signed [31:0] gv;
-        reg [15:0] gr;
-        reg gs_;
+        reg signed [31:0] gv, pgv;
+        reg [15:0] gr, pgr;
+        reg gs_, pgs;
         begin
             fmt = mem[base]; p_rest = mem[base + 1]; p_reset = mem[base + 2]; p_thr = mem[base + 3];
             p_alpha = mem[base + 4]; p_res = mem[base + 5]; p_refr = mem[base + 6][15:0];
@@ -289,11 +338,97 @@ module tb_vectors;
                                              bitat(sbase + t * sw, k), gs_);
                             ok = 0;
                         end
+                        tick; tick; tick; tick; tick;   // the same step through sc_lif_pipe
+                        if (fmt == 0) begin pgv = pv32; pgr = pr32; pgs = ps32; end
+                        else begin pgv = {{16{pv16[15]}}, pv16}; pgr = pr16; pgs = ps16; end
+                        if (pgv !== gv || pgr !== gr || pgs !== gs_) begin
+                            if (ok != 0) $display("  lif pipe fmt %0d step %0d neuron %0d: v %0d/%0d r %0d/%0d spike %0d/%0d (sc_lif_step/sc_lif_pipe)",
+                                             fmt, t, k, gv, pgv, gr, pgr, gs_, pgs);
+                            ok = 0;
+                        end
                         sv[k] = gv; sr[k] = gr;
                     end
                 end
             end
             report(ok, 7);
+        end
+    endtask
+
+    // kind 8: format, n_layers, dims[n_layers+1], sources, layers, inputs_q16[dims0], steps,
+    // spikes (steps*n_layers rows of ceil(n_k/32) words), counts[dims_last]
+    integer rowoff [0:15];
+    task check_network;
+        input integer base;
+        integer f, nlay, kk, la, mm, nn, ibase, nsteps, spbase, rowsum, cbase, w, cyc, evs, nev, best, bj, evl, evn, evt;
+        reg wantb;
+        begin
+            f = mem[base]; nlay = mem[base + 1]; ok = 1;
+            la = base + 2 + nlay + 1 + 4; rowsum = 0; nev = 0;
+            if (nlay > 16 || f > 1) begin
+                $display("  network: %0d layers / format %0d beyond the testbench", nlay, f);
+                ok = 0;
+            end else begin
+                for (kk = 0; kk < nlay; kk = kk + 1) begin
+                    mm = mem[base + 2 + kk]; nn = mem[base + 3 + kk];
+                    la = la + 7 + nn * mm + nn * ((mm + 31) / 32) + 1;
+                    rowoff[kk] = rowsum; rowsum = rowsum + (nn + 31) / 32; nev = nev + nn;
+                end
+                ibase = la; nsteps = mem[ibase + mem[base + 2]]; spbase = ibase + mem[base + 2] + 1;
+                cbase = spbase + nsteps * rowsum;
+                nt_fmt = f[0];
+                for (w = 0; w < ibase - base; w = w + 1) begin
+                    nt_cfg_we = 1'b1; nt_cfg_addr = w[12:0]; nt_cfg_data = mem[base + w]; tick;
+                end
+                nt_cfg_we = 1'b0;
+                nt_prep = 1'b1; tick; nt_prep = 1'b0;
+                cyc = 0;
+                while (nt_busy[f] && cyc < 50000000) begin tick; cyc = cyc + 1; end
+                if (!nt_ready[f]) begin
+                    $display("  network format %0d: the core did not prepare the model (err %0d)", f, nt_err[f]);
+                    ok = 0;
+                end else begin
+                    for (w = 0; w < mem[base + 2]; w = w + 1) begin
+                        nt_in_we = 1'b1; nt_in_addr = w[6:0]; nt_in_data = mem[ibase + w][16:0]; tick;
+                    end
+                    nt_in_we = 1'b0; nt_steps = nsteps[16:0];
+                    nt_start = 1'b1; tick; nt_start = 1'b0;
+                    cyc = 0; evs = 0;
+                    while (nt_busy[f] && cyc < 100000000) begin
+                        tick; cyc = cyc + 1;
+                        if (nt_ev[f]) begin
+                            evl = {24'd0, nt_ev_layer[f]}; evn = {26'd0, nt_ev_neuron[f]};
+                            evt = {16'd0, nt_ev_step[f]};
+                            wantb = (evl < nlay) ? bitat(spbase + evt * rowsum + rowoff[evl], evn) : 1'bx;
+                            if (nt_ev_spike[f] !== wantb) begin
+                                if (ok != 0) $display("  network step %0d layer %0d neuron %0d: spike expected %0d, got %0d",
+                                                      evt, evl, evn, wantb, nt_ev_spike[f]);
+                                ok = 0;
+                            end
+                            evs = evs + 1;
+                        end
+                    end
+                    if (!nt_done[f] || nt_err[f] != 2'd0 || evs != nsteps * nev) begin
+                        $display("  network: done %0d err %0d after %0d cycles, %0d LIF steps (expected %0d)",
+                                 nt_done[f], nt_err[f], cyc, evs, nsteps * nev);
+                        ok = 0;
+                    end
+                    nn = mem[base + 2 + nlay]; best = 0; bj = 0;
+                    for (w = 0; w < nn; w = w + 1) begin
+                        nt_cnt_addr = w[5:0]; tick;
+                        if (nt_cnt[f] !== mem[cbase + w][16:0]) begin
+                            $display("  network count %0d: expected %0d, got %0d", w, mem[cbase + w], nt_cnt[f]);
+                            ok = 0;
+                        end
+                        if (mem[cbase + w] > best) begin best = mem[cbase + w]; bj = w; end
+                    end
+                    if (nt_pred[f] !== bj[5:0]) begin
+                        $display("  network class: expected %0d, got %0d", bj, nt_pred[f]);
+                        ok = 0;
+                    end
+                    $display("  network format %0d, %0d layers, %0d steps: %0d cycles", f, nlay, nsteps, cyc);
+                end
+            end
+            report(ok, 8);
         end
     endtask
 
@@ -303,7 +438,10 @@ module tb_vectors;
         c_clr = 0; c_en = 0; l_load = 0; l_en = 0; s_load = 0; s_en = 0; n_clr = 0; n_en = 0;
         ga = 0; gb = 0; gs = 0; cx = 0; l_seed = 1; s_dim = 0; s_start = 0; cmp_r = 0; cmp_p = 0;
         nx = 0; nw = 0; nneg = 0; lv = 0; lr = 0; li = 0;
+        nt_rst = 1; nt_cfg_we = 0; nt_in_we = 0; nt_prep = 0; nt_start = 0; nt_fmt = 0; nt_cfg_addr = 0;
+        nt_cfg_data = 0; nt_in_addr = 0; nt_in_data = 0; nt_steps = 0; nt_cnt_addr = 0;
         p_rest = 0; p_reset = 0; p_thr = 0; p_alpha = 0; p_res = 0; p_refr = 0;
+        tick; nt_rst = 1'b0;
         if (!$value$plusargs("VECTORS=%s", path)) begin
             $display("usage: +VECTORS=<vectors.memh>");
             $fatal(1, "no vectors");
@@ -325,12 +463,13 @@ module tb_vectors;
                 SC_KIND_LFSR, SC_KIND_SOBOL: check_gen(at + 2, kind);
                 SC_KIND_MAC: check_mac(at + 2);
                 SC_KIND_LIF: check_lif(at + 2);
+                SC_KIND_NETWORK: check_network(at + 2);
                 default: na = na + 1;
             endcase
             at = at + 2 + np;
         end
         $display("rtl: %0d passed, %0d failed", pass, fail);
-        $display("(%0d records of kinds without an RTL primitive: pack, network)", na);
+        $display("(%0d records of kinds without an RTL counterpart: pack)", na);
         $display("(%0d error records skipped: the RTL performs no input checks)", skipped);
         if (fail != 0 || pass == 0) $fatal(1, "RTL does not reproduce the vectors");
         $finish;
