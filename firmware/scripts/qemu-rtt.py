@@ -101,8 +101,8 @@ class Gdb:
         reply = self._read_packet(timeout)
         if reply is None:
             die(f"no reply to {body[:20]}")
-        if ack:
-            self.buf = self.buf.replace(b"+", b"")
+        if ack:  # acknowledge the reply (the last packet before no-ack mode)
+            self.s.sendall(b"+")
         return reply
 
     def read(self, addr, n):
