@@ -479,6 +479,38 @@ fn main() {
     println!("cargo:rustc-cfg=sc_board=\"{board}\"");
     println!("cargo:rustc-env=SC_BOARD={board}");
 
+    transport(&board);
     vectors(&root, &manifest, &out_dir);
     digits(&manifest, &out_dir);
+}
+
+// ---- The defmt transport (boards branch; see src/platform.rs) ----------
+
+/// Boards that run in QEMU: their images log over semihosting. Every other
+/// board is real hardware: RTT (defmt-rtt, panic-probe), which `probe-rs run`
+/// decodes.
+const EMULATED: &[&str] = &["microbit", "mps2-an386", "mps2-an505", "qemu-riscv-virt"];
+
+/// Emits `cfg(sc_transport = "rtt" | "semihosting")`: from the board, or
+/// from `SC_TRANSPORT` (e.g. `SC_TRANSPORT=rtt` on mps2-an386, which is how
+/// CI reads a board image's RTT output in QEMU). RTT is Cortex-M only here.
+fn transport(board: &str) {
+    println!("cargo::rustc-check-cfg=cfg(sc_transport, values(\"rtt\", \"semihosting\"))");
+    println!("cargo:rerun-if-env-changed=SC_TRANSPORT");
+    let default = if EMULATED.contains(&board) {
+        "semihosting"
+    } else {
+        "rtt"
+    };
+    let transport = match env::var("SC_TRANSPORT") {
+        Ok(t) if t.is_empty() => default.to_string(),
+        Ok(t) if t == "rtt" || t == "semihosting" => t,
+        Ok(t) => fail(format!("SC_TRANSPORT={t}: use rtt or semihosting")),
+        Err(_) => default.to_string(),
+    };
+    if transport == "rtt" && board == "qemu-riscv-virt" {
+        fail("SC_TRANSPORT=rtt: the RTT transport is for Cortex-M boards".into());
+    }
+    println!("cargo:rustc-cfg=sc_transport=\"{transport}\"");
+    println!("cargo:rustc-env=SC_TRANSPORT={transport}");
 }

@@ -100,14 +100,15 @@ else
 fi
 
 step "firmware: QEMU (Cortex-M0/M4F/M33, RISC-V) and board builds"
-if command -v qemu-system-arm >/dev/null && command -v defmt-print >/dev/null; then
+if command -v qemu-system-arm >/dev/null && command -v defmt-print >/dev/null \
+    && command -v flip-link >/dev/null && command -v python3 >/dev/null; then
     firmware/scripts/ci.sh
 elif [ -n "${CI:-}" ]; then
-    echo "error: qemu-system-arm/defmt-print missing in CI (.ci/run installs them)" >&2
+    echo "error: qemu-system-arm/defmt-print/flip-link/python3 missing in CI (.ci/run installs them)" >&2
     exit 1
 else
-    echo "SKIPPED: qemu-system-arm or defmt-print is not installed (apt-get install qemu-system-arm;"
-    echo "         cargo install defmt-print --locked); the firmware is not run in this run."
+    echo "SKIPPED: qemu-system-arm, python3, defmt-print or flip-link is not installed (apt-get install"
+    echo "         qemu-system-arm python3; cargo install defmt-print flip-link --locked); the firmware is not run."
 fi
 
 step "MPI: the distributed simulator under mpirun -np 1, 2, 4"

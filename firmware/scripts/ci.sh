@@ -8,8 +8,13 @@
 #  - RISC-V (riscv32imac): both demos build, and run in QEMU `virt` when
 #    qemu-system-riscv32 is installed;
 #  - the real-board images build: Nucleo-F411RE (with the `lif-button`
-#    demo), nRF52840-DK, Raspberry Pi Pico.
-# Needs: qemu-system-arm, defmt-print (cargo install defmt-print --locked).
+#    demo), nRF52840-DK (`lif-button`, the embassy demo `lif-embassy`),
+#    Raspberry Pi Pico (`lif-embassy`).
+#  - the real boards' transport (defmt-rtt, panic-probe) in QEMU: the RTT
+#    "defmt" channel read through QEMU's gdbstub (scripts/qemu-rtt.py);
+#  - every Cortex-M image is linked by flip-link (stack below .data/.bss).
+# Needs: qemu-system-arm, python3, defmt-print and flip-link
+# (cargo install defmt-print flip-link --locked).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEFMT_LOG=info
@@ -22,6 +27,8 @@ step "fmt, clippy"
 cargo fmt --check
 cargo clippy --release --all-targets -- -D warnings
 SC_BOARD=nucleo-f411re cargo clippy --release --features nucleo-f411re --bins -- -D warnings
+SC_BOARD=nrf52840-dk cargo clippy --release --features nrf52840-dk,embassy --bins -- -D warnings
+SC_BOARD=rp-pico cargo clippy --release --target thumbv6m-none-eabi --features rp-pico-embassy,embassy --bins -- -D warnings
 
 log=$(mktemp -d)
 run() { # target bin-or-test name ...
@@ -52,6 +59,30 @@ for k in 325 132; do
 done
 cargo build --release --bin vectors >/dev/null 2>&1 # back to the true vectors
 
+step "the board stack's RTT path in QEMU (defmt-rtt, panic-probe, flip-link on mps2-an386)"
+# SC_TRANSPORT=rtt builds the real boards' transport; run.sh sees the RTT
+# control block and runs scripts/qemu-rtt.py, which reads the "defmt" up
+# channel through QEMU's gdbstub (as probe-rs does over SWD) for defmt-print.
+rtt_run() { # log-file [env...]
+    local out=$1; shift
+    env SC_TRANSPORT=rtt "$@" cargo run --release --bin vectors >"$out" 2>&1
+}
+t_rtt=$SECONDS
+rtt_run "$log/rtt.log" || { tail -40 "$log/rtt.log"; echo "FAILED: vectors over RTT"; exit 1; }
+n=$(sed -n 's/^sc vectors on mps2-an386: \([0-9]*\) cases$/\1/p' "$log/rtt.log")
+pass=$(grep -c '^PASS ' "$log/rtt.log" || true)
+if [ -z "$n" ] || [ "$pass" != "$n" ] || ! grep -qx "vectors: $n passed, 0 failed" "$log/rtt.log" \
+    || ! grep -q '^qemu-rtt: sc_exit(0)' "$log/rtt.log"; then
+    tail -40 "$log/rtt.log"; echo "FAILED: RTT output: banner ${n:-missing}, $pass PASS lines"; exit 1
+fi
+echo "  $pass PASS lines and the summary decoded from RTT ($(grep -o 'after [0-9]* RTT bytes' "$log/rtt.log"))"
+if rtt_run "$log/rtt-corrupt.log" SC_CORRUPT_CASE=325; then
+    cat "$log/rtt-corrupt.log"; echo "FAILED: a corrupted vector passed over RTT"; exit 1
+fi
+grep -q '^qemu-rtt: sc_exit(1)' "$log/rtt-corrupt.log" || { cat "$log/rtt-corrupt.log"; echo "FAILED: no failing exit over RTT"; exit 1; }
+grep -m1 "^FAIL" "$log/rtt-corrupt.log" | sed 's/^/  detected over RTT: /'
+echo "  RTT checks took $((SECONDS - t_rtt)) s"
+
 step "RISC-V riscv32imac"
 cargo build --release --target riscv32imac-unknown-none-elf --bins
 if command -v qemu-system-riscv32 >/dev/null; then
@@ -61,10 +92,28 @@ else
     echo "  qemu-system-riscv32 not installed: built only"
 fi
 
-step "real-board images"
+step "real-board images (RTT transport, flip-link)"
+# Each board with its HAL feature, so every demo builds: vectors, digits,
+# bench, lif-button (Nucleo, nRF52840-DK), lif-embassy (nRF52840-DK, Pico).
+flip_linked() { # ELF...: flip-link puts the stack below .data (cortex-m-rt alone: at the end of RAM)
+    local e s d
+    for e; do
+        s=$(nm "$e" | awk '$3=="_stack_start"{print $1}')
+        d=$(nm "$e" | awk '$3=="__sdata"{print $1}')
+        if [ -z "$s" ] || [ -z "$d" ] || [ $((16#$s)) -gt $((16#$d)) ]; then
+            echo "FAILED: $e is not linked by flip-link (_stack_start ${s:-?}, __sdata ${d:-?})"; exit 1
+        fi
+        grep -q _SEGGER_RTT "$e" || { echo "FAILED: $e has no RTT control block"; exit 1; }
+    done
+}
+t_boards=$SECONDS
 SC_BOARD=nucleo-f411re cargo build --release --features nucleo-f411re --bins
-SC_BOARD=nrf52840-dk cargo build --release --bins
-SC_BOARD=rp-pico cargo build --release --target thumbv6m-none-eabi --features rp-pico --bins
-echo "  built for nucleo-f411re (incl. lif-button), nrf52840-dk, rp-pico"
+flip_linked target/thumbv7em-none-eabihf/release/{vectors,digits,lif-button}
+SC_BOARD=nrf52840-dk cargo build --release --features nrf52840-dk,embassy --bins
+flip_linked target/thumbv7em-none-eabihf/release/{vectors,digits,lif-button,lif-embassy}
+SC_BOARD=rp-pico cargo build --release --target thumbv6m-none-eabi --features rp-pico-embassy,embassy --bins
+flip_linked target/thumbv6m-none-eabi/release/{vectors,digits,lif-embassy}
+echo "  built for nucleo-f411re (incl. lif-button), nrf52840-dk (incl. lif-button, lif-embassy),"
+echo "  rp-pico (incl. lif-embassy); all with defmt-rtt, linked by flip-link ($((SECONDS - t_boards)) s)"
 echo
 echo "firmware: all checks passed"

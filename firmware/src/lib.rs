@@ -5,8 +5,9 @@
 //!   time) on the target and reports every case over `defmt`.
 //! - [`digits`]: the shipped SC + fixed-point LIF digits model classifies
 //!   the test images; every prediction must equal the host's bit-exact one.
-//! - [`lif_io`]: a LIF neuron between `embedded-hal` pins (input pin in,
-//!   LED out), generic over the HAL.
+//! - [`lif_io`]: LIF neurons between `embedded-hal` pins (a button in, LEDs
+//!   out), generic over the HAL: one neuron (`lif-button`) and a population
+//!   (`lif-embassy`, async on embassy).
 //!
 //! Everything bit-exact is the kernel's: this crate only reads the embedded
 //! data ([`gen`]) and calls `sc-kernel`.
@@ -65,7 +66,8 @@ pub extern "C" fn sc_mark(id: u32) {
     core::hint::black_box(id);
 }
 
-/// The RP2040's second-stage bootloader (W25Q080-compatible flash).
+/// The RP2040's second-stage bootloader (W25Q080-compatible flash); with
+/// embassy-rp too (its own is off: `boot2-none`).
 #[cfg(sc_board = "rp-pico")]
 #[link_section = ".boot2"]
 #[used]
@@ -73,5 +75,9 @@ pub static BOOT2: [u8; 256] = rp2040_boot2::BOOT_LOADER_W25Q080;
 
 // With a HAL enabled, cortex-m-rt expects the device's interrupt vectors:
 // link them into every binary, not only those that use the HAL.
+#[cfg(feature = "nrf52840-dk")]
+use embassy_nrf as _;
+#[cfg(feature = "rp-pico-embassy")]
+use embassy_rp as _;
 #[cfg(feature = "nucleo-f411re")]
 use stm32f4xx_hal as _;

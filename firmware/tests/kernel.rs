@@ -48,6 +48,21 @@ impl OutputPin for Led {
         Ok(())
     }
 }
+/// An output pin that remembers its level.
+struct Level(bool);
+impl ErrorType for Level {
+    type Error = Infallible;
+}
+impl OutputPin for Level {
+    fn set_high(&mut self) -> Result<(), Infallible> {
+        self.0 = true;
+        Ok(())
+    }
+    fn set_low(&mut self) -> Result<(), Infallible> {
+        self.0 = false;
+        Ok(())
+    }
+}
 struct NoDelay(u32);
 impl DelayNs for NoDelay {
     fn delay_ns(&mut self, ns: u32) {
@@ -57,9 +72,9 @@ impl DelayNs for NoDelay {
 
 #[defmt_test::tests]
 mod tests {
-    use super::{naive_and_count, Led, NoDelay, Pattern};
+    use super::{naive_and_count, Led, Level, NoDelay, Pattern};
     use defmt::assert_eq;
-    use sc_firmware::lif_io::LifButton;
+    use sc_firmware::lif_io::{LedPopulation, LifButton};
     use sc_kernel::fixed::types::{I16F16, I8F8};
     use sc_kernel::lif::LifParams;
     use sc_kernel::mac::{mac, mac_signed, MacShape};
@@ -215,5 +230,55 @@ mod tests {
         assert_eq!(spikes, want.count_ones());
         assert!(spikes > 0);
         assert_eq!(delay.0, 20 * 1000);
+    }
+
+    #[test]
+    fn led_population_steps_like_the_kernel_and_lights_leds() {
+        let p = LifParams::<I16F16>::from_f64(0.0, 0.0, 1.0, 0.125, 1.0, 3).unwrap();
+        let f = I16F16::from_num;
+        let tonic = [f(0.1), f(0.14), f(0.2), f(0.3)];
+        let button = [f(0.15); 4];
+        let mut pop = LedPopulation::new(p, tonic, button).unwrap();
+        let mut leds = [Level(true), Level(true), Level(true), Level(true)];
+        let (mut v, mut r) = ([I16F16::ZERO; 4], [0u16; 4]);
+        let (mut released, mut held) = ([0u32; 4], [0u32; 4]);
+        // Released for 40 ticks, held for 40, released again for 40.
+        for t in 0..120 {
+            let pressed = (40..80).contains(&t);
+            let got = pop.tick(pressed).unwrap();
+            let mut want = 0;
+            for k in 0..4 {
+                let i = if pressed {
+                    tonic[k] + button[k]
+                } else {
+                    tonic[k]
+                };
+                if p.step(&mut v[k], &mut r[k], i) {
+                    want |= 1 << k;
+                    if pressed {
+                        held[k] += 1
+                    } else {
+                        released[k] += 1
+                    }
+                }
+            }
+            assert_eq!(got, want);
+            assert!(pop.population().v() == &v[..]);
+            pop.show(&mut leds, true).unwrap();
+            for k in 0..4 {
+                // Active low: lit (low) from the spike to the end of the refractory period.
+                assert_eq!(leds[k].0, r[k] == 0);
+            }
+        }
+        // Neuron 0's tonic input is below its threshold current (0.125):
+        // it fires only while the button is held; the others fire at rates
+        // rising with their input, faster when held.
+        assert_eq!(released[0], 0);
+        assert!(held[0] > 0);
+        assert!(released[1] < released[2] && released[2] < released[3]);
+        for k in 1..4 {
+            assert!(held[k] * 2 > released[k]);
+        }
+        assert!(LedPopulation::<33>::new(p, [f(0.0); 33], [f(0.0); 33]).is_err());
     }
 }
