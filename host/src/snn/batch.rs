@@ -18,6 +18,9 @@ use crate::real::Real;
 /// Samples per rayon task.
 pub const CHUNK: usize = 16;
 
+/// One block's results: summed loss, correct count, counts.
+type BlockOut<T> = (f64, usize, Vec<T>);
+
 /// The values (of `T`) that a batched evaluation of `samples` samples at
 /// a time keeps live: per rayon thread that works (at most one per block
 /// of [`CHUNK`] samples) the block's trace (`u`, `s`: steps x 16 samples x
@@ -134,7 +137,7 @@ fn block<T: Real>(
     sur: Surrogate,
     grad: bool,
     grads: &mut Vec<Vec<T>>,
-) -> Result<(f64, usize, Vec<T>), SnnError> {
+) -> Result<BlockOut<T>, SnnError> {
     let lim = |e: limits::LimitError| SnnError::Input(e.to_string());
     let c = &net.config;
     let nl = net.weights.len();
@@ -337,7 +340,7 @@ fn run<T: Real>(
     let threads = rayon::current_num_threads().max(1);
     let mut slots: Vec<Vec<Vec<T>>> = (0..threads.min(blocks.len())).map(|_| vec![]).collect();
     for wave in blocks.chunks(threads) {
-        let parts: Vec<Result<(f64, usize, Vec<T>), SnnError>> = wave
+        let parts: Vec<Result<BlockOut<T>, SnnError>> = wave
             .par_iter()
             .zip(slots.par_iter_mut())
             .map(|(&(i, xb), g)| {

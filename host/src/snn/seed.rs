@@ -733,6 +733,9 @@ fn check_loss<T: Real>(
     Ok(())
 }
 
+/// One block's summed loss and gradients.
+type BlockLoss<T> = (f64, Vec<Vec<T>>);
+
 /// Per block of samples: the loss summed over the block and the weight
 /// gradients of the mean loss over all `batch` samples (summed over the
 /// block).
@@ -744,7 +747,7 @@ fn block_loss_grad<T: Real>(
     p: &LossParams,
     fwd: Forward,
     want_grad: bool,
-) -> Result<(f64, Vec<Vec<T>>), SeedError> {
+) -> Result<BlockLoss<T>, SeedError> {
     let nl = weights.len();
     let n_in0 = weights[0].cols;
     let rows = xb.len() / n_in0;
@@ -907,7 +910,7 @@ fn loss_grad<T: Real>(
     // (in block order) before the next starts: at most one gradient per
     // thread is live.
     for wave in blocks.chunks(rayon::current_num_threads().max(1)) {
-        let parts: Vec<Result<(f64, Vec<Vec<T>>), SeedError>> = wave
+        let parts: Vec<Result<BlockLoss<T>, SeedError>> = wave
             .par_iter()
             .map(|&(xb, yb)| block_loss_grad(weights, xb, yb, batch, p, fwd, want_grad))
             .collect();
