@@ -195,7 +195,8 @@ impl TrainConfig {
                 return bad(
                     field,
                     format!(
-                        "{x}; allowed > 0 and within f32 range ({:e} ..= {:e})",
+                        "{}; allowed > 0 and within f32 range ({:e} ..= {:e})",
+                        num(x),
                         f32::MIN_POSITIVE,
                         f32::MAX
                     ),
@@ -209,7 +210,7 @@ impl TrainConfig {
                 "threshold",
                 format!(
                     "{}; allowed {q_min:e} (2^-16) ..= {q_max} (Q16.16, above v_reset = 0)",
-                    self.threshold
+                    num(self.threshold)
                 ),
             );
         }
@@ -218,7 +219,7 @@ impl TrainConfig {
                 "alpha",
                 format!(
                     "{}; allowed {q_min:e} (2^-16, the smallest Q16.16 step) ..= 1",
-                    self.alpha
+                    num(self.alpha)
                 ),
             );
         }
@@ -577,16 +578,35 @@ fn gather(data: &Dataset, idx: &[usize]) -> Result<(Vec<f32>, Vec<usize>), Train
     Ok((xs, idx.iter().map(|&i| data.labels[i]).collect()))
 }
 
-/// The first weight that is not finite, as an error naming the settings
-/// that make training diverge.
+/// The largest weight magnitude the SC model holds: its layer gain is
+/// Q16.16.
+const MAX_WEIGHT: f32 = 32767.0;
+
+/// A number as a message shows it: plain, or in exponent form when very
+/// large or small (`1e300`, not 301 digits).
+fn num(x: f64) -> String {
+    if x != 0.0 && x.is_finite() && !(1e-4..1e6).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        x.to_string()
+    }
+}
+
+/// A loss that is not finite, or the first weight that is not or that is
+/// beyond what the SC model holds, as an error naming the settings that
+/// make training diverge (during training, not after it).
 fn check_finite(net: &Snn<f32>, loss: f64, epoch: usize) -> Result<(), TrainError> {
     let what = if !loss.is_finite() {
         Some(format!("the loss became {loss}"))
     } else {
         net.weights.iter().enumerate().find_map(|(l, w)| {
-            w.iter()
-                .position(|v| !v.is_finite())
-                .map(|k| format!("layer {l} weight {k} became {}", w[k]))
+            w.iter().position(|v| !(v.abs() <= MAX_WEIGHT)).map(|k| {
+                format!(
+                    "layer {l} weight {k} became {}, beyond what the SC model holds \
+                         (|w| <= {MAX_WEIGHT}, Q16.16)",
+                    num(f64::from(w[k]))
+                )
+            })
         })
     };
     match what {
@@ -785,6 +805,11 @@ mod tests {
         net.weights[0][3] = f32::INFINITY;
         let e = check_finite(&net, 0.5, 1).unwrap_err().to_string();
         assert!(e.contains("layer 0 weight 3 became inf"), "{e}");
+        net.weights[0][3] = 4e4;
+        let e = check_finite(&net, 0.5, 1).unwrap_err().to_string();
+        assert!(e.contains("weight 3 became 40000, beyond"), "{e}");
+        assert_eq!(num(1e300), "1e300");
+        assert_eq!(num(0.25), "0.25");
     }
 
     #[test]
