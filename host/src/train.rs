@@ -600,13 +600,15 @@ fn check_finite(net: &Snn<f32>, loss: f64, epoch: usize) -> Result<(), TrainErro
         Some(format!("the loss became {loss}"))
     } else {
         net.weights.iter().enumerate().find_map(|(l, w)| {
-            w.iter().position(|v| !(v.abs() <= MAX_WEIGHT)).map(|k| {
-                format!(
-                    "layer {l} weight {k} became {}, beyond what the SC model holds \
+            w.iter()
+                .position(|v| !v.is_finite() || v.abs() > MAX_WEIGHT)
+                .map(|k| {
+                    format!(
+                        "layer {l} weight {k} became {}, beyond what the SC model holds \
                          (|w| <= {MAX_WEIGHT}, Q16.16)",
-                    num(f64::from(w[k]))
-                )
-            })
+                        num(f64::from(w[k]))
+                    )
+                })
         })
     };
     match what {
