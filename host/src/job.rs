@@ -139,6 +139,47 @@ impl Values {
         }
     }
 
+    /// [`Self::resolve`] with the values checked first: a value that is
+    /// not finite is an error naming its place (`at(i)`: e.g. `row 2,
+    /// column 3`), and so is an `Auto` value above 1 that is not a pixel
+    /// either (a typo such as `1e20` among probabilities). With `Auto`
+    /// picking pixels, the second result says which value made it do so,
+    /// for the errors of values that are then not pixels.
+    pub fn resolve_checked(
+        self,
+        values: &[f64],
+        at: impl Fn(usize) -> String,
+    ) -> Result<(Self, Option<String>), String> {
+        if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+            return Err(format!(
+                "{}: {} is not a number: finite values are allowed",
+                at(i),
+                values[i]
+            ));
+        }
+        let Values::Auto { max } = self else {
+            return Ok((self, None));
+        };
+        let Some(i) = values.iter().position(|&v| v > 1.0) else {
+            return Ok((Values::Probabilities, None));
+        };
+        let v = values[i];
+        if !(v.fract() == 0.0 && v <= f64::from(max)) {
+            return Err(format!(
+                "{}: {v} is neither a probability (a number in [0, 1]) nor a pixel (an integer \
+                 in 0..={max}; --pixel-max sets the largest)",
+                at(i)
+            ));
+        }
+        Ok((
+            Values::Pixels { max },
+            Some(format!(
+                "the values are read as pixels because {} is {v}, above 1",
+                at(i)
+            )),
+        ))
+    }
+
     /// The probability of one value (`Auto` reads it as a probability:
     /// [`Self::resolve`] first); the error says what is allowed.
     pub fn probability(self, v: f64) -> Result<Probability, String> {
@@ -349,14 +390,41 @@ pub fn load_inputs(
             ),
         ));
     }
-    let values = values.resolve(&t.values);
+    let cols = t.cols.max(1);
+    let (values, why) = values
+        .resolve_checked(&t.values, |i| {
+            format!("row {}, column {}", i / cols, i % cols)
+        })
+        .map_err(|what| input_err(path, what))?;
+    let why = why.map_or(String::new(), |w| format!(" ({w})"));
+    // With as many columns as the model has inputs, the last is the bias
+    // input: it must be the bias value, not data (a label column).
+    let bias_col = (bias_input && !add_bias).then(|| t.cols - 1);
     let mut out = Vec::with_capacity(t.rows);
-    for (r, row) in t.values.chunks(t.cols.max(1)).take(t.rows).enumerate() {
+    for (r, row) in t.values.chunks(cols).take(t.rows).enumerate() {
         let mut ps = Vec::with_capacity(inputs);
         for (c, &v) in row.iter().enumerate().take(t.cols) {
             let p = values.probability(v).map_err(|allowed| {
-                input_err(path, format!("row {r}, column {c}: {v} is not {allowed}"))
+                input_err(
+                    path,
+                    format!("row {r}, column {c}: {v} is not {allowed}{why}"),
+                )
             })?;
+            if Some(c) == bias_col && p != Probability::ONE {
+                let one = match values {
+                    Values::Pixels { max } => format!("{max} (the pixel maximum)"),
+                    _ => "1".into(),
+                };
+                return Err(input_err(
+                    path,
+                    format!(
+                        "row {r}, column {c} (the bias input: the rows have as many columns as \
+                         the model has inputs, {inputs}): {v} is not the bias value; allowed: \
+                         {one}, or leave the column out ({} columns) and it is added",
+                        inputs - 1
+                    ),
+                ));
+            }
             ps.push(p);
         }
         if add_bias {

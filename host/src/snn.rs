@@ -461,8 +461,20 @@ impl Adam {
         }
     }
 
-    /// One update with gradients `g` (same shapes as the weights).
-    pub fn step<T: Real>(&mut self, net: &mut Snn<T>, g: &[Vec<T>]) {
+    /// One update with gradients `g` (same shapes as the weights, and as
+    /// the network this optimiser was made for): another shape is an error
+    /// and nothing is updated.
+    pub fn step<T: Real>(&mut self, net: &mut Snn<T>, g: &[Vec<T>]) -> Result<(), SnnError> {
+        check_grads(net, g)?;
+        let state =
+            self.m.len() == g.len() && self.m.iter().zip(g).all(|(m, gl)| m.len() == gl.len());
+        if !state {
+            return Err(SnnError::Input(format!(
+                "gradient shapes {:?}: the Adam state is for {:?}",
+                g.iter().map(Vec::len).collect::<Vec<_>>(),
+                self.m.iter().map(Vec::len).collect::<Vec<_>>()
+            )));
+        }
         self.t += 1;
         let (c1, c2) = (1.0 - self.b1.powi(self.t), 1.0 - self.b2.powi(self.t));
         for (((w, gl), m), v) in net
@@ -480,7 +492,22 @@ impl Adam {
                 *wk -= T::of(upd);
             }
         }
+        Ok(())
     }
+}
+
+/// `g` has one gradient per weight of `net`, layer by layer.
+fn check_grads<T: Real>(net: &Snn<T>, g: &[Vec<T>]) -> Result<(), SnnError> {
+    let same =
+        g.len() == net.weights.len() && g.iter().zip(&net.weights).all(|(a, b)| a.len() == b.len());
+    if same {
+        return Ok(());
+    }
+    Err(SnnError::Input(format!(
+        "gradient shapes {:?}: the weights are {:?} (one gradient per weight)",
+        g.iter().map(Vec::len).collect::<Vec<_>>(),
+        net.weights.iter().map(Vec::len).collect::<Vec<_>>()
+    )))
 }
 
 /// Plain stochastic gradient descent: `w -= lr * g`.
@@ -491,14 +518,17 @@ pub struct Sgd {
 }
 
 impl Sgd {
-    /// One update with gradients `g` (same shapes as the weights).
-    pub fn step<T: Real>(&self, net: &mut Snn<T>, g: &[Vec<T>]) {
+    /// One update with gradients `g` (same shapes as the weights; another
+    /// shape is an error and nothing is updated).
+    pub fn step<T: Real>(&self, net: &mut Snn<T>, g: &[Vec<T>]) -> Result<(), SnnError> {
+        check_grads(net, g)?;
         let lr = T::of(self.lr);
         for (w, gl) in net.weights.iter_mut().zip(g) {
             for (wk, &gk) in w.iter_mut().zip(gl) {
                 *wk -= lr * gk;
             }
         }
+        Ok(())
     }
 }
 
@@ -511,8 +541,9 @@ pub enum Optimizer {
 }
 
 impl Optimizer {
-    /// One update with gradients `g` (same shapes as the weights).
-    pub fn step<T: Real>(&mut self, net: &mut Snn<T>, g: &[Vec<T>]) {
+    /// One update with gradients `g` (same shapes as the weights; another
+    /// shape is an error and nothing is updated).
+    pub fn step<T: Real>(&mut self, net: &mut Snn<T>, g: &[Vec<T>]) -> Result<(), SnnError> {
         match self {
             Self::Adam(a) => a.step(net, g),
             Self::Sgd(s) => s.step(net, g),
@@ -544,7 +575,7 @@ pub fn train_batch<T: Real>(
             }
         }
     }
-    opt.step(net, &g);
+    opt.step(net, &g)?;
     Ok(loss / results.len() as f64)
 }
 

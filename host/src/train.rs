@@ -57,6 +57,10 @@ pub enum TrainError {
         /// What is wrong.
         what: String,
     },
+    /// A [`Dataset`] or sample indices given to [`train`] or
+    /// [`Dataset::rows`] that do not fit together.
+    #[error("dataset: {0}")]
+    Dataset(String),
     /// The float network rejected the setup.
     #[error(transparent)]
     Snn(#[from] SnnError),
@@ -149,7 +153,11 @@ impl TrainConfig {
     pub fn load(path: &Path) -> Result<Self, TrainError> {
         let text = limits::read_text(path).map_err(|e| TrainError::Config {
             path: path.display().to_string(),
-            what: e.to_string(),
+            // The OS's reason (not found, permission denied) too.
+            what: match std::error::Error::source(&e) {
+                Some(cause) => format!("{e}: {cause}"),
+                None => e.to_string(),
+            },
         })?;
         serde_json::from_str(&text).map_err(|e| TrainError::Config {
             path: path.display().to_string(),
@@ -179,8 +187,41 @@ impl TrainConfig {
                 format!("{}; allowed 1..={MAX_EPOCHS}", self.epochs),
             );
         }
-        if !(self.lr > 0.0 && self.lr.is_finite()) {
-            return bad("lr", format!("{}; allowed > 0, finite", self.lr));
+        // The network trains in f32: every float setting must survive the
+        // conversion (1e300 is infinite there, 1e-300 is zero).
+        let f32_ok = |x: f64| x > 0.0 && (x as f32).is_finite() && (x as f32) > 0.0;
+        for (field, x) in [("lr", self.lr), ("beta", self.beta), ("kappa", self.kappa)] {
+            if !f32_ok(x) {
+                return bad(
+                    field,
+                    format!(
+                        "{}; allowed > 0 and within f32 range ({:e} ..= {:e})",
+                        num(x),
+                        f32::MIN_POSITIVE,
+                        f32::MAX
+                    ),
+                );
+            }
+        }
+        // The SC model holds them in Q16.16 (v_reset = 0).
+        let (q_min, q_max) = (1.0 / 65536.0, 32767.0);
+        if !(self.threshold >= q_min && self.threshold <= q_max) {
+            return bad(
+                "threshold",
+                format!(
+                    "{}; allowed {q_min:e} (2^-16) ..= {q_max} (Q16.16, above v_reset = 0)",
+                    num(self.threshold)
+                ),
+            );
+        }
+        if !(self.alpha >= q_min && self.alpha <= 1.0) {
+            return bad(
+                "alpha",
+                format!(
+                    "{}; allowed {q_min:e} (2^-16, the smallest Q16.16 step) ..= 1",
+                    num(self.alpha)
+                ),
+            );
         }
         if self.batch == 0 {
             return bad("batch", "0; allowed >= 1".into());
@@ -205,6 +246,19 @@ impl TrainConfig {
             field: "dims",
             what: e.to_string(),
         })?;
+        let snn = self.snn_config();
+        batch::check_memory::<f32>(&snn, self.batch, true)
+            .and_then(|_| {
+                batch::check_memory::<f32>(
+                    &snn,
+                    batch::CHUNK.saturating_mul(rayon::current_num_threads()),
+                    false,
+                )
+            })
+            .map_err(|e| TrainError::Setting {
+                field: "steps, dims, batch",
+                what: e.to_string(),
+            })?;
         crate::digits::check_stream_memory("len", &self.dims, self.len).map_err(|e| {
             TrainError::Setting {
                 field: "len",
@@ -282,8 +336,12 @@ impl Dataset {
 
     /// The features as `sc run` input rows (probabilities, without the
     /// label; for checking the SC model on them).
-    pub fn rows(&self, idx: &[usize]) -> Vec<Vec<sc_kernel::sng::Probability>> {
-        idx.iter()
+    /// An index past the samples is an error.
+    pub fn rows(&self, idx: &[usize]) -> Result<Vec<Vec<sc_kernel::sng::Probability>>, TrainError> {
+        self.check(None)?;
+        check_indices(self, idx, "rows")?;
+        Ok(idx
+            .iter()
             .map(|&i| {
                 self.features[i * self.inputs..(i + 1) * self.inputs]
                     .iter()
@@ -293,7 +351,39 @@ impl Dataset {
                     })
                     .collect()
             })
-            .collect()
+            .collect())
+    }
+
+    /// The fields fit together: `features` holds `labels.len() x inputs`
+    /// values, and (with `dims`) `inputs` is `dims[0]` and every label is
+    /// below the last width.
+    pub fn check(&self, dims: Option<&[usize]>) -> Result<(), TrainError> {
+        let bad = |m: String| Err(TrainError::Dataset(m));
+        if self.labels.len().checked_mul(self.inputs) != Some(self.features.len()) {
+            return bad(format!(
+                "{} feature values for {} labels x {} inputs: they must be equal",
+                self.features.len(),
+                self.labels.len(),
+                self.inputs
+            ));
+        }
+        if let Some(dims) = dims {
+            if dims.first() != Some(&self.inputs) {
+                return bad(format!(
+                    "{} inputs per sample, but dims[0] is {:?}: they must be equal",
+                    self.inputs,
+                    dims.first()
+                ));
+            }
+            let classes = dims[dims.len() - 1];
+            if let Some(b) = self.labels.iter().position(|&y| y >= classes) {
+                return bad(format!(
+                    "sample {b}: label {}; allowed 0..{classes} (dims ends in {classes})",
+                    self.labels[b]
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Read `path` (CSV) for a network of `inputs` inputs and `classes`
@@ -368,7 +458,13 @@ impl Dataset {
                     .map(|(_, &v)| v)
             })
             .collect();
-        let values = values.resolve(&feats);
+        let (values, why) = values
+            .resolve_checked(&feats, |i| {
+                let f = i % features;
+                format!("row {}, column {}", i / features, f + usize::from(f >= col))
+            })
+            .map_err(err)?;
+        let why = why.map_or(String::new(), |w| format!(" ({w})"));
         let mut out = limits::try_with_capacity::<f32>("features", feats.len())
             .map_err(|e| err(e.to_string()))?;
         let mut labels = Vec::with_capacity(t.rows);
@@ -384,7 +480,7 @@ impl Dataset {
                     labels.push(v as usize);
                 } else {
                     let p = values.probability(v).map_err(|allowed| {
-                        err(format!("row {r}, column {c}: {v} is not {allowed}"))
+                        err(format!("row {r}, column {c}: {v} is not {allowed}{why}"))
                     })?;
                     out.push((p.q16() as f64 / 65536.0) as f32);
                 }
@@ -400,18 +496,41 @@ impl Dataset {
 }
 
 /// The training and validation samples: a seeded shuffle, the last
-/// `round(n * validation)` samples (at least 1 when `validation > 0` and
-/// there are 2 or more samples) held out.
-pub fn split(n: usize, validation: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
+/// `round(n * validation)` samples held out. A fraction that holds out no
+/// sample (but is above 0) or leaves no training sample is an error
+/// naming `validation`, not a silent change of the fraction.
+pub fn split(n: usize, validation: f64, seed: u64) -> Result<(Vec<usize>, Vec<usize>), TrainError> {
+    if !(0.0..1.0).contains(&validation) {
+        return Err(TrainError::Setting {
+            field: "validation",
+            what: format!("{validation}; allowed a fraction in [0, 1)"),
+        });
+    }
+    let val = (n as f64 * validation).round() as usize;
+    if validation > 0.0 && val == 0 {
+        return Err(TrainError::Setting {
+            field: "validation",
+            what: format!(
+                "{validation} of {n} samples holds out none; give 0 (no validation) or at least \
+                 {:.4} (one sample)",
+                0.5 / n.max(1) as f64
+            ),
+        });
+    }
+    if val >= n {
+        return Err(TrainError::Setting {
+            field: "validation",
+            what: format!(
+                "{validation} of {n} samples holds out {val}, leaving no training sample; \
+                 allowed below {:.4} (at least one training sample)",
+                (n as f64 - 0.5) / n.max(1) as f64
+            ),
+        });
+    }
     let mut idx: Vec<usize> = (0..n).collect();
     shuffle(&mut idx, seed ^ 0x5eed);
-    let mut val = (n as f64 * validation).round() as usize;
-    if validation > 0.0 && val == 0 && n >= 2 {
-        val = 1;
-    }
-    let val = val.min(n.saturating_sub(1));
     let held = idx.split_off(n - val);
-    (idx, held)
+    Ok((idx, held))
 }
 
 fn shuffle(v: &mut [usize], seed: u64) {
@@ -431,19 +550,77 @@ pub struct Epoch {
     pub train_loss: f64,
     /// Training accuracy over the epoch (before each update), fraction.
     pub train_accuracy: f64,
-    /// Validation loss after the epoch (0 without a validation split).
-    pub val_loss: f64,
-    /// Validation accuracy after the epoch, fraction (0 without a split).
-    pub val_accuracy: f64,
+    /// Validation loss after the epoch (`None` without a validation split).
+    pub val_loss: Option<f64>,
+    /// Validation accuracy after the epoch, fraction (`None` without a split).
+    pub val_accuracy: Option<f64>,
 }
 
-fn gather(data: &Dataset, idx: &[usize]) -> (Vec<f32>, Vec<usize>) {
+fn check_indices(data: &Dataset, idx: &[usize], what: &str) -> Result<(), TrainError> {
+    match idx.iter().position(|&i| i >= data.len()) {
+        Some(k) => Err(TrainError::Dataset(format!(
+            "{what}[{k}] = {}: allowed 0..{} (the samples)",
+            idx[k],
+            data.len()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The samples `idx` (checked by [`check_indices`]).
+fn gather(data: &Dataset, idx: &[usize]) -> Result<(Vec<f32>, Vec<usize>), TrainError> {
     let n = data.inputs;
-    let mut xs = Vec::with_capacity(idx.len() * n);
+    let mut xs = limits::try_with_capacity("samples x inputs", idx.len().saturating_mul(n))
+        .map_err(|e| TrainError::Dataset(e.to_string()))?;
     for &i in idx {
         xs.extend_from_slice(&data.features[i * n..(i + 1) * n]);
     }
-    (xs, idx.iter().map(|&i| data.labels[i]).collect())
+    Ok((xs, idx.iter().map(|&i| data.labels[i]).collect()))
+}
+
+/// The largest weight magnitude the SC model holds: its layer gain is
+/// Q16.16.
+const MAX_WEIGHT: f32 = 32767.0;
+
+/// A number as a message shows it: plain, or in exponent form when very
+/// large or small (`1e300`, not 301 digits).
+fn num(x: f64) -> String {
+    if x != 0.0 && x.is_finite() && !(1e-4..1e6).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        x.to_string()
+    }
+}
+
+/// A loss that is not finite, or the first weight that is not or that is
+/// beyond what the SC model holds, as an error naming the settings that
+/// make training diverge (during training, not after it).
+fn check_finite(net: &Snn<f32>, loss: f64, epoch: usize) -> Result<(), TrainError> {
+    let what = if !loss.is_finite() {
+        Some(format!("the loss became {loss}"))
+    } else {
+        net.weights.iter().enumerate().find_map(|(l, w)| {
+            w.iter()
+                .position(|v| !v.is_finite() || v.abs() > MAX_WEIGHT)
+                .map(|k| {
+                    format!(
+                        "layer {l} weight {k} became {}, beyond what the SC model holds \
+                         (|w| <= {MAX_WEIGHT}, Q16.16)",
+                        num(f64::from(w[k]))
+                    )
+                })
+        })
+    };
+    match what {
+        Some(what) => Err(TrainError::Setting {
+            field: "lr, beta, kappa",
+            what: format!(
+                "training diverged in epoch {epoch}: {what}; lower the learning rate, the \
+                 surrogate slope or the logit scale"
+            ),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Train a network on `train`, evaluating on `val` after every epoch.
@@ -458,6 +635,9 @@ pub fn train(
     mut epoch_done: impl FnMut(&Epoch),
 ) -> Result<(Snn<f32>, Vec<Epoch>), TrainError> {
     cfg.validate()?;
+    data.check(Some(&cfg.dims))?;
+    check_indices(data, train_idx, "train_idx")?;
+    check_indices(data, val_idx, "val_idx")?;
     if train_idx.is_empty() {
         return Err(TrainError::Setting {
             field: "validation",
@@ -469,24 +649,29 @@ pub fn train(
         OptimizerKind::Adam => Optimizer::Adam(Adam::new(&net, cfg.lr)),
         OptimizerKind::Sgd => Optimizer::Sgd(Sgd { lr: cfg.lr }),
     };
-    let (val_x, val_y) = gather(data, val_idx);
+    let (val_x, val_y) = gather(data, val_idx)?;
     let mut order = train_idx.to_vec();
     let mut history = vec![];
     for e in 1..=cfg.epochs {
         shuffle(&mut order, cfg.seed.wrapping_add(e as u64));
         let (mut loss, mut correct) = (0.0, 0);
         for chunk in order.chunks(cfg.batch) {
-            let (xs, ys) = gather(data, chunk);
+            let (xs, ys) = gather(data, chunk)?;
             let (l, c) = batch::train_step(&mut net, &mut opt, &xs, &ys, cfg.surrogate)?;
+            check_finite(&net, l, e)?;
             loss += l * chunk.len() as f64;
             correct += c;
             progress(chunk.len());
         }
         let (val_loss, val_accuracy) = if val_idx.is_empty() {
-            (0.0, 0.0)
+            (None, None)
         } else {
             let out = batch::evaluate(&net, &val_x, &val_y)?;
-            (out.loss, out.correct as f64 / val_idx.len() as f64)
+            check_finite(&net, out.loss, e)?;
+            (
+                Some(out.loss),
+                Some(out.correct as f64 / val_idx.len() as f64),
+            )
         };
         let ep = Epoch {
             epoch: e,
@@ -596,14 +781,37 @@ mod tests {
 
     #[test]
     fn split_is_seeded_and_holds_out_the_fraction() {
-        let (t, v) = split(100, 0.2, 3);
+        let (t, v) = split(100, 0.2, 3).unwrap();
         assert_eq!((t.len(), v.len()), (80, 20));
         let mut all: Vec<usize> = t.iter().chain(&v).copied().collect();
         all.sort_unstable();
         assert_eq!(all, (0..100).collect::<Vec<_>>());
-        assert_eq!(split(100, 0.2, 3), (t, v));
-        assert_eq!(split(3, 0.1, 1).1.len(), 1);
-        assert_eq!(split(1, 0.5, 1).1.len(), 0);
+        assert_eq!(split(100, 0.2, 3).unwrap(), (t, v));
+        assert_eq!(split(3, 0.2, 1).unwrap().1.len(), 1);
+        assert_eq!(split(1, 0.0, 1).unwrap(), (vec![0], vec![]));
+    }
+
+    #[test]
+    fn a_diverging_run_stops_naming_lr_beta_kappa() {
+        let c = TrainConfig {
+            dims: vec![2, 2],
+            ..TrainConfig::default()
+        };
+        let mut net = Snn::<f32>::init(c.snn_config(), 1).unwrap();
+        assert!(check_finite(&net, 0.5, 1).is_ok());
+        let e = check_finite(&net, f64::NAN, 2).unwrap_err();
+        assert!(
+            matches!(&e, TrainError::Setting { field: "lr, beta, kappa", what } if what.contains("epoch 2")),
+            "{e}"
+        );
+        net.weights[0][3] = f32::INFINITY;
+        let e = check_finite(&net, 0.5, 1).unwrap_err().to_string();
+        assert!(e.contains("layer 0 weight 3 became inf"), "{e}");
+        net.weights[0][3] = 4e4;
+        let e = check_finite(&net, 0.5, 1).unwrap_err().to_string();
+        assert!(e.contains("weight 3 became 40000, beyond"), "{e}");
+        assert_eq!(num(1e300), "1e300");
+        assert_eq!(num(0.25), "0.25");
     }
 
     #[test]

@@ -102,7 +102,15 @@ fn npy_in_and_out_with_spikes_and_raster() {
             .writer(&mut bytes)
             .begin_nd()
             .unwrap();
-        w.extend((0..130).map(|i| (i % 7) as f64 / 6.0)).unwrap();
+        // The last column is the bias input: it must be 1.
+        w.extend((0..130).map(|i| {
+            if i % 65 == 64 {
+                1.0
+            } else {
+                (i % 7) as f64 / 6.0
+            }
+        }))
+        .unwrap();
         w.finish().unwrap();
     }
     let input = p(dir.path(), "x.npy");

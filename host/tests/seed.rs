@@ -551,3 +551,43 @@ fn forward_pass_resets_to_v_reset_and_keeps_alpha_v() {
     assert!((out.v.data[0] - 0.8).abs() < 1e-15, "{}", out.v.data[0]);
     assert!((out.rates[0].data[0] - 1.0 / 3.0).abs() < 1e-15);
 }
+
+#[test]
+fn f32_overflowing_settings_and_steps_are_errors_not_nan_weights() {
+    let w32 = |m: &Matrix<f64>| {
+        Matrix::new(
+            "w",
+            m.rows,
+            m.cols,
+            m.data.iter().map(|&v| v as f32).collect(),
+        )
+        .unwrap()
+    };
+    let ws: Vec<Matrix<f32>> = net(&[3, 4, 2], 7, 0.5, 0.3).iter().map(w32).collect();
+    let x = Matrix::new("x", 2, 3, vec![0.5f32; 6]).unwrap();
+    let y = one_hot::<f32>(&[0, 1], 2).unwrap();
+    let p = LossParams {
+        n_steps: 4,
+        beta: 1e300,
+        ..LossParams::default()
+    };
+    let e = jax_surrogate_gradient_step(&ws, &x, &y, 0.1, &p).unwrap_err();
+    assert!(matches!(e, SeedError::Scalar { name: "beta", .. }), "{e}");
+    let p = LossParams {
+        n_steps: 4,
+        ..LossParams::default()
+    };
+    let e = jax_surrogate_gradient_step(&ws, &x, &y, 1e300, &p).unwrap_err();
+    assert!(matches!(e, SeedError::Scalar { name: "lr", .. }), "{e}");
+    assert!(jax_surrogate_gradient_step(&ws, &x, &y, 0.1, &p).is_ok());
+    // A matrix whose data do not fit its shape says how many values it has.
+    let bad = Matrix {
+        rows: 2,
+        cols: 3,
+        data: vec![0.5f32; 5],
+    };
+    let e = jax_surrogate_loss(&ws, &bad, &y, &p)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("2 x 3 with 5 values"), "{e}");
+}

@@ -224,3 +224,290 @@ fn bad_data_and_settings_get_errors_naming_the_place() {
     assert_eq!(code, 2);
     assert!(err.contains("--lr"), "{err}");
 }
+
+// ---- the library's checks: errors, not panics, clamps or late failures ----
+
+use sc_host::job::{load_inputs, Values};
+use sc_host::snn::{batch, Adam, Optimizer, Sgd, Snn, SnnConfig};
+use sc_host::train::{self, Dataset, LabelColumn, TrainConfig, TrainError};
+
+fn cfg(dims: &[usize]) -> TrainConfig {
+    TrainConfig {
+        dims: dims.to_vec(),
+        ..TrainConfig::default()
+    }
+}
+
+fn field(e: Result<(), TrainError>) -> &'static str {
+    match e {
+        Err(TrainError::Setting { field, .. }) => field,
+        other => panic!("expected a setting error, got {other:?}"),
+    }
+}
+
+#[test]
+fn batch_memory_is_checked_up_front_per_thread_and_does_not_grow_with_the_batch() {
+    let c = cfg(&[784, 4096, 10]);
+    let snn = c.snn_config();
+    let threads = rayon::current_num_threads();
+    // The live memory is one block's worth per thread, whatever the batch.
+    let per_wave = batch::memory(&snn, batch::CHUNK * threads, true);
+    assert_eq!(batch::memory(&snn, 1 << 20, true), per_wave);
+    assert!(per_wave >= batch::memory(&snn, batch::CHUNK, true) * threads);
+    // Steps that make the trace too large are refused before any data.
+    let mut big = cfg(&[784, 4096, 10]);
+    big.steps = 65536;
+    let e = big.validate().unwrap_err().to_string();
+    assert!(
+        e.starts_with("steps, dims, batch:") && e.contains("threads"),
+        "{e}"
+    );
+}
+
+#[test]
+fn settings_that_would_fail_after_training_are_refused_up_front() {
+    let base = cfg(&[4, 3]);
+    for (f, v, name) in [
+        (0, 1e-300, "threshold"),
+        (0, 40000.0, "threshold"),
+        (1, 1e300, "kappa"),
+        (2, 1e300, "beta"),
+        (3, 1e300, "lr"),
+        (3, 1e-300, "lr"),
+        (4, 1e-9, "alpha"),
+    ] {
+        let mut c = base.clone();
+        match f {
+            0 => c.threshold = v,
+            1 => c.kappa = v,
+            2 => c.beta = v,
+            3 => c.lr = v,
+            _ => c.alpha = v,
+        }
+        assert_eq!(field(c.validate()), name, "{name} = {v}");
+    }
+    let mut c = base.clone();
+    c.threshold = 32767.0;
+    c.alpha = 1.0 / 65536.0;
+    assert!(c.validate().is_ok());
+}
+
+#[test]
+fn a_quantised_alpha_or_gain_that_rounds_to_zero_is_an_error() {
+    use sc_host::scnet::{LifFormat, Source};
+    let s = Source::Sobol { dimension: 0 };
+    let mut net = Snn::<f32>::init(
+        SnnConfig {
+            sizes: vec![2, 2],
+            steps: 2,
+            alpha: 1e-7,
+            threshold: 1.0,
+            beta: 1.0,
+            kappa: 1.0,
+            bias: false,
+        },
+        1,
+    )
+    .unwrap();
+    let e = sc_host::digits::quantise(&net, LifFormat::Q16_16, 16, s, s)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("alpha") && e.contains("rounds to 0"), "{e}");
+    net.config.alpha = 0.5;
+    net.weights[0].iter_mut().for_each(|w| *w = 1e-7);
+    let e = sc_host::digits::quantise(&net, LifFormat::Q16_16, 16, s, s)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("gain") && e.contains("7.6"), "{e}");
+}
+
+#[test]
+fn split_refuses_fractions_it_cannot_honour() {
+    let e = |r: Result<(Vec<usize>, Vec<usize>), TrainError>| match r {
+        Err(TrainError::Setting { field, what }) => format!("{field}: {what}"),
+        other => panic!("{other:?}"),
+    };
+    assert!(e(train::split(40, 0.999, 1)).contains("no training sample"));
+    assert!(e(train::split(1, 0.5, 1)).contains("no training sample"));
+    assert!(e(train::split(3, 0.1, 1)).contains("holds out none"));
+    assert_eq!(train::split(40, 0.5, 1).unwrap().1.len(), 20);
+}
+
+fn dataset() -> Dataset {
+    Dataset {
+        features: vec![0.5; 8],
+        labels: vec![0, 1, 0, 1],
+        inputs: 2,
+        label_column: 2,
+    }
+}
+
+#[test]
+fn bad_indices_and_inconsistent_datasets_are_errors_not_panics() {
+    let c = TrainConfig {
+        epochs: 1,
+        ..cfg(&[2, 2])
+    };
+    let d = dataset();
+    let run = |d: &Dataset, t: &[usize], v: &[usize]| {
+        train::train(&c, d, t, v, |_| {}, |_| {})
+            .map(|_| ())
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(run(&d, &[0, 9], &[]).contains("train_idx[1] = 9"));
+    assert!(run(&d, &[0], &[4]).contains("val_idx[0] = 4"));
+    let mut short = d.clone();
+    short.features.pop();
+    assert!(run(&short, &[0], &[]).contains("7 feature values for 4 labels x 2 inputs"));
+    let mut wide = d.clone();
+    wide.inputs = 4;
+    wide.features = vec![0.5; 16];
+    assert!(run(&wide, &[0], &[]).contains("dims[0]"));
+    let mut label = d.clone();
+    label.labels[2] = 5;
+    assert!(run(&label, &[0], &[]).contains("sample 2: label 5"));
+    assert!(d
+        .rows(&[7])
+        .unwrap_err()
+        .to_string()
+        .contains("rows[0] = 7"));
+    assert_eq!(d.rows(&[3]).unwrap().len(), 1);
+    let (_, h) = train::train(&c, &d, &[0, 1, 2], &[], |_| {}, |_| {}).unwrap();
+    assert_eq!(h[0].val_loss, None);
+}
+
+#[test]
+fn optimisers_refuse_gradients_of_another_shape() {
+    let mut net = Snn::<f32>::init(
+        SnnConfig {
+            sizes: vec![3, 2],
+            steps: 2,
+            alpha: 0.5,
+            threshold: 1.0,
+            beta: 1.0,
+            kappa: 1.0,
+            bias: false,
+        },
+        1,
+    )
+    .unwrap();
+    let before = net.weights.clone();
+    let short = vec![vec![0.1f32; 5]];
+    let none: Vec<Vec<f32>> = vec![];
+    assert!(Sgd { lr: 0.1 }.step(&mut net, &short).is_err());
+    assert!(Sgd { lr: 0.1 }.step(&mut net, &none).is_err());
+    let mut adam = Optimizer::Adam(Adam::new(&net, 0.1));
+    assert!(adam.step(&mut net, &short).is_err());
+    assert_eq!(net.weights, before);
+    assert!(adam.step(&mut net, &[vec![0.1f32; 6]]).is_ok());
+    assert_ne!(net.weights, before);
+}
+
+#[test]
+fn non_finite_and_typo_values_are_named_before_auto_picks_pixels() {
+    let d = tempfile::tempdir().unwrap();
+    let load = |text: &str| {
+        let p = d.path().join("x.csv");
+        std::fs::write(&p, text).unwrap();
+        Dataset::load(&p, &LabelColumn::Index(0), 2, 2, Values::Auto { max: 255 })
+            .unwrap_err()
+            .to_string()
+    };
+    let e = load("1,0.1,0.2\n0,inf,0.3\n");
+    assert!(e.contains("row 1, column 1: inf is not a number"), "{e}");
+    let e = load("1,0.1,0.2\n0,0.4,1e20\n");
+    assert!(
+        e.contains("row 1, column 2: 100000000000000000000 is neither a probability"),
+        "{e}"
+    );
+    let e = load("1,0.1,0.2\n0,0.4,37\n");
+    assert!(
+        e.contains("row 0, column 1: 0.1 is not a pixel")
+            && e.contains("because row 1, column 2 is 37"),
+        "{e}"
+    );
+    // sc run's reader too.
+    let p = d.path().join("r.csv");
+    std::fs::write(&p, "0.1,0.2\nNaN,0.3\n").unwrap();
+    let e = load_inputs(&p, 2, false, Values::Auto { max: 255 })
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("row 1, column 0: NaN is not a number"), "{e}");
+}
+
+#[test]
+fn a_full_width_row_of_a_bias_model_must_end_in_the_bias_value() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("x.csv");
+    std::fs::write(&p, "0.5,0.25,1\n0.5,0.25,0\n").unwrap();
+    let e = load_inputs(&p, 3, true, Values::Probabilities)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("row 1, column 2 (the bias input") && e.contains("0 is not the bias value"),
+        "{e}"
+    );
+    std::fs::write(&p, "0,128,255\n").unwrap();
+    assert!(load_inputs(&p, 3, true, Values::Auto { max: 255 }).is_ok());
+    std::fs::write(&p, "0,128,3\n").unwrap();
+    let e = load_inputs(&p, 3, true, Values::Auto { max: 255 })
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("255 (the pixel maximum)"), "{e}");
+    std::fs::write(&p, "0.5,0.25\n").unwrap();
+    assert_eq!(
+        load_inputs(&p, 3, true, Values::Probabilities).unwrap()[0].len(),
+        3
+    );
+}
+
+#[test]
+fn cli_names_flags_and_writes_nothing_before_the_checks() {
+    let d = tempfile::tempdir().unwrap();
+    let data = p(d.path(), "x.csv");
+    std::fs::write(&data, "0.1,0.2,1\n0.3,0.4,0\n0.5,0.6,1\n").unwrap();
+    let out = d.path().join("new").join("sub").join("m.json");
+    let out_s = out.display().to_string();
+    let base = ["train", "--data", &data, "--dims", "2,2", "--out", &out_s];
+    let run = |extra: &[&str]| {
+        let mut a: Vec<&str> = base.to_vec();
+        a.extend_from_slice(extra);
+        let (code, _, err) = sc(&a);
+        assert_eq!(code, 2, "{err}");
+        err
+    };
+    let e = run(&["--lr", "-1"]);
+    assert!(e.contains("--lr: -1"), "{e}");
+    let e = run(&["--validation", "0.999"]);
+    assert!(
+        e.contains("--validation") && e.contains("no training sample"),
+        "{e}"
+    );
+    let e = run(&["--steps", "65536", "--dims", "2,100000,2"]);
+    assert!(e.contains("--steps, --dims, --batch"), "{e}");
+    let e = run(&["--threshold", "1e-300"]);
+    assert!(e.contains("--threshold"), "{e}");
+    let e = run(&["--config", &p(d.path(), "missing.json")]);
+    assert!(e.contains("No such file"), "{e}");
+    assert!(!d.path().join("new").exists());
+    // Without a validation split the epoch lines say nothing of one.
+    let (code, _, err) = sc(&[
+        "train",
+        "--data",
+        &data,
+        "--dims",
+        "2,2",
+        "--validation",
+        "0",
+        "--epochs",
+        "1",
+        "--out",
+        &out_s,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("epoch 1: train loss") && !err.contains("validation loss"),
+        "{err}"
+    );
+}

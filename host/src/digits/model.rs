@@ -224,6 +224,22 @@ pub fn quantise(
         }
         Ok(r as i32)
     };
+    // A positive value that rounds to 0 would be silently raised to the
+    // smallest step: an error instead, naming the smallest value.
+    let positive = |x: f64, name: &'static str| -> Result<i32, DigitsError> {
+        let r = raw(x, name)?;
+        if r < 1 {
+            return Err(DigitsError::Model {
+                path: "quantise".into(),
+                what: format!(
+                    "{name} = {x} rounds to 0 in the LIF format (steps of 2^-{frac}); the \
+                     smallest value that does not is {:e}",
+                    0.5 / one
+                ),
+            });
+        }
+        Ok(r)
+    };
     let c = &snn.config;
     if c.sizes.len() != snn.weights.len() + 1 {
         return Err(DigitsError::Model {
@@ -238,8 +254,8 @@ pub fn quantise(
     let params = LifParamsRaw {
         v_rest: 0,
         v_reset: 0,
-        threshold: raw(c.threshold, "threshold")?,
-        alpha: raw(c.alpha, "alpha")?.max(1),
+        threshold: positive(c.threshold, "threshold")?,
+        alpha: positive(c.alpha, "alpha")?,
         resistance: raw(1.0, "resistance")?,
         refractory: 0,
     };
@@ -255,7 +271,7 @@ pub fn quantise(
                 .map(|&x| ((x as f64).abs() / wmax * 65536.0).round() as u32)
                 .collect(),
             negative: bits_to_str(w.iter().map(|&x| x < 0.0)),
-            gain: raw(wmax, "layer gain (max |w|)")?.max(1),
+            gain: positive(wmax, "layer gain (max |w|)")?,
         });
     }
     let mut dims = c.sizes.clone();

@@ -36,7 +36,7 @@ impl GpuBackend {
     /// [`batch::forward_counts`] within the tolerance of the module docs),
     /// or on the CPU under the fallback rules.
     pub fn snn_forward(&self, net: &Snn<f32>, xs: &[f32]) -> Result<Vec<f32>, GpuError> {
-        let rows = batch::check(net, xs, None)?;
+        let rows = batch::check(net, xs, None, false)?;
         self.run_or_fallback(
             |g| forward_on(g, net, xs, rows),
             |_| Ok(batch::forward_counts(net, xs)?),

@@ -11,15 +11,62 @@
 use rayon::prelude::*;
 
 use super::seed::{gemm_nt, outer_acc};
-use super::{argmax, Optimizer, Snn, SnnError, SpikeFn, Surrogate};
+use super::{argmax, Optimizer, Snn, SnnConfig, SnnError, SpikeFn, Surrogate};
 use crate::limits;
 use crate::real::Real;
 
 /// Samples per rayon task.
 pub const CHUNK: usize = 16;
 
-/// One block's results: summed loss, correct count, counts, gradients.
-type BlockOut<T> = (f64, usize, Vec<T>, Vec<Vec<T>>);
+/// One block's results: summed loss, correct count, counts.
+type BlockOut<T> = (f64, usize, Vec<T>);
+
+/// The values (of `T`) that a batched evaluation of `samples` samples at
+/// a time keeps live: per rayon thread that works (at most one per block
+/// of [`CHUNK`] samples) the block's trace (`u`, `s`: steps x 16 samples x
+/// neurons, each), the gradient sent below (steps x 16 x the widest
+/// layer's inputs) and, with `grad`, one gradient of every weight.
+pub fn memory(c: &SnnConfig, samples: usize, grad: bool) -> usize {
+    let rows = samples.clamp(1, CHUNK);
+    let blocks = samples.max(1).div_ceil(CHUNK);
+    let threads = rayon::current_num_threads().max(1).min(blocks);
+    let neurons = c.sizes[1..]
+        .iter()
+        .fold(0usize, |a, &n| a.saturating_add(n));
+    let per_step = neurons.saturating_mul(rows);
+    let mut per_thread = c.steps.saturating_mul(per_step).saturating_mul(2);
+    if grad {
+        let widest_in = (0..c.sizes.len().saturating_sub(1))
+            .map(|l| c.inputs(l))
+            .max()
+            .unwrap_or(0);
+        let weights = c.sizes.windows(2).enumerate().fold(0usize, |a, (l, w)| {
+            a.saturating_add(c.inputs(l).saturating_mul(w[1]))
+        });
+        per_thread = per_thread
+            .saturating_add(c.steps.saturating_mul(rows).saturating_mul(widest_in))
+            .saturating_add(weights);
+    }
+    per_thread.saturating_mul(threads)
+}
+
+/// [`memory`] checked against the allocation limit; the error names the
+/// settings it grows with.
+pub fn check_memory<T>(
+    c: &SnnConfig,
+    samples: usize,
+    grad: bool,
+) -> Result<usize, limits::LimitError> {
+    limits::check_bytes::<T>(
+        &format!(
+            "{} steps x up to {CHUNK} samples x neurons x {} threads (batched trace{})",
+            c.steps,
+            rayon::current_num_threads(),
+            if grad { " and gradients" } else { "" }
+        ),
+        memory(c, samples, grad),
+    )
+}
 
 /// What a batched evaluation returns.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,6 +85,7 @@ pub(crate) fn check<T: Real>(
     net: &Snn<T>,
     xs: &[T],
     labels: Option<&[usize]>,
+    grad: bool,
 ) -> Result<usize, SnnError> {
     net.check_shape()?;
     let c = &net.config;
@@ -71,20 +119,14 @@ pub(crate) fn check<T: Real>(
             )));
         }
     }
-    let neurons: usize = c.sizes[1..].iter().sum();
-    limits::check_bytes::<T>(
-        "steps x 16 samples x neurons x 2 (batched trace)",
-        c.steps
-            .saturating_mul(CHUNK)
-            .saturating_mul(neurons)
-            .saturating_mul(2),
-    )
-    .map_err(|e| SnnError::Input(e.to_string()))?;
+    check_memory::<T>(c, rows, grad)
+        .map_err(|e| SnnError::Input(format!("steps, dims (the network's size): {e}")))?;
     Ok(rows)
 }
 
 /// One block of samples: counts, summed loss, correct count and (with
-/// `grad`) the gradient of the mean loss over `batch` samples.
+/// `grad`) the gradient of the mean loss over `batch` samples, added to
+/// `grads` (one buffer per weight layer, allocated here when empty).
 #[allow(clippy::too_many_arguments)]
 fn block<T: Real>(
     net: &Snn<T>,
@@ -94,7 +136,9 @@ fn block<T: Real>(
     f: SpikeFn,
     sur: Surrogate,
     grad: bool,
-) -> BlockOut<T> {
+    grads: &mut Vec<Vec<T>>,
+) -> Result<BlockOut<T>, SnnError> {
+    let lim = |e: limits::LimitError| SnnError::Input(e.to_string());
     let c = &net.config;
     let nl = net.weights.len();
     let n0 = c.sizes[0];
@@ -115,10 +159,16 @@ fn block<T: Real>(
     gemm_nt(&xin, &net.weights[0], m0, n1, &mut i0);
     // Trace: u[l], s[l] as steps x rows x n_l.
     let width = |l: usize| c.sizes[l + 1];
-    let mut u: Vec<Vec<T>> = (0..nl)
-        .map(|l| vec![T::ZERO; steps * rows * width(l)])
-        .collect();
-    let mut s: Vec<Vec<T>> = u.clone();
+    let trace = |l: usize| {
+        limits::try_vec(
+            "steps, dims: batched trace",
+            steps.saturating_mul(rows).saturating_mul(width(l)),
+            T::ZERO,
+        )
+        .map_err(lim)
+    };
+    let mut u: Vec<Vec<T>> = (0..nl).map(trace).collect::<Result<_, _>>()?;
+    let mut s: Vec<Vec<T>> = (0..nl).map(trace).collect::<Result<_, _>>()?;
     let mut a: Vec<Vec<T>> = (0..nl).map(|l| vec![T::ZERO; rows * width(l)]).collect();
     let mut cur_buf: Vec<T> = vec![];
     for t in 0..steps {
@@ -162,7 +212,7 @@ fn block<T: Real>(
         }
     }
     let Some(labels) = labels else {
-        return (0.0, 0, counts, vec![]);
+        return Ok((0.0, 0, counts));
     };
     let kappa = T::of(c.kappa);
     let inv_b = T::ONE / T::of(batch as f64);
@@ -187,9 +237,13 @@ fn block<T: Real>(
         }
     }
     if !grad {
-        return (loss, correct, counts, vec![]);
+        return Ok((loss, correct, counts));
     }
-    let mut grads: Vec<Vec<T>> = net.weights.iter().map(|w| vec![T::ZERO; w.len()]).collect();
+    if grads.is_empty() {
+        for w in &net.weights {
+            grads.push(limits::try_vec("dims: weight gradients", w.len(), T::ZERO).map_err(lim)?);
+        }
+    }
     // dL/ds from above, steps x rows x n_l (None: the readout, g_out at every step).
     let mut g_ext: Option<Vec<T>> = None;
     for l in (0..nl).rev() {
@@ -198,7 +252,12 @@ fn block<T: Real>(
         let w = &net.weights[l];
         let mut da = vec![T::ZERO; rows * n];
         let mut g_below = if l > 0 {
-            vec![T::ZERO; steps * rows * m]
+            limits::try_vec(
+                "steps, dims: gradient below",
+                steps.saturating_mul(rows).saturating_mul(m),
+                T::ZERO,
+            )
+            .map_err(lim)?
         } else {
             vec![]
         };
@@ -246,7 +305,7 @@ fn block<T: Real>(
         }
         g_ext = Some(g_below);
     }
-    (loss, correct, counts, grads)
+    Ok((loss, correct, counts))
 }
 
 fn run<T: Real>(
@@ -257,33 +316,48 @@ fn run<T: Real>(
     sur: Surrogate,
     grad: bool,
 ) -> Result<BatchOutput<T>, SnnError> {
-    let rows = check(net, xs, labels)?;
+    let rows = check(net, xs, labels, grad)?;
     let n0 = net.config.sizes[0];
-    let parts: Vec<BlockOut<T>> = xs
-        .par_chunks(CHUNK * n0)
-        .enumerate()
-        .map(|(i, xb)| {
-            let lb = labels.map(|l| &l[i * CHUNK..i * CHUNK + xb.len() / n0]);
-            block(net, xb, lb, rows, f, sur, grad)
-        })
-        .collect();
+    let lim = |e: limits::LimitError| SnnError::Input(e.to_string());
+    let classes = net.config.sizes[net.config.sizes.len() - 1];
     let mut out = BatchOutput {
         loss: 0.0,
         correct: 0,
-        counts: Vec::with_capacity(rows * net.config.sizes[net.config.sizes.len() - 1]),
-        grads: if grad {
-            net.weights.iter().map(|w| vec![T::ZERO; w.len()]).collect()
-        } else {
-            vec![]
-        },
+        counts: limits::try_with_capacity("samples x classes (counts)", rows * classes)
+            .map_err(lim)?,
+        grads: vec![],
     };
-    for (loss, correct, counts, g) in parts {
-        out.loss += loss;
-        out.correct += correct;
-        out.counts.extend(counts);
-        for (acc, gl) in out.grads.iter_mut().zip(&g) {
-            for (x, &y) in acc.iter_mut().zip(gl) {
-                *x += y;
+    if grad {
+        for w in &net.weights {
+            out.grads
+                .push(limits::try_vec("dims: weight gradients", w.len(), T::ZERO).map_err(lim)?);
+        }
+    }
+    // Blocks run in waves of one per thread; each wave's gradients are
+    // added (in block order, so the sums do not depend on the scheduling)
+    // before the next starts: at most one gradient per thread is live.
+    let blocks: Vec<(usize, &[T])> = xs.chunks(CHUNK * n0).enumerate().collect();
+    let threads = rayon::current_num_threads().max(1);
+    let mut slots: Vec<Vec<Vec<T>>> = (0..threads.min(blocks.len())).map(|_| vec![]).collect();
+    for wave in blocks.chunks(threads) {
+        let parts: Vec<Result<BlockOut<T>, SnnError>> = wave
+            .par_iter()
+            .zip(slots.par_iter_mut())
+            .map(|(&(i, xb), g)| {
+                g.iter_mut().for_each(|gl| gl.fill(T::ZERO));
+                let lb = labels.map(|l| &l[i * CHUNK..i * CHUNK + xb.len() / n0]);
+                block(net, xb, lb, rows, f, sur, grad, g)
+            })
+            .collect();
+        for (part, g) in parts.into_iter().zip(&slots) {
+            let (loss, correct, counts) = part?;
+            out.loss += loss;
+            out.correct += correct;
+            out.counts.extend(counts);
+            for (acc, gl) in out.grads.iter_mut().zip(g) {
+                for (x, &y) in acc.iter_mut().zip(gl) {
+                    *x += y;
+                }
             }
         }
     }
@@ -355,7 +429,7 @@ pub fn train_step<T: Real>(
     sur: Surrogate,
 ) -> Result<(f64, usize), SnnError> {
     let out = loss_and_grad(net, xs, labels, SpikeFn::Heaviside, sur)?;
-    opt.step(net, &out.grads);
+    opt.step(net, &out.grads)?;
     Ok((out.loss, out.correct))
 }
 

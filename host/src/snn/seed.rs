@@ -136,8 +136,18 @@ impl<T: Real> Matrix<T> {
         &self.data[r * self.cols..(r + 1) * self.cols]
     }
 
+    /// `rows x cols`, and the data's length when it is not `rows * cols`.
     fn shape(&self) -> String {
-        format!("{} x {}", self.rows, self.cols)
+        if self.rows.checked_mul(self.cols) == Some(self.data.len()) {
+            format!("{} x {}", self.rows, self.cols)
+        } else {
+            format!(
+                "{} x {} with {} values",
+                self.rows,
+                self.cols,
+                self.data.len()
+            )
+        }
     }
 
     fn check_finite(&self, name: &str) -> Result<(), SeedError> {
@@ -155,6 +165,21 @@ fn finite<T: Real>(name: &str, v: &[T]) -> Result<(), SeedError> {
         }),
         None => Ok(()),
     }
+}
+
+/// [`scalar`], and the value must stay finite (and, if `positive`, above
+/// 0) once converted to `T` (`1e300` is infinite in `f32`).
+fn scalar_in<T: Real>(name: &'static str, x: f64, positive: bool) -> Result<(), SeedError> {
+    scalar(name, x, positive)?;
+    let t = T::of(x);
+    if !t.is_finite() || (positive && t <= T::ZERO) {
+        return Err(SeedError::Scalar {
+            name,
+            value: x,
+            allowed: "within the float type's range (f32: about 1.2e-38 ..= 3.4e38)",
+        });
+    }
+    Ok(())
 }
 
 fn scalar(name: &'static str, x: f64, positive: bool) -> Result<(), SeedError> {
@@ -660,9 +685,9 @@ fn check_loss<T: Real>(
             allowed: ">= 1",
         });
     }
-    scalar("beta", p.beta, true)?;
-    scalar("threshold", p.threshold, false)?;
-    scalar("alpha", p.alpha, true)?;
+    scalar_in::<T>("beta", p.beta, true)?;
+    scalar_in::<T>("threshold", p.threshold, false)?;
+    scalar_in::<T>("alpha", p.alpha, true)?;
     let classes = weights.last().map_or(0, |w| w.rows);
     if targets.rows != x.rows
         || targets.cols != classes
@@ -686,15 +711,30 @@ fn check_loss<T: Real>(
             allowed: "finite and >= 0 (one-hot rows or class probabilities)",
         });
     }
-    // The backward pass keeps, per block of samples, every step's
-    // membranes of one layer.
-    let widest = weights.iter().map(|w| w.rows).max().unwrap_or(0);
+    // The backward pass keeps, per block of samples (one per thread),
+    // every step's membranes of every layer and one gradient per weight.
+    let neurons = weights.iter().fold(0usize, |a, w| a.saturating_add(w.rows));
+    let params = weights
+        .iter()
+        .fold(0usize, |a, w| a.saturating_add(w.data.len()));
+    let blocks = x.rows.div_ceil(CHUNK);
+    let threads = rayon::current_num_threads().max(1).min(blocks.max(1));
     limits::check_bytes::<T>(
-        "n_steps x 16 samples x widest layer (backward trace)",
-        p.n_steps.saturating_mul(CHUNK).saturating_mul(widest),
+        &format!(
+            "n_steps, weights: (n_steps x 16 samples x neurons (backward trace) + weights \
+             (gradient)) x {threads} threads"
+        ),
+        p.n_steps
+            .saturating_mul(CHUNK.min(x.rows))
+            .saturating_mul(neurons)
+            .saturating_add(params)
+            .saturating_mul(threads),
     )?;
     Ok(())
 }
+
+/// One block's summed loss and gradients.
+type BlockLoss<T> = (f64, Vec<Vec<T>>);
 
 /// Per block of samples: the loss summed over the block and the weight
 /// gradients of the mean loss over all `batch` samples (summed over the
@@ -707,7 +747,7 @@ fn block_loss_grad<T: Real>(
     p: &LossParams,
     fwd: Forward,
     want_grad: bool,
-) -> (f64, Vec<Vec<T>>) {
+) -> Result<BlockLoss<T>, SeedError> {
     let nl = weights.len();
     let n_in0 = weights[0].cols;
     let rows = xb.len() / n_in0;
@@ -727,7 +767,11 @@ fn block_loss_grad<T: Real>(
         let mut v = vec![T::ZERO; rows * n_out];
         let mut rate = vec![T::ZERO; rows * n_out];
         let mut u_tr = if want_grad {
-            vec![T::ZERO; steps * rows * n_out]
+            limits::try_vec(
+                "n_steps x samples x neurons (backward trace)",
+                steps * rows * n_out,
+                T::ZERO,
+            )?
         } else {
             vec![]
         };
@@ -784,12 +828,12 @@ fn block_loss_grad<T: Real>(
         }
     }
     if !want_grad {
-        return (loss, vec![]);
+        return Ok((loss, vec![]));
     }
     let mut grads: Vec<Vec<T>> = weights
         .iter()
-        .map(|w| vec![T::ZERO; w.data.len()])
-        .collect();
+        .map(|w| limits::try_vec("weights (gradient)", w.data.len(), T::ZERO))
+        .collect::<Result<_, _>>()?;
     for l in (0..nl).rev() {
         let w = &weights[l];
         let (n_out, n_in) = (w.rows, w.cols);
@@ -826,7 +870,7 @@ fn block_loss_grad<T: Real>(
             g_rate = g_prev;
         }
     }
-    (loss, grads)
+    Ok((loss, grads))
 }
 
 /// The mean loss over the batch and, with `want_grad`, its gradient with
@@ -844,11 +888,10 @@ fn loss_grad<T: Real>(
     let n_in = x.cols;
     let classes = targets.cols;
     let batch = x.rows;
-    let parts: Vec<(f64, Vec<Vec<T>>)> = x
+    let blocks: Vec<(&[T], &[T])> = x
         .data
-        .par_chunks(CHUNK * n_in)
-        .zip(targets.data.par_chunks(CHUNK * classes))
-        .map(|(xb, yb)| block_loss_grad(weights, xb, yb, batch, p, fwd, want_grad))
+        .chunks(CHUNK * n_in)
+        .zip(targets.data.chunks(CHUNK * classes))
         .collect();
     let mut loss = 0.0;
     let mut grads: Vec<Matrix<T>> = if want_grad {
@@ -863,11 +906,21 @@ fn loss_grad<T: Real>(
     } else {
         vec![]
     };
-    for (l, g) in parts {
-        loss += l;
-        for (acc, gl) in grads.iter_mut().zip(&g) {
-            for (a, &b) in acc.data.iter_mut().zip(gl) {
-                *a += b;
+    // Blocks run in waves of one per thread, each wave's gradients added
+    // (in block order) before the next starts: at most one gradient per
+    // thread is live.
+    for wave in blocks.chunks(rayon::current_num_threads().max(1)) {
+        let parts: Vec<Result<BlockLoss<T>, SeedError>> = wave
+            .par_iter()
+            .map(|&(xb, yb)| block_loss_grad(weights, xb, yb, batch, p, fwd, want_grad))
+            .collect();
+        for part in parts {
+            let (l, g) = part?;
+            loss += l;
+            for (acc, gl) in grads.iter_mut().zip(&g) {
+                for (a, &b) in acc.data.iter_mut().zip(gl) {
+                    *a += b;
+                }
             }
         }
     }
@@ -914,7 +967,7 @@ pub fn jax_surrogate_gradient_step<T: Real>(
     lr: f64,
     p: &LossParams,
 ) -> Result<(Vec<Matrix<T>>, f64), SeedError> {
-    scalar("lr", lr, true)?;
+    scalar_in::<T>("lr", lr, true)?;
     let (loss, grads) = loss_grad(weights, x, targets, p, Forward::Hard, true)?;
     let lr = T::of(lr);
     let updated = weights
@@ -930,6 +983,20 @@ pub fn jax_surrogate_gradient_step<T: Real>(
                 .map(|(&a, &b)| a - lr * b)
                 .collect(),
         })
-        .collect();
+        .collect::<Vec<Matrix<T>>>();
+    // A step that overflows (a huge lr or beta) is an error, not NaN weights.
+    if !loss.is_finite() {
+        return Err(SeedError::Scalar {
+            name: "lr",
+            value: lr.f64(),
+            allowed: "a value for which the loss stays finite (lower lr or beta)",
+        });
+    }
+    for (l, w) in updated.iter().enumerate() {
+        finite(
+            &format!("weights[{l}] after the step (lower lr or beta)"),
+            &w.data,
+        )?;
+    }
     Ok((updated, loss))
 }

@@ -50,16 +50,21 @@ pub struct TrainArgs {
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// Layer widths: inputs (feature columns), hidden layers, classes.
-    #[arg(long, value_delimiter = ',', value_name = "N,...")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "N,...",
+        allow_negative_numbers = true
+    )]
     dims: Option<Vec<usize>>,
     /// Time steps per sample, 1..=65536 [default: 16].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     steps: Option<usize>,
     /// Passes over the training split, 1..=100000 [default: 10].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     epochs: Option<usize>,
     /// Learning rate, > 0 [default: 0.002].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     lr: Option<f64>,
     /// Surrogate gradient [default: fast-sigmoid].
     #[arg(long, value_enum)]
@@ -68,31 +73,31 @@ pub struct TrainArgs {
     #[arg(long, value_enum)]
     optimizer: Option<OptimizerArg>,
     /// Samples per mini-batch [default: 32].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     batch: Option<usize>,
     /// Fraction held out for validation, in [0, 1) [default: 0.2].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     validation: Option<f64>,
     /// Seed of the weights, the split and the shuffles [default: 1].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     seed: Option<u64>,
     /// Leak per step, (0, 1] [default: 0.25].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     alpha: Option<f64>,
     /// Firing threshold, > 0 [default: 1].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     threshold: Option<f64>,
     /// Surrogate slope, > 0 [default: 4].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     beta: Option<f64>,
     /// Logit scale of the spike counts, > 0 [default: 0.5].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     kappa: Option<f64>,
     /// No bias input in layer 0.
     #[arg(long)]
     no_bias: bool,
     /// The SC model's stream length, bits per step, 1..=65536 [default: 256].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     len: Option<usize>,
     /// The label column: a header name or a 0-based index [default: the
     /// column named `label` if there is a header, else the last column].
@@ -145,19 +150,37 @@ impl TrainArgs {
                  first, classes last, e.g. --dims 784,256,10"
             );
         }
-        c.validate().map_err(|e| match e {
-            train::TrainError::Setting { field, what } => {
-                anyhow::anyhow!("--{}: {what}", field.replace(", ", ", --"))
-            }
-            e => e.into(),
-        })?;
+        c.validate().map_err(flag_err)?;
         Ok(c)
+    }
+}
+
+/// A setting's error with the field spelt as its flag (`--lr`).
+fn flag_err(e: train::TrainError) -> anyhow::Error {
+    match e {
+        train::TrainError::Setting { field, what } => {
+            anyhow::anyhow!("--{}: {what}", field.replace(", ", ", --"))
+        }
+        e => e.into(),
     }
 }
 
 /// Run `sc train`.
 pub fn run(a: &TrainArgs) -> Result<bool> {
     let cfg = a.config()?;
+    let values = match a.values {
+        ValuesArg::Auto => Values::Auto { max: a.pixel_max },
+        ValuesArg::Prob => Values::Probabilities,
+        ValuesArg::Pixels => Values::Pixels { max: a.pixel_max },
+    };
+    let label = a
+        .label
+        .as_deref()
+        .map_or(LabelColumn::Default, LabelColumn::parse);
+    let classes = cfg.dims[cfg.dims.len() - 1];
+    let data = Dataset::load(&a.data, &label, cfg.dims[0], classes, values)?;
+    let (train_idx, val_idx) =
+        train::split(data.len(), cfg.validation, cfg.seed).map_err(flag_err)?;
     // The output is checked before the work.
     if let Some(dir) = a.out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
@@ -172,18 +195,6 @@ pub fn run(a: &TrainArgs) -> Result<bool> {
     if !existed {
         let _ = std::fs::remove_file(&a.out);
     }
-    let values = match a.values {
-        ValuesArg::Auto => Values::Auto { max: a.pixel_max },
-        ValuesArg::Prob => Values::Probabilities,
-        ValuesArg::Pixels => Values::Pixels { max: a.pixel_max },
-    };
-    let label = a
-        .label
-        .as_deref()
-        .map_or(LabelColumn::Default, LabelColumn::parse);
-    let classes = cfg.dims[cfg.dims.len() - 1];
-    let data = Dataset::load(&a.data, &label, cfg.dims[0], classes, values)?;
-    let (train_idx, val_idx) = train::split(data.len(), cfg.validation, cfg.seed);
     eprintln!(
         "{}: {} samples ({} train, {} validation), label column {}; training {:?}, {} steps, \
          {} epochs, {} surrogate, {}, lr {}, batch {}",
@@ -214,25 +225,28 @@ pub fn run(a: &TrainArgs) -> Result<bool> {
         &val_idx,
         |n| bar.inc(n as u64),
         |e| {
-            let line = format!(
-                "epoch {}: train loss {:.4}, accuracy {:.1}%; validation loss {:.4}, accuracy {:.1}%",
+            let mut line = format!(
+                "epoch {}: train loss {:.4}, accuracy {:.1}%",
                 e.epoch,
                 e.train_loss,
-                100.0 * e.train_accuracy,
-                e.val_loss,
-                100.0 * e.val_accuracy
+                100.0 * e.train_accuracy
             );
-            bar.set_message(format!(
-                "epoch {}: val {:.1}%",
-                e.epoch,
-                100.0 * e.val_accuracy
-            ));
+            if let (Some(l), Some(acc)) = (e.val_loss, e.val_accuracy) {
+                line.push_str(&format!(
+                    "; validation loss {l:.4}, accuracy {:.1}%",
+                    100.0 * acc
+                ));
+                bar.set_message(format!("epoch {}: val {:.1}%", e.epoch, 100.0 * acc));
+            } else {
+                bar.set_message(format!("epoch {}", e.epoch));
+            }
             bar.println(&line);
             if bar.is_hidden() {
                 eprintln!("{line}");
             }
         },
-    )?;
+    )
+    .map_err(flag_err)?;
     bar.finish_and_clear();
     let secs = t0.elapsed().as_secs_f64();
     eprintln!(
@@ -252,7 +266,7 @@ pub fn run(a: &TrainArgs) -> Result<bool> {
     let model = train::model(snn, cfg.len, description)?;
     // The SC network on the validation split (as `sc run --backend cpu` runs it).
     if !val_idx.is_empty() {
-        let mut rows = data.rows(&val_idx);
+        let mut rows = data.rows(&val_idx)?;
         if cfg.bias {
             rows.iter_mut().for_each(|r| r.push(Probability::ONE));
         }
@@ -263,7 +277,7 @@ pub fn run(a: &TrainArgs) -> Result<bool> {
             .zip(&val_idx)
             .filter(|(r, &i)| r.predicted() == Some(data.labels[i]))
             .count();
-        let float = history.last().map_or(0.0, |e| e.val_accuracy);
+        let float = history.last().and_then(|e| e.val_accuracy).unwrap_or(0.0);
         eprintln!(
             "validation accuracy: float {:.1}%, SC (Q16.16, Sobol, L = {}) {:.1}% ({correct}/{})",
             100.0 * float,
