@@ -140,7 +140,7 @@ elif [ -n "${CI:-}" ]; then
     echo "error: $PYV with maturin and pytest missing in CI (.ci/run creates it)" >&2
     exit 1
 else
-    echo "SKIPPED: no $PYV (python3 -m venv $PYV && $PYV/bin/pip install maturin numpy pytest);"
+    echo "SKIPPED: no $PYV (python3 -m venv $PYV && $PYV/bin/pip install maturin numpy pytest nir);"
     echo "         the Python package is not tested in this run."
 fi
 
