@@ -71,3 +71,48 @@ def loss(weights, x, targets, n_steps, threshold):
     z = rates - rates.max(axis=1, keepdims=True)
     logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
     return float(-(targets * logp).sum(axis=1).mean())
+
+
+def surrogate_grad(d, beta, path):
+    if path == "custom_vjp":
+        return beta / (2 * (1 + beta * np.abs(d)) ** 2)
+    s = 1 / (1 + np.exp(-beta * d))
+    return beta * s * (1 - s)
+
+
+def loss_and_grad(weights, x, targets, n_steps, beta, threshold, path, alpha=0.9):
+    """The seed's loss (hard spikes, mean rates between layers) and its
+    surrogate gradient by backpropagation through time: the reset passes
+    no gradient through the spike (v = 0 where it fired)."""
+    inputs, us = [x], []
+    for w in weights:
+        cur = inputs[-1] @ w.T
+        v = np.zeros_like(cur)
+        rate = np.zeros_like(cur)
+        u_tr = []
+        for _ in range(n_steps):
+            u = alpha * v + cur
+            s = u >= threshold
+            rate += s
+            v = np.where(s, 0.0, u)
+            u_tr.append(u)
+        inputs.append(rate / n_steps)
+        us.append(u_tr)
+    z = inputs[-1] - inputs[-1].max(axis=1, keepdims=True)
+    e = np.exp(z)
+    sm = e / e.sum(axis=1, keepdims=True)
+    batch = x.shape[0]
+    loss = float(-(targets * np.log(sm)).sum() / batch)
+    g_rate = (sm * targets.sum(axis=1, keepdims=True) - targets) / batch
+    grads = [None] * len(weights)
+    for layer in range(len(weights) - 1, -1, -1):
+        gs = g_rate / n_steps
+        ga = np.zeros_like(gs)
+        acc = np.zeros_like(gs)
+        for u in reversed(us[layer]):
+            gu = gs * surrogate_grad(u - threshold, beta, path) + ga * (u < threshold)
+            acc += gu
+            ga = alpha * gu
+        grads[layer] = acc.T @ inputs[layer]
+        g_rate = acc @ weights[layer]
+    return loss, grads

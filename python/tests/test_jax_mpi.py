@@ -53,8 +53,11 @@ def test_loss_and_step(path):
                                              surrogate_path=path)
     assert l2 == pytest.approx(loss, rel=1e-12)
     assert [w.shape for w in new] == [w.shape for w in ws]
-    assert any(not np.array_equal(a, b) for a, b in zip(new, ws))
-    # Each weight moved by -lr * gradient: a zero learning rate is refused.
+    want_loss, grads = ref.loss_and_grad(ws, x, t, 10, 10.0, 0.5, path)
+    assert l2 == pytest.approx(want_loss, rel=1e-12)
+    assert any(np.abs(g).max() > 0 for g in grads)
+    for w, g, n in zip(ws, grads, new):
+        np.testing.assert_allclose(n, w - 0.5 * g, rtol=1e-10, atol=1e-12)
     with pytest.raises(ValueError, match="lr"):
         jb.jax_surrogate_gradient_step(ws, x, t, lr=0.0)
 
