@@ -138,6 +138,8 @@ def test_errors():
         vo.vec_and(np.zeros(2, dtype=np.uint64), np.zeros(3, dtype=np.uint64))
     with pytest.raises(ValueError, match="must match"):
         vo.vec_mux(np.zeros(2, dtype=np.uint64), np.zeros(2, dtype=np.uint64), np.zeros(1, dtype=np.uint64))
+    with pytest.raises(ValueError, match="different lengths"):
+        vo.vec_and(vo.pack_bitstream(np.ones(70, dtype=np.uint8)), vo.pack_bitstream(np.ones(100, dtype=np.uint8)))
     with pytest.raises(ValueError, match="does not fit"):
         vo.vec_not(np.zeros(2, dtype=np.uint64), length=200)
     with pytest.raises(ValueError, match=">= 0"):

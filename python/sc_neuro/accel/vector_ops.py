@@ -139,11 +139,10 @@ def unpack_bitstream(packed, original_length, original_shape=None):
 def _row_length(length, *arrays):
     if length is not None:
         return int_arg("length", length)
-    for a in arrays:
-        n = getattr(a, "length", None)
-        if n is not None:
-            return n
-    return None
+    known = {n for n in (getattr(a, "length", None) for a in arrays) if n is not None}
+    if len(known) > 1:
+        raise ValueError(f"the operands are streams of different lengths {sorted(known)}")
+    return known.pop() if known else None
 
 
 def _words_of(a, name):
