@@ -22,7 +22,7 @@ from .accel._checks import int_arg
 
 Model = _native.Model
 
-__all__ = ["Model", "load_model", "save_model", "model_from_json", "run", "quantise"]
+__all__ = ["Model", "load_model", "save_model", "model_from_json", "run", "quantise", "export_model"]
 
 
 def load_model(path):
@@ -99,3 +99,20 @@ def quantise(weights, alpha, threshold, steps, bias=True, length=256, beta=5.0, 
                             bool(bias), int_arg("length", length, 1), float(beta), float(kappa),
                             str(description))
 
+
+
+def export_model(model, path, format="memh", steps=None):
+    """Write ``model``'s SC network for the RTL (``"memh"``), the firmware
+    (``"rust"``) or anything else (``"bin"``): the file ``sc model export
+    --format FORMAT`` writes (words laid out as in docs/vectors.md), run
+    for ``steps`` steps (default: the model's)."""
+    if not isinstance(model, Model):
+        raise TypeError(f"model must be a sc_neuro.Model, got {type(model).__name__}")
+    if steps is None:
+        steps = model.steps
+        if steps is None:
+            raise ValueError("steps is needed: the model file does not say how many steps to run")
+    path = os.fspath(path)
+    data = _native.export_model(model, str(format), int_arg("steps", steps), "sc_neuro")
+    with open(path, "wb") as f:
+        f.write(data)

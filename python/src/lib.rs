@@ -26,6 +26,7 @@ use sc_host::scnet::{LifFormat, NetError, NetRun, NetworkSpec, ScNetwork};
 use sc_host::snn::seed;
 use sc_host::snn::{Snn, SnnConfig};
 use sc_host::vectors::compute::chain;
+use sc_host::vectors::export::{model_words, render, ExportFormat};
 use sc_kernel::fixed::types::{I16F16, I8F8};
 use sc_kernel::mac::MacShape;
 use sc_kernel::ops::BitOp;
@@ -740,6 +741,32 @@ fn quantise(
     })
 }
 
+/// The model's SC network as the words `sc model export` writes, rendered
+/// as `format` (`"memh"`, `"rust"` or `"bin"`, exactly the CLI's file),
+/// run for `steps` steps.
+#[pyfunction]
+fn export_model<'py>(
+    py: Python<'py>,
+    model: &Model,
+    format: &str,
+    steps: usize,
+    source: &str,
+) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+    let fmt = match format {
+        "memh" => ExportFormat::Memh,
+        "rust" => ExportFormat::Rust,
+        "bin" => ExportFormat::Bin,
+        f => {
+            return Err(value_err(format!(
+                "format {f:?}: \"memh\", \"rust\" or \"bin\" are allowed"
+            )))
+        }
+    };
+    let words = model_words(&model.run.network, steps).map_err(|e| value_err(chain(&e)))?;
+    let bytes = render(&words, fmt, source, "MODEL");
+    Ok(pyo3::types::PyBytes::new_bound(py, &bytes))
+}
+
 /// The elements `0..n` owned by `rank` of `size` processes
 /// (`sc_host::dist::partition`): `(start, stop)`.
 #[pyfunction]
@@ -772,5 +799,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(model_from_json, m)?)?;
     m.add_function(wrap_pyfunction!(run_model, m)?)?;
     m.add_function(wrap_pyfunction!(quantise, m)?)?;
+    m.add_function(wrap_pyfunction!(export_model, m)?)?;
     Ok(())
 }

@@ -97,3 +97,21 @@ def test_engine_errors(tmp_path):
 
 def test_doc_example():
     assert doctest.testmod(engine, raise_on_error=True).attempted > 0
+
+
+def test_export_model_is_the_firmware_file(tmp_path):
+    # firmware/data/digits-model.bin is `sc model export --format bin` of
+    # models/digits.json.
+    m = sc_neuro.load_model(DIGITS)
+    out = tmp_path / "m.bin"
+    sc_neuro.export_model(m, out, format="bin")
+    with open(os.path.join(ROOT, "firmware", "data", "digits-model.bin"), "rb") as f:
+        assert out.read_bytes() == f.read()
+    memh = tmp_path / "m.memh"
+    sc_neuro.export_model(m, memh)
+    lines = memh.read_text().splitlines()
+    assert lines[0].startswith("// sc-neuro MODEL")
+    words = np.frombuffer(out.read_bytes(), dtype="<u4")
+    assert [int(x, 16) for x in lines[1:]] == words.tolist()
+    with pytest.raises(ValueError, match="format"):
+        sc_neuro.export_model(m, memh, format="vhdl")

@@ -125,3 +125,15 @@ def test_errors():
 
 def test_doc_example():
     assert doctest.testmod(scnir, raise_on_error=True).attempted > 0
+
+
+def test_nir_graph_goes_on_to_the_firmware_and_rtl_export(tmp_path):
+    # The digits network through NIR and back exports the same words as
+    # the firmware's committed model file.
+    back = scnir.from_nir(scnir.to_nir(sc_neuro.load_model(DIGITS)))
+    out = tmp_path / "m.bin"
+    sc_neuro.export_model(back, out, format="bin")
+    with open(os.path.join(ROOT, "firmware", "data", "digits-model.bin"), "rb") as f:
+        assert out.read_bytes() == f.read()
+    sc_neuro.export_model(back, tmp_path / "m.memh", format="memh")
+    assert (tmp_path / "m.memh").read_text().count("\n") == 1 + out.stat().st_size // 4
