@@ -130,6 +130,21 @@ step "cargo test"
 if [ -n "${CI:-}" ]; then export SC_REQUIRE_GPU=1; fi
 cargo test --workspace
 
+step "Python package (python/): build into target/py-venv, pytest"
+PYV=target/py-venv
+if [ -x "$PYV/bin/pytest" ] && [ -x "$PYV/bin/maturin" ]; then
+    # Built in place (no build isolation: the venv's maturin), into the
+    # workspace's target/ like every other crate.
+    PATH="$PWD/$PYV/bin:$PATH" "$PYV/bin/pip" install -q --no-build-isolation ./python
+    (cd python/tests && "../../$PYV/bin/python" -m pytest -q -p no:cacheprovider)
+elif [ -n "${CI:-}" ]; then
+    echo "error: $PYV with maturin and pytest missing in CI (.ci/run creates it)" >&2
+    exit 1
+else
+    echo "SKIPPED: no $PYV (python3 -m venv $PYV && $PYV/bin/pip install maturin numpy pytest nir);"
+    echo "         the Python package is not tested in this run."
+fi
+
 step "examples"
 cargo run -q -p sc-kernel --example no_std_style
 cargo run -q --release -p sc-host --example cpu_backend

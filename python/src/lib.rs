@@ -1,0 +1,804 @@
+//! `sc_neuro._native`: the Rust kernels behind the Python package
+//! `sc_neuro` (python/sc_neuro/). The Python layer checks dtypes, shapes
+//! and values and gives the seed's names and defaults; the functions here
+//! take C-contiguous arrays of the right dtype (borrowed, never copied),
+//! release the GIL while they compute, and turn every error into a Python
+//! `ValueError` (never a panic).
+
+// pyo3 0.22's `#[pyfunction]` expansion converts `PyResult`'s error into
+// itself, which clippy 1.95 flags on every function signature.
+#![allow(clippy::useless_conversion)]
+
+use numpy::ndarray::Array2;
+use numpy::{
+    IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArrayDyn, PyReadwriteArray1,
+    PyReadwriteArrayDyn, PyUntypedArrayMethods,
+};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+use sc_host::backend::Bitwise;
+use sc_host::cpu::CpuBackend;
+use sc_host::digits::DigitsModel;
+use sc_host::engine::{Engine, Record};
+use sc_host::job::{RunModel, Values};
+use sc_host::scnet::{LifFormat, NetError, NetRun, NetworkSpec, ScNetwork};
+use sc_host::snn::seed;
+use sc_host::snn::{Snn, SnnConfig};
+use sc_host::vectors::compute::chain;
+use sc_host::vectors::export::{model_words, render, ExportFormat};
+use sc_kernel::fixed::types::{I16F16, I8F8};
+use sc_kernel::mac::MacShape;
+use sc_kernel::ops::BitOp;
+use sc_kernel::pack::RowShape;
+use sc_kernel::sng::Probability;
+use sc_kernel::{BitSlice, BitSliceMut};
+
+use std::sync::OnceLock;
+
+fn value_err(e: impl std::fmt::Display) -> PyErr {
+    PyValueError::new_err(e.to_string())
+}
+
+/// The process's CPU backend (one rayon pool for every call).
+fn cpu() -> PyResult<&'static CpuBackend> {
+    static CPU: OnceLock<Result<CpuBackend, String>> = OnceLock::new();
+    CPU.get_or_init(|| CpuBackend::new(0).map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|e| value_err(format!("CPU backend: {e}")))
+}
+
+fn contiguous<'a, T: numpy::Element, D: numpy::ndarray::Dimension>(
+    name: &str,
+    a: &'a numpy::PyReadonlyArray<'_, T, D>,
+) -> PyResult<&'a [T]> {
+    a.as_slice()
+        .map_err(|_| value_err(format!("`{name}` must be C-contiguous")))
+}
+
+/// Pack `rows x row_len` 0/1 bytes into `rows x ceil(row_len / 64)` words.
+#[pyfunction]
+fn pack_rows<'py>(
+    py: Python<'py>,
+    bits: PyReadonlyArrayDyn<'py, u8>,
+    rows: usize,
+    row_len: usize,
+) -> PyResult<Bound<'py, PyArray2<u64>>> {
+    let b = contiguous("bitstream", &bits)?;
+    let shape = RowShape { rows, row_len };
+    let stride = shape.stride::<u64>();
+    let cpu = cpu()?;
+    let out = py.allow_threads(|| -> Result<Vec<u64>, String> {
+        let n = shape.words::<u64>().map_err(|e| e.to_string())?;
+        let mut out = vec![0u64; n];
+        cpu.pack_rows(shape, b, &mut out).map_err(|e| match e {
+            sc_kernel::Error::InvalidBit { index, value } => {
+                format!(
+                    "bitstream[{index}] (flat index) is {value}; a bitstream holds only 0 and 1"
+                )
+            }
+            e => e.to_string(),
+        })?;
+        Ok(out)
+    });
+    let out = out.map_err(value_err)?;
+    let arr = Array2::from_shape_vec((rows, stride), out).map_err(value_err)?;
+    Ok(arr.into_pyarray_bound(py))
+}
+
+/// Unpack the first `row_len` bits of each of `rows` rows of `stride` words.
+#[pyfunction]
+fn unpack_rows<'py>(
+    py: Python<'py>,
+    packed: PyReadonlyArrayDyn<'py, u64>,
+    rows: usize,
+    stride: usize,
+    row_len: usize,
+) -> PyResult<Bound<'py, PyArray2<u8>>> {
+    let p = contiguous("packed", &packed)?;
+    if rows.checked_mul(stride) != Some(p.len()) || row_len > stride.saturating_mul(64) {
+        return Err(value_err(format!(
+            "`packed` holds {} words, not {rows} rows of {stride} words with {row_len} bits each",
+            p.len()
+        )));
+    }
+    let out = py.allow_threads(|| {
+        let mut out = vec![0u8; rows * row_len];
+        if row_len > 0 {
+            for (o, w) in out.chunks_mut(row_len).zip(p.chunks(stride.max(1))) {
+                for (t, b) in o.iter_mut().enumerate() {
+                    *b = ((w[t / 64] >> (t % 64)) & 1) as u8;
+                }
+            }
+        }
+        out
+    });
+    let arr = Array2::from_shape_vec((rows, row_len), out).map_err(value_err)?;
+    Ok(arr.into_pyarray_bound(py))
+}
+
+/// Mask of the valid bits of a row's last word (`row_len` bits in
+/// `stride` words), or `None` when every bit of the row is valid.
+fn last_mask(stride: usize, row_len: usize) -> Option<u64> {
+    if stride == 0 || row_len >= stride * 64 {
+        None
+    } else {
+        let r = row_len - (stride - 1) * 64;
+        Some(if r == 0 { 0 } else { u64::MAX >> (64 - r) })
+    }
+}
+
+fn row_bits(p: &[u64], stride: usize, row_len: Option<usize>) -> PyResult<Option<u64>> {
+    match row_len {
+        None => Ok(None),
+        Some(n) => {
+            if stride == 0
+                || !p.len().is_multiple_of(stride)
+                || n > stride * 64
+                || n + 64 <= stride * 64
+            {
+                return Err(value_err(format!(
+                    "`length` {n} does not fit rows of {stride} words (it must be in {}..={})",
+                    (stride * 64).saturating_sub(63),
+                    stride * 64
+                )));
+            }
+            Ok(last_mask(stride, n))
+        }
+    }
+}
+
+/// `out = op(a, b, sel)` over whole words; with `row_len`, the padding of
+/// every row of `stride` words is cleared afterwards.
+#[pyfunction]
+#[pyo3(signature = (op, a, b, sel, out, stride, row_len=None))]
+#[allow(clippy::too_many_arguments)]
+fn bitwise(
+    py: Python<'_>,
+    op: &str,
+    a: PyReadonlyArrayDyn<'_, u64>,
+    b: PyReadonlyArrayDyn<'_, u64>,
+    sel: PyReadonlyArrayDyn<'_, u64>,
+    mut out: PyReadwriteArrayDyn<'_, u64>,
+    stride: usize,
+    row_len: Option<usize>,
+) -> PyResult<()> {
+    let op = match op {
+        "and" => BitOp::And,
+        "xnor" => BitOp::Xnor,
+        "not" => BitOp::Not,
+        "mux" => BitOp::Mux,
+        o => return Err(value_err(format!("unknown op {o:?}"))),
+    };
+    let (a, b, s) = (
+        contiguous("a", &a)?,
+        contiguous("b", &b)?,
+        contiguous("select", &sel)?,
+    );
+    let o = out
+        .as_slice_mut()
+        .map_err(|_| value_err("`out` must be C-contiguous"))?;
+    let mask = row_bits(a, stride, row_len)?;
+    for (n, x) in [("b", b), ("select", s), ("out", &*o)] {
+        if x.len() != a.len() {
+            return Err(value_err(format!(
+                "`{n}` holds {} words; `a` holds {}",
+                x.len(),
+                a.len()
+            )));
+        }
+    }
+    let cpu = cpu()?;
+    py.allow_threads(|| -> Result<(), String> {
+        let bits = a.len() * 64;
+        let e = |e: sc_kernel::Error| e.to_string();
+        let sa = BitSlice::new(a, bits).map_err(e)?;
+        let sb = BitSlice::new(b, bits).map_err(e)?;
+        let ss = BitSlice::new(s, bits).map_err(e)?;
+        let mut so = BitSliceMut::new(o, bits).map_err(e)?;
+        cpu.bitwise(
+            Bitwise {
+                op,
+                a: sa,
+                b: sb,
+                sel: ss,
+            },
+            &mut so,
+        )
+        .map_err(e)?;
+        if let Some(m) = mask {
+            for w in o.chunks_mut(stride) {
+                w[stride - 1] &= m;
+            }
+        }
+        Ok(())
+    })
+    .map_err(value_err)
+}
+
+/// Set bits of all words; with `row_len`, padding bits of every row of
+/// `stride` words are not counted.
+#[pyfunction]
+#[pyo3(signature = (packed, stride, row_len=None))]
+fn popcount(
+    py: Python<'_>,
+    packed: PyReadonlyArrayDyn<'_, u64>,
+    stride: usize,
+    row_len: Option<usize>,
+) -> PyResult<u64> {
+    let p = contiguous("packed", &packed)?;
+    let mask = row_bits(p, stride, row_len)?;
+    let cpu = cpu()?;
+    py.allow_threads(|| -> Result<u64, String> {
+        let s = BitSlice::new(p, p.len() * 64).map_err(|e| e.to_string())?;
+        let mut n = cpu.count_ones(s) as u64;
+        if let Some(m) = mask {
+            for w in p.chunks(stride) {
+                n -= u64::from((w[stride - 1] & !m).count_ones());
+            }
+        }
+        Ok(n)
+    })
+    .map_err(value_err)
+}
+
+/// Popcount of every word, as `uint64` (the seed's `gpu_popcount`).
+#[pyfunction]
+fn popcount_words(
+    py: Python<'_>,
+    packed: PyReadonlyArrayDyn<'_, u64>,
+    mut out: PyReadwriteArrayDyn<'_, u64>,
+) -> PyResult<()> {
+    let p = contiguous("packed", &packed)?;
+    let o = out
+        .as_slice_mut()
+        .map_err(|_| value_err("`out` must be C-contiguous"))?;
+    if o.len() != p.len() {
+        return Err(value_err("`out` must have the shape of `packed`"));
+    }
+    let cpu = cpu()?;
+    py.allow_threads(|| -> Result<(), String> {
+        let mut counts = vec![0u32; p.len()];
+        let s = BitSlice::new(p, p.len() * 64).map_err(|e| e.to_string())?;
+        cpu.count_ones_per_word(s, &mut counts)
+            .map_err(|e| e.to_string())?;
+        for (o, c) in o.iter_mut().zip(counts) {
+            *o = u64::from(c);
+        }
+        Ok(())
+    })
+    .map_err(value_err)
+}
+
+/// The dense MAC: `counts[i] = sum_j popcount(w[i, j, :] & x[j, :])`.
+#[pyfunction]
+fn vec_mac<'py>(
+    py: Python<'py>,
+    weights: PyReadonlyArrayDyn<'py, u64>,
+    inputs: PyReadonlyArrayDyn<'py, u64>,
+    neurons: usize,
+    n_inputs: usize,
+    words: usize,
+) -> PyResult<Bound<'py, PyArray1<u64>>> {
+    let w = contiguous("packed_weights", &weights)?;
+    let x = contiguous("packed_inputs", &inputs)?;
+    let len = words
+        .checked_mul(64)
+        .ok_or_else(|| value_err("`n_words` too large"))?;
+    let shape = MacShape::new(neurons, n_inputs, len).map_err(|e| {
+        value_err(format!(
+            "{e}: n_inputs * n_words * 64 must be at most 2^31 - 1"
+        ))
+    })?;
+    let cpu = cpu()?;
+    let counts = py
+        .allow_threads(|| -> Result<Vec<u32>, String> {
+            let mut out = vec![0u32; neurons];
+            cpu.mac(&shape, w, x, &mut out).map_err(|e| e.to_string())?;
+            Ok(out)
+        })
+        .map_err(value_err)?;
+    let counts: Vec<u64> = counts.into_iter().map(u64::from).collect();
+    Ok(counts.into_pyarray_bound(py))
+}
+
+/// The MAC into an `int64`/`uint64` output the caller owns (`jit_vec_mac`).
+#[pyfunction]
+fn vec_mac_into(
+    py: Python<'_>,
+    weights: PyReadonlyArrayDyn<'_, u64>,
+    inputs: PyReadonlyArrayDyn<'_, u64>,
+    neurons: usize,
+    n_inputs: usize,
+    words: usize,
+    mut outputs: PyReadwriteArray1<'_, i64>,
+) -> PyResult<()> {
+    let w = contiguous("packed_weights", &weights)?;
+    let x = contiguous("packed_inputs", &inputs)?;
+    let o = outputs
+        .as_slice_mut()
+        .map_err(|_| value_err("`outputs` must be C-contiguous"))?;
+    if o.len() != neurons {
+        return Err(value_err(format!(
+            "`outputs` has {} elements; expected n_neurons = {neurons}",
+            o.len()
+        )));
+    }
+    let shape = MacShape::new(neurons, n_inputs, words.saturating_mul(64)).map_err(|e| {
+        value_err(format!(
+            "{e}: n_inputs * n_words * 64 must be at most 2^31 - 1"
+        ))
+    })?;
+    let cpu = cpu()?;
+    py.allow_threads(|| -> Result<(), String> {
+        let mut out = vec![0u32; neurons];
+        cpu.mac(&shape, w, x, &mut out).map_err(|e| e.to_string())?;
+        for (o, c) in o.iter_mut().zip(out) {
+            *o = i64::from(c);
+        }
+        Ok(())
+    })
+    .map_err(value_err)
+}
+
+fn matrix(name: &str, a: &PyReadonlyArrayDyn<'_, f64>) -> PyResult<seed::Matrix<f64>> {
+    let s = a.shape();
+    if s.len() != 2 {
+        return Err(value_err(format!(
+            "`{name}` must be 2-D, got {}-D",
+            s.len()
+        )));
+    }
+    let data = contiguous(name, a)?.to_vec();
+    seed::Matrix::new(name, s[0], s[1], data).map_err(value_err)
+}
+
+fn to_py2<'py>(py: Python<'py>, m: seed::Matrix<f64>) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let a = Array2::from_shape_vec((m.rows, m.cols), m.data).map_err(value_err)?;
+    Ok(a.into_pyarray_bound(py))
+}
+
+/// The seed's `jax_lif_step` (float64).
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+#[allow(clippy::type_complexity)]
+fn lif_step<'py>(
+    py: Python<'py>,
+    v: PyReadonlyArray1<'py, f64>,
+    i_t: PyReadonlyArray1<'py, f64>,
+    v_rest: f64,
+    v_reset: f64,
+    v_threshold: f64,
+    alpha: f64,
+    resistance: f64,
+    noise: PyReadonlyArray1<'py, f64>,
+) -> PyResult<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>)> {
+    let (v, i, n) = (
+        v.as_slice().map_err(value_err)?,
+        i_t.as_slice().map_err(value_err)?,
+        noise.as_slice().map_err(value_err)?,
+    );
+    let (nv, s) = py
+        .allow_threads(|| {
+            seed::jax_lif_step(v, i, v_rest, v_reset, v_threshold, alpha, resistance, n)
+        })
+        .map_err(value_err)?;
+    Ok((nv.into_pyarray_bound(py), s.into_pyarray_bound(py)))
+}
+
+/// The seed's `jax_forward_pass` (float64): per layer its spikes
+/// (`n_steps x batch x n_out`, flat) and the last layer's potentials.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+#[allow(clippy::type_complexity)]
+fn forward_pass<'py>(
+    py: Python<'py>,
+    weights: Vec<PyReadonlyArrayDyn<'py, f64>>,
+    x: PyReadonlyArrayDyn<'py, f64>,
+    n_steps: usize,
+    v_rest: f64,
+    v_reset: f64,
+    v_threshold: f64,
+    alpha: f64,
+) -> PyResult<(Vec<Bound<'py, PyArray1<f64>>>, Bound<'py, PyArray2<f64>>)> {
+    let ws = weights
+        .iter()
+        .enumerate()
+        .map(|(k, w)| matrix(&format!("weights[{k}]"), w))
+        .collect::<PyResult<Vec<_>>>()?;
+    let x = matrix("x", &x)?;
+    let p = seed::ForwardParams {
+        v_rest,
+        v_reset,
+        v_threshold,
+        alpha,
+    };
+    let r = py
+        .allow_threads(|| seed::jax_forward_pass(&ws, &x, n_steps, &p))
+        .map_err(value_err)?;
+    let spikes = r
+        .spikes
+        .into_iter()
+        .map(|s| s.into_pyarray_bound(py))
+        .collect();
+    Ok((spikes, to_py2(py, r.v)?))
+}
+
+fn loss_params(
+    n_steps: usize,
+    beta: f64,
+    threshold: f64,
+    path: &str,
+) -> PyResult<seed::LossParams> {
+    Ok(seed::LossParams {
+        n_steps,
+        beta,
+        threshold,
+        path: seed::SurrogatePath::parse(path).map_err(value_err)?,
+        ..seed::LossParams::default()
+    })
+}
+
+/// The seed's `jax_surrogate_loss` (float64).
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn surrogate_loss(
+    py: Python<'_>,
+    weights: Vec<PyReadonlyArrayDyn<'_, f64>>,
+    x: PyReadonlyArrayDyn<'_, f64>,
+    targets: PyReadonlyArrayDyn<'_, f64>,
+    n_steps: usize,
+    beta: f64,
+    threshold: f64,
+    surrogate_path: &str,
+) -> PyResult<f64> {
+    let ws = weights
+        .iter()
+        .enumerate()
+        .map(|(k, w)| matrix(&format!("weights[{k}]"), w))
+        .collect::<PyResult<Vec<_>>>()?;
+    let (x, t) = (matrix("x", &x)?, matrix("targets", &targets)?);
+    let p = loss_params(n_steps, beta, threshold, surrogate_path)?;
+    py.allow_threads(|| seed::jax_surrogate_loss(&ws, &x, &t, &p))
+        .map_err(value_err)
+}
+
+/// The seed's `jax_surrogate_gradient_step` (float64): new weights, loss.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+#[allow(clippy::type_complexity)]
+fn surrogate_gradient_step<'py>(
+    py: Python<'py>,
+    weights: Vec<PyReadonlyArrayDyn<'py, f64>>,
+    x: PyReadonlyArrayDyn<'py, f64>,
+    targets: PyReadonlyArrayDyn<'py, f64>,
+    n_steps: usize,
+    lr: f64,
+    beta: f64,
+    threshold: f64,
+    surrogate_path: &str,
+) -> PyResult<(Vec<Bound<'py, PyArray2<f64>>>, f64)> {
+    let ws = weights
+        .iter()
+        .enumerate()
+        .map(|(k, w)| matrix(&format!("weights[{k}]"), w))
+        .collect::<PyResult<Vec<_>>>()?;
+    let (x, t) = (matrix("x", &x)?, matrix("targets", &targets)?);
+    let p = loss_params(n_steps, beta, threshold, surrogate_path)?;
+    let (new, loss) = py
+        .allow_threads(|| seed::jax_surrogate_gradient_step(&ws, &x, &t, lr, &p))
+        .map_err(value_err)?;
+    let new = new
+        .into_iter()
+        .map(|m| to_py2(py, m))
+        .collect::<PyResult<Vec<_>>>()?;
+    Ok((new, loss))
+}
+
+/// A model to run: a model file (a digits/trained model, or a bare SC
+/// network; docs/model.md) and its JSON text.
+#[pyclass(module = "sc_neuro._native", name = "Model", frozen)]
+struct Model {
+    run: RunModel,
+    text: String,
+}
+
+#[pymethods]
+impl Model {
+    /// Layer widths of the SC network (`dims[0]` counts the bias input).
+    #[getter]
+    fn dims(&self) -> Vec<usize> {
+        self.run.network.dims.clone()
+    }
+    /// Time steps per sample the model file names, or `None`.
+    #[getter]
+    fn steps(&self) -> Option<usize> {
+        self.run.steps
+    }
+    /// Whether the last input is a constant bias input (probability 1)
+    /// that input rows may leave out.
+    #[getter]
+    fn bias_input(&self) -> bool {
+        self.run.bias_input
+    }
+    /// The model file's JSON text.
+    fn to_json(&self) -> String {
+        self.text.clone()
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "Model(dims={:?}, steps={:?}, format={:?})",
+            self.run.network.dims, self.run.steps, self.run.network.format
+        )
+    }
+}
+
+/// Load and validate a model file.
+#[pyfunction]
+fn load_model(path: std::path::PathBuf) -> PyResult<Model> {
+    let run = RunModel::load(&path).map_err(|e| value_err(chain(&e)))?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| value_err(format!("{}: {e}", path.display())))?;
+    Ok(Model { run, text })
+}
+
+/// Parse and validate a model from its JSON text.
+#[pyfunction]
+fn model_from_json(text: String) -> PyResult<Model> {
+    // As `RunModel::load` reads a file.
+    let v: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| value_err(format!("model: not JSON: {e}")))?;
+    let run = if v.get("format").and_then(|f| f.as_str()) == Some("sc-neuro-model") {
+        let m = DigitsModel::parse(&text, "model").map_err(|e| value_err(chain(&e)))?;
+        RunModel::from_digits(m)
+    } else {
+        let network: NetworkSpec = serde_json::from_value(v)
+            .map_err(|e| value_err(format!("model: not a model file or network: {e}")))?;
+        network.validate().map_err(|e| value_err(chain(&e)))?;
+        RunModel {
+            network,
+            steps: None,
+            bias_input: false,
+        }
+    };
+    Ok(Model { run, text })
+}
+
+/// Run every sample (rows of input probabilities in `[0, 1]`) for `steps`
+/// steps on `backend` (`"cpu"`: the engine, `"kernel"`: the bitstream
+/// path; the same bits). Returns the last layer's spike counts
+/// (`samples x outputs`, uint32) and the predicted classes (int64).
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn run_model<'py>(
+    py: Python<'py>,
+    model: &Model,
+    inputs: PyReadonlyArrayDyn<'py, f64>,
+    steps: usize,
+    backend: &str,
+) -> PyResult<(Bound<'py, PyArray2<u32>>, Bound<'py, PyArray1<i64>>)> {
+    let shape = inputs.shape().to_vec();
+    if shape.len() != 2 {
+        return Err(value_err(format!(
+            "inputs must be 2-D (samples, features), got {}-D",
+            shape.len()
+        )));
+    }
+    let x = contiguous("inputs", &inputs)?;
+    let net = &model.run.network;
+    let n_in = net.dims[0];
+    let cols = shape[1];
+    let add_bias = model.run.bias_input && cols + 1 == n_in;
+    if cols != n_in && !add_bias {
+        return Err(value_err(format!(
+            "inputs have {cols} columns; the model takes {n_in}{}",
+            if model.run.bias_input {
+                format!(" (or {}, without the bias input)", n_in - 1)
+            } else {
+                String::new()
+            }
+        )));
+    }
+    if steps > 65536 {
+        return Err(value_err(format!(
+            "steps {steps}: at most 65536 are allowed"
+        )));
+    }
+    let mut rows = Vec::with_capacity(shape[0]);
+    for (r, row) in x.chunks(cols.max(1)).take(shape[0]).enumerate() {
+        let mut ps = Vec::with_capacity(n_in);
+        for (c, &v) in row.iter().enumerate() {
+            ps.push(
+                Values::Probabilities
+                    .probability(v)
+                    .map_err(|what| value_err(format!("inputs[{r}, {c}] is {v}; {what}")))?,
+            );
+        }
+        if add_bias {
+            ps.push(Probability::ONE);
+        }
+        rows.push(ps);
+    }
+    let outs = *net.dims.last().unwrap_or(&0);
+    let kernel = match backend {
+        "cpu" => false,
+        "kernel" => true,
+        b => {
+            return Err(value_err(format!(
+                "backend {b:?}: \"cpu\" or \"kernel\" are allowed"
+            )))
+        }
+    };
+    let runs = py
+        .allow_threads(|| -> Result<Vec<NetRun>, String> {
+            let e = |e: NetError| chain(&e);
+            match (net.format, kernel) {
+                (LifFormat::Q16_16, false) => Engine::<I16F16>::new(net)
+                    .and_then(|g| g.run_batch(&rows, steps, Record::Counts))
+                    .map_err(e),
+                (LifFormat::Q8_8, false) => Engine::<I8F8>::new(net)
+                    .and_then(|g| g.run_batch(&rows, steps, Record::Counts))
+                    .map_err(e),
+                (LifFormat::Q16_16, true) => kernel_runs::<I16F16>(net, &rows, steps).map_err(e),
+                (LifFormat::Q8_8, true) => kernel_runs::<I8F8>(net, &rows, steps).map_err(e),
+            }
+        })
+        .map_err(value_err)?;
+    let mut counts = Vec::with_capacity(runs.len() * outs);
+    let mut pred = Vec::with_capacity(runs.len());
+    for r in &runs {
+        counts.extend_from_slice(&r.counts);
+        pred.push(r.predicted().map_or(-1, |p| p as i64));
+    }
+    let counts = Array2::from_shape_vec((runs.len(), outs), counts).map_err(value_err)?;
+    Ok((counts.into_pyarray_bound(py), pred.into_pyarray_bound(py)))
+}
+
+fn kernel_runs<F: sc_kernel::lif::LifFixed>(
+    net: &NetworkSpec,
+    rows: &[Vec<Probability>],
+    steps: usize,
+) -> Result<Vec<NetRun>, NetError> {
+    let n = ScNetwork::<F, u64>::new(net)?;
+    rows.iter()
+        .map(|x| {
+            n.run(x, steps).map(|mut r| {
+                r.spikes.clear();
+                r
+            })
+        })
+        .collect()
+}
+
+/// Quantise a float network (the project's SNN, spec §6: leak `alpha`,
+/// `threshold`; `weights[l]` is `sizes[l+1] x inputs_l`, layer 0 with a
+/// bias column when `bias`) to an SC model, as `sc train` does: Q16.16,
+/// Sobol streams of `length` bits per step.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn quantise(
+    weights: Vec<PyReadonlyArrayDyn<'_, f64>>,
+    alpha: f64,
+    threshold: f64,
+    steps: usize,
+    bias: bool,
+    length: usize,
+    beta: f64,
+    kappa: f64,
+    description: String,
+) -> PyResult<Model> {
+    if weights.is_empty() {
+        return Err(value_err("weights: at least one layer is needed"));
+    }
+    let mut sizes = Vec::with_capacity(weights.len() + 1);
+    let mut ws = Vec::with_capacity(weights.len());
+    for (l, w) in weights.iter().enumerate() {
+        let s = w.shape();
+        if s.len() != 2 {
+            return Err(value_err(format!(
+                "weights[{l}] must be 2-D, got {}-D",
+                s.len()
+            )));
+        }
+        let n_in = if l == 0 {
+            let n = s[1]
+                .checked_sub(usize::from(bias))
+                .ok_or_else(|| value_err("weights[0] needs a bias column (bias=True)"))?;
+            sizes.push(n);
+            s[1]
+        } else {
+            sizes[l]
+        };
+        if s[1] != n_in {
+            return Err(value_err(format!(
+                "weights[{l}] has {} columns; layer {} has {} neurons",
+                s[1],
+                l - 1,
+                sizes[l]
+            )));
+        }
+        sizes.push(s[0]);
+        let data = contiguous(&format!("weights[{l}]"), w)?;
+        ws.push(data.iter().map(|&x| x as f32).collect::<Vec<f32>>());
+    }
+    let snn = Snn {
+        config: SnnConfig {
+            sizes,
+            steps,
+            alpha,
+            threshold,
+            beta,
+            kappa,
+            bias,
+        },
+        weights: ws,
+    };
+    let m = sc_host::train::model(snn, length, description).map_err(|e| value_err(chain(&e)))?;
+    let text = m.to_json();
+    Ok(Model {
+        run: RunModel::from_digits(m),
+        text,
+    })
+}
+
+/// The model's SC network as the words `sc model export` writes, rendered
+/// as `format` (`"memh"`, `"rust"` or `"bin"`, exactly the CLI's file),
+/// run for `steps` steps.
+#[pyfunction]
+fn export_model<'py>(
+    py: Python<'py>,
+    model: &Model,
+    format: &str,
+    steps: usize,
+    source: &str,
+) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+    let fmt = match format {
+        "memh" => ExportFormat::Memh,
+        "rust" => ExportFormat::Rust,
+        "bin" => ExportFormat::Bin,
+        f => {
+            return Err(value_err(format!(
+                "format {f:?}: \"memh\", \"rust\" or \"bin\" are allowed"
+            )))
+        }
+    };
+    let words = model_words(&model.run.network, steps).map_err(|e| value_err(chain(&e)))?;
+    let bytes = render(&words, fmt, source, "MODEL");
+    Ok(pyo3::types::PyBytes::new_bound(py, &bytes))
+}
+
+/// The elements `0..n` owned by `rank` of `size` processes
+/// (`sc_host::dist::partition`): `(start, stop)`.
+#[pyfunction]
+fn partition(n: usize, size: usize, rank: usize) -> PyResult<(usize, usize)> {
+    if size == 0 || rank >= size {
+        return Err(value_err(format!(
+            "rank {rank} of size {size}: size must be >= 1 and rank < size"
+        )));
+    }
+    let r = sc_host::dist::partition(n, size, rank);
+    Ok((r.start, r.end))
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(pack_rows, m)?)?;
+    m.add_function(wrap_pyfunction!(unpack_rows, m)?)?;
+    m.add_function(wrap_pyfunction!(bitwise, m)?)?;
+    m.add_function(wrap_pyfunction!(popcount, m)?)?;
+    m.add_function(wrap_pyfunction!(popcount_words, m)?)?;
+    m.add_function(wrap_pyfunction!(vec_mac, m)?)?;
+    m.add_function(wrap_pyfunction!(vec_mac_into, m)?)?;
+    m.add_function(wrap_pyfunction!(lif_step, m)?)?;
+    m.add_function(wrap_pyfunction!(forward_pass, m)?)?;
+    m.add_function(wrap_pyfunction!(surrogate_loss, m)?)?;
+    m.add_function(wrap_pyfunction!(surrogate_gradient_step, m)?)?;
+    m.add_function(wrap_pyfunction!(partition, m)?)?;
+    m.add_class::<Model>()?;
+    m.add_function(wrap_pyfunction!(load_model, m)?)?;
+    m.add_function(wrap_pyfunction!(model_from_json, m)?)?;
+    m.add_function(wrap_pyfunction!(run_model, m)?)?;
+    m.add_function(wrap_pyfunction!(quantise, m)?)?;
+    m.add_function(wrap_pyfunction!(export_model, m)?)?;
+    Ok(())
+}
