@@ -76,11 +76,22 @@ trait Stored: CountWeight {
     fn look_up(k: Kernels, row: &[Self], table: &[u32], len: usize, counts: &mut [i32]);
     /// The row sum of an input that spiked ([`sc_kernel::count::add_row`]).
     fn add(k: Kernels, row: &[Self], counts: &mut [i32]);
+    /// The layer-0 look-up on the step form of the tables
+    /// ([`Kernels::look_up_steps`]), where the kernels prefer it for
+    /// streams of `len` bits and have it for this storage.
+    fn steps(k: Kernels, len: usize) -> Option<LookUp<Self>>;
 }
 
+/// A layer-0 look-up: kernels, row, table, `L`, counts.
+type LookUp<C> = fn(Kernels, &[C], &[u32], usize, &mut [i32]);
+
 macro_rules! stored {
-    ($t:ty, $this:ident, $other:ident, $look_up:expr, $add:expr) => {
+    ($t:ty, $this:ident, $other:ident, $look_up:expr, $add:expr, $steps:expr) => {
         impl Stored for $t {
+            fn steps(k: Kernels, len: usize) -> Option<LookUp<$t>> {
+                let f: Option<LookUp<$t>> = $steps;
+                f.filter(|_| k.steps_form(len))
+            }
             fn add(k: Kernels, row: &[$t], counts: &mut [i32]) {
                 let f: fn(Kernels, &[$t], &mut [i32]) = $add;
                 f(k, row, counts)
@@ -106,14 +117,16 @@ stored!(
     Narrow,
     Wide,
     |k, row, t, len, c| k.look_up_add(row, t, len, c),
-    |k, row, c| k.add_widened(row, c)
+    |k, row, c| k.add_widened(row, c),
+    Some(|k, row, t, len, c| k.look_up_steps(row, t, len, c))
 );
 stored!(
     i32,
     Wide,
     Narrow,
     |_, row, t, len, c| look_up_add(row, t, len, c),
-    |_, row, c| add_row(row, c)
+    |_, row, c| add_row(row, c),
+    None
 );
 
 /// A block of one layer's neurons: rows `rows` (local to the process),
@@ -635,12 +648,22 @@ fn step_layer<F: LifFixed, C: Stored>(
                     }
                 }
             }
-            (Input::Probabilities(p, q), _) => {
-                let look_up =
-                    |row: &[C], t: &[u32], len, c: &mut [i32]| C::look_up(kernels, row, t, len, c);
-                let prefix = |q: &[u16], p, t: &mut [u32]| kernels.prefix_counts(q, p, t);
-                layer0_counts_with(b, q, p, &mut r.table, &mut r.counts, prefix, look_up)?
-            }
+            (Input::Probabilities(p, q), _) => match C::steps(kernels, b.shape().len()) {
+                // The step form of each input's table (fewer words to fill).
+                Some(steps) => {
+                    let look_up =
+                        |row: &[C], t: &[u32], len, c: &mut [i32]| steps(kernels, row, t, len, c);
+                    let prefix = |q: &[u16], p, t: &mut [u32]| kernels.prefix_steps(q, p, t);
+                    layer0_counts_with(b, q, p, &mut r.table, &mut r.counts, prefix, look_up)?
+                }
+                None => {
+                    let look_up = |row: &[C], t: &[u32], len, c: &mut [i32]| {
+                        C::look_up(kernels, row, t, len, c)
+                    };
+                    let prefix = |q: &[u16], p, t: &mut [u32]| kernels.prefix_counts(q, p, t);
+                    layer0_counts_with(b, q, p, &mut r.table, &mut r.counts, prefix, look_up)?
+                }
+            },
             (Input::Spikes(s), None) => {
                 spike_counts_with(b, s, &mut r.counts, |row: &[C], c: &mut [i32]| {
                     C::add(kernels, row, c)

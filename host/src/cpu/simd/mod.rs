@@ -116,6 +116,11 @@ use sc_kernel::lif::LifParamsQ16;
 use sc_kernel::sng::Probability;
 use sc_kernel::BitSliceMut;
 
+/// The longest stream (bits) of the step form of a prefix table
+/// ([`Kernels::prefix_steps`]): its bases must fit 16 bits, and the
+/// AVX-512 look-up holds 65 of them.
+pub const STEPS_MAX_LEN: usize = 1024;
+
 /// Instruction-set level of the word kernels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum SimdLevel {
@@ -377,6 +382,52 @@ impl Kernels {
         }
     }
 
+    /// Whether the layer-0 look-ups of a layer with streams of `len` bits
+    /// should use the step form ([`Self::prefix_steps`] and
+    /// [`Self::look_up_steps`]) rather than the full prefix table: where
+    /// this level has a faster look-up on it (AVX-512 BITALG, `len <=
+    /// 1024`). Either form gives the same counts.
+    pub fn steps_form(self, len: usize) -> bool {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx512(t) => t.steps_form(len),
+            _ => false,
+        }
+    }
+
+    /// The step form of input `p`'s prefix table `T[n] = #{k < n : q[k] <
+    /// p}` (spec §7.1), for `q.len() <= 1024` ([`STEPS_MAX_LEN`]): `out[a]
+    /// = T[16 a] | steps[a] << 16` for `a = 0..=q.len() / 16`, where bit `k`
+    /// of `steps[a]` is `q[16 a + k] < p` (zero past `q.len()`). Then
+    /// `T[16 a + b] = T[16 a] + popcount(steps[a] & (2^b - 1))`: 17 words
+    /// instead of 16 per 16 entries, and no prefix sums. Writes nothing
+    /// when `q` is longer or `out` has `q.len() / 16` entries or fewer.
+    pub fn prefix_steps(self, q: &[u16], p: Probability, out: &mut [u32]) {
+        if q.len() > STEPS_MAX_LEN || out.len() <= q.len() / 16 {
+            return;
+        }
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx512(t) => t.prefix_steps(q, p.q16(), out),
+            _ => portable::prefix_steps(q, p.q16(), out),
+        }
+    }
+
+    /// [`Self::look_up_add`] on the step form of the table
+    /// ([`Self::prefix_steps`] of a `len`-bit `q`): `counts[j] +=
+    /// sign(row[j]) * T[min(|row[j]|, len)]`. Adds nothing when `len >
+    /// 1024` or `steps` has `len / 16` entries or fewer.
+    pub fn look_up_steps(self, row: &[i16], steps: &[u32], len: usize, counts: &mut [i32]) {
+        if len > STEPS_MAX_LEN || steps.len() <= len / 16 {
+            return;
+        }
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx512(t) => t.look_up_steps(row, steps, len, counts),
+            _ => portable::look_up_steps(row, steps, len, counts),
+        }
+    }
+
     /// Encode many probabilities from one sequence of comparator values
     /// (the layer-0 input streams of a step, spec §4 / §7): row `i` of
     /// `out`, the words `row_words * i .. row_words * (i + 1)`, gets bit
@@ -624,6 +675,78 @@ mod tests {
                     let mut short = start.clone();
                     k.look_up_add(&row, &table[..len], len, &mut short);
                     assert_eq!(short, start, "{level:?}: a short table adds nothing");
+                }
+            }
+        }
+    }
+
+    /// Prefix-count tables (each entry the previous one plus 0 or 1, as the
+    /// engine's) take the byte-permute and step paths: every level equals
+    /// the kernel's loop at lengths around 16, 64, 256 and 1024, densities
+    /// from none to all, and offsets that put the last entry at and just
+    /// past `i16::MAX` (the gathers then).
+    #[test]
+    fn look_up_add_of_prefix_counts_matches_the_kernel() {
+        let mut rng = sc_kernel::rng::SplitMix64::new(17);
+        for len in [
+            0usize, 1, 15, 16, 17, 63, 64, 65, 255, 256, 257, 511, 512, 513, 1000, 1023, 1024,
+            1025, 2048,
+        ] {
+            for (density, offset) in [
+                (0u64, 0u32),
+                (1, 0),
+                (2, 0),
+                (3, 0),
+                (4, 0),
+                (2, 7),
+                (4, (i16::MAX as u32).saturating_sub(len as u32)),
+                (4, (i16::MAX as u32 + 1).saturating_sub(len as u32)),
+            ] {
+                // A step of the table is q[k] < p: density / 4 of them.
+                let p = Probability::from_q16(1 << 14).unwrap();
+                let q: Vec<u16> = (0..len)
+                    .map(|_| {
+                        let r = rng.below(1 << 14) as u16;
+                        if rng.below(4) < density {
+                            r
+                        } else {
+                            r | 1 << 14
+                        }
+                    })
+                    .collect();
+                let mut table = vec![0u32; len + 1];
+                sc_kernel::count::prefix_counts(&q, p, &mut table);
+                table.iter_mut().for_each(|t| *t += offset);
+                for n in [1usize, 31, 32, 33, 64, 100, 2048] {
+                    let row: Vec<i16> = (0..n)
+                        .map(|_| match rng.below(8) {
+                            0 => rng.next_u32() as i16,
+                            1 => len.min(i16::MAX as usize) as i16,
+                            2 => -(len.min(i16::MAX as usize) as i16),
+                            _ => (rng.below(2 * len as u64 + 1) as i64 - len as i64) as i16,
+                        })
+                        .collect();
+                    let start: Vec<i32> = (0..n).map(|_| rng.next_u32() as i32 >> 4).collect();
+                    let mut want = start.clone();
+                    sc_kernel::count::look_up_add(&row, &table, len, &mut want);
+                    for level in SimdLevel::available() {
+                        let k = Kernels::new(level).unwrap();
+                        let mut got = start.clone();
+                        k.look_up_add(&row, &table, len, &mut got);
+                        assert_eq!(got, want, "{level:?} n={n} len={len} density={density}");
+                        if offset != 0 || len > STEPS_MAX_LEN {
+                            continue;
+                        }
+                        // The step form of the same table, from its q.
+                        let mut steps = vec![u32::MAX; len / 16 + 1];
+                        k.prefix_steps(&q, p, &mut steps);
+                        let mut got = start.clone();
+                        k.look_up_steps(&row, &steps, len, &mut got);
+                        assert_eq!(got, want, "{level:?} steps n={n} len={len} d={density}");
+                        let mut short = start.clone();
+                        k.look_up_steps(&row, &steps[..len / 16], len, &mut short);
+                        assert_eq!(short, start, "{level:?}: short steps add nothing");
+                    }
                 }
             }
         }

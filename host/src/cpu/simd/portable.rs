@@ -118,6 +118,37 @@ pub fn look_up_add(row: &[i16], table: &[u32], len: usize, counts: &mut [i32]) {
     }
 }
 
+/// The step form of `p`'s prefix table (see
+/// [`super::Kernels::prefix_steps`]): `out[a] = T[16 a] | steps[a] << 16`
+/// for `a = 0..=q.len() / 16`, bit `k` of `steps[a]` being `q[16 a + k] <
+/// p`; `q.len() < 65536` and `out.len() > q.len() / 16` (checked by the
+/// caller).
+pub fn prefix_steps(q: &[u16], p: u32, out: &mut [u32]) {
+    let mut acc = 0u32;
+    for (a, o) in out.iter_mut().enumerate().take(q.len() / 16 + 1) {
+        let bits = q
+            .iter()
+            .skip(16 * a)
+            .take(16)
+            .enumerate()
+            .fold(0u32, |m, (k, &r)| m | u32::from(u32::from(r) < p) << k);
+        *o = acc | bits << 16;
+        acc += bits.count_ones();
+    }
+}
+
+/// [`look_up_add`] on the step form of a table: `counts[j] += sign(row[j])
+/// * (base[a] + popcount(steps[a] & (2^b - 1)))` with `16 a + b =
+/// min(|row[j]|, len)`; `steps.len() > len / 16` (checked by the caller).
+pub fn look_up_steps(row: &[i16], steps: &[u32], len: usize, counts: &mut [i32]) {
+    for (c, &w) in counts.iter_mut().zip(row) {
+        let n = (w.unsigned_abs() as usize).min(len);
+        let e = steps.get(n / 16).copied().unwrap_or(0);
+        let v = ((e & 0xFFFF) + ((e >> 16) & ((1 << (n % 16)) - 1)).count_ones()) as i32;
+        *c = c.wrapping_add(if w < 0 { v.wrapping_neg() } else { v });
+    }
+}
+
 /// `counts[j] += row[j]`, widened, wrapping.
 pub fn add_widened(row: &[i16], counts: &mut [i32]) {
     for (c, &w) in counts.iter_mut().zip(row) {

@@ -37,6 +37,34 @@ impl Avx512Token {
         /// `table[n] = #{k < n : q[k] < p}`, 16 entries at a time;
         /// `table.len() == q.len() + 1` (checked by the caller).
         fn prefix_counts(q: &[u16], p: u32, table: &mut [u32]);
+        /// The step form of `p`'s prefix table; `out.len() > q.len() / 16`
+        /// (checked by the caller).
+        fn prefix_steps(q: &[u16], p: u32, out: &mut [u32]);
+    }
+
+    /// Whether layer-0 look-ups at stream length `len` are faster on the
+    /// step form than on the full table here: `len <= 1024` with AVX-512
+    /// BITALG, except `len <= 256` with VBMI (byte permutes of the full
+    /// table). std caches the feature tests.
+    #[inline]
+    pub fn steps_form(self, len: usize) -> bool {
+        len <= 1024
+            && is_x86_feature_detected!("avx512bitalg")
+            && !(len <= 256 && is_x86_feature_detected!("avx512vbmi"))
+    }
+
+    /// [`look_up_add`] on the step form; `len <= 1024`, `steps.len() > len /
+    /// 16` (checked by the caller). Needs BITALG for 32 at a time (else the
+    /// portable loop).
+    #[inline]
+    pub fn look_up_steps(self, row: &[i16], steps: &[u32], len: usize, counts: &mut [i32]) {
+        if is_x86_feature_detected!("avx512bitalg") {
+            // SAFETY: `self` proves AVX-512 F/BW and POPCNT; BITALG was
+            // just detected.
+            unsafe { look_up_steps(row, steps, len, counts) }
+        } else {
+            portable::look_up_steps(row, steps, len, counts)
+        }
     }
 }
 
@@ -221,7 +249,13 @@ unsafe fn look_up_add(row: &[i16], table: &[u32], len: usize, counts: &mut [i32]
     let n = row.len().min(counts.len());
     let mut j = 0;
     if len <= 256 && n >= PERMUTE_MIN_ROW {
-        j = look_up_add_permute(row, table, len, counts);
+        // std caches the feature test: one load per row.
+        if is_x86_feature_detected!("avx512vbmi") {
+            j = look_up_add_bytes(row, table, len, counts);
+        }
+        if j == 0 {
+            j = look_up_add_permute(row, table, len, counts);
+        }
     }
     let cap = _mm512_set1_epi32(len as i32);
     let zero = _mm512_setzero_si512();
@@ -318,6 +352,166 @@ unsafe fn look_up_add_permute(row: &[i16], table: &[u32], len: usize, counts: &m
         j += 32;
     }
     j
+}
+
+/// [`look_up_add`] for `len <= 256` with byte permutes (AVX-512 VBMI):
+/// entries `0..=255` as bytes in four 64-byte registers, two `vpermt2b`
+/// per 32 look-ups (the low byte of each 16-bit index lane picks; bit 7
+/// chooses the pair), entry 256 broadcast. Prefix counts fit: `table[n] <=
+/// n`. Returns how many leading entries of `row` it did (a multiple of 32);
+/// 0 when some entry below 256 is above 255 or entry 256 is above
+/// `i16::MAX`, leaving all to [`look_up_add_permute`] or the gathers.
+#[target_feature(enable = "avx512f,avx512bw,avx512vbmi,avx512vpopcntdq,popcnt")]
+unsafe fn look_up_add_bytes(row: &[i16], table: &[u32], len: usize, counts: &mut [i32]) -> usize {
+    let n = row.len().min(counts.len());
+    // The caller checked table.len() > len; entries past len read as 0
+    // (never selected: every index is clamped to len).
+    let entries = (len + 1).min(table.len()).min(257);
+    let mut quarter = [_mm_setzero_si128(); 16];
+    let mut seen = _mm512_setzero_si512();
+    for (g, h) in quarter.iter_mut().enumerate() {
+        let have = entries.saturating_sub(16 * g).min(16);
+        let m: __mmask16 = ((1u32 << have) - 1) as u16;
+        // SAFETY: only the `have` lanes in bounds (16 * g + have <= entries
+        // <= table.len()) are read.
+        let t = _mm512_maskz_loadu_epi32(m, table.as_ptr().wrapping_add(16 * g) as *const _);
+        seen = _mm512_or_si512(seen, t);
+        *h = _mm512_cvtepi32_epi8(t);
+    }
+    let top = if entries == 257 { table[256] } else { 0 };
+    if _mm512_cmpgt_epu32_mask(seen, _mm512_set1_epi32(0xFF)) != 0 || top > i16::MAX as u32 {
+        return 0;
+    }
+    let four = |g: usize| {
+        let lo = _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(quarter[g]), quarter[g + 1]);
+        let hi =
+            _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(quarter[g + 2]), quarter[g + 3]);
+        _mm512_inserti64x4::<1>(_mm512_castsi256_si512(lo), hi)
+    };
+    let t = [four(0), four(4), four(8), four(12)];
+    let t256 = _mm512_set1_epi16(top as i16);
+    let cap = _mm512_set1_epi16(len as i16);
+    let low = _mm512_set1_epi16(0xFF);
+    let zero = _mm512_setzero_si512();
+    let mut j = 0;
+    while j + 32 <= n {
+        // SAFETY: j + 32 <= n <= both lengths.
+        let w = _mm512_loadu_si512(row.as_ptr().add(j) as *const _);
+        // |w| as unsigned (i16::MIN gives 32768), clamped to len <= 256.
+        let idx = _mm512_min_epu16(_mm512_abs_epi16(w), cap);
+        // Byte permutes read by each byte's low 7 bits: entries 0..127 and
+        // 128..255; the index's bit 7 (the low byte's top bit) picks, and
+        // the high bytes (garbage) are masked off.
+        let r0 = _mm512_permutex2var_epi8(t[0], idx, t[1]);
+        let r1 = _mm512_permutex2var_epi8(t[2], idx, t[3]);
+        let r = _mm512_mask_blend_epi8(_mm512_movepi8_mask(idx), r0, r1);
+        let r = _mm512_and_si512(r, low);
+        let b8 = _mm512_movepi16_mask(_mm512_slli_epi16::<7>(idx));
+        let r = _mm512_mask_blend_epi16(b8, r, t256);
+        let r = _mm512_mask_sub_epi16(r, _mm512_movepi16_mask(w), zero, r);
+        let c = counts.as_mut_ptr().add(j);
+        let lo = _mm512_cvtepi16_epi32(_mm512_castsi512_si256(r));
+        let hi = _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64::<1>(r));
+        _mm512_storeu_si512(
+            c as *mut _,
+            _mm512_add_epi32(_mm512_loadu_si512(c as *const _), lo),
+        );
+        _mm512_storeu_si512(
+            c.add(16) as *mut _,
+            _mm512_add_epi32(_mm512_loadu_si512(c.add(16) as *const _), hi),
+        );
+        j += 32;
+    }
+    j
+}
+
+/// The step form of input `p`'s prefix table (see
+/// [`super::super::Kernels::prefix_steps`]): 16 comparisons at once, the
+/// mask is the block's steps. `out.len() > q.len() / 16` (checked by the
+/// caller).
+#[target_feature(enable = "avx512f,avx512bw,popcnt")]
+unsafe fn prefix_steps(q: &[u16], p: u32, out: &mut [u32]) {
+    let len = q.len();
+    let pv = _mm512_set1_epi32(p.min(i32::MAX as u32) as i32);
+    let mut acc = 0u32;
+    for (a, o) in out.iter_mut().enumerate().take(len / 16 + 1) {
+        let have = (len - 16 * a).min(16);
+        let k = (1u32 << have) - 1;
+        // SAFETY: only the `have` lanes 16 a .. 16 a + have <= len are read.
+        let x = _mm512_maskz_loadu_epi16(k, q.as_ptr().wrapping_add(16 * a) as *const _);
+        let v = _mm512_cvtepu16_epi32(_mm512_castsi512_si256(x));
+        let m = _mm512_mask_cmplt_epu32_mask(k as u16, v, pv);
+        *o = acc | (u32::from(m) << 16);
+        acc += m.count_ones();
+    }
+}
+
+/// [`look_up_add`] on the step form of a table (see
+/// [`super::super::Kernels::look_up_steps`]), `len <= 1024`: with `n = 16 a
+/// + b`, the count is `base[a] + popcount(steps[a] & (2^b - 1))`. Both
+/// 64-entry halves sit in registers (`vpermt2w`; `a = 64` only for `n =
+/// 1024`, broadcast), and the 16-bit popcount is AVX-512 BITALG's, 32
+/// look-ups at a time. `steps.len() > len / 16` (checked by the caller).
+#[target_feature(enable = "avx512f,avx512bw,avx512bitalg,popcnt")]
+unsafe fn look_up_steps(row: &[i16], steps: &[u32], len: usize, counts: &mut [i32]) {
+    let n = row.len().min(counts.len());
+    let entries = (len / 16 + 1).min(steps.len()).min(65);
+    let (mut base, mut bits) = ([_mm256_setzero_si256(); 4], [_mm256_setzero_si256(); 4]);
+    for g in 0..4 {
+        let have = entries.saturating_sub(16 * g).min(16);
+        let m: __mmask16 = ((1u32 << have) - 1) as u16;
+        // SAFETY: only the `have` lanes in bounds (16 g + have <= entries
+        // <= steps.len()) are read.
+        let e = _mm512_maskz_loadu_epi32(m, steps.as_ptr().wrapping_add(16 * g) as *const _);
+        base[g] = _mm512_cvtepi32_epi16(e);
+        bits[g] = _mm512_cvtepi32_epi16(_mm512_srli_epi32::<16>(e));
+    }
+    let pair = |h: &[__m256i; 4], g: usize| {
+        _mm512_inserti64x4::<1>(_mm512_castsi256_si512(h[g]), h[g + 1])
+    };
+    let (b0, b1, s0, s1) = (
+        pair(&base, 0),
+        pair(&base, 2),
+        pair(&bits, 0),
+        pair(&bits, 2),
+    );
+    let top = if entries == 65 { steps[64] & 0xFFFF } else { 0 };
+    let top = _mm512_set1_epi16(top as i16);
+    let cap = _mm512_set1_epi16(len as i16);
+    let ones = _mm512_set1_epi16(-1);
+    let sixteen = _mm512_set1_epi16(16);
+    let fifteen = _mm512_set1_epi16(15);
+    let zero = _mm512_setzero_si512();
+    let mut j = 0;
+    while j + 32 <= n {
+        // SAFETY: j + 32 <= n <= both lengths.
+        let w = _mm512_loadu_si512(row.as_ptr().add(j) as *const _);
+        // |w| as unsigned (i16::MIN gives 32768), clamped to len <= 1024.
+        let idx = _mm512_min_epu16(_mm512_abs_epi16(w), cap);
+        let a = _mm512_srli_epi16::<4>(idx);
+        let b = _mm512_and_si512(idx, fifteen);
+        // a = 64 (idx = 1024, b = 0) reads the broadcast entry.
+        let r = _mm512_permutex2var_epi16(b0, a, b1);
+        let r = _mm512_mask_blend_epi16(_mm512_movepi16_mask(_mm512_slli_epi16::<9>(a)), r, top);
+        // 2^b - 1: all ones shifted right by 16 - b (16 gives 0).
+        let below = _mm512_srlv_epi16(ones, _mm512_sub_epi16(sixteen, b));
+        let st = _mm512_and_si512(_mm512_permutex2var_epi16(s0, a, s1), below);
+        let r = _mm512_add_epi16(r, _mm512_popcnt_epi16(st));
+        let r = _mm512_mask_sub_epi16(r, _mm512_movepi16_mask(w), zero, r);
+        let c = counts.as_mut_ptr().add(j);
+        let lo = _mm512_cvtepi16_epi32(_mm512_castsi512_si256(r));
+        let hi = _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64::<1>(r));
+        _mm512_storeu_si512(
+            c as *mut _,
+            _mm512_add_epi32(_mm512_loadu_si512(c as *const _), lo),
+        );
+        _mm512_storeu_si512(
+            c.add(16) as *mut _,
+            _mm512_add_epi32(_mm512_loadu_si512(c.add(16) as *const _), hi),
+        );
+        j += 32;
+    }
+    portable::look_up_steps(&row[j..n], steps, len, &mut counts[j..n]);
 }
 
 #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
