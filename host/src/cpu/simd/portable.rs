@@ -137,9 +137,10 @@ pub fn prefix_steps(q: &[u16], p: u32, out: &mut [u32]) {
     }
 }
 
-/// [`look_up_add`] on the step form of a table: `counts[j] += sign(row[j])
-/// * (base[a] + popcount(steps[a] & (2^b - 1)))` with `16 a + b =
-/// min(|row[j]|, len)`; `steps.len() > len / 16` (checked by the caller).
+/// [`look_up_add`] on the step form of a table: `counts[j] +=
+/// sign(row[j]) (base[a] + popcount(steps[a] & (2^b - 1)))` with `16 a +
+/// b = min(|row[j]|, len)`; `steps.len() > len / 16` (checked by the
+/// caller).
 pub fn look_up_steps(row: &[i16], steps: &[u32], len: usize, counts: &mut [i32]) {
     for (c, &w) in counts.iter_mut().zip(row) {
         let n = (w.unsigned_abs() as usize).min(len);

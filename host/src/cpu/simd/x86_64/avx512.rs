@@ -447,8 +447,8 @@ unsafe fn prefix_steps(q: &[u16], p: u32, out: &mut [u32]) {
 }
 
 /// [`look_up_add`] on the step form of a table (see
-/// [`super::super::Kernels::look_up_steps`]), `len <= 1024`: with `n = 16 a
-/// + b`, the count is `base[a] + popcount(steps[a] & (2^b - 1))`. Both
+/// [`super::super::Kernels::look_up_steps`]), `len <= 1024`: with
+/// `n = 16 a + b`, the count is `base[a] + popcount(steps[a] & (2^b - 1))`. Both
 /// 64-entry halves sit in registers (`vpermt2w`; `a = 64` only for `n =
 /// 1024`, broadcast), and the 16-bit popcount is AVX-512 BITALG's, 32
 /// look-ups at a time. `steps.len() > len / 16` (checked by the caller).
