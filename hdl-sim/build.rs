@@ -10,8 +10,7 @@ fn main() {
     println!("cargo:rerun-if-changed=rtl");
     println!("cargo:rerun-if-changed=tb/sc_hw_top.v");
     println!("cargo:rerun-if-changed=tb/sc_lif_steps.v");
-    println!("cargo:rerun-if-changed=csrc/shim.cpp");
-    println!("cargo:rerun-if-changed=csrc/net_shim.cpp");
+    println!("cargo:rerun-if-changed=csrc");
     println!("cargo:rerun-if-env-changed=VERILATOR");
     let verilator = std::env::var("VERILATOR").unwrap_or_else(|_| "verilator".into());
     let root = match Command::new(&verilator)

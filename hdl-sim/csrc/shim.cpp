@@ -2,7 +2,7 @@
 // Ports are addressed by index; names come from one X-macro list below.
 #include <cstdint>
 #include "Vsc_hw_top.h"
-#include "verilated.h"
+#include "vl_model.h"
 
 #define SC_INPUTS(X)                                                           \
     X(clk) X(g_load) X(g_en) X(lfsr_seed) X(sobol_dim) X(sobol_start) X(p)     \
@@ -14,10 +14,7 @@
     X(q16_r) X(q16_spike) X(q8_v) X(q8_r) X(q8_spike) X(y_spikes) X(y_count)   \
     X(y_v) X(y_refr)
 
-struct Hw {
-    VerilatedContext ctx;
-    Vsc_hw_top* top;
-};
+using Hw = VlModel<Vsc_hw_top>;
 
 #define NAME(n) #n,
 static const char* const IN_NAMES[] = {SC_INPUTS(NAME)};
@@ -31,21 +28,15 @@ const char* sc_hw_output_name(int i) { return OUT_NAMES[i]; }
 
 void* sc_hw_new(void) {
     Hw* h = new Hw;
-    h->top = new Vsc_hw_top{&h->ctx};
     h->top->clk = 0;
     h->top->eval();
     return h;
 }
 
-void sc_hw_free(void* p) {
-    Hw* h = static_cast<Hw*>(p);
-    h->top->final();
-    delete h->top;
-    delete h;
-}
+void sc_hw_free(void* p) { delete static_cast<Hw*>(p); }
 
 void sc_hw_set(void* p, int i, uint64_t v) {
-    Vsc_hw_top* t = static_cast<Hw*>(p)->top;
+    Vsc_hw_top* t = vl_top<Vsc_hw_top>(p);
     int k = 0;
 #define SET(n) if (i == k++) { t->n = v; return; }
     SC_INPUTS(SET)
@@ -53,7 +44,7 @@ void sc_hw_set(void* p, int i, uint64_t v) {
 }
 
 uint64_t sc_hw_get(void* p, int i) {
-    Vsc_hw_top* t = static_cast<Hw*>(p)->top;
+    Vsc_hw_top* t = vl_top<Vsc_hw_top>(p);
     int k = 0;
 #define GET(n) if (i == k++) return (uint64_t)t->n;
     SC_OUTPUTS(GET)
@@ -61,14 +52,7 @@ uint64_t sc_hw_get(void* p, int i) {
     return 0;
 }
 
-void sc_hw_eval(void* p) { static_cast<Hw*>(p)->top->eval(); }
+void sc_hw_eval(void* p) { vl_top<Vsc_hw_top>(p)->eval(); }
 
-// One full clock: rising edge then falling edge, evaluating after each.
-void sc_hw_tick(void* p) {
-    Vsc_hw_top* t = static_cast<Hw*>(p)->top;
-    t->clk = 1;
-    t->eval();
-    t->clk = 0;
-    t->eval();
-}
+void sc_hw_tick(void* p) { vl_tick(vl_top<Vsc_hw_top>(p)); }
 }

@@ -18,7 +18,7 @@ module sc_lif #(
     wire [15:0] rn;
     wire sp;
     sc_lif_step #(.W(W), .F(F)) u_step (
-        .v(v), .r(r), .i_in(i_in), .v_rest(v_rest), .v_reset(v_reset),
+        .clk(clk), .v(v), .r(r), .i_in(i_in), .v_rest(v_rest), .v_reset(v_reset),
         .threshold(threshold), .alpha(alpha), .res(res), .refractory(refractory),
         .v_next(vn), .r_next(rn), .spike(sp)
     );

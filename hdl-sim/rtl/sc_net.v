@@ -21,7 +21,7 @@
 //     over q), and neuron j's count is sum_i s * T_i[|n_ji|]; for
 //     layers k >= 1 the count is the sum of the signed counts of the inputs
 //     that spiked. Then I = sat_W(floor(c * G / L)) (sequential multiply
-//     and divide) and one LIF step (sc_lif_pipe) per neuron. Every LIF
+//     and divide) and one LIF step (sc_lif_step, pipelined) per neuron. Every LIF
 //     step is shown on ev_* (step, layer, neuron, spike). `done` rises with the last
 //     layer's spike counts readable at cnt_addr/cnt_data and the predicted
 //     class (largest count, ties to the smaller index) in `pred`. A start
@@ -94,9 +94,10 @@ module sc_net #(
     reg  [31:0]    m_wdata;
     wire [31:0]    m_q;
     wire           idle = (state == S_IDLE);
-    sc_spram #(.DW(32), .AW(MAW)) u_model (
-        .clk(clk), .we(idle ? cfg_we : m_we), .addr(idle ? cfg_addr : m_addr),
-        .wdata(idle ? cfg_data : m_wdata), .rdata(m_q));
+    wire [MAW-1:0] m_a = idle ? cfg_addr : m_addr;
+    sc_ram #(.DW(32), .AW(MAW), .SP(1)) u_model (
+        .clk(clk), .we(idle ? cfg_we : m_we), .waddr(m_a), .wdata(idle ? cfg_data : m_wdata),
+        .raddr(m_a), .rdata(m_q));
 
     reg  [MB-1:0]  p_raddr;
     wire [16:0]    p_q;
@@ -121,10 +122,10 @@ module sc_net #(
     reg  [TA-2:0]  t_addr;
     reg  [LB:0]    t_wdata0, t_wdata1;
     wire [LB:0]    t_q0, t_q1;
-    sc_spram #(.DW(LB + 1), .AW(TA - 1)) u_t0 (
-        .clk(clk), .we(t_we0), .addr(t_addr), .wdata(t_wdata0), .rdata(t_q0));
-    sc_spram #(.DW(LB + 1), .AW(TA - 1)) u_t1 (
-        .clk(clk), .we(t_we1), .addr(t_addr), .wdata(t_wdata1), .rdata(t_q1));
+    sc_ram #(.DW(LB + 1), .AW(TA - 1), .SP(1)) u_t0 (
+        .clk(clk), .we(t_we0), .waddr(t_addr), .wdata(t_wdata0), .raddr(t_addr), .rdata(t_q0));
+    sc_ram #(.DW(LB + 1), .AW(TA - 1), .SP(1)) u_t1 (
+        .clk(clk), .we(t_we1), .waddr(t_addr), .wdata(t_wdata1), .raddr(t_addr), .rdata(t_q1));
 
     reg            s_we;
     reg  [SB-1:0]  s_waddr, s_raddr;
@@ -206,7 +207,7 @@ module sc_net #(
     wire signed [W-1:0] lif_vn;
     wire [15:0]    lif_rn;
     wire           lif_sp;
-    sc_lif_pipe #(.W(W), .F(F)) u_lif (
+    sc_lif_step #(.W(W), .F(F), .PIPE(1)) u_lif (
         .clk(clk), .v(lif_v), .r(lif_r), .i_in(cur), .v_rest(v_rest), .v_reset(v_reset), .threshold(thr),
         .alpha(alpha), .res(res), .refractory(refr), .v_next(lif_vn), .r_next(lif_rn), .spike(lif_sp));
 

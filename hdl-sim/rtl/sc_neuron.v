@@ -1,7 +1,9 @@
 // SC dense neuron: signed sign-magnitude MAC over N input streams, one
 // stream bit per input per cycle (spec 5):
 //   acc += popcount(w & x & ~neg) - popcount(w & x & neg)
-// After L enabled cycles, acc equals the kernel's mac_signed count.
+// After L enabled cycles, acc equals the kernel's mac_signed count. With
+// every w bit 1 and no neg bit it is the accumulating counter of stream
+// decode (acc += popcount(x)).
 `timescale 1ns / 1ps
 `default_nettype none
 module sc_neuron #(

@@ -27,54 +27,54 @@ verilator --binary --timing -j 2 -Ihdl-sim/tb -Ihdl-sim/rtl --Mdir "$BUILD/vl_tb
     || { cat "$BUILD/verilator-build.log"; exit 1; }
 "$BUILD/vl_tb/Vtb_vectors" +VECTORS="$BUILD/vectors.memh" +NWORDS="$NWORDS"
 
-echo "== a corrupted vector must fail"
+# A corrupted vector must make both simulators fail at the right place.
 # `sc vectors export` refuses a case that does not reproduce its `expect`,
-# so the corruption is made in the exported words: one membrane value
-# (step 4, neuron 2) of lif.json's first case.
-python3 - "$BUILD/one.json" <<'PY'
+# so the corruption is made in the exported words of the first case of a
+# vector file: stdin is Python that edits `w`, the list of those words.
+#   must_reject TAG FILE.json WHAT 'MESSAGE' 'WHERE' <<'PY' ... PY
+must_reject() {
+    local tag=$1 src=$2 what=$3 want=$4 where=$5 edit sim
+    edit=$(cat)
+    python3 - "$src" "$BUILD/$tag-one.json" <<'PY'
 import json, sys
-f = json.load(open("tests/vectors/lif.json"))
+f = json.load(open(sys.argv[1]))
 f["cases"] = f["cases"][:1]
-json.dump(f, open(sys.argv[1], "w"))
+json.dump(f, open(sys.argv[2], "w"))
 PY
-$SC vectors export --format memh --out "$BUILD/one.memh" "$BUILD/one.json" >/dev/null
-python3 - "$BUILD/one.memh" "$BUILD/bad.memh" <<'PY'
-import json, sys
+    $SC vectors export --format memh --out "$BUILD/$tag-one.memh" "$BUILD/$tag-one.json" >/dev/null
+    python3 - "$BUILD/$tag-one.memh" "$BUILD/$tag-bad.memh" "$edit" <<'PY'
+import sys
 lines = open(sys.argv[1]).read().splitlines()
 idx = [i for i, l in enumerate(lines) if not l.startswith("//")]
 w = [int(lines[i], 16) for i in idx]
+exec(sys.argv[3])
+for i, x in zip(idx, w):
+    lines[i] = "%08x" % x
+open(sys.argv[2], "w").write("\n".join(lines) + "\n")
+PY
+    for sim in "vvp -n $BUILD/tb_vectors.vvp" "$BUILD/vl_tb/Vtb_vectors"; do
+        if $sim +VECTORS="$BUILD/$tag-bad.memh" >"$BUILD/$tag-bad.log" 2>&1; then
+            cat "$BUILD/$tag-bad.log"; echo "error: ${sim%% *} accepted a corrupted $what" >&2; exit 1
+        fi
+        grep -q "$want" "$BUILD/$tag-bad.log" || { cat "$BUILD/$tag-bad.log"; exit 1; }
+        echo "  ${sim%% *}: rejected it at $where, as it should"
+    done
+}
+
+echo "== a corrupted vector must fail"
+# One membrane value (step 4, neuron 2) of lif.json's first case.
+must_reject lif tests/vectors/lif.json vector "lif fmt 0 step 4 neuron 2" "step 4, neuron 2" <<'PY'
 assert w[2] == 7, "not a lif record"
 # MAGIC, N, KIND, NP, format, 5 params, refractory, neurons, steps, inputs, v...
 neurons, steps = w[11], w[12]
 at = 13 + steps * neurons + 4 * neurons + 2
 w[at] = (w[at] + 1) & 0xFFFFFFFF
-for i, x in zip(idx, w):
-    lines[i] = "%08x" % x
-open(sys.argv[2], "w").write("\n".join(lines) + "\n")
 PY
-for sim in "vvp -n $BUILD/tb_vectors.vvp" "$BUILD/vl_tb/Vtb_vectors"; do
-    if $sim +VECTORS="$BUILD/bad.memh" >"$BUILD/bad.log" 2>&1; then
-        cat "$BUILD/bad.log"; echo "error: ${sim%% *} accepted a corrupted vector" >&2; exit 1
-    fi
-    grep -q "lif fmt 0 step 4 neuron 2" "$BUILD/bad.log" || { cat "$BUILD/bad.log"; exit 1; }
-    echo "  ${sim%% *}: rejected it at step 4, neuron 2, as it should"
-done
 
 echo "== a corrupted network vector must fail"
-# One spike of the network core's first case (step 3, layer 0, neuron 0)
-# flipped in the exported words.
-python3 - "$BUILD/net1.json" <<'PY'
-import json, sys
-f = json.load(open("tests/vectors/network.json"))
-f["cases"] = f["cases"][:1]
-json.dump(f, open(sys.argv[1], "w"))
-PY
-$SC vectors export --format memh --out "$BUILD/net1.memh" "$BUILD/net1.json" >/dev/null
-python3 - "$BUILD/net1.memh" "$BUILD/badnet.memh" <<'PY'
-import sys
-lines = open(sys.argv[1]).read().splitlines()
-idx = [i for i, l in enumerate(lines) if not l.startswith("//")]
-w = [int(lines[i], 16) for i in idx]
+# One spike of the network core's first case (step 3, layer 0, neuron 0).
+must_reject net tests/vectors/network.json "network vector" "network step 3 layer 0 neuron 0" \
+    "step 3, layer 0, neuron 0" <<'PY'
 assert w[2] == 8, "not a network record"
 b = 4                                   # MAGIC, N, KIND, NP, then the payload
 nl = w[b + 1]
@@ -86,14 +86,4 @@ for k in range(nl):
 rows = sum((n + 31) // 32 for n in dims[1:])
 spikes = at + dims[0] + 1               # after inputs_q16 and steps
 w[spikes + 3 * rows] ^= 1               # step 3, layer 0, neuron 0
-for i, x in zip(idx, w):
-    lines[i] = "%08x" % x
-open(sys.argv[2], "w").write("\n".join(lines) + "\n")
 PY
-for sim in "vvp -n $BUILD/tb_vectors.vvp" "$BUILD/vl_tb/Vtb_vectors"; do
-    if $sim +VECTORS="$BUILD/badnet.memh" >"$BUILD/badnet.log" 2>&1; then
-        cat "$BUILD/badnet.log"; echo "error: ${sim%% *} accepted a corrupted network vector" >&2; exit 1
-    fi
-    grep -q "network step 3 layer 0 neuron 0" "$BUILD/badnet.log" || { cat "$BUILD/badnet.log"; exit 1; }
-    echo "  ${sim%% *}: rejected it at step 3, layer 0, neuron 0, as it should"
-done

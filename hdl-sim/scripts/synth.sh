@@ -57,7 +57,7 @@ n = s[2]
 open(b + "/net-inputs.memh", "w").write("".join("%08x\n" % x for x in s[5:5 + n]))
 open(b + "/net-args", "w").write("+NMODEL=%d +NINPUTS=%d +STEPS=%d" % (len(m) - 2, n, m[-1]))
 PY
-    iverilog -g2005 -Wall -I hdl-sim/rtl -o "$B/net_cycles.vvp" hdl-sim/tb/tb_net_cycles.v $RTL
+    iverilog -g2005 -Wall -I hdl-sim/tb -I hdl-sim/rtl -o "$B/net_cycles.vvp" hdl-sim/tb/tb_net_cycles.v $RTL
     local out prep run
     # shellcheck disable=SC2046
     out=$(vvp -n "$B/net_cycles.vvp" +MODEL="$B/net-model.memh" +INPUTS="$B/net-inputs.memh" $(cat "$B/net-args"))

@@ -52,12 +52,7 @@ module wrap_net (
 );
     reg [96:0] chain;
     always @(posedge clk) chain <= {chain[95:0], sin};
-    wire busy, ready, done, ev_valid, ev_spike;
-    wire [1:0] err;
-    wire [16:0] cnt_data;
-    wire [5:0] pred, ev_neuron;
-    wire [15:0] ev_step;
-    wire [7:0] ev_layer;
+`include "sc_net_outs.vh"
     sc_net dut (
         .clk(clk), .rst(chain[96]), .cfg_we(chain[0]), .cfg_addr(chain[13:1]), .cfg_data(chain[45:14]),
         .in_we(chain[46]), .in_addr(chain[53:47]), .in_data(chain[70:54]), .prep(chain[71]),

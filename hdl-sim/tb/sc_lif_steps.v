@@ -17,11 +17,11 @@ module sc_lif_steps #(
     output wire                q8_spike
 );
     sc_lif_step #(.W(32), .F(16)) u_q16 (
-        .v(v), .r(r), .i_in(i_in), .v_rest(v_rest), .v_reset(v_reset), .threshold(threshold),
+        .clk(1'b0), .v(v), .r(r), .i_in(i_in), .v_rest(v_rest), .v_reset(v_reset), .threshold(threshold),
         .alpha(alpha), .res(res), .refractory(refractory), .v_next(q16_v), .r_next(q16_r),
         .spike(q16_spike));
     sc_lif_step #(.W(16), .F(8)) u_q8 (
-        .v(v[15:0]), .r(r), .i_in(i_in[15:0]), .v_rest(v_rest[15:0]), .v_reset(v_reset[15:0]),
+        .clk(1'b0), .v(v[15:0]), .r(r), .i_in(i_in[15:0]), .v_rest(v_rest[15:0]), .v_reset(v_reset[15:0]),
         .threshold(threshold[15:0]), .alpha(alpha[15:0]), .res(res[15:0]), .refractory(refractory),
         .v_next(q8_v), .r_next(q8_r), .spike(q8_spike));
 endmodule

@@ -16,12 +16,7 @@ module tb_net_cycles;
     reg [31:0] cfg_data;
     reg [6:0] in_addr;
     reg [16:0] in_data, steps;
-    wire busy, ready, done, ev_valid, ev_spike;
-    wire [1:0] err;
-    wire [16:0] cnt_data;
-    wire [5:0] pred, ev_neuron;
-    wire [15:0] ev_step;
-    wire [7:0] ev_layer;
+`include "sc_net_outs.vh"
     sc_net dut (
         .clk(clk), .rst(rst), .cfg_we(cfg_we), .cfg_addr(cfg_addr), .cfg_data(cfg_data),
         .in_we(in_we), .in_addr(in_addr), .in_data(in_data), .prep(prep), .start(start),
@@ -29,12 +24,7 @@ module tb_net_cycles;
         .cnt_data(cnt_data), .pred(pred), .ev_valid(ev_valid), .ev_step(ev_step),
         .ev_layer(ev_layer), .ev_neuron(ev_neuron), .ev_spike(ev_spike));
 
-    task tick;
-        begin
-            #1 clk = 1'b1;
-            #1 clk = 1'b0;
-        end
-    endtask
+`include "sc_tick.vh"
 
     reg [31:0] model [0:8191];
     reg [31:0] inputs [0:127];

@@ -30,12 +30,7 @@ module tb_vectors;
     integer pass, fail, na, skipped;
     reg clk;
 
-    task tick;
-        begin
-            #1 clk = 1'b1;
-            #1 clk = 1'b0;
-        end
-    endtask
+`include "sc_tick.vh"
 
     // Bit t of the stream whose first word is mem[addr].
     function bitat;
@@ -69,7 +64,10 @@ module tb_vectors;
     reg  [31:0] cx;
     reg         c_clr, c_en;
     wire [31:0] c_total;
-    sc_counter #(.W(32), .OUT(32)) u_cnt (.clk(clk), .clr(c_clr), .en(c_en), .x(cx), .total(c_total));
+    // The accumulating counter (stream decode): a MAC with every weight bit 1
+    // and no negative weight counts the ones of x.
+    sc_neuron #(.N(32), .AW(32)) u_cnt (.clk(clk), .clr(c_clr), .en(c_en), .x(cx), .w({32{1'b1}}), .neg(32'd0),
+                                      .acc(c_total));
 
     reg         l_load, l_en;
     reg  [31:0] l_seed;
@@ -149,10 +147,10 @@ module tb_vectors;
     wire signed [15:0] pv16;
     wire        [15:0] pr32, pr16;
     wire               ps32, ps16;
-    sc_lif_pipe #(.W(32), .F(16)) u_lp32 (
+    sc_lif_step #(.W(32), .F(16), .PIPE(1)) u_lp32 (
         .clk(clk), .v(lv), .r(lr), .i_in(li), .v_rest(p_rest), .v_reset(p_reset), .threshold(p_thr),
         .alpha(p_alpha), .res(p_res), .refractory(p_refr), .v_next(pv32), .r_next(pr32), .spike(ps32));
-    sc_lif_pipe #(.W(16), .F(8)) u_lp16 (
+    sc_lif_step #(.W(16), .F(8), .PIPE(1)) u_lp16 (
         .clk(clk), .v(lv[15:0]), .r(lr), .i_in(li[15:0]), .v_rest(p_rest[15:0]), .v_reset(p_reset[15:0]),
         .threshold(p_thr[15:0]), .alpha(p_alpha[15:0]), .res(p_res[15:0]), .refractory(p_refr),
         .v_next(pv16), .r_next(pr16), .spike(ps16));
@@ -338,11 +336,11 @@ module tb_vectors;
                                              bitat(sbase + t * sw, k), gs_);
                             ok = 0;
                         end
-                        tick; tick; tick; tick; tick;   // the same step through sc_lif_pipe
+                        tick; tick; tick; tick; tick;   // the same step through the pipelined sc_lif_step
                         if (fmt == 0) begin pgv = pv32; pgr = pr32; pgs = ps32; end
                         else begin pgv = {{16{pv16[15]}}, pv16}; pgr = pr16; pgs = ps16; end
                         if (pgv !== gv || pgr !== gr || pgs !== gs_) begin
-                            if (ok != 0) $display("  lif pipe fmt %0d step %0d neuron %0d: v %0d/%0d r %0d/%0d spike %0d/%0d (sc_lif_step/sc_lif_pipe)",
+                            if (ok != 0) $display("  lif pipe fmt %0d step %0d neuron %0d: v %0d/%0d r %0d/%0d spike %0d/%0d (sc_lif_step/pipelined)",
                                              fmt, t, k, gv, pgv, gr, pgr, gs_, pgs);
                             ok = 0;
                         end

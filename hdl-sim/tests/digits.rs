@@ -8,7 +8,9 @@
 
 use std::path::PathBuf;
 
-use sc_hdl_sim::{HwError, Net};
+mod common;
+
+use sc_hdl_sim::Net;
 use sc_kernel::fixed::types::I16F16;
 use sc_kernel::lif::{Format, LifParams};
 use sc_kernel::mac::MacShape;
@@ -30,18 +32,8 @@ fn words(name: &str) -> Vec<u32> {
 
 #[test]
 fn digits_on_the_network_core_match_the_host() {
-    let mut net = match Net::new() {
-        Ok(n) => n,
-        Err(HwError::NoVerilator) => {
-            eprintln!("SKIPPED: {}", HwError::NoVerilator);
-            assert!(
-                std::env::var_os("SC_REQUIRE_VERILATOR").is_none(),
-                "SC_REQUIRE_VERILATOR is set but {}",
-                HwError::NoVerilator
-            );
-            return;
-        }
-        Err(e) => panic!("{e}"),
+    let Some(mut net) = common::model_or_skip(Net::new()) else {
+        return;
     };
     let model_words = words("digits-model.bin");
     let sample_words = words("digits-samples.bin");
@@ -155,12 +147,7 @@ fn digits_on_the_network_core_match_the_host() {
 
 #[test]
 fn network_core_refuses_what_it_cannot_run() {
-    let Ok(mut net) = Net::new() else {
-        assert!(
-            std::env::var_os("SC_REQUIRE_VERILATOR").is_none(),
-            "SC_REQUIRE_VERILATOR is set but {}",
-            HwError::NoVerilator
-        );
+    let Some(mut net) = common::model_or_skip(Net::new()) else {
         return;
     };
     let model_words = words("digits-model.bin");

@@ -1,7 +1,7 @@
 //! The Verilator model of the RTL against sc-kernel, cycle by cycle, over
 //! random inputs.
 
-use sc_hdl_sim::{Hw, HwError};
+use sc_hdl_sim::Hw;
 use sc_kernel::fixed::types::{I16F16, I8F8};
 use sc_kernel::lif::{LifFixed, LifParams};
 use sc_kernel::mac::{mac_signed, MacShape};
@@ -11,22 +11,12 @@ use sc_kernel::rng::SplitMix64;
 use sc_kernel::sng::{encode, Lfsr16, Probability, Sobol, SOBOL_DIMENSIONS};
 use sc_kernel::{words_for, BitSlice, BitSliceMut};
 
+mod common;
+
 /// The model, or `None` with a message when Verilator was not installed at
 /// build time (CI installs it, so there the tests always run).
 fn hw() -> Option<Hw> {
-    match Hw::new() {
-        Ok(h) => Some(h),
-        Err(HwError::NoVerilator) => {
-            eprintln!("SKIPPED: {}", HwError::NoVerilator);
-            assert!(
-                std::env::var_os("SC_REQUIRE_VERILATOR").is_none(),
-                "SC_REQUIRE_VERILATOR is set but {}",
-                HwError::NoVerilator
-            );
-            None
-        }
-        Err(e) => panic!("{e}"),
-    }
+    common::model_or_skip(Hw::new())
 }
 
 #[test]
