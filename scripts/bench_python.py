@@ -11,7 +11,6 @@ here asserts a timing; every row asserts that the results agree.
 import json
 import os
 import sys
-import time
 
 import numpy as np
 
@@ -19,6 +18,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python", "test
 import seed_ref as ref  # noqa: E402
 
 from sc_neuro.accel import gpu_backend, jax_backend, jit_kernels, vector_ops  # noqa: E402
+
+from bench_timing import median_time  # noqa: E402
 
 try:
     import numba
@@ -42,14 +43,7 @@ NEURONS, INPUTS, LEN = 128, 784, 1024
 WORDS = LEN // 64
 
 
-def median_time(f, reps=7):
-    f()
-    ts = []
-    for _ in range(reps):
-        t = time.perf_counter()
-        f()
-        ts.append(time.perf_counter() - t)
-    return float(np.median(ts))
+REPS = 7
 
 
 def main():
@@ -66,9 +60,9 @@ def main():
 
     def row(name, ours, numpy_ref, check, numba_f=None):
         check()
-        r = {"function": name, "sc_neuro_s": median_time(ours), "numpy_s": median_time(numpy_ref)}
+        r = {"function": name, "sc_neuro_s": median_time(ours, REPS), "numpy_s": median_time(numpy_ref, REPS)}
         if numba_f is not None:
-            r["numba_s"] = median_time(numba_f)
+            r["numba_s"] = median_time(numba_f, REPS)
         rows.append(r)
 
     want = ref.mac(w, x)

@@ -25,10 +25,11 @@ all variants compute the same counts and bits.
 
 import json
 import sys
-import time
 
 import numba
 import numpy as np
+
+from bench_timing import median_time
 
 NEURONS, INPUTS, LEN = 128, 784, 1024
 SAMPLES = 32  # the batched MAC: one weight set, SAMPLES input sets
@@ -108,17 +109,6 @@ jit_vec_mac = numba.njit(_vec_mac)
 jit_vec_mac_par = numba.njit(parallel=True)(_vec_mac)
 
 
-def median(reps, f):
-    f()
-    ts = []
-    for _ in range(reps):
-        s = time.perf_counter()
-        f()
-        ts.append(time.perf_counter() - s)
-    ts.sort()
-    return ts[len(ts) // 2]
-
-
 def main():
     out_path = sys.argv[1]
     threads = [int(t) for t in (sys.argv[2] if len(sys.argv) > 2 else "1,2").split(",")]
@@ -151,13 +141,13 @@ def main():
         res["timings"].append({"name": name, "threads": threads_used, "median_s": seconds})
         print(f"{name:<30} {threads_used:>2} threads {seconds * 1e3:10.3f} ms", flush=True)
 
-    rec("numpy_seed_mac", 1, median(7, lambda: vec_mac(w, x)))
-    rec("numpy_seed_pack_inputs", 1, median(21, lambda: pack(in_bits)))
-    rec("numpy_seed_pack_weights", 1, median(3, lambda: pack(w_bits)))
-    rec("numpy_packbits_inputs", 1, median(41, lambda: packbits(in_bits)))
-    rec("numpy_packbits_weights", 1, median(7, lambda: packbits(w_bits)))
-    rec("numba_seed_jit_vec_mac", 1, median(41, lambda: jit_vec_mac_seed(w, x, seed_out)))
-    rec("numba_u64_vec_mac", 1, median(41, lambda: jit_vec_mac(w, x)))
+    rec("numpy_seed_mac", 1, median_time(lambda: vec_mac(w, x), 7))
+    rec("numpy_seed_pack_inputs", 1, median_time(lambda: pack(in_bits), 21))
+    rec("numpy_seed_pack_weights", 1, median_time(lambda: pack(w_bits), 3))
+    rec("numpy_packbits_inputs", 1, median_time(lambda: packbits(in_bits), 41))
+    rec("numpy_packbits_weights", 1, median_time(lambda: packbits(w_bits), 7))
+    rec("numba_seed_jit_vec_mac", 1, median_time(lambda: jit_vec_mac_seed(w, x, seed_out), 41))
+    rec("numba_u64_vec_mac", 1, median_time(lambda: jit_vec_mac(w, x), 41))
 
     # Batched: the seed has no batched MAC; it calls the MAC per sample.
     def seed_numpy_batch():
@@ -168,17 +158,17 @@ def main():
         for s in range(SAMPLES):
             jit_vec_mac_seed(w, xs[s], seed_out)
 
-    rec("numpy_seed_mac_batch32", 1, median(3, seed_numpy_batch))
-    rec("numba_seed_jit_vec_mac_batch32", 1, median(11, seed_numba_batch))
+    rec("numpy_seed_mac_batch32", 1, median_time(seed_numpy_batch, 3))
+    rec("numba_seed_jit_vec_mac_batch32", 1, median_time(seed_numba_batch, 11))
     for t in threads:
         numba.set_num_threads(min(t, numba.config.NUMBA_NUM_THREADS))
-        rec("numba_u64_vec_mac_parallel", t, median(41, lambda: jit_vec_mac_par(w, x)))
+        rec("numba_u64_vec_mac_parallel", t, median_time(lambda: jit_vec_mac_par(w, x), 41))
 
         def par_batch():
             for s in range(SAMPLES):
                 jit_vec_mac_par(w, xs[s])
 
-        rec("numba_u64_vec_mac_parallel_batch32", t, median(11, par_batch))
+        rec("numba_u64_vec_mac_parallel_batch32", t, median_time(par_batch, 11))
     with open(out_path, "w") as f:
         json.dump(res, f, indent=1)
 

@@ -28,7 +28,8 @@ import sys
 
 import numpy as np
 
-from bench_seed import jit_vec_mac_seed, median
+from bench_seed import jit_vec_mac_seed
+from bench_timing import median_time
 
 LIMIT = 4 << 30
 
@@ -118,11 +119,11 @@ def main():
         if run is None:
             row["skipped"] = skipped
         else:
-            s = median(1, run)
+            s = median_time(run, 1)
             row.update(median_s=s, ms_per_step=1e3 * s / steps)
         lines.append(row)
     run, nbytes = jax_forward(dims, steps, batch, rng)
-    s = median(5, run)
+    s = median_time(run, 5)
     lines.append(dict(base, impl="jax_forward_pass", median_s=s, ms_per_step=1e3 * s / steps,
                       bytes_per_synapse=nbytes / synapses))
     with open(out, "a") as f:

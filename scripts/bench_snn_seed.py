@@ -24,13 +24,13 @@ XLA_FLAGS by the caller. Nothing asserts a timing.
 
 import functools
 import json
-import statistics
 import sys
-import time
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+
+from bench_timing import median_time
 
 
 @functools.partial(jax.custom_vjp, nondiff_argnums=(1,))
@@ -49,7 +49,10 @@ def spike_bwd(beta, d, g):
 spike.defvjp(spike_fwd, spike_bwd)
 
 
-def forward(weights, x, n_steps, alpha=0.9, threshold=1.0):
+def rates(weights, x, n_steps, alpha, fire):
+    """The last layer's mean spike rates and final membranes; `fire(v)`
+    gives a step's spikes (0/1), which reset their neurons to 0 (the reset
+    detached from the gradient)."""
     rate = x
     v = None
     for w in weights:
@@ -58,25 +61,19 @@ def forward(weights, x, n_steps, alpha=0.9, threshold=1.0):
         total = jnp.zeros_like(v)
         for _ in range(n_steps):
             v = alpha * v + current
-            s = (v >= threshold).astype(jnp.float32)
-            v = jnp.where(s > 0.5, 0.0, v)
+            s = fire(v)
+            v = jnp.where(jax.lax.stop_gradient(s) > 0.5, 0.0, v)
             total = total + s
         rate = total / n_steps
     return rate, v
 
 
+def forward(weights, x, n_steps, alpha=0.9, threshold=1.0):
+    return rates(weights, x, n_steps, alpha, lambda v: (v >= threshold).astype(jnp.float32))
+
+
 def loss(weights, x, targets, n_steps, beta=10.0, threshold=1.0, alpha=0.9):
-    rate = x
-    for w in weights:
-        current = rate @ w.T
-        v = jnp.zeros((x.shape[0], w.shape[0]), jnp.float32)
-        total = jnp.zeros_like(v)
-        for _ in range(n_steps):
-            v = alpha * v + current
-            s = spike(v - threshold, beta)
-            v = jnp.where(jax.lax.stop_gradient(s) > 0.5, 0.0, v)
-            total = total + s
-        rate = total / n_steps
+    rate, _ = rates(weights, x, n_steps, alpha, lambda v: spike(v - threshold, beta))
     logp = jax.nn.log_softmax(rate, axis=-1)
     return -(targets * logp).sum(axis=-1).mean()
 
@@ -104,15 +101,6 @@ def main():
     def update(ws, gs, lr):
         return [w - lr * g for w, g in zip(ws, gs)]
 
-    def time_it(f, n):
-        f()  # compile and warm up
-        ts = []
-        for _ in range(n):
-            t0 = time.perf_counter()
-            f()
-            ts.append(time.perf_counter() - t0)
-        return statistics.median(ts)
-
     x0 = xs[:batch]
 
     def run_fwd():
@@ -128,8 +116,8 @@ def main():
         jax.block_until_ready(ws)
 
     figures = [
-        ("seed jax_forward_pass", time_it(run_fwd, reps)),
-        ("seed epoch (jax_surrogate_gradient_step)", time_it(run_epoch, min(reps, 3))),
+        ("seed jax_forward_pass", median_time(run_fwd, reps)),
+        ("seed epoch (jax_surrogate_gradient_step)", median_time(run_epoch, min(reps, 3))),
     ]
     with open(out, "a") as f:
         for what, s in figures:

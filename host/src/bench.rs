@@ -49,16 +49,25 @@ pub struct BenchReport {
 
 /// Median seconds of `reps` runs of `f` after one warm-up.
 pub fn median_s(reps: usize, mut f: impl FnMut()) -> f64 {
-    f();
-    let mut t: Vec<f64> = (0..reps.max(1))
-        .map(|_| {
-            let s = Instant::now();
-            f();
-            s.elapsed().as_secs_f64()
-        })
-        .collect();
+    let Ok(s) = try_median_s::<_, std::convert::Infallible>(reps, || {
+        f();
+        Ok(())
+    });
+    s
+}
+
+/// [`median_s`] of a fallible `f` (its values are dropped): the first
+/// error, warm-up or timed, ends the timing and is returned.
+pub fn try_median_s<T, E>(reps: usize, mut f: impl FnMut() -> Result<T, E>) -> Result<f64, E> {
+    f()?;
+    let mut t = Vec::with_capacity(reps.max(1));
+    for _ in 0..reps.max(1) {
+        let s = Instant::now();
+        f()?;
+        t.push(s.elapsed().as_secs_f64());
+    }
     t.sort_by(f64::total_cmp);
-    t[t.len() / 2]
+    Ok(t[t.len() / 2])
 }
 
 /// Deterministic pseudo-random words (the kernel's SplitMix64), for

@@ -6,14 +6,13 @@
 //! the network (encoding weights, weight counts) is not timed. Nothing
 //! here is a test: no timing is ever asserted.
 
-use std::time::Instant;
-
 use rayon::prelude::*;
 use serde::Serialize;
 
 use sc_kernel::fixed::types::I16F16;
 use sc_kernel::sng::Probability;
 
+use crate::bench::try_median_s;
 use crate::engine::{Engine, Record, SimPath};
 use crate::scnet::{LifFormat, NetError, NetworkSpec, ScNetwork, Source};
 use crate::vectors::generate::SplitMix64;
@@ -142,7 +141,7 @@ pub fn run(cfg: &SimConfig, reps: usize, max_stream_bytes: u64) -> Result<SimTim
         let secs = match cfg.path {
             SimPath::Counting => {
                 t.bytes_per_synapse = engine.model_bytes() as f64 / synapses.max(1) as f64;
-                Some(median(reps, || {
+                Some(try_median_s(reps, || {
                     if cfg.batch == 1 {
                         engine.run(&x[0], cfg.steps, Record::Counts).map(|_| ())
                     } else {
@@ -162,7 +161,7 @@ pub fn run(cfg: &SimConfig, reps: usize, max_stream_bytes: u64) -> Result<SimTim
                 } else {
                     drop(engine);
                     let net = ScNetwork::<I16F16, u64>::new(&spec)?;
-                    Some(median(reps, || {
+                    Some(try_median_s(reps, || {
                         x.par_iter()
                             .try_for_each(|xi| net.run(xi, cfg.steps).map(|_| ()))
                     })?)
@@ -179,17 +178,4 @@ pub fn run(cfg: &SimConfig, reps: usize, max_stream_bytes: u64) -> Result<SimTim
         Ok(())
     })?;
     Ok(t)
-}
-
-/// Median seconds of `reps` runs of `f` after one warm-up.
-fn median(reps: usize, mut f: impl FnMut() -> Result<(), NetError>) -> Result<f64, NetError> {
-    f()?;
-    let mut t = Vec::with_capacity(reps.max(1));
-    for _ in 0..reps.max(1) {
-        let s = Instant::now();
-        f()?;
-        t.push(s.elapsed().as_secs_f64());
-    }
-    t.sort_by(f64::total_cmp);
-    Ok(t[t.len() / 2])
 }

@@ -415,13 +415,21 @@ fn matvec<T: Real>(w: &[T], x: &[T], rows: usize) -> Vec<T> {
 }
 
 fn softmax<T: Real>(z: &[T]) -> Vec<T> {
+    let (_, e, sum) = softmax_terms(z);
+    e.into_iter().map(|v| v / sum).collect()
+}
+
+/// The terms of a stable softmax of `z` (not empty): its largest value
+/// `mx`, `e = exp(z - mx)` and the sum of `e`, left to right; the softmax
+/// is `e / sum`, its log `z - mx - ln(sum)`.
+fn softmax_terms<T: Real>(z: &[T]) -> (T, Vec<T>, T) {
     let mx = z
         .iter()
         .copied()
         .fold(z[0], |a, b| if b > a { b } else { a });
     let e: Vec<T> = z.iter().map(|&v| (v - mx).exp()).collect();
     let sum = e.iter().fold(T::ZERO, |a, &b| a + b);
-    e.into_iter().map(|v| v / sum).collect()
+    (mx, e, sum)
 }
 
 /// Index of the largest value, ties to the smaller index.
@@ -583,25 +591,33 @@ pub fn train_batch<T: Real>(
 mod tests {
     use super::*;
 
-    fn small() -> Snn<f64> {
+    /// A 5-4-3 network (alpha 0.3, threshold 1, beta 2, kappa 0.7) of
+    /// `steps` steps, initialised from `seed`.
+    pub(crate) fn net(steps: usize, bias: bool, seed: u64) -> Snn<f64> {
         let cfg = SnnConfig {
             sizes: vec![5, 4, 3],
-            steps: 4,
+            steps,
             alpha: 0.3,
             threshold: 1.0,
             beta: 2.0,
             kappa: 0.7,
-            bias: true,
+            bias,
         };
-        Snn::init(cfg, 7).unwrap()
+        Snn::init(cfg, seed).unwrap()
     }
 
-    #[test]
+    fn small() -> Snn<f64> {
+        net(4, true, 7)
+    }
+
+    /// Checks the gradient `g` of `loss` at `net` against central
+    /// differences (step 1e-6) at every weight; returns the weights checked.
     #[allow(clippy::needless_range_loop)] // perturbs weight (l, k) by index
-    fn gradients_match_finite_differences() {
-        let net = small();
-        let x = [0.9, 0.1, 0.5, 0.0, 0.7];
-        let (_, g) = net.loss_and_grad(&x, 2, SpikeFn::Smooth).unwrap();
+    pub(crate) fn check_finite_differences(
+        net: &Snn<f64>,
+        g: &[Vec<f64>],
+        loss: impl Fn(&Snn<f64>) -> f64,
+    ) -> usize {
         let h = 1e-6;
         let mut checked = 0;
         for l in 0..net.weights.len() {
@@ -610,9 +626,7 @@ mod tests {
                 p.weights[l][k] += h;
                 let mut m = net.clone();
                 m.weights[l][k] -= h;
-                let lp = p.loss_and_grad(&x, 2, SpikeFn::Smooth).unwrap().0;
-                let lm = m.loss_and_grad(&x, 2, SpikeFn::Smooth).unwrap().0;
-                let fd = (lp - lm) / (2.0 * h);
+                let fd = (loss(&p) - loss(&m)) / (2.0 * h);
                 let err = (fd - g[l][k]).abs();
                 assert!(
                     err <= 1e-6 + 1e-4 * fd.abs(),
@@ -622,6 +636,17 @@ mod tests {
                 checked += 1;
             }
         }
+        checked
+    }
+
+    #[test]
+    fn gradients_match_finite_differences() {
+        let net = small();
+        let x = [0.9, 0.1, 0.5, 0.0, 0.7];
+        let (_, g) = net.loss_and_grad(&x, 2, SpikeFn::Smooth).unwrap();
+        let checked = check_finite_differences(&net, &g, |n| {
+            n.loss_and_grad(&x, 2, SpikeFn::Smooth).unwrap().0
+        });
         assert_eq!(checked, 4 * 6 + 3 * 4);
         assert!(
             g.iter().flatten().any(|v| v.abs() > 1e-3),

@@ -729,36 +729,63 @@ mod tests {
                 .unwrap_err()
                 .to_string()
         };
-        let e = load("a.csv", "0.1,0.2,1\n0.3,x,2\n", LabelColumn::Default, 2);
-        assert!(e.contains("row 1, column 1") && e.contains("`x`"), "{e}");
-        let e = load("b.csv", "0.1,0.2,1\n0.3,2\n", LabelColumn::Default, 2);
-        assert!(e.contains("row 1") && e.contains("2 columns"), "{e}");
-        let e = load("c.csv", "0.1,0.2,1\n0.3,0.4,3\n", LabelColumn::Default, 2);
-        assert!(
-            e.contains("row 1, column 2 (the label)") && e.contains("0..3"),
-            "{e}"
-        );
-        let e = load("d.csv", "", LabelColumn::Default, 2);
-        assert!(e.contains("no data rows"), "{e}");
-        let e = load("e.csv", "0.1,0.2,1\n", LabelColumn::Default, 3);
-        assert!(
-            e.contains("2 feature columns") && e.contains("dims[0] is 3"),
-            "{e}"
-        );
-        let e = load(
-            "f.csv",
-            "a,b,y\n0.1,0.2,1\n",
-            LabelColumn::Name("z".into()),
-            2,
-        );
-        assert!(e.contains("no such column"), "{e}");
-        let e = load("g.csv", "0.1,0.2,1.5\n", LabelColumn::Default, 2);
-        assert!(e.contains("1.5 is not a class"), "{e}");
-        let e = load("h.csv", "0.1,-0.2,1\n", LabelColumn::Default, 2);
-        assert!(
-            e.contains("row 0, column 1") && e.contains("probability"),
-            "{e}"
-        );
+        // (file, text, label column, inputs, what the error must say)
+        let cases: [(&str, &str, LabelColumn, usize, &[&str]); 8] = [
+            (
+                "a.csv",
+                "0.1,0.2,1\n0.3,x,2\n",
+                LabelColumn::Default,
+                2,
+                &["row 1, column 1", "`x`"],
+            ),
+            (
+                "b.csv",
+                "0.1,0.2,1\n0.3,2\n",
+                LabelColumn::Default,
+                2,
+                &["row 1", "2 columns"],
+            ),
+            (
+                "c.csv",
+                "0.1,0.2,1\n0.3,0.4,3\n",
+                LabelColumn::Default,
+                2,
+                &["row 1, column 2 (the label)", "0..3"],
+            ),
+            ("d.csv", "", LabelColumn::Default, 2, &["no data rows"]),
+            (
+                "e.csv",
+                "0.1,0.2,1\n",
+                LabelColumn::Default,
+                3,
+                &["2 feature columns", "dims[0] is 3"],
+            ),
+            (
+                "f.csv",
+                "a,b,y\n0.1,0.2,1\n",
+                LabelColumn::Name("z".into()),
+                2,
+                &["no such column"],
+            ),
+            (
+                "g.csv",
+                "0.1,0.2,1.5\n",
+                LabelColumn::Default,
+                2,
+                &["1.5 is not a class"],
+            ),
+            (
+                "h.csv",
+                "0.1,-0.2,1\n",
+                LabelColumn::Default,
+                2,
+                &["row 0, column 1", "probability"],
+            ),
+        ];
+        for (name, text, label, inputs, says) in cases {
+            let e = load(name, text, label, inputs);
+            assert!(says.iter().all(|s| e.contains(s)), "{name}: {e}");
+        }
     }
 
     #[test]

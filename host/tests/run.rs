@@ -1,24 +1,9 @@
 //! `sc run`: a user's job from files, and the errors bad files get.
 
 use std::path::Path;
-use std::process::Command;
 
-/// Run `sc` with `args`; (exit code, stdout, stderr).
-fn sc(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_sc"))
-        .args(args)
-        .output()
-        .expect("sc runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn p(dir: &Path, name: &str) -> String {
-    dir.join(name).display().to_string()
-}
+mod common;
+use common::{p, sc};
 
 /// The first `n` digits images as CSV rows of 64 pixels (0..=16).
 fn digits_csv(dir: &Path, n: usize) -> (String, Vec<usize>) {

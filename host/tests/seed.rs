@@ -36,6 +36,22 @@ fn net(dims: &[usize], seed: u64, w: f64, offset: f64) -> Vec<Matrix<f64>> {
         .collect()
 }
 
+/// `batch` samples of `n` inputs, uniform in [0, 1) from `seed`.
+fn inputs(seed: u64, batch: usize, n: usize) -> Matrix<f64> {
+    Matrix::new("x", batch, n, uniform(seed, batch * n, 0.0, 1.0)).unwrap()
+}
+
+/// `m` with every value rounded to `f32`.
+fn to_f32(m: &Matrix<f64>) -> Matrix<f32> {
+    Matrix::new(
+        "m",
+        m.rows,
+        m.cols,
+        m.data.iter().map(|&v| v as f32).collect(),
+    )
+    .unwrap()
+}
+
 // ---- the seed's equations, written out as the seed does -------------------
 
 /// `jax_forward_pass` of the seed: per layer, `v = full(v_rest)`, then per
@@ -225,7 +241,7 @@ fn forward_pass_is_the_seed_forward_pass() {
     let dims = [12, 9, 7, 4];
     let ws = net(&dims, 3, 0.6, 0.1);
     let batch = 21; // more than one block of 16 samples
-    let x = Matrix::new("x", batch, dims[0], uniform(9, batch * dims[0], 0.0, 1.0)).unwrap();
+    let x = inputs(9, batch, dims[0]);
     for (p, steps) in [
         (ForwardParams::default(), 25),
         (
@@ -275,7 +291,7 @@ fn loss_and_sgd_step_are_the_seed_ones_on_both_paths() {
     let dims = [6, 5, 3];
     let ws = net(&dims, 11, 0.8, 0.25);
     let batch = 19;
-    let x = Matrix::new("x", batch, dims[0], uniform(5, batch * dims[0], 0.0, 1.0)).unwrap();
+    let x = inputs(5, batch, dims[0]);
     let labels: Vec<usize> = (0..batch).map(|b| b % 3).collect();
     let y = one_hot::<f64>(&labels, 3).unwrap();
     let wref: Vec<_> = ws.iter().map(rows).collect();
@@ -320,7 +336,7 @@ fn both_paths_pass_gradient_checks_on_their_smoothed_objectives() {
     let dims = [5, 6, 4];
     let ws = net(&dims, 21, 0.9, 0.2);
     let batch = 7;
-    let x = Matrix::new("x", batch, dims[0], uniform(8, batch * dims[0], 0.0, 1.0)).unwrap();
+    let x = inputs(8, batch, dims[0]);
     let labels: Vec<usize> = (0..batch).map(|b| (b * 3) % 4).collect();
     let y = one_hot::<f64>(&labels, 4).unwrap();
     for path in [SurrogatePath::CustomVjp, SurrogatePath::LegacyStopGradient] {
@@ -376,7 +392,7 @@ fn sgd_steps_lower_the_loss_and_f32_matches_f64() {
             (0..3).fold(0, |a, k| if s[k] > s[a] { k } else { a })
         })
         .collect();
-    let x = Matrix::new("x", batch, dims[0], xv.clone()).unwrap();
+    let x = Matrix::new("x", batch, dims[0], xv).unwrap();
     let y = one_hot::<f64>(&labels, 3).unwrap();
     let p = LossParams::default();
     let first = jax_surrogate_loss(&ws, &x, &y, &p).unwrap();
@@ -388,19 +404,8 @@ fn sgd_steps_lower_the_loss_and_f32_matches_f64() {
     assert!(last < first - 1e-3, "loss {first} -> {last}");
 
     // f32: the same functions, within f32 rounding of the f64 loss.
-    let w32: Vec<Matrix<f32>> = ws
-        .iter()
-        .map(|m| {
-            Matrix::new(
-                "w",
-                m.rows,
-                m.cols,
-                m.data.iter().map(|&v| v as f32).collect(),
-            )
-            .unwrap()
-        })
-        .collect();
-    let x32 = Matrix::new("x", batch, dims[0], xv.iter().map(|&v| v as f32).collect()).unwrap();
+    let w32: Vec<Matrix<f32>> = ws.iter().map(to_f32).collect();
+    let x32 = to_f32(&x);
     let y32 = one_hot::<f32>(&labels, 3).unwrap();
     let l32 = jax_surrogate_loss(&w32, &x32, &y32, &p).unwrap();
     assert!((l32 - first).abs() < 1e-3, "f32 {l32} vs f64 {first}");
@@ -554,16 +559,7 @@ fn forward_pass_resets_to_v_reset_and_keeps_alpha_v() {
 
 #[test]
 fn f32_overflowing_settings_and_steps_are_errors_not_nan_weights() {
-    let w32 = |m: &Matrix<f64>| {
-        Matrix::new(
-            "w",
-            m.rows,
-            m.cols,
-            m.data.iter().map(|&v| v as f32).collect(),
-        )
-        .unwrap()
-    };
-    let ws: Vec<Matrix<f32>> = net(&[3, 4, 2], 7, 0.5, 0.3).iter().map(w32).collect();
+    let ws: Vec<Matrix<f32>> = net(&[3, 4, 2], 7, 0.5, 0.3).iter().map(to_f32).collect();
     let x = Matrix::new("x", 2, 3, vec![0.5f32; 6]).unwrap();
     let y = one_hot::<f32>(&[0, 1], 2).unwrap();
     let p = LossParams {

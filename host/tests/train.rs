@@ -2,23 +2,9 @@
 //! the errors bad data and settings get.
 
 use std::path::Path;
-use std::process::Command;
 
-fn sc(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_sc"))
-        .args(args)
-        .output()
-        .expect("sc runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn p(dir: &Path, name: &str) -> String {
-    dir.join(name).display().to_string()
-}
+mod common;
+use common::{p, sc};
 
 const CLASSES: usize = 4;
 const FEATURES: usize = 12;
@@ -52,6 +38,21 @@ fn generate(dir: &Path, n: usize) -> Vec<usize> {
     std::fs::write(dir.join("train.csv"), train).unwrap();
     std::fs::write(dir.join("features.csv"), features).unwrap();
     labels
+}
+
+/// `sc run` of `model` on the features [`generate`] wrote into `dir`,
+/// results to `out`; it must succeed.
+fn run_model(dir: &Path, model: &str, out: &str) {
+    let (code, _, err) = sc(&[
+        "run",
+        "--model",
+        model,
+        "--input",
+        &p(dir, "features.csv"),
+        "--out",
+        out,
+    ]);
+    assert_eq!(code, 0, "{err}");
 }
 
 #[test]
@@ -88,16 +89,7 @@ fn trains_on_a_csv_and_sc_run_executes_the_model() {
         assert!(err.contains("320 train, 80 validation"), "{err}");
         assert!(err.contains("validation accuracy: float"), "{err}");
         let out = p(d.path(), &format!("{surrogate}.results.csv"));
-        let (code, _, err) = sc(&[
-            "run",
-            "--model",
-            &model,
-            "--input",
-            &p(d.path(), "features.csv"),
-            "--out",
-            &out,
-        ]);
-        assert_eq!(code, 0, "{err}");
+        run_model(d.path(), &model, &out);
         let text = std::fs::read_to_string(&out).unwrap();
         let predictions: Vec<usize> = text
             .lines()
@@ -153,16 +145,7 @@ fn settings_from_a_config_file_and_no_bias() {
         serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
     assert_eq!(m["snn"]["config"]["bias"], false);
     assert_eq!(m["network"]["dims"][0], 12);
-    let (code, _, err) = sc(&[
-        "run",
-        "--model",
-        &model,
-        "--input",
-        &p(d.path(), "features.csv"),
-        "--out",
-        &p(d.path(), "r.json"),
-    ]);
-    assert_eq!(code, 0, "{err}");
+    run_model(d.path(), &model, &p(d.path(), "r.json"));
 }
 
 #[test]

@@ -287,51 +287,21 @@ impl Gpu {
     }
 
     /// Record one dispatch with `entries` (binding, buffer), submit, and
-    /// wait; errors (validation, out of memory, loss) come back as `Failed`.
+    /// wait: a sequence of one (see [`Self::run_sequence`]).
     pub(super) fn run(
         &self,
         pipe: &wgpu::ComputePipeline,
         entries: &[(u32, &wgpu::Buffer)],
         groups: (u32, u32),
     ) -> Result<(), Failed> {
-        let m = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
-        let v = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let bg = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: None,
-            layout: &pipe.get_bind_group_layout(0),
-            entries: &entries
-                .iter()
-                .map(|&(binding, b)| wgpu::BindGroupEntry {
-                    binding,
-                    resource: b.as_entire_binding(),
-                })
-                .collect::<Vec<_>>(),
-        });
-        let mut enc = self.device.create_command_encoder(&Default::default());
-        {
-            let mut pass = enc.begin_compute_pass(&Default::default());
-            pass.set_pipeline(pipe);
-            pass.set_bind_group(0, &bg, &[]);
-            pass.dispatch_workgroups(groups.0, groups.1, 1);
-        }
-        self.queue.submit([enc.finish()]);
-        let polled = self.device.poll(wgpu::PollType::wait_indefinitely());
-        let v = pollster::block_on(v.pop());
-        let m = pollster::block_on(m.pop());
-        polled.map_err(|e| Failed::Device(format!("poll: {e}")))?;
-        if let Some(e) = v {
-            return Err(Failed::Device(format!("{e}")));
-        }
-        if m.is_some() {
-            return Err(Failed::TooLarge);
-        }
-        Ok(())
+        self.run_sequence(pipe, &[entries.to_vec()], &[(0, groups)])
     }
 
     /// Record a sequence of dispatches of `pipe` in one compute pass (each
     /// sees the writes of those before it): `bindings[g]` are the entries
     /// of bind group `g`, `seq` the (bind group, workgroups) of each
-    /// dispatch in order; submit and wait, errors as in [`Self::run`].
+    /// dispatch in order; submit and wait. Errors (validation, out of
+    /// memory, loss) come back as `Failed`.
     pub(super) fn run_sequence(
         &self,
         pipe: &wgpu::ComputePipeline,

@@ -11,7 +11,7 @@
 use rayon::prelude::*;
 
 use super::seed::{gemm_nt, outer_acc};
-use super::{argmax, Optimizer, Snn, SnnConfig, SnnError, SpikeFn, Surrogate};
+use super::{argmax, softmax_terms, Optimizer, Snn, SnnConfig, SnnError, SpikeFn, Surrogate};
 use crate::limits;
 use crate::real::Real;
 
@@ -20,6 +20,25 @@ pub const CHUNK: usize = 16;
 
 /// One block's results: summed loss, correct count, counts.
 type BlockOut<T> = (f64, usize, Vec<T>);
+
+/// What a pass over the samples computes: spikes by `f` (with `sur`'s
+/// smooth function for [`SpikeFn::Smooth`]) and, with `grad`, `sur`'s
+/// gradient.
+#[derive(Clone, Copy)]
+struct Pass {
+    f: SpikeFn,
+    sur: Surrogate,
+    grad: bool,
+}
+
+impl Pass {
+    /// Hard spikes, no gradient: counts, loss and accuracy only.
+    const FORWARD: Self = Self {
+        f: SpikeFn::Heaviside,
+        sur: Surrogate::FastSigmoid,
+        grad: false,
+    };
+}
 
 /// The values (of `T`) that a batched evaluation of `samples` samples at
 /// a time keeps live: per rayon thread that works (at most one per block
@@ -125,19 +144,17 @@ pub(crate) fn check<T: Real>(
 }
 
 /// One block of samples: counts, summed loss, correct count and (with
-/// `grad`) the gradient of the mean loss over `batch` samples, added to
-/// `grads` (one buffer per weight layer, allocated here when empty).
-#[allow(clippy::too_many_arguments)]
+/// `pass.grad`) the gradient of the mean loss over `batch` samples, added
+/// to `grads` (one buffer per weight layer, allocated here when empty).
 fn block<T: Real>(
     net: &Snn<T>,
     xb: &[T],
     labels: Option<&[usize]>,
     batch: usize,
-    f: SpikeFn,
-    sur: Surrogate,
-    grad: bool,
+    pass: Pass,
     grads: &mut Vec<Vec<T>>,
 ) -> Result<BlockOut<T>, SnnError> {
+    let Pass { f, sur, grad } = pass;
     let lim = |e: limits::LimitError| SnnError::Input(e.to_string());
     let c = &net.config;
     let nl = net.weights.len();
@@ -224,12 +241,7 @@ fn block<T: Real>(
         let cnt = &counts[b * classes..(b + 1) * classes];
         correct += usize::from(argmax(cnt) == y);
         let z: Vec<T> = cnt.iter().map(|&n| kappa * n).collect();
-        let mx = z
-            .iter()
-            .copied()
-            .fold(z[0], |p, q| if q > p { q } else { p });
-        let e: Vec<T> = z.iter().map(|&v| (v - mx).exp()).collect();
-        let sum = e.iter().fold(T::ZERO, |p, &q| p + q);
+        let (mx, e, sum) = softmax_terms(&z);
         loss -= (z[y] - mx - sum.ln()).f64();
         for k in 0..classes {
             let p = e[k] / sum - if k == y { T::ONE } else { T::ZERO };
@@ -312,10 +324,9 @@ fn run<T: Real>(
     net: &Snn<T>,
     xs: &[T],
     labels: Option<&[usize]>,
-    f: SpikeFn,
-    sur: Surrogate,
-    grad: bool,
+    pass: Pass,
 ) -> Result<BatchOutput<T>, SnnError> {
+    let grad = pass.grad;
     let rows = check(net, xs, labels, grad)?;
     let n0 = net.config.sizes[0];
     let lim = |e: limits::LimitError| SnnError::Input(e.to_string());
@@ -346,7 +357,7 @@ fn run<T: Real>(
             .map(|(&(i, xb), g)| {
                 g.iter_mut().for_each(|gl| gl.fill(T::ZERO));
                 let lb = labels.map(|l| &l[i * CHUNK..i * CHUNK + xb.len() / n0]);
-                block(net, xb, lb, rows, f, sur, grad, g)
+                block(net, xb, lb, rows, pass, g)
             })
             .collect();
         for (part, g) in parts.into_iter().zip(&slots) {
@@ -368,15 +379,7 @@ fn run<T: Real>(
 /// The last layer's spike counts of every sample (`xs`: samples x
 /// `sizes[0]` inputs, row-major, finite), samples x classes.
 pub fn forward_counts<T: Real>(net: &Snn<T>, xs: &[T]) -> Result<Vec<T>, SnnError> {
-    Ok(run(
-        net,
-        xs,
-        None,
-        SpikeFn::Heaviside,
-        Surrogate::FastSigmoid,
-        false,
-    )?
-    .counts)
+    Ok(run(net, xs, None, Pass::FORWARD)?.counts)
 }
 
 /// The predicted class of every sample (largest count, ties to the
@@ -394,14 +397,7 @@ pub fn evaluate<T: Real>(
     xs: &[T],
     labels: &[usize],
 ) -> Result<BatchOutput<T>, SnnError> {
-    run(
-        net,
-        xs,
-        Some(labels),
-        SpikeFn::Heaviside,
-        Surrogate::FastSigmoid,
-        false,
-    )
+    run(net, xs, Some(labels), Pass::FORWARD)
 }
 
 /// The mean loss over the samples and its gradient for every weight:
@@ -415,7 +411,7 @@ pub fn loss_and_grad<T: Real>(
     f: SpikeFn,
     sur: Surrogate,
 ) -> Result<BatchOutput<T>, SnnError> {
-    run(net, xs, Some(labels), f, sur, true)
+    run(net, xs, Some(labels), Pass { f, sur, grad: true })
 }
 
 /// One training step on a mini-batch: the surrogate gradient of the mean
@@ -436,19 +432,12 @@ pub fn train_step<T: Real>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snn::{Adam, SnnConfig};
+    use crate::snn::tests::{check_finite_differences, net as net_of};
+    use crate::snn::Adam;
 
+    /// The 5-4-3 test network of 5 steps.
     fn net(bias: bool, seed: u64) -> Snn<f64> {
-        let cfg = SnnConfig {
-            sizes: vec![5, 4, 3],
-            steps: 5,
-            alpha: 0.3,
-            threshold: 1.0,
-            beta: 2.0,
-            kappa: 0.7,
-            bias,
-        };
-        Snn::init(cfg, seed).unwrap()
+        net_of(5, bias, seed)
     }
 
     fn samples(n: usize) -> (Vec<f64>, Vec<usize>) {
@@ -497,7 +486,6 @@ mod tests {
     }
 
     #[test]
-    #[allow(clippy::needless_range_loop)] // perturbs weight (l, k) by index
     fn straight_through_smoothed_gradient_matches_finite_differences() {
         let net = net(false, 5);
         let (xs, labels) = samples(6);
@@ -505,27 +493,11 @@ mod tests {
         let g = loss_and_grad(&net, &xs, &labels, SpikeFn::Smooth, sur)
             .unwrap()
             .grads;
-        let h = 1e-6;
-        for l in 0..net.weights.len() {
-            for k in 0..net.weights[l].len() {
-                let mut p = net.clone();
-                p.weights[l][k] += h;
-                let mut m = net.clone();
-                m.weights[l][k] -= h;
-                let lp = loss_and_grad(&p, &xs, &labels, SpikeFn::Smooth, sur)
-                    .unwrap()
-                    .loss;
-                let lm = loss_and_grad(&m, &xs, &labels, SpikeFn::Smooth, sur)
-                    .unwrap()
-                    .loss;
-                let fd = (lp - lm) / (2.0 * h);
-                assert!(
-                    (fd - g[l][k]).abs() <= 1e-6 + 1e-4 * fd.abs(),
-                    "layer {l} weight {k}: fd {fd} vs {}",
-                    g[l][k]
-                );
-            }
-        }
+        check_finite_differences(&net, &g, |n| {
+            loss_and_grad(n, &xs, &labels, SpikeFn::Smooth, sur)
+                .unwrap()
+                .loss
+        });
         assert!(g.iter().flatten().any(|v| v.abs() > 1e-3));
     }
 

@@ -49,7 +49,7 @@
 
 use rayon::prelude::*;
 
-use super::Surrogate;
+use super::{softmax_terms, Surrogate};
 use crate::limits;
 use crate::real::Real;
 
@@ -813,12 +813,7 @@ fn block_loss_grad<T: Real>(
     for b in 0..rows {
         let z = &logits[b * classes..(b + 1) * classes];
         let y = &yb[b * classes..(b + 1) * classes];
-        let mx = z
-            .iter()
-            .copied()
-            .fold(z[0], |a, c| if c > a { c } else { a });
-        let e: Vec<T> = z.iter().map(|&v| (v - mx).exp()).collect();
-        let sum = e.iter().fold(T::ZERO, |a, &c| a + c);
+        let (mx, e, sum) = softmax_terms(z);
         let ysum = y.iter().fold(T::ZERO, |a, &c| a + c);
         for k in 0..classes {
             let logp = z[k] - mx - sum.ln();

@@ -1,4 +1,4 @@
-//! Helpers shared by the backend tests.
+//! Helpers shared by the integration tests.
 
 /// Random bit vectors of the asked lengths from
 /// [`sc_host::bench::random_bits`], seeded `seed + 1`, `seed + 2`, ... call
@@ -76,4 +76,24 @@ pub fn random_networks(
                 Some((spec, x))
             },
         )
+}
+
+/// Run `sc` with `args`; (exit code, stdout, stderr).
+#[allow(dead_code)]
+pub fn sc(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sc"))
+        .args(args)
+        .output()
+        .expect("sc runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `dir/name` as a string (an argument of `sc`).
+#[allow(dead_code)]
+pub fn p(dir: &std::path::Path, name: &str) -> String {
+    dir.join(name).display().to_string()
 }

@@ -133,9 +133,9 @@ pub fn snn(
     samples: usize,
     json: Option<&Path>,
 ) -> Result<()> {
+    use sc_host::bench::try_median_s;
     use sc_host::snn::seed::{self, LossParams, Matrix};
     use sc_host::snn::{batch as sb, Adam, Optimizer, Snn, SnnConfig, Surrogate};
-    use std::time::Instant;
 
     if threads.contains(&0) || reps == 0 {
         bail!("--threads and --reps: each must be at least 1");
@@ -180,69 +180,39 @@ pub fn snn(
         n_steps: steps,
         ..LossParams::default()
     };
-    let median = |mut v: Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
     let mut all = vec![];
     for &t in threads {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(t).build()?;
         let figures: Vec<(&str, f64)> = pool.install(|| -> Result<_> {
-            let time = |f: &mut dyn FnMut() -> Result<()>, n: usize| -> Result<f64> {
-                f()?; // warm-up
-                let mut v = vec![];
-                for _ in 0..n {
-                    let t0 = Instant::now();
-                    f()?;
-                    v.push(t0.elapsed().as_secs_f64());
-                }
-                Ok(median(v))
-            };
             let epochs = reps.clamp(1, 3);
-            let seed_fwd = time(
-                &mut || {
-                    seed::jax_forward_pass(&weights, &x0, steps, &Default::default())?;
-                    Ok(())
-                },
-                reps,
-            )?;
-            let seed_epoch = time(
-                &mut || {
-                    let mut w = weights.clone();
-                    for (xb, yb) in xs
-                        .chunks_exact(batch * dims[0])
-                        .zip(targets.data.chunks_exact(batch * classes))
-                    {
-                        let x = Matrix::new("x", batch, dims[0], xb.to_vec())?;
-                        let y = Matrix::new("targets", batch, classes, yb.to_vec())?;
-                        w = seed::jax_surrogate_gradient_step(&w, &x, &y, 1e-3, &p)?.0;
-                    }
-                    Ok(())
-                },
-                epochs,
-            )?;
+            let seed_fwd = try_median_s(reps, || {
+                seed::jax_forward_pass(&weights, &x0, steps, &Default::default())
+            })?;
+            let seed_epoch = try_median_s(epochs, || -> Result<()> {
+                let mut w = weights.clone();
+                for (xb, yb) in xs
+                    .chunks_exact(batch * dims[0])
+                    .zip(targets.data.chunks_exact(batch * classes))
+                {
+                    let x = Matrix::new("x", batch, dims[0], xb.to_vec())?;
+                    let y = Matrix::new("targets", batch, classes, yb.to_vec())?;
+                    w = seed::jax_surrogate_gradient_step(&w, &x, &y, 1e-3, &p)?.0;
+                }
+                Ok(())
+            })?;
             let net = Snn::<f32>::init(cfg(true), 1)?;
-            let own_fwd = time(
-                &mut || {
-                    sb::forward_counts(&net, &xs[..batch * dims[0]])?;
-                    Ok(())
-                },
-                reps,
-            )?;
-            let own_epoch = time(
-                &mut || {
-                    let mut n = net.clone();
-                    let mut opt = Optimizer::Adam(Adam::new(&n, 1e-3));
-                    for (xb, yb) in xs
-                        .chunks_exact(batch * dims[0])
-                        .zip(labels.chunks_exact(batch))
-                    {
-                        sb::train_step(&mut n, &mut opt, xb, yb, Surrogate::FastSigmoid)?;
-                    }
-                    Ok(())
-                },
-                epochs,
-            )?;
+            let own_fwd = try_median_s(reps, || sb::forward_counts(&net, &xs[..batch * dims[0]]))?;
+            let own_epoch = try_median_s(epochs, || -> Result<()> {
+                let mut n = net.clone();
+                let mut opt = Optimizer::Adam(Adam::new(&n, 1e-3));
+                for (xb, yb) in xs
+                    .chunks_exact(batch * dims[0])
+                    .zip(labels.chunks_exact(batch))
+                {
+                    sb::train_step(&mut n, &mut opt, xb, yb, Surrogate::FastSigmoid)?;
+                }
+                Ok(())
+            })?;
             Ok(vec![
                 ("seed jax_forward_pass", seed_fwd),
                 ("seed epoch (jax_surrogate_gradient_step)", seed_epoch),

@@ -126,34 +126,17 @@ fn main() -> ExitCode {
             snn,
             samples,
         } => {
-            if snn {
-                bench::snn(
-                    &threads,
-                    reps,
-                    &dims,
-                    steps,
-                    batch,
-                    samples,
-                    json.as_deref(),
-                )
-                .map(|_| true)
+            let json = json.as_deref();
+            let r = if snn {
+                bench::snn(&threads, reps, &dims, steps, batch, samples, json)
             } else if sim {
-                bench::sim(
-                    &threads,
-                    reps,
-                    &dims,
-                    len,
-                    steps,
-                    batch,
-                    path,
-                    json.as_deref(),
-                )
-                .map(|_| true)
+                bench::sim(&threads, reps, &dims, len, steps, batch, path, json)
             } else if gpu {
-                bench::gpu(reps, json.as_deref()).map(|_| true)
+                bench::gpu(reps, json)
             } else {
-                bench::cpu(&threads, reps, json.as_deref()).map(|_| true)
-            }
+                bench::cpu(&threads, reps, json)
+            };
+            r.map(|()| true)
         }
         Cmd::Vectors(c) => vectors::run(c),
     };
