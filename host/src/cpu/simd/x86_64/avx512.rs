@@ -277,66 +277,39 @@ unsafe fn look_up_add(row: &[i16], table: &[u32], len: usize, counts: &mut [i32]
     portable::look_up_add(&row[j..n], table, len, &mut counts[j..n]);
 }
 
-/// [`look_up_add`] for `len <= 256` with the table in registers: its
-/// `len + 1 <= 257` entries as 16-bit words in four 64-entry halves of
-/// `vpermt2w` tables (entry 256 broadcast), 32 look-ups per permute, no
-/// gathers. Returns how many leading entries of `row` it did (a multiple
-/// of 32); 0 when some table entry is above `i16::MAX` (the 16-bit lanes
-/// could not hold it or its negation), leaving all to the gathers.
-#[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
-unsafe fn look_up_add_permute(row: &[i16], table: &[u32], len: usize, counts: &mut [i32]) -> usize {
+/// Entries `16 g .. 16 g + 16` of a table of `entries` entries (`entries
+/// <= table.len()`), as 32-bit lanes; lanes past `entries` read 0.
+#[target_feature(enable = "avx512f")]
+#[inline]
+unsafe fn table_group(table: &[u32], entries: usize, g: usize) -> __m512i {
+    let have = entries.saturating_sub(16 * g).min(16);
+    let m: __mmask16 = ((1u32 << have) - 1) as u16;
+    // SAFETY: only the `have` lanes in bounds (16 g + have <= entries <=
+    // table.len()) are read.
+    _mm512_maskz_loadu_epi32(m, table.as_ptr().wrapping_add(16 * g) as *const _)
+}
+
+/// The loop of the in-register look-ups, 32 entries of `row` at a time:
+/// `idx = min(|row[j]|, len)` as unsigned 16-bit lanes (`i16::MIN` gives
+/// 32768 before the clamp), `pick(idx)` the table entries (each at most
+/// `i16::MAX`), and `counts[j] += sign(row[j]) * entry`, widened. Returns
+/// how many leading entries of `row` it did (a multiple of 32).
+#[target_feature(enable = "avx512f,avx512bw")]
+#[inline]
+unsafe fn look_up_lanes(
+    row: &[i16],
+    len: usize,
+    counts: &mut [i32],
+    pick: impl Fn(__m512i) -> __m512i,
+) -> usize {
     let n = row.len().min(counts.len());
-    // The caller checked table.len() > len; entries past len read as 0
-    // (never selected: every index is clamped to len).
-    let entries = (len + 1).min(table.len()).min(257);
-    let mut half = [_mm256_setzero_si256(); 16];
-    let mut seen = _mm512_setzero_si512();
-    for (g, h) in half.iter_mut().enumerate() {
-        let have = entries.saturating_sub(16 * g).min(16);
-        let m: __mmask16 = ((1u32 << have) - 1) as u16;
-        // SAFETY: only the `have` lanes in bounds (16 * g + have <= entries
-        // <= table.len()) are read.
-        let t = _mm512_maskz_loadu_epi32(m, table.as_ptr().wrapping_add(16 * g) as *const _);
-        seen = _mm512_or_si512(seen, t);
-        *h = _mm512_cvtepi32_epi16(t);
-    }
-    let top = if entries == 257 { table[256] } else { 0 };
-    let seen = _mm512_or_si512(seen, _mm512_set1_epi32(top as i32));
-    if _mm512_cmpgt_epu32_mask(seen, _mm512_set1_epi32(i32::from(i16::MAX))) != 0 {
-        return 0;
-    }
-    let pair = |g: usize| _mm512_inserti64x4::<1>(_mm512_castsi256_si512(half[g]), half[g + 1]);
-    let t = [
-        pair(0),
-        pair(2),
-        pair(4),
-        pair(6),
-        pair(8),
-        pair(10),
-        pair(12),
-        pair(14),
-    ];
-    let t256 = _mm512_set1_epi16(top as i16);
-    let cap = _mm512_set1_epi16(len as i16);
+    let cap = _mm512_set1_epi16(len.min(i16::MAX as usize) as i16);
     let zero = _mm512_setzero_si512();
     let mut j = 0;
     while j + 32 <= n {
         // SAFETY: j + 32 <= n <= both lengths.
         let w = _mm512_loadu_si512(row.as_ptr().add(j) as *const _);
-        // |w| as unsigned (i16::MIN gives 32768), clamped to len <= 256.
-        let idx = _mm512_min_epu16(_mm512_abs_epi16(w), cap);
-        // Each permute reads entries 64 k .. 64 k + 63 by the index's low
-        // six bits; bits 6, 7 and 8 pick among them.
-        let r0 = _mm512_permutex2var_epi16(t[0], idx, t[1]);
-        let r1 = _mm512_permutex2var_epi16(t[2], idx, t[3]);
-        let r2 = _mm512_permutex2var_epi16(t[4], idx, t[5]);
-        let r3 = _mm512_permutex2var_epi16(t[6], idx, t[7]);
-        let b6 = _mm512_movepi16_mask(_mm512_slli_epi16::<9>(idx));
-        let b7 = _mm512_movepi16_mask(_mm512_slli_epi16::<8>(idx));
-        let b8 = _mm512_movepi16_mask(_mm512_slli_epi16::<7>(idx));
-        let r01 = _mm512_mask_blend_epi16(b6, r0, r1);
-        let r23 = _mm512_mask_blend_epi16(b6, r2, r3);
-        let r = _mm512_mask_blend_epi16(b8, _mm512_mask_blend_epi16(b7, r01, r23), t256);
+        let r = pick(_mm512_min_epu16(_mm512_abs_epi16(w), cap));
         let r = _mm512_mask_sub_epi16(r, _mm512_movepi16_mask(w), zero, r);
         let c = counts.as_mut_ptr().add(j);
         let lo = _mm512_cvtepi16_epi32(_mm512_castsi512_si256(r));
@@ -354,6 +327,46 @@ unsafe fn look_up_add_permute(row: &[i16], table: &[u32], len: usize, counts: &m
     j
 }
 
+/// [`look_up_add`] for `len <= 256` with the table in registers: its
+/// `len + 1 <= 257` entries as 16-bit words in four 64-entry halves of
+/// `vpermt2w` tables (entry 256 broadcast), 32 look-ups per permute, no
+/// gathers. Returns how many leading entries of `row` it did (a multiple
+/// of 32); 0 when some table entry is above `i16::MAX` (the 16-bit lanes
+/// could not hold it or its negation), leaving all to the gathers.
+#[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
+unsafe fn look_up_add_permute(row: &[i16], table: &[u32], len: usize, counts: &mut [i32]) -> usize {
+    // The caller checked table.len() > len; entries past len read as 0
+    // (never selected: every index is clamped to len).
+    let entries = (len + 1).min(table.len()).min(257);
+    let top = if entries == 257 { table[256] } else { 0 };
+    let mut seen = _mm512_set1_epi32(top as i32);
+    let half = core::array::from_fn::<_, 16, _>(|g| {
+        let t = table_group(table, entries, g);
+        seen = _mm512_or_si512(seen, t);
+        _mm512_cvtepi32_epi16(t)
+    });
+    if _mm512_cmpgt_epu32_mask(seen, _mm512_set1_epi32(i32::from(i16::MAX))) != 0 {
+        return 0;
+    }
+    let pair = |g: usize| _mm512_inserti64x4::<1>(_mm512_castsi256_si512(half[g]), half[g + 1]);
+    let t: [__m512i; 8] = core::array::from_fn(|k| pair(2 * k));
+    let t256 = _mm512_set1_epi16(top as i16);
+    look_up_lanes(row, len, counts, |idx| {
+        // Each permute reads entries 64 k .. 64 k + 63 by the index's low
+        // six bits; bits 6, 7 and 8 pick among them.
+        let r0 = _mm512_permutex2var_epi16(t[0], idx, t[1]);
+        let r1 = _mm512_permutex2var_epi16(t[2], idx, t[3]);
+        let r2 = _mm512_permutex2var_epi16(t[4], idx, t[5]);
+        let r3 = _mm512_permutex2var_epi16(t[6], idx, t[7]);
+        let b6 = _mm512_movepi16_mask(_mm512_slli_epi16::<9>(idx));
+        let b7 = _mm512_movepi16_mask(_mm512_slli_epi16::<8>(idx));
+        let b8 = _mm512_movepi16_mask(_mm512_slli_epi16::<7>(idx));
+        let r01 = _mm512_mask_blend_epi16(b6, r0, r1);
+        let r23 = _mm512_mask_blend_epi16(b6, r2, r3);
+        _mm512_mask_blend_epi16(b8, _mm512_mask_blend_epi16(b7, r01, r23), t256)
+    })
+}
+
 /// [`look_up_add`] for `len <= 256` with byte permutes (AVX-512 VBMI):
 /// entries `0..=255` as bytes in four 64-byte registers, two `vpermt2b`
 /// per 32 look-ups (the low byte of each 16-bit index lane picks; bit 7
@@ -363,21 +376,14 @@ unsafe fn look_up_add_permute(row: &[i16], table: &[u32], len: usize, counts: &m
 /// `i16::MAX`, leaving all to [`look_up_add_permute`] or the gathers.
 #[target_feature(enable = "avx512f,avx512bw,avx512vbmi,avx512vpopcntdq,popcnt")]
 unsafe fn look_up_add_bytes(row: &[i16], table: &[u32], len: usize, counts: &mut [i32]) -> usize {
-    let n = row.len().min(counts.len());
-    // The caller checked table.len() > len; entries past len read as 0
-    // (never selected: every index is clamped to len).
+    // As in look_up_add_permute: entries past len read as 0.
     let entries = (len + 1).min(table.len()).min(257);
-    let mut quarter = [_mm_setzero_si128(); 16];
     let mut seen = _mm512_setzero_si512();
-    for (g, h) in quarter.iter_mut().enumerate() {
-        let have = entries.saturating_sub(16 * g).min(16);
-        let m: __mmask16 = ((1u32 << have) - 1) as u16;
-        // SAFETY: only the `have` lanes in bounds (16 * g + have <= entries
-        // <= table.len()) are read.
-        let t = _mm512_maskz_loadu_epi32(m, table.as_ptr().wrapping_add(16 * g) as *const _);
+    let quarter = core::array::from_fn::<_, 16, _>(|g| {
+        let t = table_group(table, entries, g);
         seen = _mm512_or_si512(seen, t);
-        *h = _mm512_cvtepi32_epi8(t);
-    }
+        _mm512_cvtepi32_epi8(t)
+    });
     let top = if entries == 257 { table[256] } else { 0 };
     if _mm512_cmpgt_epu32_mask(seen, _mm512_set1_epi32(0xFF)) != 0 || top > i16::MAX as u32 {
         return 0;
@@ -388,41 +394,19 @@ unsafe fn look_up_add_bytes(row: &[i16], table: &[u32], len: usize, counts: &mut
             _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(quarter[g + 2]), quarter[g + 3]);
         _mm512_inserti64x4::<1>(_mm512_castsi256_si512(lo), hi)
     };
-    let t = [four(0), four(4), four(8), four(12)];
+    let t: [__m512i; 4] = core::array::from_fn(|k| four(4 * k));
     let t256 = _mm512_set1_epi16(top as i16);
-    let cap = _mm512_set1_epi16(len as i16);
     let low = _mm512_set1_epi16(0xFF);
-    let zero = _mm512_setzero_si512();
-    let mut j = 0;
-    while j + 32 <= n {
-        // SAFETY: j + 32 <= n <= both lengths.
-        let w = _mm512_loadu_si512(row.as_ptr().add(j) as *const _);
-        // |w| as unsigned (i16::MIN gives 32768), clamped to len <= 256.
-        let idx = _mm512_min_epu16(_mm512_abs_epi16(w), cap);
+    look_up_lanes(row, len, counts, |idx| {
         // Byte permutes read by each byte's low 7 bits: entries 0..127 and
         // 128..255; the index's bit 7 (the low byte's top bit) picks, and
-        // the high bytes (garbage) are masked off.
+        // the high bytes (garbage) are masked off; bit 8 means entry 256.
         let r0 = _mm512_permutex2var_epi8(t[0], idx, t[1]);
         let r1 = _mm512_permutex2var_epi8(t[2], idx, t[3]);
         let r = _mm512_mask_blend_epi8(_mm512_movepi8_mask(idx), r0, r1);
-        let r = _mm512_and_si512(r, low);
         let b8 = _mm512_movepi16_mask(_mm512_slli_epi16::<7>(idx));
-        let r = _mm512_mask_blend_epi16(b8, r, t256);
-        let r = _mm512_mask_sub_epi16(r, _mm512_movepi16_mask(w), zero, r);
-        let c = counts.as_mut_ptr().add(j);
-        let lo = _mm512_cvtepi16_epi32(_mm512_castsi512_si256(r));
-        let hi = _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64::<1>(r));
-        _mm512_storeu_si512(
-            c as *mut _,
-            _mm512_add_epi32(_mm512_loadu_si512(c as *const _), lo),
-        );
-        _mm512_storeu_si512(
-            c.add(16) as *mut _,
-            _mm512_add_epi32(_mm512_loadu_si512(c.add(16) as *const _), hi),
-        );
-        j += 32;
-    }
-    j
+        _mm512_mask_blend_epi16(b8, _mm512_and_si512(r, low), t256)
+    })
 }
 
 /// The step form of input `p`'s prefix table (see
@@ -448,27 +432,22 @@ unsafe fn prefix_steps(q: &[u16], p: u32, out: &mut [u32]) {
 
 /// [`look_up_add`] on the step form of a table (see
 /// [`super::super::Kernels::look_up_steps`]), `len <= 1024`: with
-/// `n = 16 a + b`, the count is `base[a] + popcount(steps[a] & (2^b - 1))`. Both
-/// 64-entry halves sit in registers (`vpermt2w`; `a = 64` only for `n =
-/// 1024`, broadcast), and the 16-bit popcount is AVX-512 BITALG's, 32
+/// `n = 16 a + b`, the count is `base[a] + popcount(steps[a] & (2^b - 1))`.
+/// Both 64-entry halves sit in registers (`vpermt2w`; `a = 64` only for
+/// `n = 1024`, broadcast), and the 16-bit popcount is AVX-512 BITALG's, 32
 /// look-ups at a time. `steps.len() > len / 16` (checked by the caller).
 #[target_feature(enable = "avx512f,avx512bw,avx512bitalg,popcnt")]
 unsafe fn look_up_steps(row: &[i16], steps: &[u32], len: usize, counts: &mut [i32]) {
-    let n = row.len().min(counts.len());
     let entries = (len / 16 + 1).min(steps.len()).min(65);
-    let (mut base, mut bits) = ([_mm256_setzero_si256(); 4], [_mm256_setzero_si256(); 4]);
-    for g in 0..4 {
-        let have = entries.saturating_sub(16 * g).min(16);
-        let m: __mmask16 = ((1u32 << have) - 1) as u16;
-        // SAFETY: only the `have` lanes in bounds (16 g + have <= entries
-        // <= steps.len()) are read.
-        let e = _mm512_maskz_loadu_epi32(m, steps.as_ptr().wrapping_add(16 * g) as *const _);
-        base[g] = _mm512_cvtepi32_epi16(e);
-        bits[g] = _mm512_cvtepi32_epi16(_mm512_srli_epi32::<16>(e));
-    }
-    let pair = |h: &[__m256i; 4], g: usize| {
-        _mm512_inserti64x4::<1>(_mm512_castsi256_si512(h[g]), h[g + 1])
+    let e: [__m512i; 4] = core::array::from_fn(|g| table_group(steps, entries, g));
+    let pair = |f: &dyn Fn(__m512i) -> __m512i, g: usize| {
+        let lo = _mm512_cvtepi32_epi16(f(e[g]));
+        _mm512_inserti64x4::<1>(
+            _mm512_castsi256_si512(lo),
+            _mm512_cvtepi32_epi16(f(e[g + 1])),
+        )
     };
+    let (base, bits) = (|x| x, |x| _mm512_srli_epi32::<16>(x));
     let (b0, b1, s0, s1) = (
         pair(&base, 0),
         pair(&base, 2),
@@ -477,17 +456,10 @@ unsafe fn look_up_steps(row: &[i16], steps: &[u32], len: usize, counts: &mut [i3
     );
     let top = if entries == 65 { steps[64] & 0xFFFF } else { 0 };
     let top = _mm512_set1_epi16(top as i16);
-    let cap = _mm512_set1_epi16(len as i16);
     let ones = _mm512_set1_epi16(-1);
     let sixteen = _mm512_set1_epi16(16);
     let fifteen = _mm512_set1_epi16(15);
-    let zero = _mm512_setzero_si512();
-    let mut j = 0;
-    while j + 32 <= n {
-        // SAFETY: j + 32 <= n <= both lengths.
-        let w = _mm512_loadu_si512(row.as_ptr().add(j) as *const _);
-        // |w| as unsigned (i16::MIN gives 32768), clamped to len <= 1024.
-        let idx = _mm512_min_epu16(_mm512_abs_epi16(w), cap);
+    let j = look_up_lanes(row, len, counts, |idx| {
         let a = _mm512_srli_epi16::<4>(idx);
         let b = _mm512_and_si512(idx, fifteen);
         // a = 64 (idx = 1024, b = 0) reads the broadcast entry.
@@ -496,21 +468,9 @@ unsafe fn look_up_steps(row: &[i16], steps: &[u32], len: usize, counts: &mut [i3
         // 2^b - 1: all ones shifted right by 16 - b (16 gives 0).
         let below = _mm512_srlv_epi16(ones, _mm512_sub_epi16(sixteen, b));
         let st = _mm512_and_si512(_mm512_permutex2var_epi16(s0, a, s1), below);
-        let r = _mm512_add_epi16(r, _mm512_popcnt_epi16(st));
-        let r = _mm512_mask_sub_epi16(r, _mm512_movepi16_mask(w), zero, r);
-        let c = counts.as_mut_ptr().add(j);
-        let lo = _mm512_cvtepi16_epi32(_mm512_castsi512_si256(r));
-        let hi = _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64::<1>(r));
-        _mm512_storeu_si512(
-            c as *mut _,
-            _mm512_add_epi32(_mm512_loadu_si512(c as *const _), lo),
-        );
-        _mm512_storeu_si512(
-            c.add(16) as *mut _,
-            _mm512_add_epi32(_mm512_loadu_si512(c.add(16) as *const _), hi),
-        );
-        j += 32;
-    }
+        _mm512_add_epi16(r, _mm512_popcnt_epi16(st))
+    });
+    let n = row.len().min(counts.len());
     portable::look_up_steps(&row[j..n], steps, len, &mut counts[j..n]);
 }
 
