@@ -143,6 +143,9 @@ def _uniform(name, node, values):
 def _chain(graph):
     nxt = {}
     for a, b in graph.edges:
+        for k in (a, b):
+            if k not in graph.nodes:
+                raise ValueError(f"edge ({a!r}, {b!r}): no node {k!r} in the graph")
         if a in nxt:
             raise ValueError(f"node {a!r} has several successors: only a chain of layers is supported")
         nxt[a] = b

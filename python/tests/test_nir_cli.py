@@ -121,3 +121,7 @@ def test_python_module_entry(tmp_path):
     assert r.returncode == 2 and r.stderr.strip() == f"error: {tmp_path / 'no.nir'}: no such file"
     with pytest.raises(ValueError, match="drive 'ode'"):
         scnir.from_nir(nir.read(g), drive="ode")
+    graph = nir.read(g)
+    graph.edges.append(("output", "ghost"))
+    with pytest.raises(ValueError, match="edge \\('output', 'ghost'\\): no node 'ghost'"):
+        scnir.from_nir(graph)

@@ -36,9 +36,10 @@ pub enum ModelCmd {
         #[arg(long, value_name = "FILE")]
         samples: Option<PathBuf>,
     },
-    /// Import a NIR graph (HDF5, written by the Python `nir` package) as a
-    /// model file: the chain Input -> (Affine|Linear -> LIF|CubaLIF)+ ->
-    /// Output, quantised to an SC network (the mapping: README.md, "Python").
+    /// Import a NIR graph (HDF5 of the Python `nir` package) as a model file.
+    ///
+    /// The chain Input -> (Affine|Linear -> LIF|CubaLIF)+ -> Output,
+    /// quantised to an SC network (the mapping: README.md, "Python").
     /// Runs `python -m sc_neuro.nir import` with $SC_PYTHON, else python3,
     /// which needs the package: pip install "$(git rev-parse --show-toplevel)/python[nir]".
     #[command(name = "import-nir")]
@@ -63,9 +64,10 @@ pub enum ModelCmd {
         #[arg(long, value_enum, default_value_t = Drive::Nir)]
         drive: Drive,
     },
-    /// Export a model file's SC network as a NIR graph (HDF5, readable by
-    /// the Python `nir` package and other NIR tools). Runs `python -m
-    /// sc_neuro.nir export` with $SC_PYTHON, else python3.
+    /// Export a model file's SC network as a NIR graph (HDF5).
+    ///
+    /// Readable by the Python `nir` package and other NIR tools. Runs
+    /// `python -m sc_neuro.nir export` with $SC_PYTHON, else python3.
     #[command(name = "export-nir")]
     ExportNir {
         /// Model file to read (format: docs/model.md).
