@@ -35,6 +35,23 @@ only in the first affine layer, and a simple chain; anything else is a
 LIF when its synapse passes the current through in one step (``tau_syn ==
 dt`` with ``w_in == 1``); other synaptic time constants are refused.
 
+``drive``: producers disagree on ``r``. ``"nir"`` (the default) reads it
+as NIR's equation says, ``R = r * dt / tau``. ``"unit"`` takes ``R = 1``
+whatever ``r`` holds: the discrete step ``v = beta v + I`` (``beta = 1 -
+dt/tau``) of spyx and snnTorch. spyx 1.0's ``spyx.nir.to_nir`` writes ``r
+= beta`` (and its ``from_nir`` ignores ``r``), so its graphs read with
+``"nir"`` scale every current by ``beta (1 - beta)`` and the network stays
+silent; import them with ``drive="unit"``. The neuron models still differ
+(see python/tests/test_nir_thirdparty.py): spyx's LIF spikes on the
+membrane of the step before (one step later than spec §6, which spikes on
+``v'``), on ``v > threshold`` (§6: ``>=``), and resets by subtracting the
+threshold (§6: to ``v_reset``).
+
+Command line (``sc model import-nir`` / ``export-nir`` run these)::
+
+    python -m sc_neuro.nir import FILE.nir --out MODEL.json [--dt DT] [--steps N] [--length L] [--drive nir|unit]
+    python -m sc_neuro.nir export MODEL.json --out FILE.nir [--dt DT]
+
 Example::
 
     >>> import numpy as np, sc_neuro
@@ -48,7 +65,10 @@ Example::
     True
 """
 
+import argparse
 import json
+import os
+import sys
 
 import numpy as np
 
@@ -56,7 +76,7 @@ import nir
 
 from . import engine
 
-__all__ = ["to_nir", "from_nir"]
+__all__ = ["to_nir", "from_nir", "float_network", "main"]
 
 
 def _network(model):
@@ -123,6 +143,9 @@ def _uniform(name, node, values):
 def _chain(graph):
     nxt = {}
     for a, b in graph.edges:
+        for k in (a, b):
+            if k not in graph.nodes:
+                raise ValueError(f"edge ({a!r}, {b!r}): no node {k!r} in the graph")
         if a in nxt:
             raise ValueError(f"node {a!r} has several successors: only a chain of layers is supported")
         nxt[a] = b
@@ -140,7 +163,7 @@ def _chain(graph):
     return order[:-1]
 
 
-def _lif_params(name, node, dt):
+def _lif_params(name, node, dt, drive):
     if isinstance(node, nir.CubaLIF):
         if not (np.all(np.asarray(node.tau_syn) == dt) and np.all(np.asarray(node.w_in) == 1)):
             raise ValueError(
@@ -155,24 +178,26 @@ def _lif_params(name, node, dt):
         raise ValueError(f"node {name!r}: v_leak must be 0 (the quantised SC model has v_rest = 0)")
     if node.v_reset is not None and _uniform("v_reset", name, node.v_reset) != 0:
         raise ValueError(f"node {name!r}: v_reset must be 0 (the quantised SC model resets to 0)")
-    return dt / tau, r * dt / tau, _uniform("v_threshold", name, node.v_threshold)
+    if not tau >= dt:
+        raise ValueError(f"node {name!r}: tau {tau} must be >= dt {dt} (the leak dt/tau must be in (0, 1])")
+    return dt / tau, (r * dt / tau if drive == "nir" else 1.0), _uniform("v_threshold", name, node.v_threshold)
 
 
-def from_nir(graph, dt=None, steps=None, length=None):
-    """Quantise a NIR chain ``Input -> (Affine|Linear -> LIF|CubaLIF)+ ->
-    Output`` to an SC model. ``dt`` defaults to ``graph.metadata["dt"]``;
-    ``steps`` and ``length`` (bits per step) to what ``to_nir`` stored,
-    else 16 and 256."""
+def _read(graph, dt, drive):
     if not isinstance(graph, nir.NIRGraph):
         raise TypeError(f"graph must be a nir.NIRGraph, got {type(graph).__name__}")
+    if drive not in ("nir", "unit"):
+        raise ValueError(f"drive {drive!r}: 'nir' (R = r dt / tau) or 'unit' (R = 1) are allowed")
     meta = graph.metadata or {}
     if dt is None:
         if "dt" not in meta:
             raise ValueError("dt is needed: the graph's metadata has no 'dt'")
         dt = meta["dt"]
-    dt = float(dt)
+    dt = float(np.ravel(dt)[0]) if np.ndim(dt) else float(dt)
+    if not dt > 0:
+        raise ValueError(f"dt must be > 0, got {dt}")
     order = _chain(graph)
-    weights, bias, alphas, thresholds = [], False, set(), set()
+    weights, bias, alphas, thresholds = [], None, set(), set()
     for i in range(0, len(order), 2):
         fc_name = order[i]
         lif_name = order[i + 1] if i + 1 < len(order) else None
@@ -181,23 +206,49 @@ def from_nir(graph, dt=None, steps=None, length=None):
         if not isinstance(fc, (nir.Affine, nir.Linear)):
             raise ValueError(f"node {fc_name!r} is a {type(fc).__name__}; an Affine or Linear is needed here")
         if not isinstance(lif, (nir.LIF, nir.CubaLIF)):
-            raise ValueError(f"node {lif_name!r} after {fc_name!r} must be a LIF or CubaLIF")
-        alpha, r, th = _lif_params(lif_name, lif, dt)
+            got = "nothing" if lif is None else f"a node of type {type(lif).__name__}"
+            raise ValueError(f"node {lif_name or fc_name!r}: a LIF or CubaLIF must follow {fc_name!r}, got {got}")
+        alpha, r, th = _lif_params(lif_name, lif, dt, drive)
         alphas.add(alpha)
         thresholds.add(th)
-        w = np.asarray(fc.weight, dtype=np.float64) * r
+        w = np.asarray(fc.weight, dtype=np.float64)
+        if w.ndim != 2:
+            raise ValueError(f"node {fc_name!r}: weight must be 2-D, got shape {w.shape}")
+        w = w * r
         if isinstance(fc, nir.Affine) and np.any(np.asarray(fc.bias) != 0):
             if i:
                 raise ValueError(f"node {fc_name!r}: only the first layer may have a bias")
-            bias = True
-        if i == 0 and bias:
-            w = np.hstack([w, (np.asarray(fc.bias, dtype=np.float64) * r).reshape(-1, 1)])
+            bias = np.asarray(fc.bias, dtype=np.float64).reshape(-1) * r
         weights.append(w)
     if len(alphas) != 1 or len(thresholds) != 1:
         raise ValueError(
             f"every layer needs the same alpha = dt/tau and threshold; got alpha {sorted(alphas)}, "
             f"threshold {sorted(thresholds)}"
         )
+    return {"weights": weights, "bias": bias, "alpha": alphas.pop(), "threshold": thresholds.pop(),
+            "dt": dt}, meta
+
+
+def float_network(graph, dt=None, drive="nir"):
+    """The float network that :func:`from_nir` quantises (spec §6's LIF,
+    ``v_rest = v_reset = 0``, ``R = 1``): a dict with ``weights`` (one
+    ``(n_out, n_in)`` array per layer, ``R`` folded in, no bias column),
+    ``bias`` (layer 0's, or ``None``), ``alpha``, ``threshold`` and
+    ``dt``."""
+    return _read(graph, dt, drive)[0]
+
+
+def from_nir(graph, dt=None, steps=None, length=None, drive="nir"):
+    """Quantise a NIR chain ``Input -> (Affine|Linear -> LIF|CubaLIF)+ ->
+    Output`` to an SC model. ``dt`` defaults to ``graph.metadata["dt"]``;
+    ``steps`` and ``length`` (bits per step) to what ``to_nir`` stored,
+    else 16 and 256; ``drive``: how ``r`` is read (see the module's
+    docstring)."""
+    net, meta = _read(graph, dt, drive)
+    weights = list(net["weights"])
+    bias = net["bias"] is not None
+    if bias:
+        weights[0] = np.hstack([weights[0], net["bias"].reshape(-1, 1)])
     # nir.read returns lists as arrays and may return strings as bytes.
     lens = [int(v) for v in np.ravel(meta.get("sc_neuro_len", []))]
     desc = meta.get("sc_neuro_description", "imported from NIR by sc_neuro.nir.from_nir")
@@ -206,10 +257,78 @@ def from_nir(graph, dt=None, steps=None, length=None):
     if length is None:
         length = lens[0] if lens and len(set(lens)) == 1 else 256
     if steps is None:
-        steps = int(meta.get("sc_neuro_steps", 16))
+        steps = int(np.ravel(meta.get("sc_neuro_steps", 16))[0])
     return engine.quantise(
-        weights, alpha=alphas.pop(), threshold=thresholds.pop(), steps=steps, bias=bias,
-        length=length, beta=float(meta.get("sc_neuro_beta", 5.0)),
-        kappa=float(meta.get("sc_neuro_kappa", 1.0)),
+        weights, alpha=net["alpha"], threshold=net["threshold"], steps=steps, bias=bias,
+        length=length, beta=float(np.ravel(meta.get("sc_neuro_beta", 5.0))[0]),
+        kappa=float(np.ravel(meta.get("sc_neuro_kappa", 1.0))[0]),
         description=str(desc),
     )
+
+
+class _CliError(Exception):
+    pass
+
+
+def _read_file(path):
+    if not os.path.isfile(path):
+        raise _CliError(f"{path}: no such file")
+    try:
+        return nir.read(path)
+    except Exception as e:  # h5py's OSError, or a KeyError for an HDF5 file that is no NIR graph
+        raise _CliError(f"{path}: not a NIR graph ({type(e).__name__}: {e})") from None
+
+
+def main(argv=None):
+    """``python -m sc_neuro.nir import|export ...`` (the work of ``sc model
+    import-nir`` / ``export-nir``). Returns the exit code: 0, or 2 with one
+    ``error: ...`` line on stderr that names the file (and node)."""
+    p = argparse.ArgumentParser(prog="python -m sc_neuro.nir",
+                                description="NIR files (HDF5, PyPI nir) to and from SC model files")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    i = sub.add_parser("import", help="a NIR graph to an SC model file (quantised)")
+    i.add_argument("file", help="NIR file (nir.write's HDF5)")
+    i.add_argument("--out", required=True, help="model file to write (JSON, docs/model.md)")
+    i.add_argument("--dt", type=float, help="the step (default: the graph's metadata 'dt')")
+    i.add_argument("--steps", type=int, help="time steps the model runs (default: the graph's, else 16)")
+    i.add_argument("--length", type=int, help="stream bits per step (default: the graph's, else 256)")
+    i.add_argument("--drive", choices=("nir", "unit"), default="nir",
+                   help="'nir': R = r dt/tau (default); 'unit': R = 1 (spyx, snnTorch)")
+    e = sub.add_parser("export", help="an SC model file to a NIR graph")
+    e.add_argument("model", help="model file (docs/model.md)")
+    e.add_argument("--out", required=True, help="NIR file to write")
+    e.add_argument("--dt", type=float, default=1.0, help="the step stored in the graph (default 1)")
+    a = p.parse_args(argv)
+    try:
+        if a.cmd == "import":
+            g = _read_file(a.file)
+            try:
+                m = from_nir(g, dt=a.dt, steps=a.steps, length=a.length, drive=a.drive)
+            except (ValueError, TypeError) as err:
+                raise _CliError(f"{a.file}: {err}") from None
+            try:
+                engine.save_model(m, a.out)
+            except OSError as err:
+                raise _CliError(f"cannot write {a.out}: {err.strerror or err}") from None
+            print(f"wrote {a.out} (dims {m.dims}, {m.steps} steps) from {a.file}")
+        else:
+            if not os.path.isfile(a.model):
+                raise _CliError(f"{a.model}: no such file")
+            try:
+                m = engine.load_model(a.model)
+                g = to_nir(m, dt=a.dt)
+            except (ValueError, TypeError) as err:
+                raise _CliError(f"{a.model}: {err}") from None
+            try:
+                nir.write(a.out, g)
+            except OSError as err:
+                raise _CliError(f"cannot write {a.out}: {err}") from None
+            print(f"wrote {a.out} ({len(g.nodes)} nodes) from {a.model}")
+    except _CliError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
