@@ -141,7 +141,7 @@ elif [ -n "${CI:-}" ]; then
     echo "error: $PYV with maturin and pytest missing in CI (.ci/run creates it)" >&2
     exit 1
 else
-    echo "SKIPPED: no $PYV (python3 -m venv $PYV && $PYV/bin/pip install maturin numpy pytest nir);"
+    echo "SKIPPED: no $PYV (see .ci/run for the venv: maturin, numpy, pytest, nir, spyx);"
     echo "         the Python package is not tested in this run."
 fi
 

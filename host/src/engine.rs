@@ -21,7 +21,6 @@ use sc_kernel::count::{
     add_row, input_values, layer0_counts_with, look_up_add, ones_table, spike_counts_with,
     weight_counts, weight_ranks, CheckedCounts, CountLayer, CountWeight, ONES_TABLE_LEN,
 };
-use sc_kernel::fixed::types::{I16F16, I8F8};
 use sc_kernel::lif::{LifFixed, LifParams};
 use sc_kernel::mac::MacShape;
 use sc_kernel::net::{Generator, Neuron, StreamSource};
@@ -31,8 +30,8 @@ use sc_kernel::{words_for, BitSlice, BitSliceMut};
 use crate::cpu::{Kernels, SimdLevel};
 use crate::limits::{try_vec, try_with_capacity};
 use crate::scnet::{
-    check_record, check_spec, layer_rows, probabilities, LayerSpec, LifFormat, NetError, NetRun,
-    NetworkSpec, SpikeExchange,
+    check_record, check_spec, layer_rows, run_in_format, InFormat, Job, LayerSpec, NetError,
+    NetRun, NetworkSpec, SpikeExchange,
 };
 
 /// Which form of spec §7 a network run uses; both give the same bits.
@@ -743,9 +742,14 @@ pub fn run_network(
     inputs_q16: &[u32],
     steps: usize,
 ) -> Result<NetRun, NetError> {
-    let inputs = probabilities(inputs_q16)?;
-    match spec.format {
-        LifFormat::Q16_16 => Engine::<I16F16>::new(spec)?.run(&inputs, steps, Record::Spikes),
-        LifFormat::Q8_8 => Engine::<I8F8>::new(spec)?.run(&inputs, steps, Record::Spikes),
+    run_in_format(&EngineRun, spec, inputs_q16, steps)
+}
+
+/// The engine as an [`InFormat`], recording every layer's spikes.
+struct EngineRun;
+
+impl InFormat for EngineRun {
+    fn run<F: LifFixed>(&self, job: Job<'_>) -> Result<NetRun, NetError> {
+        Engine::<F>::new(job.spec)?.run(job.inputs, job.steps, Record::Spikes)
     }
 }

@@ -592,17 +592,65 @@ pub fn probabilities(inputs_q16: &[u32]) -> Result<Vec<Probability>, NetError> {
         .collect()
 }
 
+/// One sample's run: the network, its input probabilities, the steps.
+#[derive(Debug, Clone, Copy)]
+pub struct Job<'a> {
+    /// The network (its declared format picks `F` in [`run_in_format`]).
+    pub spec: &'a NetworkSpec,
+    /// One probability per layer-0 input.
+    pub inputs: &'a [Probability],
+    /// Time steps.
+    pub steps: usize,
+}
+
+/// A network executor in every fixed-point format (the bitstream path, the
+/// engine).
+pub trait InFormat {
+    /// Build `job.spec` in format `F` and run it.
+    fn run<F: LifFixed>(&self, job: Job<'_>) -> Result<NetRun, NetError>;
+}
+
+/// Run `spec` with `executor` in its declared format, one sample, input
+/// probabilities in Q0.16 (checked: at most 65536 each, named by index).
+pub fn run_in_format(
+    executor: &impl InFormat,
+    spec: &NetworkSpec,
+    inputs_q16: &[u32],
+    steps: usize,
+) -> Result<NetRun, NetError> {
+    let inputs = probabilities(inputs_q16)?;
+    let job = Job {
+        spec,
+        inputs: &inputs,
+        steps,
+    };
+    match spec.format {
+        LifFormat::Q16_16 => executor.run::<I16F16>(job),
+        LifFormat::Q8_8 => executor.run::<I8F8>(job),
+    }
+}
+
+/// The bitstream path with words `W`, as an [`InFormat`].
+struct Bitstream<W>(core::marker::PhantomData<W>);
+
+impl<W: Word> InFormat for Bitstream<W> {
+    fn run<F: LifFixed>(&self, job: Job<'_>) -> Result<NetRun, NetError> {
+        ScNetwork::<F, W>::new(job.spec)?.run(job.inputs, job.steps)
+    }
+}
+
 /// Build and run `spec` with words `W` in its declared format.
 pub fn run_network<W: Word>(
     spec: &NetworkSpec,
     inputs_q16: &[u32],
     steps: usize,
 ) -> Result<NetRun, NetError> {
-    let inputs = probabilities(inputs_q16)?;
-    match spec.format {
-        LifFormat::Q16_16 => ScNetwork::<I16F16, W>::new(spec)?.run(&inputs, steps),
-        LifFormat::Q8_8 => ScNetwork::<I8F8, W>::new(spec)?.run(&inputs, steps),
-    }
+    run_in_format(
+        &Bitstream::<W>(core::marker::PhantomData),
+        spec,
+        inputs_q16,
+        steps,
+    )
 }
 
 #[cfg(test)]

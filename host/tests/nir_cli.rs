@@ -23,116 +23,97 @@ fn sc(args: &[&str], python: Option<&Path>) -> (i32, String) {
     (out.status.code().unwrap_or(-1), text)
 }
 
-fn says(text: &str, parts: &[&str]) {
+/// Run `sc args` (with `SC_PYTHON` set to `python`, or unset) and require
+/// exit code `code` and every one of `parts` in its output.
+fn expect(code: i32, args: &[&str], python: Option<&Path>, parts: &[&str]) {
+    let (got, text) = sc(args, python);
+    assert_eq!(got, code, "{text}");
     for p in parts {
         assert!(text.contains(p), "no {p:?} in: {text}");
     }
+}
+
+/// `sc model CMD models/digits.json --out OUT`.
+fn on_digits<'a>(cmd: &'a str, out: &'a Path) -> [&'a str; 5] {
+    let out = out.to_str().expect("a UTF-8 temporary path");
+    ["model", cmd, "models/digits.json", "--out", out]
 }
 
 #[test]
 fn missing_files_are_named_before_python_runs() {
     let dir = tempfile::tempdir().unwrap();
     let nowhere = dir.path().join("no-python");
-    let (code, text) = sc(
+    let py = Some(nowhere.as_path());
+    expect(
+        2,
         &["model", "import-nir", "none.nir", "--out", "m.json"],
-        Some(&nowhere),
+        py,
+        &["error: none.nir: no such file"],
     );
-    assert_eq!(code, 2, "{text}");
-    says(&text, &["error: none.nir: no such file"]);
-    let (code, text) = sc(
+    expect(
+        2,
         &["model", "export-nir", "none.json", "--out", "m.nir"],
-        Some(&nowhere),
+        py,
+        &["error: none.json: no such file"],
     );
-    assert_eq!(code, 2, "{text}");
-    says(&text, &["error: none.json: no such file"]);
-    let (code, text) = sc(
-        &[
-            "model",
-            "export-nir",
-            "models/digits.json",
-            "--out",
-            "m.nir",
-            "--dt",
-            "0",
-        ],
-        Some(&nowhere),
+    let dt0 = ["--out", "m.nir", "--dt", "0"];
+    expect(
+        2,
+        &[&["model", "export-nir", "models/digits.json"][..], &dt0].concat(),
+        py,
+        &["error: --dt must be a finite number > 0, got 0"],
     );
-    assert_eq!(code, 2, "{text}");
-    says(&text, &["error: --dt must be a finite number > 0, got 0"]);
     assert!(!Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../m.nir")).exists());
 }
 
+/// No interpreter at `SC_PYTHON`, and (on Unix) a stand-in whose `import
+/// sc_neuro.nir` fails as a python without the package does: each error
+/// names what is wrong and how to install the package, and no model is
+/// written.
 #[test]
-fn missing_interpreter_names_it_and_sc_python() {
+fn interpreter_errors_say_how_to_install_the_package() {
     let dir = tempfile::tempdir().unwrap();
-    let nowhere = dir.path().join("no-python");
-    let (code, text) = sc(
-        &[
-            "model",
-            "export-nir",
-            "models/digits.json",
-            "--out",
-            dir.path().join("m.nir").to_str().unwrap(),
-        ],
-        Some(&nowhere),
-    );
-    assert_eq!(code, 2, "{text}");
-    says(
-        &text,
-        &[
+    let pip = "pip install \"$(git rev-parse --show-toplevel)/python[nir]\"";
+    let mut cases = vec![(
+        dir.path().join("no-python"),
+        "export-nir",
+        vec![
             "error: cannot run the Python interpreter",
             "no-python",
             "set SC_PYTHON",
-            "pip install \"$(git rev-parse --show-toplevel)/python[nir]\"",
+            pip,
         ],
-    );
-}
-
-#[cfg(unix)]
-#[test]
-fn interpreter_without_the_package_says_how_to_install_it() {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = tempfile::tempdir().unwrap();
-    // A stand-in interpreter whose `import sc_neuro.nir` fails as a python
-    // without the package does.
-    let fake = dir.path().join("python");
-    std::fs::write(
-        &fake,
-        "#!/bin/sh\necho \"ModuleNotFoundError: No module named 'sc_neuro'\" >&2\nexit 1\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let (code, text) = sc(
-        &[
-            "model",
-            "import-nir",
-            "models/digits.json",
-            "--out",
-            dir.path().join("m.json").to_str().unwrap(),
-        ],
-        Some(&fake),
-    );
-    assert_eq!(code, 2, "{text}");
-    says(
-        &text,
-        &[
-            "cannot import sc_neuro.nir (ModuleNotFoundError: No module named 'sc_neuro')",
-            "-m pip install \"$(git rev-parse --show-toplevel)/python[nir]\"",
-            "or set SC_PYTHON",
-        ],
-    );
-    assert!(!dir.path().join("m.json").exists());
+    )];
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let fake = dir.path().join("python");
+        let script =
+            "#!/bin/sh\necho \"ModuleNotFoundError: No module named 'sc_neuro'\" >&2\nexit 1\n";
+        std::fs::write(&fake, script).unwrap();
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let import = "cannot import sc_neuro.nir (ModuleNotFoundError: No module named 'sc_neuro')";
+        cases.push((fake, "import-nir", vec![import, pip, "or set SC_PYTHON"]));
+    }
+    for (python, cmd, says) in cases {
+        let out = dir.path().join("model.out");
+        expect(2, &on_digits(cmd, &out), Some(&python), &says);
+        assert!(!out.exists(), "{cmd} wrote {}", out.display());
+    }
 }
 
 #[test]
 fn help_lists_both_commands() {
-    let (code, text) = sc(&["model", "--help"], None);
-    assert_eq!(code, 0, "{text}");
-    says(&text, &["import-nir", "export-nir", "export"]);
-    let (code, text) = sc(&["model", "import-nir", "--help"], None);
-    assert_eq!(code, 0, "{text}");
-    says(
-        &text,
+    expect(
+        0,
+        &["model", "--help"],
+        None,
+        &["import-nir", "export-nir", "export"],
+    );
+    expect(
+        0,
+        &["model", "import-nir", "--help"],
+        None,
         &["SC_PYTHON", "--drive", "--steps", "--length", "--dt"],
     );
 }

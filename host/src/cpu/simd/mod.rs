@@ -626,6 +626,39 @@ mod tests {
         }
     }
 
+    /// A random row of `n` signed counts for a look-up at `len` (an eighth
+    /// anywhere in the i16 range, an eighth each at `len` and `-len`, the
+    /// rest within `±len`) and the counts it adds to; checks that every
+    /// level's `look_up_add` equals the kernel's (`what`: the case).
+    fn look_up_case(
+        rng: &mut sc_kernel::rng::SplitMix64,
+        n: usize,
+        table: &[u32],
+        len: usize,
+        what: &str,
+    ) -> (Vec<i16>, Vec<i32>) {
+        let edge = len.min(i16::MAX as usize) as i16;
+        let row: Vec<i16> = (0..n)
+            .map(|_| match rng.below(8) {
+                0 => rng.next_u32() as i16,
+                1 => edge,
+                2 => -edge,
+                _ => (rng.below(2 * len as u64 + 1) as i64 - len as i64) as i16,
+            })
+            .collect();
+        let start: Vec<i32> = (0..n).map(|_| rng.next_u32() as i32 >> 4).collect();
+        let mut want = start.clone();
+        sc_kernel::count::look_up_add(&row, table, len, &mut want);
+        for level in SimdLevel::available() {
+            let mut got = start.clone();
+            Kernels::new(level)
+                .unwrap()
+                .look_up_add(&row, table, len, &mut got);
+            assert_eq!(got, want, "{level:?} n={n} len={len} {what}");
+        }
+        (row, start)
+    }
+
     /// The counting form's look-up at every level equals the kernel's
     /// scalar loop: edge lengths around the vector widths, full i16 range
     /// (counts above `len` read `table[len]`), short tables add nothing.
@@ -654,20 +687,9 @@ mod tests {
                 // the in-register path where len <= 256; larger entries the
                 // gathers.
                 let table: Vec<u32> = (0..=len).map(|_| rng.below(limit) as u32).collect();
-                let row: Vec<i16> = (0..n)
-                    .map(|_| match rng.below(4) {
-                        0 => rng.next_u32() as i16,
-                        _ => (rng.below(2 * len as u64 + 1) as i64 - len as i64) as i16,
-                    })
-                    .collect();
-                let start: Vec<i32> = (0..n).map(|_| rng.next_u32() as i32 >> 4).collect();
-                let mut want = start.clone();
-                sc_kernel::count::look_up_add(&row, &table, len, &mut want);
+                let (row, start) = look_up_case(&mut rng, n, &table, len, "");
                 for level in SimdLevel::available() {
                     let k = Kernels::new(level).unwrap();
-                    let mut got = start.clone();
-                    k.look_up_add(&row, &table, len, &mut got);
-                    assert_eq!(got, want, "{level:?} n={n} len={len}");
                     let (mut sum, mut sum_k) = (start.clone(), start.clone());
                     k.add_widened(&row, &mut sum);
                     sc_kernel::count::add_row(&row, &mut sum_k);
@@ -718,25 +740,15 @@ mod tests {
                 sc_kernel::count::prefix_counts(&q, p, &mut table);
                 table.iter_mut().for_each(|t| *t += offset);
                 for n in [1usize, 31, 32, 33, 64, 100, 2048] {
-                    let row: Vec<i16> = (0..n)
-                        .map(|_| match rng.below(8) {
-                            0 => rng.next_u32() as i16,
-                            1 => len.min(i16::MAX as usize) as i16,
-                            2 => -(len.min(i16::MAX as usize) as i16),
-                            _ => (rng.below(2 * len as u64 + 1) as i64 - len as i64) as i16,
-                        })
-                        .collect();
-                    let start: Vec<i32> = (0..n).map(|_| rng.next_u32() as i32 >> 4).collect();
+                    let what = format!("density {density}, offset {offset}");
+                    let (row, start) = look_up_case(&mut rng, n, &table, len, &what);
+                    if offset != 0 || len > STEPS_MAX_LEN {
+                        continue;
+                    }
                     let mut want = start.clone();
                     sc_kernel::count::look_up_add(&row, &table, len, &mut want);
                     for level in SimdLevel::available() {
                         let k = Kernels::new(level).unwrap();
-                        let mut got = start.clone();
-                        k.look_up_add(&row, &table, len, &mut got);
-                        assert_eq!(got, want, "{level:?} n={n} len={len} density={density}");
-                        if offset != 0 || len > STEPS_MAX_LEN {
-                            continue;
-                        }
                         // The step form of the same table, from its q.
                         let mut steps = vec![u32::MAX; len / 16 + 1];
                         k.prefix_steps(&q, p, &mut steps);

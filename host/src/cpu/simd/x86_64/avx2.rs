@@ -130,11 +130,6 @@ unsafe fn lif_q16(
     spikes: &mut [u64],
 ) -> usize {
     // The kernel's step (sc_kernel::lif) with saturating i32 lanes.
-    let n = v
-        .len()
-        .min(refractory.len())
-        .min(input.len())
-        .min(64 * spikes.len());
     let set = |x: I16F16| _mm256_set1_epi32(x.to_bits());
     let (v_rest, alpha, res) = (
         set(params.v_rest()),
@@ -144,14 +139,14 @@ unsafe fn lif_q16(
     let (thr, reset) = (set(params.threshold()), set(params.v_reset()));
     let period = _mm256_set1_epi32(i32::from(params.refractory()));
     let zero = _mm256_setzero_si256();
-    let mut count = 0;
-    for (wi, word) in spikes.iter_mut().enumerate().take(n.div_ceil(64)) {
-        let base = 64 * wi;
-        let end = n.min(base + 64);
-        let mut w = 0u64;
-        let mut k = base;
-        while k + 8 <= end {
-            // SAFETY: k + 8 <= end <= n <= every slice's length; I16F16
+    super::lif_words::<8>(
+        params,
+        v,
+        refractory,
+        input,
+        spikes,
+        |v, refractory, input, k| {
+            // SAFETY: k + 8 <= n <= every slice's length (lif_words); I16F16
             // is `repr(transparent)` over i32.
             let vp = v.as_mut_ptr().add(k) as *mut __m256i;
             let rp = refractory.as_mut_ptr().add(k) as *mut __m128i;
@@ -175,19 +170,9 @@ unsafe fn lif_q16(
                 _mm256_extracti128_si256::<1>(nr),
             );
             _mm_storeu_si128(rp, packed);
-            let m = _mm256_movemask_ps(_mm256_castsi256_ps(spike)) as u32 as u64;
-            w |= m << (k - base);
-            k += 8;
-        }
-        for j in k..end {
-            if params.step(&mut v[j], &mut refractory[j], input[j]) {
-                w |= 1 << (j - base);
-            }
-        }
-        count += w.count_ones() as usize;
-        *word = w;
-    }
-    count
+            _mm256_movemask_ps(_mm256_castsi256_ps(spike)) as u32 as u64
+        },
+    )
 }
 
 #[target_feature(enable = "avx2,popcnt")]

@@ -125,11 +125,6 @@ unsafe fn lif_q16(
     // sign-extended, so each saturating operation is the exact result
     // clamped to the i32 range, and `sat_mul` is the exact 32 x 32-bit
     // product shifted right (floor) by 16, then clamped.
-    let n = v
-        .len()
-        .min(refractory.len())
-        .min(input.len())
-        .min(64 * spikes.len());
     let wide = |x: I16F16| _mm512_set1_epi64(i64::from(x.to_bits()));
     let (v_rest, alpha, res) = (
         wide(params.v_rest()),
@@ -151,14 +146,14 @@ unsafe fn lif_q16(
         let drive = sat(_mm512_srai_epi64::<16>(_mm512_mul_epi32(i, res)));
         sat(_mm512_add_epi64(v, sat(_mm512_add_epi64(leak, drive))))
     };
-    let mut count = 0;
-    for (wi, word) in spikes.iter_mut().enumerate().take(n.div_ceil(64)) {
-        let base = 64 * wi;
-        let end = n.min(base + 64);
-        let mut w = 0u64;
-        let mut k = base;
-        while k + 16 <= end {
-            // SAFETY: k + 16 <= end <= n <= every slice's length; I16F16
+    super::lif_words::<16>(
+        params,
+        v,
+        refractory,
+        input,
+        spikes,
+        |v, refractory, input, k| {
+            // SAFETY: k + 16 <= n <= every slice's length (lif_words); I16F16
             // is `repr(transparent)` over i32.
             let vp = v.as_mut_ptr().add(k) as *mut i32;
             let rp = refractory.as_mut_ptr().add(k) as *mut __m256i;
@@ -178,18 +173,9 @@ unsafe fn lif_q16(
             let nr = _mm512_mask_mov_epi32(nr, spike, period);
             _mm512_storeu_si512(vp as *mut _, nv);
             _mm256_storeu_si256(rp, _mm512_cvtepi32_epi16(nr));
-            w |= u64::from(spike) << (k - base);
-            k += 16;
-        }
-        for j in k..end {
-            if params.step(&mut v[j], &mut refractory[j], input[j]) {
-                w |= 1 << (j - base);
-            }
-        }
-        count += w.count_ones() as usize;
-        *word = w;
-    }
-    count
+            u64::from(spike)
+        },
+    )
 }
 
 #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
