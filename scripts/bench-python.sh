@@ -20,9 +20,10 @@ PATH="$PWD/$venv/bin:$PATH" "$venv/bin/pip" install --quiet --no-build-isolation
 # The Rust side, built as the package builds sc-host: without the GPU feature.
 cargo build -q --release -p sc-host --no-default-features --example bench_python_ops
 mkdir -p target/bench docs/bench
+load=$(cut -d' ' -f1 /proc/loadavg)
 ./target/release/examples/bench_python_ops 7 >target/bench/python-rust.json
 "$venv/bin/python" scripts/bench_python.py target/bench/python.json target/bench/python-rust.json
-machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores"
+machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores (1-minute load average $load at the start)"
 versions=$("$venv/bin/python" -c 'import sys, numpy, numba; print(f"Python {sys.version.split()[0]}, numpy {numpy.__version__}, Numba {numba.__version__}")')
 "$venv/bin/python" scripts/render_python_bench.py target/bench/python.json target/bench/python-rust.json \
     "$machine" "$versions, $(rustc --version | cut -d' ' -f1-2)" >docs/bench/python.md
