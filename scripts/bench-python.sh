@@ -1,15 +1,30 @@
 #!/usr/bin/env bash
-# The seed's functions through sc_neuro against the seed's numpy versions
-# (and Numba's, if installed in the venv) at the seed's shapes: builds the
-# package into target/py-venv (as scripts/test.sh does) and prints a
-# table; JSON to target/bench/python.json. About a minute.
+# The seed's functions through sc_neuro, side by side in one run with the
+# seed's numpy versions, the seed's Numba kernels (jit_pack_bits,
+# jit_vec_mac) and the Rust API the binding calls
+# (host/examples/bench_python_ops.rs), at the seed's shapes; writes
+# docs/bench/python.md (JSON in target/bench/python.json). Builds the
+# package into target/bench-venv (numpy, numba, maturin; the venv of
+# scripts/bench-sim.sh, not CI's target/py-venv; network access the first
+# time). A few minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PYV=target/py-venv
-if ! "$PYV/bin/python" -c 'import maturin, numpy' 2>/dev/null; then
-    python3 -m venv "$PYV"
-    "$PYV/bin/pip" install -q "maturin>=1.5,<2" numpy pytest "nir>=1.0"
+venv=target/bench-venv
+# A venv made by bench-sim.sh has numpy and numba but no maturin: install
+# whatever is missing (pip leaves what is there alone).
+if ! "$venv/bin/python" -c 'import numpy, numba, maturin' 2>/dev/null; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet numpy numba "maturin>=1.5,<2"
 fi
-PATH="$PWD/$PYV/bin:$PATH" "$PYV/bin/pip" install -q --no-build-isolation ./python
-mkdir -p target/bench
-"$PYV/bin/python" scripts/bench_python.py target/bench/python.json
+PATH="$PWD/$venv/bin:$PATH" "$venv/bin/pip" install --quiet --no-build-isolation ./python
+# The Rust side, built as the package builds sc-host: without the GPU feature.
+cargo build -q --release -p sc-host --no-default-features --example bench_python_ops
+mkdir -p target/bench docs/bench
+load=$(cut -d' ' -f1 /proc/loadavg)
+./target/release/examples/bench_python_ops 7 >target/bench/python-rust.json
+"$venv/bin/python" scripts/bench_python.py target/bench/python.json target/bench/python-rust.json
+machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores (1-minute load average $load at the start)"
+versions=$("$venv/bin/python" -c 'import sys, numpy, numba; print(f"Python {sys.version.split()[0]}, numpy {numpy.__version__}, Numba {numba.__version__}")')
+"$venv/bin/python" scripts/render_python_bench.py target/bench/python.json target/bench/python-rust.json \
+    "$machine" "$versions, $(rustc --version | cut -d' ' -f1-2)" >docs/bench/python.md
+echo "wrote docs/bench/python.md"

@@ -3,7 +3,7 @@
 # line (default: all available), each writing docs/bench/<section>.md, then
 # assemble them under a header naming this machine. Benchmarks are never
 # tests: nothing here asserts a timing.
-#   scripts/benchmarks.sh [hdl] [digits] [cpu] [firmware] [mpi] [gpu] [sim] [snn]
+#   scripts/benchmarks.sh [hdl] [digits] [cpu] [firmware] [mpi] [gpu] [sim] [snn] [python]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 declare -A SECTIONS=(
@@ -15,6 +15,7 @@ declare -A SECTIONS=(
     [gpu]=scripts/bench-gpu.sh
     [sim]=scripts/bench-sim.sh
     [snn]=scripts/bench-snn.sh
+    [python]=scripts/bench-python.sh
 )
 if [ $# -eq 0 ]; then set -- "${!SECTIONS[@]}"; fi
 for s in "$@"; do

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Render scripts/bench-python.sh's rows as the Markdown of
+docs/bench/python.md (stdout).
+
+    render_python_bench.py python.json python-rust.json MACHINE VERSIONS
+
+A target line says "met" or "not met" from the figures of this run; it is
+a report, never a test.
+"""
+
+import json
+import sys
+
+
+def ms(r, k):
+    return f"{r[k] * 1e3:.3f}" if k in r else "-"
+
+
+def main():
+    rows_path, rust_path, machine, versions = sys.argv[1:5]
+    with open(rows_path) as f:
+        rows = json.load(f)
+    with open(rust_path) as f:
+        rust = json.load(f)
+    print("## The seed's functions through `sc_neuro`: against numpy, Numba and the Rust API")
+    print()
+    print(f"Produced by `scripts/bench-python.sh` on {machine}, one run, {versions}. Each of the seed's "
+          "`accel` functions called through the Python package `sc_neuro` (python/, built with maturin "
+          "into the benchmark's venv), side by side in the same run with: the seed's numpy version "
+          "(python/tests/seed_ref.py, the reference the package's tests check against); the seed's Numba "
+          "kernel where the seed has one (its `jit_kernels` has two, `jit_pack_bits` and `jit_vec_mac`, "
+          "serial as published; every other function has none: \"-\"); and the same operation at the same "
+          "shape through the Rust API the binding calls (`host/examples/bench_python_ops.rs`: "
+          f"`sc_host::cpu::CpuBackend` on {rust['threads']} threads, SIMD level {rust['simd']}, writing into "
+          "output buffers allocated once, as its signatures let a Rust caller; and `sc_host::snn::seed`, "
+          "whose functions return new vectors; random inputs of the same shapes). Milliseconds per call, "
+          "median of 7 calls after one untimed call (compilation, warm-up); every row first checks that "
+          "`sc_neuro` and the numpy version (and Numba's) agree. `sc_neuro` and the Rust API use every "
+          "core; numpy and the seed's Numba kernels run on one. Shapes: the seed's dense layer, 128 neurons "
+          "x 784 inputs x 1024-bit streams, and its float network 784-256-10.")
+    print()
+    print("| function | shape | **sc_neuro** | Rust API | numpy | Numba | sc_neuro vs numpy | "
+          "sc_neuro vs Numba | Rust / sc_neuro |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        name, shape = r["function"].split(" (", 1)
+        vs_nb = f"{r['numba_s'] / r['sc_neuro_s']:.1f}x" if "numba_s" in r else "-"
+        ov = f"{r['rust_s'] / r['sc_neuro_s']:.2f}" if "rust_s" in r else "-"
+        print(f"| `{name}` | {shape[:-1]} | **{ms(r, 'sc_neuro_s')}** | {ms(r, 'rust_s')} | {ms(r, 'numpy_s')} "
+              f"| {ms(r, 'numba_s')} | {r['numpy_s'] / r['sc_neuro_s']:.1f}x | {vs_nb} | {ov} |")
+    print()
+    print("`Rust / sc_neuro` is the Rust API's time over the package's: 1.00 is no overhead, below 1 is "
+          "the share of the Python call that is the Rust work (the rest: argument checks, dtype and "
+          "contiguity handling, allocating the numpy result, converting it). Above 1 (the package faster "
+          "than the Rust it calls) is this run's noise or the two processes' heap state (a result vector "
+          "on fresh pages pays their page faults), not a gain. `unpack_bitstream`'s loop lives in the "
+          "binding itself (no `sc_host` function to call): no Rust column.")
+    print()
+    print("Targets (issue 18), from this run:")
+    print()
+    slow = [r for r in rows if r["numpy_s"] / r["sc_neuro_s"] < 10]
+    met = "met" if not slow else "not met"
+    detail = "every function" if not slow else "not met by " + ", ".join(
+        f"`{r['key']}` ({r['numpy_s'] / r['sc_neuro_s']:.1f}x)" for r in slow)
+    print(f"- **At least 10x the numpy versions: {met}** ({len(rows) - len(slow)} of {len(rows)} functions; "
+          f"{detail}).")
+    big = [r for r in rows if "rust_s" in r and r["sc_neuro_s"] > 1e-3]
+    over = [r for r in big if r["sc_neuro_s"] > 1.2 * r["rust_s"]]
+    met = "met" if not over else "not met"
+    detail = ("every one" if not over else "not met by " + ", ".join(
+        f"`{r['key']}` ({r['sc_neuro_s'] / r['rust_s']:.2f}x the Rust time)" for r in over))
+    names = ", ".join(f"`{r['key']}`" for r in big) or "none"
+    print(f"- **Within 1.2x of the Rust API for calls above 1 ms: {met}** ({len(big) - len(over)} of "
+          f"{len(big)} calls above 1 ms: {names}; {detail}).")
+
+
+if __name__ == "__main__":
+    main()
