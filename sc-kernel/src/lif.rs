@@ -39,17 +39,23 @@ mod sealed {
         /// `Some(sat(v + s))` if it is below `threshold`, else `None`, for
         /// every argument.
         fn add_below(v: Self, s: Self, threshold: Self) -> Option<Self>;
-        /// The integration of a LIF step of `p`'s neuron that is not
-        /// refractory (spec §6): `Some(v')` below the threshold, `None` for
-        /// a spike. Equal to [`super::integrate_ref`] (the default) for `0
-        /// <= alpha <= 1` ([`super::LifParams`]' invariant), never a panic
-        /// otherwise.
+        /// The integration of a LIF step that is not refractory (spec §6):
+        /// `Some(v')` below the threshold, `None` for a spike. Equal to
+        /// [`super::integrate_ref`] (the default) for `0 <= alpha <= 1`
+        /// ([`super::LifParams`]' invariant), never a panic otherwise.
         #[inline]
-        fn integrate(v: Self, input: Self, p: &super::LifParams<Self>) -> Option<Self>
+        fn integrate(
+            v: Self,
+            input: Self,
+            v_rest: Self,
+            alpha: Self,
+            resistance: Self,
+            threshold: Self,
+        ) -> Option<Self>
         where
             Self: super::LifFixed,
         {
-            super::integrate_ref(v, input, p)
+            super::integrate_ref(v, input, v_rest, alpha, resistance, threshold)
         }
         /// [`super::LifParams::step`] of up to `W::BITS` neurons (the
         /// shortest slice's length): spike bit `b` of the result is neuron
@@ -75,19 +81,33 @@ mod sealed {
 /// `v' < threshold`, `None` (a spike) otherwise. Formats may compute it
 /// faster ([`sealed::Sealed::integrate`]), with the same result.
 #[inline]
-fn integrate_ref<F: LifFixed>(v: F, input: F, p: &LifParams<F>) -> Option<F> {
+fn integrate_ref<F: LifFixed>(
+    v: F,
+    input: F,
+    v_rest: F,
+    alpha: F,
+    resistance: F,
+    threshold: F,
+) -> Option<F> {
     // sat_mul by alpha in [0, 1]: leak_mul, the same value.
-    let leak = F::leak_mul(p.v_rest.sat_sub(v), p.alpha);
-    let drive = input.sat_mul(p.resistance);
-    F::add_below(v, leak.sat_add(drive), p.threshold)
+    let leak = F::leak_mul(v_rest.sat_sub(v), alpha);
+    let drive = input.sat_mul(resistance);
+    F::add_below(v, leak.sat_add(drive), threshold)
 }
 
 /// [`integrate_ref`] out of line: the rare saturating case of the fast
 /// Q8.8 path, kept out of its loop's registers.
 #[cold]
 #[inline(never)]
-fn integrate_slow(v: I8F8, input: I8F8, p: &LifParams<I8F8>) -> Option<I8F8> {
-    integrate_ref(v, input, p)
+fn integrate_slow(
+    v: I8F8,
+    input: I8F8,
+    v_rest: I8F8,
+    alpha: I8F8,
+    r: I8F8,
+    t: I8F8,
+) -> Option<I8F8> {
+    integrate_ref(v, input, v_rest, alpha, r, t)
 }
 
 /// The LIF number format of a described network or LIF record, with its
@@ -361,20 +381,27 @@ impl sealed::Sealed for I8F8 {
     /// acts, so `s` is `sat_add(leak, drive)` and [`Self::add_below`]
     /// finishes the step; otherwise [`integrate_ref`] computes it.
     #[inline]
-    fn integrate(v: Self, input: Self, p: &LifParams<Self>) -> Option<Self> {
+    fn integrate(
+        v: Self,
+        input: Self,
+        v_rest: Self,
+        alpha: Self,
+        resistance: Self,
+        threshold: Self,
+    ) -> Option<Self> {
         let x = i32::from(v.to_bits());
-        let d = i32::from(p.v_rest.to_bits()) - x;
-        let drive = (i32::from(input.to_bits()) * i32::from(p.resistance.to_bits())) >> 8;
+        let d = i32::from(v_rest.to_bits()) - x;
+        let drive = (i32::from(input.to_bits()) * i32::from(resistance.to_bits())) >> 8;
         // |d * alpha| < 2^31, and |(d * alpha) >> 8| + |drive| < 2^24.
-        let s = ((d * i32::from(p.alpha.to_bits())) >> 8) + drive;
+        let s = ((d * i32::from(alpha.to_bits())) >> 8) + drive;
         // Each of d, drive, s is in -2^15..2^15 exactly when adding 2^15
         // leaves it in 0..2^16 (a negative sum sets the high bits).
         let k = 1 << 15;
         if ((d + k) | (drive + k) | (s + k)) >> 16 != 0 {
-            return integrate_slow(v, input, p);
+            return integrate_slow(v, input, v_rest, alpha, resistance, threshold);
         }
         // s fits i16: the cast is exact.
-        Self::add_below(v, I8F8::from_bits(s as i16), p.threshold)
+        Self::add_below(v, I8F8::from_bits(s as i16), threshold)
     }
     /// With `|v_rest| < 2^13` (once per call), a neuron that is not
     /// refractory, has `|v| < 2^13` and `|floor(I * R / 2^8)| < 2^13`
@@ -592,7 +619,8 @@ impl<F: LifFixed> LifParams<F> {
         }
         // Spec §6's leak, drive and sum (alpha is in (0, 1], checked by
         // `new`): integrate_ref, or the format's faster form of it.
-        match F::integrate(*v, input, self) {
+        let (a, r, t) = (self.alpha, self.resistance, self.threshold);
+        match F::integrate(*v, input, self.v_rest, a, r, t) {
             Some(nv) => {
                 *v = nv;
                 false
