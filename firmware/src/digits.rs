@@ -38,11 +38,9 @@ pub fn verify(net: &NetDesc<'_>) -> Result<(), NetError> {
 
 /// Classify test image `k` (`k < IMAGES`): the predicted class.
 pub fn classify(net: &NetDesc<'_>, steps: usize, k: usize) -> Result<u8, NetError> {
-    let img = data::IMAGES.get(k).ok_or(NetError::TooLarge {
-        what: "image index",
-        needed: k + 1,
-        capacity: IMAGES,
-    })?;
+    let img = data::IMAGES
+        .get(k)
+        .ok_or(NetError::too_large("image index", k + 1, IMAGES))?;
     let mut inputs = [Probability::ZERO; data::INPUTS];
     for (p, &ix) in inputs.iter_mut().zip(img.iter()) {
         *p = Probability::from_q16(data::INPUT_TABLE[ix as usize])?;

@@ -58,6 +58,26 @@ pub enum NetError {
     },
 }
 
+impl NetError {
+    /// [`NetError::TooLarge`].
+    pub fn too_large(what: &'static str, needed: usize, capacity: usize) -> Self {
+        NetError::TooLarge {
+            what,
+            needed,
+            capacity,
+        }
+    }
+}
+
+/// `Ok` if `needed` fits `capacity`, else [`NetError::TooLarge`].
+fn need(what: &'static str, needed: usize, capacity: usize) -> Result<(), NetError> {
+    if needed > capacity {
+        Err(NetError::too_large(what, needed, capacity))
+    } else {
+        Ok(())
+    }
+}
+
 impl From<Error> for NetError {
     fn from(e: Error) -> Self {
         NetError::Kernel(e)
@@ -70,11 +90,9 @@ impl From<WireError> for NetError {
             WireError::Truncated { at, .. } | WireError::Invalid { at, .. } => {
                 NetError::Malformed { at }
             }
-            WireError::Full { capacity } => NetError::TooLarge {
-                what: "words",
-                needed: capacity.saturating_add(1),
-                capacity,
-            },
+            WireError::Full { capacity } => {
+                NetError::too_large("words", capacity.saturating_add(1), capacity)
+            }
             WireError::Inconsistent {
                 expected, found, ..
             } => NetError::Kernel(Error::LengthMismatch { expected, found }),
@@ -107,20 +125,10 @@ pub fn parse<'a>(r: &mut Reader<'a>) -> Result<NetDesc<'a>, NetError> {
 /// against this image's capacity and validated by the kernel.
 pub fn from_network(net: Network<'_>) -> Result<NetDesc<'_>, NetError> {
     let nl = net.head.layers();
-    if nl > MAX_LAYERS {
-        return Err(NetError::TooLarge {
-            what: "layers",
-            needed: nl,
-            capacity: MAX_LAYERS,
-        });
-    }
+    need("layers", nl, MAX_LAYERS)?;
     let mut dims = Vec::new();
     // Cannot fail: nl <= MAX_LAYERS was checked above.
-    let full = NetError::TooLarge {
-        what: "layers",
-        needed: nl,
-        capacity: MAX_LAYERS,
-    };
+    let full = NetError::too_large("layers", nl, MAX_LAYERS);
     for &d in net.head.dims {
         dims.push(d as usize).map_err(|_| full)?;
     }
@@ -138,6 +146,27 @@ pub fn from_network(net: Network<'_>) -> Result<NetDesc<'_>, NetError> {
 }
 
 impl NetDesc<'_> {
+    /// Layer `k`'s MAC shape, its neurons at most `N` (a run's check of
+    /// each layer).
+    fn layer_shape<const N: usize>(&self, k: usize) -> Result<MacShape, NetError> {
+        let (m, n) = (self.dims[k], self.dims[k + 1]);
+        need("neurons", n, N)?;
+        Ok(MacShape::new(n, m, self.layers[k].len as usize)?)
+    }
+
+    /// The last layer's width, which a run's `counts` must have.
+    fn check_counts(&self, counts: &[u32]) -> Result<usize, NetError> {
+        let last = self.dims[self.layers.len()];
+        if counts.len() != last {
+            return Err(Error::LengthMismatch {
+                expected: last,
+                found: counts.len(),
+            }
+            .into());
+        }
+        Ok(last)
+    }
+
     /// Check every embedded weight stream of `magnitudes` (per layer,
     /// `neurons * inputs` streams of the layer's `len` bits in u32 words)
     /// against the kernel's encoding of its probability from the weight
@@ -145,23 +174,14 @@ impl NetDesc<'_> {
     pub fn verify_magnitudes(&self, magnitudes: &[&[u32]]) -> Result<(), NetError> {
         const MAX_STRIDE: usize = 64;
         if magnitudes.len() != self.layers.len() {
-            return Err(NetError::TooLarge {
-                what: "magnitude layers",
-                needed: self.layers.len(),
-                capacity: magnitudes.len(),
-            });
+            let (needed, capacity) = (self.layers.len(), magnitudes.len());
+            return Err(NetError::too_large("magnitude layers", needed, capacity));
         }
         let mut buf = [0u32; MAX_STRIDE];
         let source = self.net.head.weight_source;
         for (k, (l, mag)) in self.layers.iter().zip(magnitudes).enumerate() {
             let stride = words_for::<u32>(l.len as usize);
-            if stride > MAX_STRIDE {
-                return Err(NetError::TooLarge {
-                    what: "stream words",
-                    needed: stride,
-                    capacity: MAX_STRIDE,
-                });
-            }
+            need("stream words", stride, MAX_STRIDE)?;
             let one = MacShape::new(1, 1, l.len as usize)?;
             if mag.len() != l.weights_q16.len() * stride {
                 return Err(Error::LengthMismatch {
@@ -222,24 +242,10 @@ impl NetDesc<'_> {
         mut on_step: impl FnMut(usize, usize, &[u32]) -> bool,
     ) -> Result<(), NetError> {
         let nl = self.layers.len();
-        let need = |what, needed, capacity| {
-            if needed > capacity {
-                Err(NetError::TooLarge {
-                    what,
-                    needed,
-                    capacity,
-                })
-            } else {
-                Ok(())
-            }
-        };
         need("layers", nl, L)?;
         let mut layers: Vec<Layer<'_, LifParams<F>, u32>, L> = Vec::new();
-        for k in 0..nl {
-            let (m, n) = (self.dims[k], self.dims[k + 1]);
-            let l = &self.layers[k];
-            need("neurons", n, N)?;
-            let shape = MacShape::new(n, m, l.len as usize)?;
+        for (k, l) in self.layers.iter().enumerate() {
+            let shape = self.layer_shape::<N>(k)?;
             need("input words", shape.input_rows().words::<u32>()?, X)?;
             let params = l.lif_params::<F>()?;
             layers
@@ -250,20 +256,9 @@ impl NetDesc<'_> {
                     gain: F::try_from_raw(l.gain)?,
                     params,
                 })
-                .map_err(|_| NetError::TooLarge {
-                    what: "layers",
-                    needed: nl,
-                    capacity: L,
-                })?;
+                .map_err(|_| NetError::too_large("layers", nl, L))?;
         }
-        let last = self.dims[nl];
-        if counts.len() != last {
-            return Err(Error::LengthMismatch {
-                expected: last,
-                found: counts.len(),
-            }
-            .into());
-        }
+        self.check_counts(counts)?;
         let mut v = [[F::ZERO; N]; L];
         let mut r = [[0u16; N]; L];
         let mut c = [[0i32; N]; L];
@@ -291,11 +286,7 @@ impl NetDesc<'_> {
                 x: &mut x[..layers[k].shape.input_rows().words::<u32>()?],
             };
             if states.push(st).is_err() {
-                return Err(NetError::TooLarge {
-                    what: "layers",
-                    needed: nl,
-                    capacity: L,
-                });
+                return Err(NetError::too_large("layers", nl, L));
             }
         }
         // The kernel's network state over these buffers (the host runs the
@@ -352,13 +343,7 @@ impl NetDesc<'_> {
         let source = self.net.head.weight_source;
         for (k, (l, w)) in self.layers.iter().zip(form.weights).enumerate() {
             let (m, n, len) = (self.dims[k], self.dims[k + 1], l.len as usize);
-            if len > Q {
-                return Err(NetError::TooLarge {
-                    what: "stream bits",
-                    needed: len,
-                    capacity: Q,
-                });
-            }
+            need("stream bits", len, Q)?;
             if w.len() != l.weights_q16.len() {
                 return Err(Error::LengthMismatch {
                     expected: l.weights_q16.len(),
@@ -391,13 +376,7 @@ impl NetDesc<'_> {
             if k > 0 {
                 continue;
             }
-            if len > usize::from(u16::MAX) {
-                return Err(NetError::TooLarge {
-                    what: "layer 0 stream bits",
-                    needed: len,
-                    capacity: usize::from(u16::MAX),
-                });
-            }
+            need("layer 0 stream bits", len, usize::from(u16::MAX))?;
             if form.rank.len() != len {
                 return Err(Error::LengthMismatch {
                     expected: len,
@@ -444,10 +423,10 @@ impl NetDesc<'_> {
     ) -> Result<(), NetError> {
         match self.format {
             Format::Q16_16 => {
-                self.run_counts_f::<I16F16, N, Q, L>(form, inputs, steps, counts, on_step)
+                self.run_counts_as::<I16F16, N, Q, L>(form, inputs, steps, counts, on_step)
             }
             Format::Q8_8 => {
-                self.run_counts_f::<I8F8, N, Q, L>(form, inputs, steps, counts, on_step)
+                self.run_counts_as::<I8F8, N, Q, L>(form, inputs, steps, counts, on_step)
             }
         }
     }
@@ -461,7 +440,7 @@ impl NetDesc<'_> {
         inputs: &[Probability],
         steps: usize,
         counts: &mut [u32],
-        on_step: impl FnMut(usize, usize, &[u32]) -> bool,
+        mut on_step: impl FnMut(usize, usize, &[u32]) -> bool,
     ) -> Result<(), NetError> {
         if F::FRAC_BITS != self.format.frac_bits() {
             return Err(Error::InvalidParameter {
@@ -470,29 +449,7 @@ impl NetDesc<'_> {
             }
             .into());
         }
-        self.run_counts_f::<F, N, Q, L>(form, inputs, steps, counts, on_step)
-    }
-
-    fn run_counts_f<F: LifFixed, const N: usize, const Q: usize, const L: usize>(
-        &self,
-        form: &CountForm<'_>,
-        inputs: &[Probability],
-        steps: usize,
-        counts: &mut [u32],
-        mut on_step: impl FnMut(usize, usize, &[u32]) -> bool,
-    ) -> Result<(), NetError> {
         let nl = self.layers.len();
-        let need = |what, needed, capacity| {
-            if needed > capacity {
-                Err(NetError::TooLarge {
-                    what,
-                    needed,
-                    capacity,
-                })
-            } else {
-                Ok(())
-            }
-        };
         need("layers", nl, L)?;
         if form.weights.len() != nl {
             return Err(Error::LengthMismatch {
@@ -503,26 +460,15 @@ impl NetDesc<'_> {
         }
         let mut layers: Vec<CountLayer<'_, LifParams<F>, i16>, L> = Vec::new();
         for (k, (l, &w)) in self.layers.iter().zip(form.weights).enumerate() {
-            let (m, n) = (self.dims[k], self.dims[k + 1]);
-            need("neurons", n, N)?;
-            let shape = MacShape::new(n, m, l.len as usize)?;
+            let shape = self.layer_shape::<N>(k)?;
             let layer = CountLayer::new(shape, w, F::try_from_raw(l.gain)?, l.lif_params::<F>()?)?;
-            layers.push(layer).map_err(|_| NetError::TooLarge {
-                what: "layers",
-                needed: nl,
-                capacity: L,
-            })?;
+            layers
+                .push(layer)
+                .map_err(|_| NetError::too_large("layers", nl, L))?;
         }
         let len0 = layers.first().map_or(0, |l| l.shape().len());
         need("layer 0 stream bits + 1", len0 + 1, Q)?;
-        let last = self.dims[nl];
-        if counts.len() != last {
-            return Err(Error::LengthMismatch {
-                expected: last,
-                found: counts.len(),
-            }
-            .into());
-        }
+        let last = self.check_counts(counts)?;
         // Spec §7's initial state: membranes at rest, counters 0, a fresh
         // input generator.
         let mut v = [[F::ZERO; N]; L];
@@ -538,11 +484,11 @@ impl NetDesc<'_> {
         let mut gen = self.net.head.input_source.start()?;
         // Layer 0's inputs in ascending order of probability, once per run:
         // each step builds one prefix table per distinct probability.
-        let order = input_order(inputs).ok_or(NetError::TooLarge {
-            what: "layer 0 inputs",
-            needed: inputs.len(),
-            capacity: MAX_GROUPED,
-        })?;
+        let order = input_order(inputs).ok_or(NetError::too_large(
+            "layer 0 inputs",
+            inputs.len(),
+            MAX_GROUPED,
+        ))?;
         for t in 0..steps {
             // Layer 0's comparator values of this step, in weight order;
             // the generator advances L_0 (spec §7 step 1).

@@ -102,11 +102,7 @@ fn compare1(field: &'static str, expected: u32, got: u32) -> Result<(), Failure>
 }
 
 fn too_large(what: &'static str, needed: usize, capacity: usize) -> Failure {
-    Failure::Net(NetError::TooLarge {
-        what,
-        needed,
-        capacity,
-    })
+    Failure::Net(NetError::too_large(what, needed, capacity))
 }
 
 fn stream_words(len: usize) -> Result<usize, Failure> {

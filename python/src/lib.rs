@@ -56,6 +56,29 @@ fn contiguous<'a, T: numpy::Element, D: numpy::ndarray::Dimension>(
         .map_err(|_| value_err(format!("`{name}` must be C-contiguous")))
 }
 
+/// [`contiguous`] for an array the call writes.
+fn contiguous_mut<'a, T: numpy::Element, D: numpy::ndarray::Dimension>(
+    name: &str,
+    a: &'a mut numpy::PyReadwriteArray<'_, T, D>,
+) -> PyResult<&'a mut [T]> {
+    a.as_slice_mut()
+        .map_err(|_| value_err(format!("`{name}` must be C-contiguous")))
+}
+
+/// The two dimensions of a 2-D array's `shape`; else the error
+/// `"{what}, got {n}-D"`.
+fn two_d(shape: &[usize], what: impl std::fmt::Display) -> PyResult<(usize, usize)> {
+    match *shape {
+        [rows, cols] => Ok((rows, cols)),
+        _ => Err(value_err(format!("{what}, got {}-D", shape.len()))),
+    }
+}
+
+/// Every bit of `words`.
+fn all_bits(words: &[u64]) -> Result<BitSlice<'_, u64>, String> {
+    BitSlice::new(words, words.len() * 64).map_err(|e| e.to_string())
+}
+
 /// Pack `rows x row_len` 0/1 bytes into `rows x ceil(row_len / 64)` words.
 #[pyfunction]
 fn pack_rows<'py>(
@@ -175,9 +198,7 @@ fn bitwise(
         contiguous("b", &b)?,
         contiguous("select", &sel)?,
     );
-    let o = out
-        .as_slice_mut()
-        .map_err(|_| value_err("`out` must be C-contiguous"))?;
+    let o = contiguous_mut("out", &mut out)?;
     let mask = row_bits(a, stride, row_len)?;
     for (n, x) in [("b", b), ("select", s), ("out", &*o)] {
         if x.len() != a.len() {
@@ -190,12 +211,9 @@ fn bitwise(
     }
     let cpu = cpu()?;
     py.allow_threads(|| -> Result<(), String> {
-        let bits = a.len() * 64;
         let e = |e: sc_kernel::Error| e.to_string();
-        let sa = BitSlice::new(a, bits).map_err(e)?;
-        let sb = BitSlice::new(b, bits).map_err(e)?;
-        let ss = BitSlice::new(s, bits).map_err(e)?;
-        let mut so = BitSliceMut::new(o, bits).map_err(e)?;
+        let (sa, sb, ss) = (all_bits(a)?, all_bits(b)?, all_bits(s)?);
+        let mut so = BitSliceMut::new(o, a.len() * 64).map_err(e)?;
         cpu.bitwise(
             Bitwise {
                 op,
@@ -230,8 +248,7 @@ fn popcount(
     let mask = row_bits(p, stride, row_len)?;
     let cpu = cpu()?;
     py.allow_threads(|| -> Result<u64, String> {
-        let s = BitSlice::new(p, p.len() * 64).map_err(|e| e.to_string())?;
-        let mut n = cpu.count_ones(s) as u64;
+        let mut n = cpu.count_ones(all_bits(p)?) as u64;
         if let Some(m) = mask {
             for w in p.chunks(stride) {
                 n -= u64::from((w[stride - 1] & !m).count_ones());
@@ -250,17 +267,14 @@ fn popcount_words(
     mut out: PyReadwriteArrayDyn<'_, u64>,
 ) -> PyResult<()> {
     let p = contiguous("packed", &packed)?;
-    let o = out
-        .as_slice_mut()
-        .map_err(|_| value_err("`out` must be C-contiguous"))?;
+    let o = contiguous_mut("out", &mut out)?;
     if o.len() != p.len() {
         return Err(value_err("`out` must have the shape of `packed`"));
     }
     let cpu = cpu()?;
     py.allow_threads(|| -> Result<(), String> {
         let mut counts = vec![0u32; p.len()];
-        let s = BitSlice::new(p, p.len() * 64).map_err(|e| e.to_string())?;
-        cpu.count_ones_per_word(s, &mut counts)
+        cpu.count_ones_per_word(all_bits(p)?, &mut counts)
             .map_err(|e| e.to_string())?;
         for (o, c) in o.iter_mut().zip(counts) {
             *o = u64::from(c);
@@ -285,21 +299,34 @@ fn vec_mac<'py>(
     let len = words
         .checked_mul(64)
         .ok_or_else(|| value_err("`n_words` too large"))?;
-    let shape = MacShape::new(neurons, n_inputs, len).map_err(|e| {
-        value_err(format!(
-            "{e}: n_inputs * n_words * 64 must be at most 2^31 - 1"
-        ))
-    })?;
+    let shape = mac_shape(neurons, n_inputs, len)?;
     let cpu = cpu()?;
     let counts = py
-        .allow_threads(|| -> Result<Vec<u32>, String> {
-            let mut out = vec![0u32; neurons];
-            cpu.mac(&shape, w, x, &mut out).map_err(|e| e.to_string())?;
-            Ok(out)
-        })
+        .allow_threads(|| mac_counts(cpu, &shape, w, x))
         .map_err(value_err)?;
     let counts: Vec<u64> = counts.into_iter().map(u64::from).collect();
     Ok(counts.into_pyarray_bound(py))
+}
+
+/// The MAC's shape; the error names the Python arguments.
+fn mac_shape(neurons: usize, n_inputs: usize, len: usize) -> PyResult<MacShape> {
+    MacShape::new(neurons, n_inputs, len).map_err(|e| {
+        value_err(format!(
+            "{e}: n_inputs * n_words * 64 must be at most 2^31 - 1"
+        ))
+    })
+}
+
+/// The MAC's count of every neuron of `shape` on the CPU backend.
+fn mac_counts(
+    cpu: &CpuBackend,
+    shape: &MacShape,
+    w: &[u64],
+    x: &[u64],
+) -> Result<Vec<u32>, String> {
+    let mut out = vec![0u32; shape.neurons()];
+    cpu.mac(shape, w, x, &mut out).map_err(|e| e.to_string())?;
+    Ok(out)
 }
 
 /// The MAC into an `int64`/`uint64` output the caller owns (`jit_vec_mac`).
@@ -315,25 +342,17 @@ fn vec_mac_into(
 ) -> PyResult<()> {
     let w = contiguous("packed_weights", &weights)?;
     let x = contiguous("packed_inputs", &inputs)?;
-    let o = outputs
-        .as_slice_mut()
-        .map_err(|_| value_err("`outputs` must be C-contiguous"))?;
+    let o = contiguous_mut("outputs", &mut outputs)?;
     if o.len() != neurons {
         return Err(value_err(format!(
             "`outputs` has {} elements; expected n_neurons = {neurons}",
             o.len()
         )));
     }
-    let shape = MacShape::new(neurons, n_inputs, words.saturating_mul(64)).map_err(|e| {
-        value_err(format!(
-            "{e}: n_inputs * n_words * 64 must be at most 2^31 - 1"
-        ))
-    })?;
+    let shape = mac_shape(neurons, n_inputs, words.saturating_mul(64))?;
     let cpu = cpu()?;
     py.allow_threads(|| -> Result<(), String> {
-        let mut out = vec![0u32; neurons];
-        cpu.mac(&shape, w, x, &mut out).map_err(|e| e.to_string())?;
-        for (o, c) in o.iter_mut().zip(out) {
+        for (o, c) in o.iter_mut().zip(mac_counts(cpu, &shape, w, x)?) {
             *o = i64::from(c);
         }
         Ok(())
@@ -342,15 +361,18 @@ fn vec_mac_into(
 }
 
 fn matrix(name: &str, a: &PyReadonlyArrayDyn<'_, f64>) -> PyResult<seed::Matrix<f64>> {
-    let s = a.shape();
-    if s.len() != 2 {
-        return Err(value_err(format!(
-            "`{name}` must be 2-D, got {}-D",
-            s.len()
-        )));
-    }
+    let (rows, cols) = two_d(a.shape(), format_args!("`{name}` must be 2-D"))?;
     let data = contiguous(name, a)?.to_vec();
-    seed::Matrix::new(name, s[0], s[1], data).map_err(value_err)
+    seed::Matrix::new(name, rows, cols, data).map_err(value_err)
+}
+
+/// Each of `weights` as a matrix, named `weights[k]` in errors.
+fn matrices(weights: &[PyReadonlyArrayDyn<'_, f64>]) -> PyResult<Vec<seed::Matrix<f64>>> {
+    weights
+        .iter()
+        .enumerate()
+        .map(|(k, w)| matrix(&format!("weights[{k}]"), w))
+        .collect()
 }
 
 fn to_py2<'py>(py: Python<'py>, m: seed::Matrix<f64>) -> PyResult<Bound<'py, PyArray2<f64>>> {
@@ -401,11 +423,7 @@ fn forward_pass<'py>(
     v_threshold: f64,
     alpha: f64,
 ) -> PyResult<(Vec<Bound<'py, PyArray1<f64>>>, Bound<'py, PyArray2<f64>>)> {
-    let ws = weights
-        .iter()
-        .enumerate()
-        .map(|(k, w)| matrix(&format!("weights[{k}]"), w))
-        .collect::<PyResult<Vec<_>>>()?;
+    let ws = matrices(&weights)?;
     let x = matrix("x", &x)?;
     let p = seed::ForwardParams {
         v_rest,
@@ -452,11 +470,7 @@ fn surrogate_loss(
     threshold: f64,
     surrogate_path: &str,
 ) -> PyResult<f64> {
-    let ws = weights
-        .iter()
-        .enumerate()
-        .map(|(k, w)| matrix(&format!("weights[{k}]"), w))
-        .collect::<PyResult<Vec<_>>>()?;
+    let ws = matrices(&weights)?;
     let (x, t) = (matrix("x", &x)?, matrix("targets", &targets)?);
     let p = loss_params(n_steps, beta, threshold, surrogate_path)?;
     py.allow_threads(|| seed::jax_surrogate_loss(&ws, &x, &t, &p))
@@ -478,11 +492,7 @@ fn surrogate_gradient_step<'py>(
     threshold: f64,
     surrogate_path: &str,
 ) -> PyResult<(Vec<Bound<'py, PyArray2<f64>>>, f64)> {
-    let ws = weights
-        .iter()
-        .enumerate()
-        .map(|(k, w)| matrix(&format!("weights[{k}]"), w))
-        .collect::<PyResult<Vec<_>>>()?;
+    let ws = matrices(&weights)?;
     let (x, t) = (matrix("x", &x)?, matrix("targets", &targets)?);
     let p = loss_params(n_steps, beta, threshold, surrogate_path)?;
     let (new, loss) = py
@@ -577,17 +587,10 @@ fn run_model<'py>(
     steps: usize,
     backend: &str,
 ) -> PyResult<(Bound<'py, PyArray2<u32>>, Bound<'py, PyArray1<i64>>)> {
-    let shape = inputs.shape().to_vec();
-    if shape.len() != 2 {
-        return Err(value_err(format!(
-            "inputs must be 2-D (samples, features), got {}-D",
-            shape.len()
-        )));
-    }
+    let (samples, cols) = two_d(inputs.shape(), "inputs must be 2-D (samples, features)")?;
     let x = contiguous("inputs", &inputs)?;
     let net = &model.run.network;
     let n_in = net.dims[0];
-    let cols = shape[1];
     let add_bias = model.run.bias_input && cols + 1 == n_in;
     if cols != n_in && !add_bias {
         return Err(value_err(format!(
@@ -604,8 +607,8 @@ fn run_model<'py>(
             "steps {steps}: at most 65536 are allowed"
         )));
     }
-    let mut rows = Vec::with_capacity(shape[0]);
-    for (r, row) in x.chunks(cols.max(1)).take(shape[0]).enumerate() {
+    let mut rows = Vec::with_capacity(samples);
+    for (r, row) in x.chunks(cols.max(1)).take(samples).enumerate() {
         let mut ps = Vec::with_capacity(n_in);
         for (c, &v) in row.iter().enumerate() {
             ps.push(
@@ -630,20 +633,11 @@ fn run_model<'py>(
         }
     };
     let runs = py
-        .allow_threads(|| -> Result<Vec<NetRun>, String> {
-            let e = |e: NetError| chain(&e);
-            match (net.format, kernel) {
-                (LifFormat::Q16_16, false) => Engine::<I16F16>::new(net)
-                    .and_then(|g| g.run_batch(&rows, steps, Record::Counts))
-                    .map_err(e),
-                (LifFormat::Q8_8, false) => Engine::<I8F8>::new(net)
-                    .and_then(|g| g.run_batch(&rows, steps, Record::Counts))
-                    .map_err(e),
-                (LifFormat::Q16_16, true) => kernel_runs::<I16F16>(net, &rows, steps).map_err(e),
-                (LifFormat::Q8_8, true) => kernel_runs::<I8F8>(net, &rows, steps).map_err(e),
-            }
+        .allow_threads(|| match net.format {
+            LifFormat::Q16_16 => run_rows::<I16F16>(net, &rows, steps, kernel),
+            LifFormat::Q8_8 => run_rows::<I8F8>(net, &rows, steps, kernel),
         })
-        .map_err(value_err)?;
+        .map_err(|e| value_err(chain(&e)))?;
     let mut counts = Vec::with_capacity(runs.len() * outs);
     let mut pred = Vec::with_capacity(runs.len());
     for r in &runs {
@@ -654,11 +648,17 @@ fn run_model<'py>(
     Ok((counts.into_pyarray_bound(py), pred.into_pyarray_bound(py)))
 }
 
-fn kernel_runs<F: sc_kernel::lif::LifFixed>(
+/// Every row's run (spike counts only) on the engine, or with `kernel` on
+/// the kernel's bitstream path (the same bits).
+fn run_rows<F: sc_kernel::lif::LifFixed>(
     net: &NetworkSpec,
     rows: &[Vec<Probability>],
     steps: usize,
+    kernel: bool,
 ) -> Result<Vec<NetRun>, NetError> {
+    if !kernel {
+        return Engine::<F>::new(net)?.run_batch(rows, steps, Record::Counts);
+    }
     let n = ScNetwork::<F, u64>::new(net)?;
     rows.iter()
         .map(|x| {
@@ -693,31 +693,24 @@ fn quantise(
     let mut sizes = Vec::with_capacity(weights.len() + 1);
     let mut ws = Vec::with_capacity(weights.len());
     for (l, w) in weights.iter().enumerate() {
-        let s = w.shape();
-        if s.len() != 2 {
-            return Err(value_err(format!(
-                "weights[{l}] must be 2-D, got {}-D",
-                s.len()
-            )));
-        }
+        let (rows, cols) = two_d(w.shape(), format_args!("weights[{l}] must be 2-D"))?;
         let n_in = if l == 0 {
-            let n = s[1]
+            let n = cols
                 .checked_sub(usize::from(bias))
                 .ok_or_else(|| value_err("weights[0] needs a bias column (bias=True)"))?;
             sizes.push(n);
-            s[1]
+            cols
         } else {
             sizes[l]
         };
-        if s[1] != n_in {
+        if cols != n_in {
             return Err(value_err(format!(
-                "weights[{l}] has {} columns; layer {} has {} neurons",
-                s[1],
+                "weights[{l}] has {cols} columns; layer {} has {} neurons",
                 l - 1,
                 sizes[l]
             )));
         }
-        sizes.push(s[0]);
+        sizes.push(rows);
         let data = contiguous(&format!("weights[{l}]"), w)?;
         ws.push(data.iter().map(|&x| x as f32).collect::<Vec<f32>>());
     }

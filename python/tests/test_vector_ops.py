@@ -71,17 +71,18 @@ def seed_binary(name, a, b, s=None):
     }[name]()
 
 
+def vo_binary(name, a, b, s):
+    # The package's `vec_<name>` on the operands of seed_binary.
+    args = {"not": (a,), "mux": (s, a, b)}.get(name, (a, b))
+    return getattr(vo, f"vec_{name}")(*args)
+
+
 @pytest.mark.parametrize("op", ["and", "xnor", "not", "mux"])
 @pytest.mark.parametrize("shape", [(7,), (3, 5), (2, 3, 4)])
 def test_bitwise_plain_words_match_seed(op, shape):
     # Plain uint64 arrays have no padding: the seed's results exactly.
     a, b, s = (RNG.integers(0, 2**64, size=shape, dtype=np.uint64) for _ in range(3))
-    got = {
-        "and": lambda: vo.vec_and(a, b),
-        "xnor": lambda: vo.vec_xnor(a, b),
-        "not": lambda: vo.vec_not(a),
-        "mux": lambda: vo.vec_mux(s, a, b),
-    }[op]()
+    got = vo_binary(op, a, b, s)
     want = seed_binary(op, a, b, s)
     assert got.dtype == np.uint64 and got.shape == shape
     np.testing.assert_array_equal(got, want)
@@ -95,12 +96,7 @@ def test_padding_never_counts(op, n):
     # them; here results of packed streams keep zero padding.
     ba, bb, bs = bits(3, n), bits(3, n), bits(3, n)
     a, b, s = vo.pack_bitstream(ba), vo.pack_bitstream(bb), vo.pack_bitstream(bs)
-    got = {
-        "and": lambda: vo.vec_and(a, b),
-        "xnor": lambda: vo.vec_xnor(a, b),
-        "not": lambda: vo.vec_not(a),
-        "mux": lambda: vo.vec_mux(s, a, b),
-    }[op]()
+    got = vo_binary(op, a, b, s)
     seed = seed_binary(op, ref.pack(ba), ref.pack(bb), ref.pack(bs))
     np.testing.assert_array_equal(got, ref.mask_rows(seed, n))
     want_bits = {

@@ -41,8 +41,9 @@ mod sealed {
         fn add_below(v: Self, s: Self, threshold: Self) -> Option<Self>;
         /// The integration of a LIF step that is not refractory (spec §6):
         /// `Some(v')` below the threshold, `None` for a spike. Equal to
-        /// [`super::integrate_ref`] for `0 <= alpha <= 1`
+        /// [`super::integrate_ref`] (the default) for `0 <= alpha <= 1`
         /// ([`super::LifParams`]' invariant), never a panic otherwise.
+        #[inline]
         fn integrate(
             v: Self,
             input: Self,
@@ -50,7 +51,12 @@ mod sealed {
             alpha: Self,
             resistance: Self,
             threshold: Self,
-        ) -> Option<Self>;
+        ) -> Option<Self>
+        where
+            Self: super::LifFixed,
+        {
+            super::integrate_ref(v, input, v_rest, alpha, resistance, threshold)
+        }
         /// [`super::LifParams::step`] of up to `W::BITS` neurons (the
         /// shortest slice's length): spike bit `b` of the result is neuron
         /// `b`'s spike. A format may use a faster loop with the same
@@ -65,16 +71,7 @@ mod sealed {
         where
             Self: super::LifFixed,
         {
-            // Three slices of one length and one index: no bounds checks.
-            let m = v.len().min(refractory.len()).min(input.len()).min(W::BITS);
-            let (v, r, c) = (&mut v[..m], &mut refractory[..m], &input[..m]);
-            let mut w = W::ZERO;
-            for b in 0..m {
-                if p.step(&mut v[b], &mut r[b], c[b]) {
-                    w = w | W::bit(b);
-                }
-            }
-            w
+            crate::neuron::step_each(p, v, refractory, input)
         }
     }
 }
@@ -499,17 +496,6 @@ impl sealed::Sealed for I16F16 {
         let x = v.sat_add(s);
         (x < threshold).then_some(x)
     }
-    #[inline]
-    fn integrate(
-        v: Self,
-        input: Self,
-        v_rest: Self,
-        alpha: Self,
-        resistance: Self,
-        threshold: Self,
-    ) -> Option<Self> {
-        integrate_ref(v, input, v_rest, alpha, resistance, threshold)
-    }
 }
 
 /// Validated LIF parameters in format `F`.
@@ -645,15 +631,6 @@ impl<F: LifFixed> LifParams<F> {
                 true
             }
         }
-    }
-
-    /// Step up to `W::BITS` neurons (the shortest of the three slices):
-    /// spike bit `b` of the result is neuron `b`'s spike, as
-    /// [`Self::step`] of each (a format may use a faster loop with the
-    /// same results).
-    #[inline]
-    pub(crate) fn step_word<W: Word>(&self, v: &mut [F], refractory: &mut [u16], input: &[F]) -> W {
-        F::step_word(self, v, refractory, input)
     }
 
     /// Step a population: neuron `k` has membrane `v[k]`, counter

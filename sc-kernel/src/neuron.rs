@@ -60,11 +60,26 @@ pub trait Neuron {
         Ok(())
     }
 
+    /// Step up to `W::BITS` neurons (the shortest slice's length): spike
+    /// bit `b` of the result is neuron `b`'s spike, as
+    /// [`Neuron::step_neuron`] of each in order (the default; a model may
+    /// use a faster loop with the same results).
+    #[inline]
+    fn step_word<W: Word>(
+        &self,
+        v: &mut [Self::State],
+        refractory: &mut [u16],
+        current: &[Self::Current],
+    ) -> W {
+        step_each(self, v, refractory, current)
+    }
+
     /// Step a population: neuron `k` has membrane `v[k]`, refractory counter
     /// `refractory[k]` and input `current[k]`; spike bit `k` of `spikes` is
     /// written (every bit, padding zero). All four lengths must be equal
     /// ([`crate::Error::LengthMismatch`]), then [`Neuron::check_currents`]
-    /// must pass. Returns the number of spikes.
+    /// must pass. Returns the number of spikes. One word's neurons at a
+    /// time by [`Neuron::step_word`]; the spikes are counted per word.
     fn step_population<W: Word>(
         &self,
         v: &mut [Self::State],
@@ -78,21 +93,45 @@ pub trait Neuron {
         ensure_len(n, spikes.len())?;
         self.check_currents(current)?;
         let mut count = 0;
-        let words = spikes.words_mut();
-        for (wi, word) in words.iter_mut().enumerate() {
-            let base = wi * W::BITS; // < n: words_for(n) words
-            let end = base + (n - base).min(W::BITS);
-            let mut w = W::ZERO;
-            for k in base..end {
-                if self.step_neuron(&mut v[k], &mut refractory[k], current[k]) {
-                    w = w | W::bit(k - base);
-                    count += 1;
-                }
-            }
-            *word = w;
+        // words_for(n) words and as many chunks of W::BITS neurons.
+        for (((word, v), r), c) in spikes
+            .words_mut()
+            .iter_mut()
+            .zip(v.chunks_mut(W::BITS))
+            .zip(refractory.chunks_mut(W::BITS))
+            .zip(current.chunks(W::BITS))
+        {
+            *word = self.step_word(v, r, c);
+            count += word.count_ones() as usize;
         }
         Ok(count)
     }
+}
+
+/// [`Neuron::step_neuron`] of up to `W::BITS` neurons (the shortest
+/// slice's length), in order: spike bit `b` of the result is neuron `b`'s
+/// spike.
+#[inline]
+pub(crate) fn step_each<N: Neuron + ?Sized, W: Word>(
+    model: &N,
+    v: &mut [N::State],
+    refractory: &mut [u16],
+    current: &[N::Current],
+) -> W {
+    // Three slices of one length and one index: no bounds checks.
+    let m = v
+        .len()
+        .min(refractory.len())
+        .min(current.len())
+        .min(W::BITS);
+    let (v, r, c) = (&mut v[..m], &mut refractory[..m], &current[..m]);
+    let mut w = W::ZERO;
+    for b in 0..m {
+        if model.step_neuron(&mut v[b], &mut r[b], c[b]) {
+            w = w | W::bit(b);
+        }
+    }
+    w
 }
 
 /// The fixed-point LIF neuron of spec §6, with the exact current of §7.
@@ -121,33 +160,9 @@ impl<F: LifFixed> Neuron for LifParams<F> {
         self.step(v, refractory, current)
     }
 
-    /// The default's result (every neuron stepped by [`LifParams::step`],
-    /// spike bit `k` set when neuron `k` spiked), one word's neurons at a
-    /// time by [`LifParams::step_word`]; the spikes are counted per word.
-    fn step_population<W: Word>(
-        &self,
-        v: &mut [F],
-        refractory: &mut [u16],
-        current: &[F],
-        spikes: &mut BitSliceMut<'_, W>,
-    ) -> Result<usize> {
-        let n = v.len();
-        ensure_len(n, refractory.len())?;
-        ensure_len(n, current.len())?;
-        ensure_len(n, spikes.len())?;
-        self.check_currents(current)?;
-        let mut count = 0;
-        // words_for(n) words and as many chunks of W::BITS neurons.
-        for (((word, v), r), c) in spikes
-            .words_mut()
-            .iter_mut()
-            .zip(v.chunks_mut(W::BITS))
-            .zip(refractory.chunks_mut(W::BITS))
-            .zip(current.chunks(W::BITS))
-        {
-            *word = self.step_word(v, r, c);
-            count += word.count_ones() as usize;
-        }
-        Ok(count)
+    /// [`LifParams::step`] of each neuron, by the format's fastest loop.
+    #[inline]
+    fn step_word<W: Word>(&self, v: &mut [F], refractory: &mut [u16], current: &[F]) -> W {
+        F::step_word(self, v, refractory, current)
     }
 }

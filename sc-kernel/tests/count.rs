@@ -238,24 +238,12 @@ fn checked_counts_build_layers() {
     assert_eq!(checked.counts().unwrap(), [1, -4, 4, 0]);
     // Checked against L = 4: not a layer of L = 5 (a count of 5 would
     // pass there unchecked), nor of another size.
-    assert!(matches!(
-        CountLayer::from_checked(
-            MacShape::new(2, 2, 5).unwrap(),
-            &checked,
-            Default::default(),
-            params
-        ),
-        Err(Error::LengthMismatch { .. })
-    ));
-    assert!(matches!(
-        CountLayer::from_checked(
-            MacShape::new(1, 2, 4).unwrap(),
-            &checked,
-            Default::default(),
-            params
-        ),
-        Err(Error::LengthMismatch { .. })
-    ));
+    for other in [MacShape::new(2, 2, 5), MacShape::new(1, 2, 4)] {
+        assert!(matches!(
+            CountLayer::from_checked(other.unwrap(), &checked, Default::default(), params),
+            Err(Error::LengthMismatch { .. })
+        ));
+    }
     let layer = CountLayer::from_checked(shape, &checked, Default::default(), params).unwrap();
     let p = [Probability::ONE; 2];
     let (q, mut c) = ([0u16; 4], [0i32; 2]);

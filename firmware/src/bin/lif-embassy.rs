@@ -26,46 +26,50 @@ use sc_kernel::lif::LifParams;
 #[cfg(not(any(feature = "nrf52840-dk", feature = "rp-pico-embassy")))]
 compile_error!("lif-embassy needs a board feature: nrf52840-dk or rp-pico-embassy");
 
-#[cfg(feature = "nrf52840-dk")]
+/// The board's button and four LEDs, through its embassy HAL.
 mod board {
-    use embassy_nrf::gpio::{Input, Level, Output, OutputDrive, Pull};
+    #[cfg(feature = "nrf52840-dk")]
+    use embassy_nrf::{self as hal, gpio::OutputDrive};
+    #[cfg(feature = "rp-pico-embassy")]
+    use embassy_rp as hal;
+    use hal::gpio::{Input, Level, Output, Pull};
 
     pub type Button = Input<'static>;
     pub type Led = Output<'static>;
+
+    #[cfg(feature = "nrf52840-dk")]
     pub const LED_ACTIVE_LOW: bool = true;
+    #[cfg(feature = "nrf52840-dk")]
     pub const PINS: &str = "button 1 (P0.11), LEDs 1-4 (P0.13-P0.16)";
-
-    pub fn init() -> (Button, [Led; 4]) {
-        let p = embassy_nrf::init(Default::default());
-        let off = Level::High;
-        let leds = [
-            Output::new(p.P0_13, off, OutputDrive::Standard),
-            Output::new(p.P0_14, off, OutputDrive::Standard),
-            Output::new(p.P0_15, off, OutputDrive::Standard),
-            Output::new(p.P0_16, off, OutputDrive::Standard),
-        ];
-        (Input::new(p.P0_11, Pull::Up), leds)
-    }
-}
-
-#[cfg(feature = "rp-pico-embassy")]
-mod board {
-    use embassy_rp::gpio::{Input, Level, Output, Pull};
-
-    pub type Button = Input<'static>;
-    pub type Led = Output<'static>;
+    #[cfg(feature = "rp-pico-embassy")]
     pub const LED_ACTIVE_LOW: bool = false;
+    #[cfg(feature = "rp-pico-embassy")]
     pub const PINS: &str = "button GP15 to GND, LEDs GP25 (on board), GP16, GP17, GP18";
 
     pub fn init() -> (Button, [Led; 4]) {
-        let p = embassy_rp::init(Default::default());
-        let leds = [
-            Output::new(p.PIN_25, Level::Low),
-            Output::new(p.PIN_16, Level::Low),
-            Output::new(p.PIN_17, Level::Low),
-            Output::new(p.PIN_18, Level::Low),
-        ];
-        (Input::new(p.PIN_15, Pull::Up), leds)
+        let p = hal::init(Default::default());
+        #[cfg(feature = "nrf52840-dk")]
+        let (button, leds) = {
+            let off = Level::High;
+            let leds = [
+                Output::new(p.P0_13, off, OutputDrive::Standard),
+                Output::new(p.P0_14, off, OutputDrive::Standard),
+                Output::new(p.P0_15, off, OutputDrive::Standard),
+                Output::new(p.P0_16, off, OutputDrive::Standard),
+            ];
+            (p.P0_11, leds)
+        };
+        #[cfg(feature = "rp-pico-embassy")]
+        let (button, leds) = {
+            let leds = [
+                Output::new(p.PIN_25, Level::Low),
+                Output::new(p.PIN_16, Level::Low),
+                Output::new(p.PIN_17, Level::Low),
+                Output::new(p.PIN_18, Level::Low),
+            ];
+            (p.PIN_15, leds)
+        };
+        (Input::new(button, Pull::Up), leds)
     }
 }
 

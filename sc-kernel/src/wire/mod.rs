@@ -169,12 +169,19 @@ impl<'a> Reader<'a> {
 
     /// The next word as a count (an error where `usize` is narrower).
     pub fn usize(&mut self) -> Result<usize, WireError> {
+        self.word_as("count does not fit usize", |w| usize::try_from(w).ok())
+    }
+
+    /// The next word converted by `f`; [`WireError::Invalid`] at that word,
+    /// saying `what`, where `f` gives `None`.
+    pub(crate) fn word_as<T>(
+        &mut self,
+        what: &'static str,
+        f: impl FnOnce(u32) -> Option<T>,
+    ) -> Result<T, WireError> {
         let at = self.pos;
         let w = self.u32()?;
-        usize::try_from(w).map_err(|_| WireError::Invalid {
-            at,
-            what: "count does not fit usize",
-        })
+        f(w).ok_or(WireError::Invalid { at, what })
     }
 
     /// The next `n` words.

@@ -43,11 +43,7 @@ fn source(r: &mut Reader<'_>) -> core::result::Result<StreamSource, WireError> {
 impl<'a> NetworkHead<'a> {
     /// Read the head.
     pub fn parse(r: &mut Reader<'a>) -> core::result::Result<Self, WireError> {
-        let at = r.pos();
-        let format = Format::from_code(r.u32()?).ok_or(WireError::Invalid {
-            at,
-            what: "unknown LIF format code",
-        })?;
+        let format = r.word_as("unknown LIF format code", Format::from_code)?;
         let at = r.pos();
         let layers = r.usize()?;
         if layers == 0 {
@@ -144,11 +140,7 @@ impl<'a> LayerRecord<'a> {
         let [w, s] = Self::sizes(at, inputs, neurons)?;
         let len = r.u32()?;
         let p = r.array::<5>()?;
-        let at = r.pos();
-        let refractory = u16::try_from(r.u32()?).map_err(|_| WireError::Invalid {
-            at,
-            what: "refractory period past 65535",
-        })?;
+        let refractory = r.word_as("refractory period past 65535", |w| u16::try_from(w).ok())?;
         Ok(Self {
             len,
             params: p.map(u32::cast_signed),

@@ -98,11 +98,7 @@ pub struct BitwiseRecord<'a> {
 impl<'a> BitwiseRecord<'a> {
     /// Read the payload.
     pub fn parse(r: &mut Reader<'a>, expect: bool) -> Result<Self, WireError> {
-        let at = r.pos();
-        let op = BitOp::from_code(r.u32()?).ok_or(WireError::Invalid {
-            at,
-            what: "unknown bitwise op code",
-        })?;
+        let op = r.word_as("unknown bitwise op code", BitOp::from_code)?;
         let len = r.u32()?;
         let n = stream_words(len as usize);
         let (a, b, sel) = (r.take(n)?, r.take(n)?, r.take(n)?);
@@ -384,11 +380,7 @@ pub struct LifRecord<'a> {
 impl<'a> LifRecord<'a> {
     /// Read the payload.
     pub fn parse(r: &mut Reader<'a>, expect: bool) -> Result<Self, WireError> {
-        let at = r.pos();
-        let format = Format::from_code(r.u32()?).ok_or(WireError::Invalid {
-            at,
-            what: "unknown LIF format code",
-        })?;
+        let format = r.word_as("unknown LIF format code", Format::from_code)?;
         let params = r.array()?;
         let at = r.pos();
         let [neurons, steps] = r.array()?;
