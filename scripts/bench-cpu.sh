@@ -6,11 +6,8 @@
 # python3-venv and network access the first time). About three minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-venv=target/bench-venv
-if ! "$venv/bin/python" -c 'import numpy, numba' 2>/dev/null; then
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet numpy numba
-fi
+. scripts/bench-venv.sh
+need_venv "numpy numba" numpy numba
 cargo build --release -p sc-host --bin sc
 mkdir -p target/bench docs/bench
 echo "--- ours (sc bench)"

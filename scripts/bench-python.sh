@@ -9,13 +9,8 @@
 # time). A few minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-venv=target/bench-venv
-# A venv made by bench-sim.sh has numpy and numba but no maturin: install
-# whatever is missing (pip leaves what is there alone).
-if ! "$venv/bin/python" -c 'import numpy, numba, maturin' 2>/dev/null; then
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet numpy numba "maturin>=1.5,<2"
-fi
+. scripts/bench-venv.sh
+need_venv "numpy numba maturin" numpy numba "maturin>=1.5,<2"
 PATH="$PWD/$venv/bin:$PATH" "$venv/bin/pip" install --quiet --no-build-isolation ./python
 # The Rust side, built as the package builds sc-host: without the GPU feature.
 cargo build -q --release -p sc-host --no-default-features --example bench_python_ops

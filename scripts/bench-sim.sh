@@ -8,11 +8,8 @@
 #   scripts/bench-sim.sh [--quick]   (--quick: the 784-2048-2048-10 shape only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-venv=target/bench-venv
-if ! "$venv/bin/python" -c 'import numpy, numba, jax' 2>/dev/null; then
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet numpy numba "jax[cpu]"
-fi
+. scripts/bench-venv.sh
+need_venv "numpy numba jax" numpy numba "jax[cpu]"
 cargo build -q --release -p sc-host --bin sc
 mkdir -p target/bench docs/bench
 out=target/bench/sim.jsonl

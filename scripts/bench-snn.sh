@@ -11,11 +11,8 @@
 #   scripts/bench-snn.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-venv=${SC_BENCH_VENV:-target/bench-venv}
-if ! "$venv/bin/python" -c 'import numpy, jax' 2>/dev/null; then
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet numpy "jax[cpu]"
-fi
+. scripts/bench-venv.sh
+need_venv "numpy jax" numpy "jax[cpu]"
 cargo build -q --release -p sc-host --bin sc
 mkdir -p target/bench docs/bench
 out=target/bench/snn.jsonl
