@@ -53,6 +53,7 @@ pub(crate) fn gpu_pack_rows<'py>(
     let b = contiguous("bitstream", &bits)?;
     let shape = RowShape { rows, row_len };
     let stride = shape.stride::<u64>();
+    let cpu = crate::cpu()?;
     let out = py
         .allow_threads(|| -> Result<Vec<u64>, String> {
             let n = shape.words::<u64>().map_err(|e| e.to_string())?;
@@ -60,9 +61,7 @@ pub(crate) fn gpu_pack_rows<'py>(
                 // Nothing to pack (no rows, or rows of no bits); the
                 // length check is the CPU's.
                 let mut out = vec![];
-                crate::cpu()
-                    .map_err(|e| e.to_string())?
-                    .pack_rows(shape, b, &mut out)
+                cpu.pack_rows(shape, b, &mut out)
                     .map_err(crate::kernel_err)?;
                 return Ok(out);
             }
@@ -187,10 +186,13 @@ pub(crate) fn gpu_vec_mac<'py>(
         .checked_mul(64)
         .ok_or_else(|| value_err("`n_words` too large"))?;
     let shape = mac_shape(neurons, n_inputs, len)?;
+    let cpu = crate::cpu()?;
     let counts = py
         .allow_threads(|| -> Result<Vec<u32>, String> {
-            if neurons == 0 {
-                return Ok(vec![]);
+            if neurons == 0 || n_inputs == 0 || words == 0 {
+                // Nothing to count (all zeros): the CPU's answer, with no
+                // device buffers sized by `neurons` alone.
+                return crate::mac_counts(cpu, &shape, w, x);
             }
             let g = gpu()?;
             let dw = g.to_device(shape.weight_rows(), w).map_err(gpu_err)?;
@@ -200,6 +202,7 @@ pub(crate) fn gpu_vec_mac<'py>(
                 rows: neurons,
                 row_len: n_inputs,
             };
+            // No larger than the weights (n_inputs and words are >= 1).
             let zeros = vec![0u64; neurons * words_for::<u64>(n_inputs)];
             let ds = g.to_device(signs, &zeros).map_err(gpu_err)?;
             let (u, _) = g.mac_both(&shape, &dw, &ds, &dx, 1).map_err(gpu_err)?;
