@@ -4,6 +4,10 @@
 //! take C-contiguous arrays of the right dtype (borrowed, never copied),
 //! release the GIL while they compute, and turn every error into a Python
 //! `ValueError` (never a panic).
+//!
+//! With the cargo feature `gpu` (default), `gpu.rs` adds the `gpu_*`
+//! functions on `sc_host::gpu::GpuBackend` behind `gpu_backend`, and
+//! `GPU_BUILD` is `True`.
 
 // pyo3 0.22's `#[pyfunction]` expansion converts `PyResult`'s error into
 // itself, which clippy 1.95 flags on every function signature.
@@ -35,6 +39,9 @@ use sc_kernel::sng::Probability;
 use sc_kernel::{BitSlice, BitSliceMut};
 
 use std::sync::OnceLock;
+
+#[cfg(feature = "gpu")]
+mod gpu;
 
 fn value_err(e: impl std::fmt::Display) -> PyErr {
     PyValueError::new_err(e.to_string())
@@ -94,19 +101,23 @@ fn pack_rows<'py>(
     let out = py.allow_threads(|| -> Result<Vec<u64>, String> {
         let n = shape.words::<u64>().map_err(|e| e.to_string())?;
         let mut out = vec![0u64; n];
-        cpu.pack_rows(shape, b, &mut out).map_err(|e| match e {
-            sc_kernel::Error::InvalidBit { index, value } => {
-                format!(
-                    "bitstream[{index}] (flat index) is {value}; a bitstream holds only 0 and 1"
-                )
-            }
-            e => e.to_string(),
-        })?;
+        cpu.pack_rows(shape, b, &mut out).map_err(kernel_err)?;
         Ok(out)
     });
     let out = out.map_err(value_err)?;
     let arr = Array2::from_shape_vec((rows, stride), out).map_err(value_err)?;
     Ok(arr.into_pyarray_bound(py))
+}
+
+/// A kernel error as the Python functions word it (an invalid bit names
+/// the bitstream's flat index).
+fn kernel_err(e: sc_kernel::Error) -> String {
+    match e {
+        sc_kernel::Error::InvalidBit { index, value } => {
+            format!("bitstream[{index}] (flat index) is {value}; a bitstream holds only 0 and 1")
+        }
+        e => e.to_string(),
+    }
 }
 
 /// Unpack the first `row_len` bits of each of `rows` rows of `stride` words.
@@ -186,29 +197,14 @@ fn bitwise(
     stride: usize,
     row_len: Option<usize>,
 ) -> PyResult<()> {
-    let op = match op {
-        "and" => BitOp::And,
-        "xnor" => BitOp::Xnor,
-        "not" => BitOp::Not,
-        "mux" => BitOp::Mux,
-        o => return Err(value_err(format!("unknown op {o:?}"))),
-    };
+    let op = bit_op(op)?;
     let (a, b, s) = (
         contiguous("a", &a)?,
         contiguous("b", &b)?,
         contiguous("select", &sel)?,
     );
     let o = contiguous_mut("out", &mut out)?;
-    let mask = row_bits(a, stride, row_len)?;
-    for (n, x) in [("b", b), ("select", s), ("out", &*o)] {
-        if x.len() != a.len() {
-            return Err(value_err(format!(
-                "`{n}` holds {} words; `a` holds {}",
-                x.len(),
-                a.len()
-            )));
-        }
-    }
+    let mask = operand_lens(a, [("b", b), ("select", s), ("out", &*o)], stride, row_len)?;
     let cpu = cpu()?;
     py.allow_threads(|| -> Result<(), String> {
         let e = |e: sc_kernel::Error| e.to_string();
@@ -224,14 +220,53 @@ fn bitwise(
             &mut so,
         )
         .map_err(e)?;
-        if let Some(m) = mask {
-            for w in o.chunks_mut(stride) {
-                w[stride - 1] &= m;
-            }
-        }
+        mask_rows(o, stride, mask);
         Ok(())
     })
     .map_err(value_err)
+}
+
+/// `bitwise`'s op by name.
+fn bit_op(op: &str) -> PyResult<BitOp> {
+    match op {
+        "and" => Ok(BitOp::And),
+        "xnor" => Ok(BitOp::Xnor),
+        "not" => Ok(BitOp::Not),
+        "mux" => Ok(BitOp::Mux),
+        o => Err(value_err(format!("unknown op {o:?}"))),
+    }
+}
+
+/// `bitwise`'s operands checked against `a` (the same number of words;
+/// `row_len` fits rows of `stride` words): the mask of each row's last
+/// word, if any.
+fn operand_lens(
+    a: &[u64],
+    others: [(&str, &[u64]); 3],
+    stride: usize,
+    row_len: Option<usize>,
+) -> PyResult<Option<u64>> {
+    let mask = row_bits(a, stride, row_len)?;
+    for (n, x) in others {
+        if x.len() != a.len() {
+            return Err(value_err(format!(
+                "`{n}` holds {} words; `a` holds {}",
+                x.len(),
+                a.len()
+            )));
+        }
+    }
+    Ok(mask)
+}
+
+/// Clear the padding of every row of `stride` words (`mask`: the valid
+/// bits of a row's last word, from [`operand_lens`]).
+fn mask_rows(o: &mut [u64], stride: usize, mask: Option<u64>) {
+    if let Some(m) = mask {
+        for w in o.chunks_mut(stride) {
+            w[stride - 1] &= m;
+        }
+    }
 }
 
 /// Set bits of all words; with `row_len`, padding bits of every row of
@@ -787,6 +822,15 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(surrogate_loss, m)?)?;
     m.add_function(wrap_pyfunction!(surrogate_gradient_step, m)?)?;
     m.add_function(wrap_pyfunction!(partition, m)?)?;
+    m.add("GPU_BUILD", cfg!(feature = "gpu"))?;
+    #[cfg(feature = "gpu")]
+    {
+        m.add_function(wrap_pyfunction!(gpu::gpu_adapter, m)?)?;
+        m.add_function(wrap_pyfunction!(gpu::gpu_pack_rows, m)?)?;
+        m.add_function(wrap_pyfunction!(gpu::gpu_bitwise, m)?)?;
+        m.add_function(wrap_pyfunction!(gpu::gpu_popcount_words, m)?)?;
+        m.add_function(wrap_pyfunction!(gpu::gpu_vec_mac, m)?)?;
+    }
     m.add_class::<Model>()?;
     m.add_function(wrap_pyfunction!(load_model, m)?)?;
     m.add_function(wrap_pyfunction!(model_from_json, m)?)?;

@@ -62,8 +62,14 @@ def test_jit_errors():
         jk.jit_vec_mac(words(2, 3, 1), words(3, 1), np.zeros(4, dtype=np.int64)[::2])
 
 
-def test_gpu_backend_matches_seed_with_one_warning():
-    gb._warned = False
+@pytest.mark.parametrize("path", ["active", "fallback"])
+def test_gpu_backend_matches_seed(path, monkeypatch):
+    """On the active path (the GPU where there is one) and on the CPU
+    fallback, which warns once (test_gpu_backend.py has more)."""
+    if path == "fallback":
+        monkeypatch.setattr(gb, "_adapter", None)
+        monkeypatch.setattr(gb, "_why", "forced by the test")
+    monkeypatch.setattr(gb, "_warned", False)
     b = RNG.integers(0, 2, size=(3, 130), dtype=np.uint8)
     with warnings.catch_warnings(record=True) as w:
         warnings.simplefilter("always")
@@ -80,7 +86,10 @@ def test_gpu_backend_matches_seed_with_one_warning():
         assert m.dtype == np.uint64 and m.shape == (8,)
         np.testing.assert_array_equal(m, ref.mac(wt, x))
     fallbacks = [x for x in w if issubclass(x.category, RuntimeWarning)]
-    assert len(fallbacks) == 1 and "CPU backend" in str(fallbacks[0].message)
+    if path == "fallback" or not gb.HAS_GPU:
+        assert len(fallbacks) == 1 and "CPU backend" in str(fallbacks[0].message)
+    else:
+        assert fallbacks == []
 
 
 def test_gpu_errors():

@@ -73,6 +73,11 @@ def pack_bitstream(bitstream):
     """Pack a uint8 {0,1} array of shape ``(N,)`` or ``(Batch, N)`` into
     uint64 words, shape ``(ceil(N/64),)`` or ``(Batch, ceil(N/64))``; the
     result is a :class:`Packed` array with ``length == N``."""
+    return _pack(bitstream, _native.pack_rows)
+
+
+def _pack(bitstream, pack_rows):
+    """``pack_bitstream`` with ``pack_rows`` (the CPU's or the GPU's)."""
     bits = bits_array("bitstream", bitstream)
     if bits.ndim == 1:
         rows, n = 1, bits.shape[0]
@@ -80,7 +85,7 @@ def pack_bitstream(bitstream):
         rows, n = bits.shape
     else:
         raise ValueError(f"Expected 1D or 2D array, got {bits.ndim}D")
-    words = _native.pack_rows(bits, rows, n)
+    words = pack_rows(bits, rows, n)
     if bits.ndim == 1:
         words = words.reshape(-1)
     return _packed(words, n)
@@ -152,11 +157,11 @@ def _words_of(a, name):
     return words
 
 
-def _bitwise(op, a, b, sel, length):
+def _bitwise(op, a, b, sel, length, native=_native.bitwise):
     out = np.empty(a.shape, dtype=np.uint64)
     stride = a.shape[-1] if a.ndim else 1
     if a.size:
-        _native.bitwise(op, a, b, sel, out, stride, length)
+        native(op, a, b, sel, out, stride, length)
     return _packed(out, length)
 
 
@@ -168,10 +173,15 @@ def _same_shape(a, **others):
 
 def vec_and(a_packed, b_packed, *, length=None):
     """Bitwise AND of packed streams (SC multiplication)."""
+    return _and(a_packed, b_packed, length, _native.bitwise)
+
+
+def _and(a_packed, b_packed, length, native):
+    """``vec_and`` with ``native`` (the CPU's or the GPU's ``bitwise``)."""
     n = _row_length(length, a_packed, b_packed)
     a, b = _words_of(a_packed, "a_packed"), _words_of(b_packed, "b_packed")
     _same_shape(a, b_packed=b)
-    return _bitwise("and", a, b, a, n)
+    return _bitwise("and", a, b, a, n, native)
 
 
 def vec_xnor(a_packed, b_packed, *, length=None):
