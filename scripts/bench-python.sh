@@ -9,6 +9,10 @@
 # time). A few minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The gpu_* rows are the seed's CPU fallback (the package's GPU path on a
+# software adapter such as lavapipe would time the emulator):
+# SC_NEURO_GPU=1 scripts/bench-python.sh measures the adapter instead.
+export SC_NEURO_GPU=${SC_NEURO_GPU:-0}
 . scripts/bench-venv.sh
 need_venv "numpy numba maturin" numpy numba "maturin>=1.5,<2"
 PATH="$PWD/$venv/bin:$PATH" "$venv/bin/pip" install --quiet --no-build-isolation ./python
