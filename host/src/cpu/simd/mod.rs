@@ -387,6 +387,7 @@ impl Kernels {
     /// [`Self::look_up_steps`]) rather than the full prefix table: where
     /// this level has a faster look-up on it (AVX-512 BITALG, `len <=
     /// 1024`). Either form gives the same counts.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
     pub fn steps_form(self, len: usize) -> bool {
         match self {
             #[cfg(target_arch = "x86_64")]
