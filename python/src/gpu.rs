@@ -16,7 +16,7 @@ use sc_kernel::ops::BitOp;
 use sc_kernel::pack::RowShape;
 use sc_kernel::words_for;
 
-use crate::{bit_op, contiguous, contiguous_mut, mac_shape, mask_rows, operand_lens, value_err};
+use crate::{bitwise_operands, contiguous, contiguous_mut, mac_operands, mask_rows, value_err};
 
 /// The process's GPU backend (its adapter, or the host's CPU fallback).
 fn gpu() -> Result<&'static GpuBackend, String> {
@@ -89,14 +89,7 @@ pub(crate) fn gpu_bitwise(
     stride: usize,
     row_len: Option<usize>,
 ) -> PyResult<()> {
-    let op = bit_op(op)?;
-    let (a, b, s) = (
-        contiguous("a", &a)?,
-        contiguous("b", &b)?,
-        contiguous("select", &sel)?,
-    );
-    let o = contiguous_mut("out", &mut out)?;
-    let mask = operand_lens(a, [("b", b), ("select", s), ("out", &*o)], stride, row_len)?;
+    let (op, [a, b, s], o, mask) = bitwise_operands(op, [&a, &b, &sel], &mut out, stride, row_len)?;
     if a.is_empty() {
         return Ok(());
     }
@@ -180,12 +173,7 @@ pub(crate) fn gpu_vec_mac<'py>(
     n_inputs: usize,
     words: usize,
 ) -> PyResult<Bound<'py, PyArray1<u64>>> {
-    let w = contiguous("packed_weights", &weights)?;
-    let x = contiguous("packed_inputs", &inputs)?;
-    let len = words
-        .checked_mul(64)
-        .ok_or_else(|| value_err("`n_words` too large"))?;
-    let shape = mac_shape(neurons, n_inputs, len)?;
+    let (w, x, shape) = mac_operands(&weights, &inputs, neurons, n_inputs, words)?;
     let cpu = crate::cpu()?;
     let counts = py
         .allow_threads(|| -> Result<Vec<u32>, String> {

@@ -197,14 +197,7 @@ fn bitwise(
     stride: usize,
     row_len: Option<usize>,
 ) -> PyResult<()> {
-    let op = bit_op(op)?;
-    let (a, b, s) = (
-        contiguous("a", &a)?,
-        contiguous("b", &b)?,
-        contiguous("select", &sel)?,
-    );
-    let o = contiguous_mut("out", &mut out)?;
-    let mask = operand_lens(a, [("b", b), ("select", s), ("out", &*o)], stride, row_len)?;
+    let (op, [a, b, s], o, mask) = bitwise_operands(op, [&a, &b, &sel], &mut out, stride, row_len)?;
     let cpu = cpu()?;
     py.allow_threads(|| -> Result<(), String> {
         let e = |e: sc_kernel::Error| e.to_string();
@@ -224,6 +217,28 @@ fn bitwise(
         Ok(())
     })
     .map_err(value_err)
+}
+
+/// `bitwise`'s (and `gpu_bitwise`'s) op, operands `a`, `b`, `select` and
+/// `out` as slices, and the row padding mask, all checked; the errors name
+/// the Python arguments.
+type BitwiseOperands<'a> = (BitOp, [&'a [u64]; 3], &'a mut [u64], Option<u64>);
+fn bitwise_operands<'a>(
+    op: &str,
+    [a, b, sel]: [&'a PyReadonlyArrayDyn<'_, u64>; 3],
+    out: &'a mut PyReadwriteArrayDyn<'_, u64>,
+    stride: usize,
+    row_len: Option<usize>,
+) -> PyResult<BitwiseOperands<'a>> {
+    let op = bit_op(op)?;
+    let (a, b, s) = (
+        contiguous("a", a)?,
+        contiguous("b", b)?,
+        contiguous("select", sel)?,
+    );
+    let o = contiguous_mut("out", out)?;
+    let mask = operand_lens(a, [("b", b), ("select", s), ("out", &*o)], stride, row_len)?;
+    Ok((op, [a, b, s], o, mask))
 }
 
 /// `bitwise`'s op by name.
@@ -329,18 +344,32 @@ fn vec_mac<'py>(
     n_inputs: usize,
     words: usize,
 ) -> PyResult<Bound<'py, PyArray1<u64>>> {
-    let w = contiguous("packed_weights", &weights)?;
-    let x = contiguous("packed_inputs", &inputs)?;
-    let len = words
-        .checked_mul(64)
-        .ok_or_else(|| value_err("`n_words` too large"))?;
-    let shape = mac_shape(neurons, n_inputs, len)?;
+    let (w, x, shape) = mac_operands(&weights, &inputs, neurons, n_inputs, words)?;
     let cpu = cpu()?;
     let counts = py
         .allow_threads(|| mac_counts(cpu, &shape, w, x))
         .map_err(value_err)?;
     let counts: Vec<u64> = counts.into_iter().map(u64::from).collect();
     Ok(counts.into_pyarray_bound(py))
+}
+
+/// `vec_mac`'s (and `gpu_vec_mac`'s) operands as slices and its shape
+/// from `words` 64-bit words per stream; the errors name the Python
+/// arguments.
+type MacOperands<'a> = (&'a [u64], &'a [u64], MacShape);
+fn mac_operands<'a>(
+    weights: &'a PyReadonlyArrayDyn<'_, u64>,
+    inputs: &'a PyReadonlyArrayDyn<'_, u64>,
+    neurons: usize,
+    n_inputs: usize,
+    words: usize,
+) -> PyResult<MacOperands<'a>> {
+    let w = contiguous("packed_weights", weights)?;
+    let x = contiguous("packed_inputs", inputs)?;
+    let len = words
+        .checked_mul(64)
+        .ok_or_else(|| value_err("`n_words` too large"))?;
+    Ok((w, x, mac_shape(neurons, n_inputs, len)?))
 }
 
 /// The MAC's shape; the error names the Python arguments.

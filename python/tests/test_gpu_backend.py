@@ -5,7 +5,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 import warnings
 
@@ -13,6 +12,7 @@ import numpy as np
 import pytest
 
 import seed_ref as ref
+from gil import assert_releases_the_gil
 from sc_neuro import _native
 from sc_neuro.accel import gpu_backend as gb
 from sc_neuro.accel import vector_ops as vo
@@ -244,23 +244,4 @@ def test_gpu_call_releases_the_gil():
     # Neurons enough for about 0.3 s on this machine (at most 128 MiB).
     n = min(4096, max(256, int(256 * 0.3 / max(time.perf_counter() - t0, 1e-6))))
     w = words(n, 64, 64)
-    window = {}
-
-    def call():
-        t0 = time.perf_counter()
-        gb.gpu_vec_mac(w, x)
-        window["t"] = (t0, time.perf_counter())
-
-    stamps = []
-    t = threading.Thread(target=call)
-    t.start()
-    while t.is_alive():
-        stamps.append(time.perf_counter())
-    t.join()
-    t0, t1 = window["t"]
-    # Away from the edges of the call, the main thread can only run if the
-    # call released the GIL.
-    margin = 0.02
-    assert t1 - t0 > 4 * margin, f"the call took {t1 - t0:.3f} s: too short to tell"
-    inside = [s for s in stamps if t0 + margin < s < t1 - margin]
-    assert len(inside) > 100
+    assert_releases_the_gil(lambda: gb.gpu_vec_mac(w, x))
