@@ -1,7 +1,8 @@
 //! The simulation engine: whole networks (spec §7) in the counting form of
 //! spec §7.1 ([`sc_kernel::count`]), bit-identical to the bitstream path
 //! ([`crate::scnet::ScNetwork`]) at a per-synapse cost that does not grow
-//! with the stream length, and 2 or 4 bytes per synapse. Layers `k >= 1`
+//! with the stream length, and 2 or 4 bytes per synapse (1.125 in layer 0
+//! where `L_0 <= 256` and the CPU has AVX-512 VBMI: byte rows). Layers `k >= 1`
 //! are event-driven: a step reads the weight rows of the inputs that
 //! spiked, or, when most inputs spiked, subtracts the rows of the silent
 //! ones from each neuron's all-inputs total (the same integers).
@@ -27,7 +28,7 @@ use sc_kernel::net::{Generator, Neuron, StreamSource};
 use sc_kernel::sng::Probability;
 use sc_kernel::{words_for, BitSlice, BitSliceMut};
 
-use crate::cpu::{Kernels, SimdLevel};
+use crate::cpu::{byte_row, Kernels, SimdLevel};
 use crate::limits::{try_vec, try_with_capacity};
 use crate::scnet::{
     check_record, check_spec, layer_rows, run_in_format, InFormat, Job, LayerSpec, NetError,
@@ -79,14 +80,20 @@ trait Stored: CountWeight {
     /// ([`Kernels::look_up_steps`]), where the kernels prefer it for
     /// streams of `len` bits and have it for this storage.
     fn steps(k: Kernels, len: usize) -> Option<LookUp<Self>>;
+    /// The counts as `i16`, if stored so.
+    fn narrow(v: &[Self]) -> Option<&[i16]>;
 }
 
 /// A layer-0 look-up: kernels, row, table, `L`, counts.
 type LookUp<C> = fn(Kernels, &[C], &[u32], usize, &mut [i32]);
 
 macro_rules! stored {
-    ($t:ty, $this:ident, $other:ident, $look_up:expr, $add:expr, $steps:expr) => {
+    ($t:ty, $this:ident, $other:ident, $look_up:expr, $add:expr, $steps:expr, $narrow:expr) => {
         impl Stored for $t {
+            fn narrow(v: &[$t]) -> Option<&[i16]> {
+                let f: fn(&[$t]) -> Option<&[i16]> = $narrow;
+                f(v)
+            }
             fn steps(k: Kernels, len: usize) -> Option<LookUp<$t>> {
                 let f: Option<LookUp<$t>> = $steps;
                 f.filter(|_| k.steps_form(len))
@@ -117,7 +124,8 @@ stored!(
     Wide,
     |k, row, t, len, c| k.look_up_add(row, t, len, c),
     |k, row, c| k.add_widened(row, c),
-    Some(|k, row, t, len, c| k.look_up_steps(row, t, len, c))
+    Some(|k, row, t, len, c| k.look_up_steps(row, t, len, c)),
+    |v| Some(v)
 );
 stored!(
     i32,
@@ -125,7 +133,8 @@ stored!(
     Narrow,
     |_, row, t, len, c| look_up_add(row, t, len, c),
     |_, row, c| add_row(row, c),
-    None
+    None,
+    |_| None
 );
 
 /// A block of one layer's neurons: rows `rows` (local to the process),
@@ -137,12 +146,90 @@ struct Block {
     /// in which every input spiked): a layer `k >= 1` in which most inputs
     /// spiked subtracts the rows of those that did not from it.
     totals: Vec<i32>,
+    /// Layer 0's counts as byte rows, where the kernels look those up
+    /// faster ([`Kernels::bytes_form`]); `weights` is then empty.
+    bytes: Option<ByteRows>,
+}
+
+/// Layer 0's signed weight counts (`|n| <= L <= 256`) as byte rows for
+/// [`Kernels::look_up_bytes`]: per input, `lanes` magnitudes (the block's
+/// neurons padded to a multiple of 64 with zeros, interleaved as that
+/// kernel reads them; 256 is stored as 255), a sign bit per lane, and the
+/// neurons whose count is 256 (bit 31: negative), which get the table's
+/// last step on top. 1.125 bytes per synapse.
+struct ByteRows {
+    lanes: usize,
+    mag: Vec<u8>,
+    sign: Vec<u64>,
+    /// Input `i`'s exceptions are `exceptions[at[i]..at[i + 1]]`.
+    at: Vec<usize>,
+    exceptions: Vec<u32>,
+}
+
+/// Most inputs whose looked-up counts (each of magnitude at most 256) add
+/// up in 16-bit lanes before they are widened: `127 * 256 <= i16::MAX`.
+const BYTES_FLUSH: usize = 127;
+
+impl ByteRows {
+    /// From `m` rows of `nb` signed counts (input-major), each of
+    /// magnitude at most 256.
+    fn new(counts: &[i16], nb: usize, m: usize) -> Result<Self, NetError> {
+        let what = "layers[0] byte rows";
+        let lanes = nb.div_ceil(64) * 64;
+        let mut mag = try_vec(what, m * lanes, 0u8)?;
+        let mut sign = try_vec(what, m * lanes / 64, 0u64)?;
+        let mut at = try_with_capacity(what, m + 1)?;
+        let mut exceptions = vec![];
+        at.push(0);
+        let g = lanes / 64;
+        for (i, row) in counts.chunks_exact(nb.max(1)).take(m).enumerate() {
+            byte_row(
+                row,
+                &mut mag[i * lanes..(i + 1) * lanes],
+                &mut sign[i * g..(i + 1) * g],
+            );
+            for (j, &w) in row.iter().enumerate() {
+                if w.unsigned_abs() > 255 {
+                    exceptions.push(j as u32 | u32::from(w < 0) << 31);
+                }
+            }
+            at.push(exceptions.len());
+        }
+        Ok(Self {
+            lanes,
+            mag,
+            sign,
+            at,
+            exceptions,
+        })
+    }
+
+    fn bytes(&self) -> usize {
+        self.mag.len() + self.sign.len() * 8 + self.exceptions.len() * 4 + self.at.len() * 8
+    }
+
+    /// Input `i`'s magnitudes, sign words and exceptions.
+    fn row(&self, i: usize) -> (&[u8], &[u64], &[u32]) {
+        let g = self.lanes / 64;
+        let e = match (self.at.get(i), self.at.get(i + 1)) {
+            (Some(&a), Some(&b)) => self.exceptions.get(a..b).unwrap_or(&[]),
+            _ => &[],
+        };
+        (
+            self.mag
+                .get(i * self.lanes..(i + 1) * self.lanes)
+                .unwrap_or(&[]),
+            self.sign.get(i * g..(i + 1) * g).unwrap_or(&[]),
+            e,
+        )
+    }
 }
 
 impl Block {
     /// Layer `k`'s neurons `global` (rows of the whole layer), held here as
     /// rows `local`, with their all-inputs totals for `k >= 1` (layer 0
     /// reads probabilities, never totals).
+    #[allow(clippy::too_many_arguments)]
     fn new<C: Stored>(
         k: usize,
         l: &LayerSpec,
@@ -151,9 +238,20 @@ impl Block {
         ones: &[u32],
         global: Range<usize>,
         local: Range<usize>,
+        kernels: Kernels,
     ) -> Result<Self, NetError> {
         let nb = global.len();
         let w = CheckedCounts::new(layer_counts::<C>(k, l, negative, m, ones, global)?, l.len)?;
+        if k == 0 && kernels.bytes_form(l.len) {
+            if let Some(c) = C::narrow(w.counts()?) {
+                return Ok(Self {
+                    rows: local,
+                    bytes: Some(ByteRows::new(c, nb, m)?),
+                    weights: C::wrap(CheckedCounts::new(vec![], l.len)?),
+                    totals: vec![],
+                });
+            }
+        }
         let mut totals = try_vec(
             &format!("layers[{k}] totals"),
             if k == 0 { 0 } else { nb },
@@ -170,6 +268,7 @@ impl Block {
             rows: local,
             weights: C::wrap(w),
             totals,
+            bytes: None,
         })
     }
 
@@ -178,6 +277,7 @@ impl Block {
             Counts::Narrow(v) => v.counts().map_or(0, |c| c.len() * 2),
             Counts::Wide(v) => v.counts().map_or(0, |c| c.len() * 4),
         }) + self.totals.len() * 4
+            + self.bytes.as_ref().map_or(0, ByteRows::bytes)
     }
 }
 
@@ -273,6 +373,7 @@ impl<F: LifFixed> Engine<F> {
         blocks: usize,
     ) -> Result<Self, NetError> {
         let checked = check_spec::<F>(spec)?;
+        let kernels = Kernels::new(SimdLevel::detect()).unwrap_or(Kernels::Portable);
         let narrow = spec.layers.iter().all(|l| l.len <= i16::MAX_LEN);
         let mut layers = vec![];
         let mut rank0 = vec![];
@@ -290,10 +391,11 @@ impl<F: LifFixed> Engine<F> {
                 let end = (start + bl).min(r.len());
                 let global = r.start + start..r.start + end;
                 let neg = &checked.negative[k];
+                let local = start..end;
                 bs.push(if narrow {
-                    Block::new::<i16>(k, l, neg, m, &ones, global, start..end)?
+                    Block::new::<i16>(k, l, neg, m, &ones, global, local, kernels)?
                 } else {
-                    Block::new::<i32>(k, l, neg, m, &ones, global, start..end)?
+                    Block::new::<i32>(k, l, neg, m, &ones, global, local, kernels)?
                 });
                 if end == r.len() {
                     break;
@@ -313,7 +415,7 @@ impl<F: LifFixed> Engine<F> {
             rank: rank0,
             input_source: spec.input_source,
             dims: spec.dims.clone(),
-            kernels: Kernels::new(SimdLevel::detect()).unwrap_or(Kernels::Portable),
+            kernels,
         })
     }
 
@@ -328,7 +430,8 @@ impl<F: LifFixed> Engine<F> {
     }
 
     /// Bytes the model takes here: 2 per synapse (4 if a layer's `L` is
-    /// above 32767), layer 0's rank table (4 per bit of `L_0`) and the
+    /// above 32767; layer 0's byte rows 1.125, plus 4 per count of 256 and
+    /// 8 per input), layer 0's rank table (4 per bit of `L_0`) and the
     /// all-inputs total of each neuron of layers `k >= 1` (4).
     pub fn model_bytes(&self) -> usize {
         let w: usize = self
@@ -453,7 +556,14 @@ impl<F: LifFixed> Engine<F> {
                 l.blocks
                     .iter()
                     .map(|b| {
-                        let s = MacShape::new(b.rows.len(), l.shape.inputs(), l.shape.len())?;
+                        // Byte rows hold their counts themselves: the
+                        // layer then carries only the neuron side.
+                        let m = if b.bytes.is_some() {
+                            0
+                        } else {
+                            l.shape.inputs()
+                        };
+                        let s = MacShape::new(b.rows.len(), m, l.shape.len())?;
                         let w = C::of(&b.weights).ok_or_else(|| {
                             NetError::Invalid("weight counts stored in another width".into())
                         })?;
@@ -545,6 +655,9 @@ struct BlockRun<F: LifFixed> {
     spikes: Vec<u64>,
     /// Scratch prefix table (layer 0 only; empty elsewhere).
     table: Vec<u32>,
+    /// Each sample's 16-bit sums of byte-row look-ups (`lanes` each; byte
+    /// rows only, else empty).
+    acc: Vec<i16>,
 }
 
 impl<F: LifFixed> BlockRun<F> {
@@ -594,6 +707,10 @@ impl<F: LifFixed> ChunkState<F> {
                                 try_vec("layer 0 prefix table", l.shape.len() + 1, 0u32)?
                             } else {
                                 vec![]
+                            },
+                            acc: match &b.bytes {
+                                Some(r) => try_vec("layer 0 sums", r.lanes * samples, 0i16)?,
+                                None => vec![],
                             },
                         })
                     })
@@ -645,6 +762,11 @@ fn step_layer<F: LifFixed, C: Stored>(
                             *c = total - *c;
                         }
                     }
+                }
+            }
+            (Input::Probabilities(p, q), _) if t.bytes.is_some() => {
+                if let Some(rows) = &t.bytes {
+                    layer0_bytes(kernels, rows, q, p, r)?
                 }
             }
             (Input::Probabilities(p, q), _) => match C::steps(kernels, b.shape().len()) {
@@ -699,6 +821,75 @@ fn step_layer<F: LifFixed, C: Stored>(
         .try_for_each(|(b, r)| one(b, r))
 }
 
+/// Layer 0's counts for every sample of the chunk from byte rows (the
+/// counting form's look-ups of [`sc_kernel::count::layer0_counts`], the
+/// same integers): each input's byte prefix table (the identity for `P =
+/// 1`; nothing for `P = 0`), its row looked up into 16-bit sums, a count
+/// of 256 completed by the table's last step, and the sums widened into
+/// `counts` every [`BYTES_FLUSH`] inputs.
+fn layer0_bytes<F: LifFixed>(
+    kernels: Kernels,
+    rows: &ByteRows,
+    q: &[u16],
+    inputs: &[&[Probability]],
+    r: &mut BlockRun<F>,
+) -> Result<(), sc_kernel::Error> {
+    let (n, lanes) = (r.neurons, rows.lanes);
+    let m = rows.at.len().saturating_sub(1);
+    if r.acc.len() != lanes * inputs.len() || r.counts.len() != n * inputs.len() {
+        return Err(sc_kernel::Error::LengthMismatch {
+            expected: lanes * inputs.len(),
+            found: r.acc.len(),
+        });
+    }
+    r.counts.iter_mut().for_each(|c| *c = 0);
+    r.acc.iter_mut().for_each(|a| *a = 0);
+    if n == 0 {
+        return Ok(());
+    }
+    let identity: [u8; 256] = core::array::from_fn(|n| n as u8);
+    let mut table = [0u8; 256];
+    let flush = |r: &mut BlockRun<F>| {
+        for (a, c) in r
+            .acc
+            .chunks_exact_mut(lanes)
+            .zip(r.counts.chunks_exact_mut(n))
+        {
+            kernels.add_widened(&a[..n], c);
+            a.iter_mut().for_each(|a| *a = 0);
+        }
+    };
+    for i in 0..m {
+        let (mag, sign, exceptions) = rows.row(i);
+        for (x, acc) in inputs.iter().zip(r.acc.chunks_exact_mut(lanes)) {
+            let p = x.get(i).copied().unwrap_or(Probability::ZERO);
+            // The last step T[256] - T[255] of a count of 256 (L = 256).
+            let last = match p {
+                Probability::ZERO => continue,
+                Probability::ONE => {
+                    kernels.look_up_bytes(mag, sign, &identity, acc);
+                    1
+                }
+                p => {
+                    kernels.prefix_bytes(q, p, &mut table);
+                    kernels.look_up_bytes(mag, sign, &table, acc);
+                    i16::from(q.get(255).is_some_and(|&v| u32::from(v) < p.q16()))
+                }
+            };
+            for &e in exceptions {
+                if let Some(a) = acc.get_mut((e & !(1 << 31)) as usize) {
+                    *a = a.wrapping_add(if e >> 31 == 1 { -last } else { last });
+                }
+            }
+        }
+        if (i + 1) % BYTES_FLUSH == 0 {
+            flush(r);
+        }
+    }
+    flush(r);
+    Ok(())
+}
+
 /// Each sample's silent inputs (the complement of its spikes, padding
 /// bits clear) when fewer inputs are silent in some sample than spiked in
 /// some sample; `None` when reading the rows of the spikes is cheaper.
@@ -751,5 +942,85 @@ struct EngineRun;
 impl InFormat for EngineRun {
     fn run<F: LifFixed>(&self, job: Job<'_>) -> Result<NetRun, NetError> {
         Engine::<F>::new(job.spec)?.run(job.inputs, job.steps, Record::Spikes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sc_kernel::count::layer0_counts;
+    use sc_kernel::fixed::types::I16F16;
+    use sc_kernel::rng::SplitMix64;
+
+    /// Byte rows give the kernel's layer-0 counts exactly: counts of
+    /// magnitude up to `L` (256 among them at `L = 256`), inputs at 0, 1
+    /// and between, more inputs than one flush, odd widths, several
+    /// samples.
+    #[test]
+    fn byte_rows_give_the_kernels_layer0_counts() {
+        let mut rng = SplitMix64::new(9);
+        let one = I16F16::ONE;
+        let params = LifParams::new(I16F16::ZERO, I16F16::ZERO, one, one, one, 0).unwrap();
+        for (len, nb, m, all_full) in [
+            (256, 130, 300, false),
+            (256, 64, 255, false),
+            // Every count 256 and every input 1: the 16-bit sums reach
+            // 127 * 256 before each widening.
+            (256, 70, 400, true),
+            (200, 1, 3, false),
+            (1, 65, 128, false),
+            (255, 63, 1, false),
+        ] {
+            let edge = len as i64;
+            let w: Vec<i16> = (0..nb * m)
+                .map(|_| match rng.below(4) {
+                    _ if all_full => edge as i16,
+                    0 => edge as i16,
+                    1 => -edge as i16,
+                    _ => (rng.below(2 * len as u64 + 1) as i64 - edge) as i16,
+                })
+                .collect();
+            let layer =
+                CountLayer::new(MacShape::new(nb, m, len).unwrap(), &w, one, params).unwrap();
+            let rows = ByteRows::new(&w, nb, m).unwrap();
+            let q: Vec<u16> = (0..len).map(|_| rng.next_u32() as u16).collect();
+            let samples: Vec<Vec<Probability>> = (0..3)
+                .map(|_| {
+                    (0..m)
+                        .map(|i| match i % 4 {
+                            _ if all_full => Probability::ONE,
+                            0 => Probability::ZERO,
+                            1 => Probability::ONE,
+                            _ => Probability::from_q16(rng.below(1 << 16) as u32).unwrap(),
+                        })
+                        .collect()
+                })
+                .collect();
+            let x: Vec<&[Probability]> = samples.iter().map(Vec::as_slice).collect();
+            let mut r = BlockRun::<I16F16> {
+                neurons: nb,
+                v: vec![],
+                refractory: vec![],
+                counts: vec![0; nb * x.len()],
+                current: vec![],
+                spikes: vec![],
+                table: vec![],
+                acc: vec![0; rows.lanes * x.len()],
+            };
+            for level in SimdLevel::available() {
+                let k = Kernels::new(level).unwrap();
+                layer0_bytes(k, &rows, &q, &x, &mut r).unwrap();
+                for (b, x) in x.iter().enumerate() {
+                    let mut want = vec![0; nb];
+                    let mut table = vec![0; len + 1];
+                    layer0_counts(&layer, &q, x, &mut table, &mut want).unwrap();
+                    assert_eq!(
+                        &r.counts[b * nb..][..nb],
+                        want,
+                        "{level:?} len {len} nb {nb}"
+                    );
+                }
+            }
+        }
     }
 }

@@ -85,11 +85,68 @@ fn blocks_and_batches() {
     }
     assert_eq!(one.synapses(), 40 * 300 + 300 * 129 + 129 * 10);
     // 2 bytes per synapse (every L <= 32767), 4 per bit of L_0 and per
-    // neuron of layers k >= 1 (its all-inputs total).
+    // neuron of layers k >= 1 (its all-inputs total). Where the CPU has
+    // byte permutes, layer 0 (L = 200) is byte rows: per input, a byte per
+    // neuron (300 padded to 320), a sign word per 64 and an exception
+    // offset (8 bytes; no count is 256 here).
+    let layer0 = if byte_rows() {
+        40 * 320 + 40 * 5 * 8 + 41 * 8
+    } else {
+        2 * 40 * 300
+    };
     assert_eq!(
         one.model_bytes(),
-        2 * one.synapses() + 4 * 200 + 4 * (129 + 10)
+        layer0 + 2 * (300 * 129 + 129 * 10) + 4 * 200 + 4 * (129 + 10)
     );
+}
+
+/// Whether this CPU runs layer 0 on byte rows (AVX-512 with VBMI) when
+/// `L_0 <= 256`.
+fn byte_rows() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        sc_host::cpu::SimdLevel::detect() == sc_host::cpu::SimdLevel::Avx512
+            && std::arch::is_x86_feature_detected!("avx512vbmi")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    false
+}
+
+/// Layer 0 at `L = 256` with weights of exactly +-1 (a count of 256, which
+/// byte rows hold as 255 plus the table's last step), more inputs than
+/// the 16-bit sums hold before they are widened, and inputs at 0, 1 and
+/// between: the same spikes as the bitstream path, alone and in a batch
+/// over several blocks.
+#[test]
+fn full_weights_at_256() {
+    for seed in [1, 2] {
+        let (mut spec, mut rng) = net(seed, LifFormat::Q16_16, &[300, 130, 9], &[256, 100]);
+        let l = &mut spec.layers[0];
+        for (k, w) in l.weights_q16.iter_mut().enumerate() {
+            if k % 3 == 0 {
+                *w = 1 << 16;
+            }
+        }
+        l.gain = l.gain.abs().max(1 << 14);
+        let x: Vec<u32> = (0..300)
+            .map(|i| match i % 5 {
+                0 => 0,
+                1 => 1 << 16,
+                _ => rng.below(1 << 16) as u32,
+            })
+            .collect();
+        let bits = scnet::run_network::<u64>(&spec, &x, 5).unwrap();
+        assert!(bits.spikes.iter().any(|s| s[0].contains(&true)));
+        same(&spec, &x, 5);
+        let e = Engine::<I16F16>::new_rows(&spec, |_, n| 0..n, 3).unwrap();
+        let p: Vec<Probability> = x
+            .iter()
+            .map(|&q| Probability::from_q16(q).unwrap())
+            .collect();
+        let runs = e.run_batch(&[p.clone(), p], 5, Record::Spikes).unwrap();
+        assert_eq!(runs[0], bits);
+        assert_eq!(runs[1], bits);
+    }
 }
 
 #[test]

@@ -121,6 +121,24 @@ use sc_kernel::BitSliceMut;
 /// AVX-512 look-up holds 65 of them.
 pub const STEPS_MAX_LEN: usize = 1024;
 
+/// The longest stream (bits) of the byte rows ([`Kernels::look_up_bytes`]):
+/// a byte holds counts up to 255, and a count of 256 is 255 plus one step.
+pub const BYTES_MAX_LEN: usize = 256;
+
+/// Write the signed counts `row` as a byte row of
+/// [`Kernels::look_up_bytes`]: lane `j`'s magnitude (magnitudes above 255
+/// as 255) at its interleaved place in `mag`, its sign as bit `j % 64` of
+/// `sign[j / 64]`. Only lanes below `min(row.len(), mag.len() / 64 * 64,
+/// 64 * sign.len())` are written; set the others to zero beforehand.
+pub fn byte_row(row: &[i16], mag: &mut [u8], sign: &mut [u64]) {
+    for ((m, s), r) in mag.chunks_exact_mut(64).zip(sign).zip(row.chunks(64)) {
+        for (lane, &w) in r.iter().enumerate() {
+            m[2 * (lane % 32) + lane / 32] = w.unsigned_abs().min(255) as u8;
+            *s = *s & !(1 << lane) | u64::from(w < 0) << lane;
+        }
+    }
+}
+
 /// Instruction-set level of the word kernels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum SimdLevel {
@@ -429,6 +447,47 @@ impl Kernels {
         }
     }
 
+    /// Whether the layer-0 look-ups of a layer with streams of `len` bits
+    /// should use byte rows ([`Self::prefix_bytes`] and
+    /// [`Self::look_up_bytes`]): where this level has the byte permutes
+    /// (AVX-512 VBMI) and `len <= 256`. Either form gives the same counts.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
+    pub fn bytes_form(self, len: usize) -> bool {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx512(t) => len <= BYTES_MAX_LEN && t.bytes_form(),
+            _ => false,
+        }
+    }
+
+    /// The byte form of input `p`'s prefix table `T[n] = #{k < n : q[k] <
+    /// p}` (spec §7.1): `out[n] = T[min(n, q.len())]` for `n < 256`, each at
+    /// most 255 (any `q.len()`; only `q[..255]` is read). With `q.len() =
+    /// 256`, `T[256] = out[255] + (q[255] < p)`.
+    pub fn prefix_bytes(self, q: &[u16], p: Probability, out: &mut [u8; 256]) {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx512(t) => t.prefix_bytes(q, p.q16(), out),
+            _ => portable::prefix_bytes(q, p.q16(), out),
+        }
+    }
+
+    /// The layer-0 look-up on byte rows: for each whole group `g` of 64
+    /// lanes (`g < min(mag.len() / 64, sign.len(), acc.len() / 64)`), byte
+    /// `2 k + h` of `mag[64 g ..]` is lane `32 h + k` (`k < 32`, `h < 2`),
+    /// and `acc[64 g + lane] += table[byte]`, subtracted instead where bit
+    /// `lane` of `sign[g]` is set (wrapping: the caller keeps the sums in
+    /// range). The interleave lets AVX-512 widen the looked-up bytes to
+    /// 16-bit lanes with a mask and a shift; with VBMI it takes two byte
+    /// permutes per 64 lanes and reads 1.125 bytes per synapse.
+    pub fn look_up_bytes(self, mag: &[u8], sign: &[u64], table: &[u8; 256], acc: &mut [i16]) {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx512(t) => t.look_up_bytes(mag, sign, table, acc),
+            _ => portable::look_up_bytes(mag, sign, table, acc),
+        }
+    }
+
     /// Encode many probabilities from one sequence of comparator values
     /// (the layer-0 input streams of a step, spec §4 / §7): row `i` of
     /// `out`, the words `row_words * i .. row_words * (i + 1)`, gets bit
@@ -703,6 +762,52 @@ mod tests {
         }
     }
 
+    /// The byte form at every level equals the kernel's look-up for a row
+    /// within `±len` (`len <= 255`, as a layer's): [`Kernels::prefix_bytes`]
+    /// equals `table` (clamped at `len`), and [`byte_row`] looked up with
+    /// [`Kernels::look_up_bytes`] into 16-bit sums equals
+    /// `sc_kernel::count::look_up_add` (lanes past the row stay zero).
+    fn bytes_case(
+        row: &[i16],
+        q: &[u16],
+        p: Probability,
+        table: &[u32],
+        start: &[i32],
+        len: usize,
+    ) {
+        let edge = len as i16;
+        let row: Vec<i16> = row.iter().map(|&w| w.clamp(-edge, edge)).collect();
+        let mut want = start.to_vec();
+        sc_kernel::count::look_up_add(&row, table, len, &mut want);
+        let lanes = row.len().div_ceil(64) * 64;
+        let (mut mag, mut sign) = (vec![0u8; lanes], vec![0u64; lanes / 64]);
+        byte_row(&row, &mut mag, &mut sign);
+        for level in SimdLevel::available() {
+            let k = Kernels::new(level).unwrap();
+            let mut bytes = [7u8; 256];
+            k.prefix_bytes(q, p, &mut bytes);
+            for (n, &b) in bytes.iter().enumerate() {
+                assert_eq!(
+                    u32::from(b),
+                    table[n.min(len)],
+                    "{level:?} prefix_bytes len={len} n={n}"
+                );
+            }
+            let mut acc = vec![0i16; lanes];
+            k.look_up_bytes(&mag, &sign, &bytes, &mut acc);
+            assert!(
+                acc[row.len()..].iter().all(|&a| a == 0),
+                "{level:?} padding lanes"
+            );
+            let got: Vec<i32> = start
+                .iter()
+                .zip(&acc)
+                .map(|(&s, &a)| s + i32::from(a))
+                .collect();
+            assert_eq!(got, want, "{level:?} bytes n={} len={len}", row.len());
+        }
+    }
+
     /// Prefix-count tables (each entry the previous one plus 0 or 1, as the
     /// engine's) take the byte-permute and step paths: every level equals
     /// the kernel's loop at lengths around 16, 64, 256 and 1024, densities
@@ -748,6 +853,9 @@ mod tests {
                     }
                     let mut want = start.clone();
                     sc_kernel::count::look_up_add(&row, &table, len, &mut want);
+                    if len <= 255 {
+                        bytes_case(&row, &q, p, &table, &start, len);
+                    }
                     for level in SimdLevel::available() {
                         let k = Kernels::new(level).unwrap();
                         // The step form of the same table, from its q.

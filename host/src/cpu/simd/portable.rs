@@ -150,6 +150,43 @@ pub fn look_up_steps(row: &[i16], steps: &[u32], len: usize, counts: &mut [i32])
     }
 }
 
+/// The byte form of `p`'s prefix table (see
+/// [`super::Kernels::prefix_bytes`]): `out[n] = #{k < min(n, q.len()) :
+/// q[k] < p}` for `n < 256` (at most 255).
+pub fn prefix_bytes(q: &[u16], p: u32, out: &mut [u8; 256]) {
+    let mut acc = 0u8;
+    for (n, o) in out.iter_mut().enumerate() {
+        *o = acc;
+        // acc counts k < n <= 255 and so stays below 256.
+        let below = q.get(n).is_some_and(|&r| u32::from(r) < p);
+        acc = acc.wrapping_add(u8::from(below));
+    }
+}
+
+/// The byte-row look-up (see [`super::Kernels::look_up_bytes`]): in each
+/// whole group `g` of 64 lanes, byte `2 k + h` of `mag` is lane `32 h + k`,
+/// and `acc[64 g + lane] += table[byte]`, negated where bit `lane` of
+/// `sign[g]` is set (wrapping).
+pub fn look_up_bytes(mag: &[u8], sign: &[u64], table: &[u8; 256], acc: &mut [i16]) {
+    let groups = (mag.len() / 64).min(sign.len()).min(acc.len() / 64);
+    for ((m, &s), a) in mag
+        .chunks_exact(64)
+        .zip(sign)
+        .zip(acc.chunks_exact_mut(64))
+        .take(groups)
+    {
+        for (b, &x) in m.iter().enumerate() {
+            let lane = b / 2 + 32 * (b % 2);
+            let v = i16::from(table[usize::from(x)]);
+            a[lane] = if s >> lane & 1 == 1 {
+                a[lane].wrapping_sub(v)
+            } else {
+                a[lane].wrapping_add(v)
+            };
+        }
+    }
+}
+
 /// `counts[j] += row[j]`, widened, wrapping.
 pub fn add_widened(row: &[i16], counts: &mut [i32]) {
     for (c, &w) in counts.iter_mut().zip(row) {

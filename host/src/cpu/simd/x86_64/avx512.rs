@@ -40,12 +40,33 @@ impl Avx512Token {
         /// The step form of `p`'s prefix table; `out.len() > q.len() / 16`
         /// (checked by the caller).
         fn prefix_steps(q: &[u16], p: u32, out: &mut [u32]);
+        /// The byte form of `p`'s prefix table, 16 entries at a time.
+        fn prefix_bytes(q: &[u16], p: u32, out: &mut [u8; 256]);
+    }
+
+    /// Whether this CPU has the byte-row look-up ([`look_up_bytes`]):
+    /// AVX-512 VBMI. std caches the feature test.
+    #[inline]
+    pub fn bytes_form(self) -> bool {
+        is_x86_feature_detected!("avx512vbmi")
+    }
+
+    /// The byte-row look-up, 64 lanes at a time with VBMI byte permutes
+    /// (else the portable loop).
+    #[inline]
+    pub fn look_up_bytes(self, mag: &[u8], sign: &[u64], table: &[u8; 256], acc: &mut [i16]) {
+        if self.bytes_form() {
+            // SAFETY: `self` proves AVX-512 F/BW; VBMI was just detected.
+            unsafe { look_up_bytes(mag, sign, table, acc) }
+        } else {
+            portable::look_up_bytes(mag, sign, table, acc)
+        }
     }
 
     /// Whether layer-0 look-ups at stream length `len` are faster on the
     /// step form than on the full table here: `len <= 1024` with AVX-512
-    /// BITALG, except `len <= 256` with VBMI (byte permutes of the full
-    /// table). std caches the feature tests.
+    /// BITALG, except `len <= 256` with VBMI (byte rows,
+    /// [`Self::look_up_bytes`], are faster). std caches the feature tests.
     #[inline]
     pub fn steps_form(self, len: usize) -> bool {
         len <= 1024
@@ -235,13 +256,7 @@ unsafe fn look_up_add(row: &[i16], table: &[u32], len: usize, counts: &mut [i32]
     let n = row.len().min(counts.len());
     let mut j = 0;
     if len <= 256 && n >= PERMUTE_MIN_ROW {
-        // std caches the feature test: one load per row.
-        if is_x86_feature_detected!("avx512vbmi") {
-            j = look_up_add_bytes(row, table, len, counts);
-        }
-        if j == 0 {
-            j = look_up_add_permute(row, table, len, counts);
-        }
+        j = look_up_add_permute(row, table, len, counts);
     }
     let cap = _mm512_set1_epi32(len as i32);
     let zero = _mm512_setzero_si512();
@@ -353,46 +368,65 @@ unsafe fn look_up_add_permute(row: &[i16], table: &[u32], len: usize, counts: &m
     })
 }
 
-/// [`look_up_add`] for `len <= 256` with byte permutes (AVX-512 VBMI):
-/// entries `0..=255` as bytes in four 64-byte registers, two `vpermt2b`
-/// per 32 look-ups (the low byte of each 16-bit index lane picks; bit 7
-/// chooses the pair), entry 256 broadcast. Prefix counts fit: `table[n] <=
-/// n`. Returns how many leading entries of `row` it did (a multiple of 32);
-/// 0 when some entry below 256 is above 255 or entry 256 is above
-/// `i16::MAX`, leaving all to [`look_up_add_permute`] or the gathers.
-#[target_feature(enable = "avx512f,avx512bw,avx512vbmi,avx512vpopcntdq,popcnt")]
-unsafe fn look_up_add_bytes(row: &[i16], table: &[u32], len: usize, counts: &mut [i32]) -> usize {
-    // As in look_up_add_permute: entries past len read as 0.
-    let entries = (len + 1).min(table.len()).min(257);
-    let mut seen = _mm512_setzero_si512();
-    let quarter = core::array::from_fn::<_, 16, _>(|g| {
-        let t = table_group(table, entries, g);
-        seen = _mm512_or_si512(seen, t);
-        _mm512_cvtepi32_epi8(t)
-    });
-    let top = if entries == 257 { table[256] } else { 0 };
-    if _mm512_cmpgt_epu32_mask(seen, _mm512_set1_epi32(0xFF)) != 0 || top > i16::MAX as u32 {
-        return 0;
+/// The byte form of input `p`'s prefix table (see
+/// [`super::super::Kernels::prefix_bytes`]): 16 comparisons at once; lane
+/// `k` of a block adds the block's set mask bits below `k` to the count
+/// before the block.
+#[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
+unsafe fn prefix_bytes(q: &[u16], p: u32, out: &mut [u8; 256]) {
+    let pv = _mm512_set1_epi32(p.min(i32::MAX as u32) as i32);
+    let below = _mm512_setr_epi32(
+        0x0, 0x1, 0x3, 0x7, 0xF, 0x1F, 0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF, 0x1FFF,
+        0x3FFF, 0x7FFF,
+    );
+    let mut acc = 0u32;
+    for (a, o) in out.chunks_exact_mut(16).enumerate() {
+        let have = q.len().saturating_sub(16 * a).min(16);
+        let k = ((1u32 << have) - 1) as __mmask16;
+        // SAFETY: only the `have` lanes 16 a .. 16 a + have <= q.len() are
+        // read.
+        let v = _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(
+            k,
+            q.as_ptr().wrapping_add(16 * a) as *const _,
+        ));
+        let m = _mm512_mask_cmplt_epu32_mask(k, v, pv);
+        let upto = _mm512_popcnt_epi32(_mm512_and_si512(_mm512_set1_epi32(i32::from(m)), below));
+        let t = _mm512_add_epi32(upto, _mm512_set1_epi32(acc as i32));
+        // Every entry is at most 255 (entry 16 a + k counts 16 a + k
+        // values); `o` is 16 bytes.
+        _mm_storeu_si128(o.as_mut_ptr() as *mut _, _mm512_cvtepi32_epi8(t));
+        acc += m.count_ones();
     }
-    let four = |g: usize| {
-        let lo = _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(quarter[g]), quarter[g + 1]);
-        let hi =
-            _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(quarter[g + 2]), quarter[g + 3]);
-        _mm512_inserti64x4::<1>(_mm512_castsi256_si512(lo), hi)
-    };
-    let t: [__m512i; 4] = core::array::from_fn(|k| four(4 * k));
-    let t256 = _mm512_set1_epi16(top as i16);
+}
+
+/// The byte-row look-up (see [`super::super::Kernels::look_up_bytes`]):
+/// the table in four registers, two `vpermt2b` per 64 lanes (each byte's
+/// low 7 bits pick within a pair, bit 7 picks the pair); the even bytes
+/// (`AND 0xFF`) are lanes 0..31 and the odd bytes (`>> 8`) lanes 32..63 of
+/// the group as 16-bit words, so nothing is shuffled to widen them; the
+/// sign mask picks add or subtract.
+#[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
+unsafe fn look_up_bytes(mag: &[u8], sign: &[u64], table: &[u8; 256], acc: &mut [i16]) {
+    let groups = (mag.len() / 64).min(sign.len()).min(acc.len() / 64);
+    // SAFETY: the table has 256 bytes: four 64-byte loads.
+    let t: [__m512i; 4] =
+        core::array::from_fn(|k| _mm512_loadu_si512(table.as_ptr().add(64 * k) as *const _));
     let low = _mm512_set1_epi16(0xFF);
-    look_up_lanes(row, len, counts, |idx| {
-        // Byte permutes read by each byte's low 7 bits: entries 0..127 and
-        // 128..255; the index's bit 7 (the low byte's top bit) picks, and
-        // the high bytes (garbage) are masked off; bit 8 means entry 256.
-        let r0 = _mm512_permutex2var_epi8(t[0], idx, t[1]);
-        let r1 = _mm512_permutex2var_epi8(t[2], idx, t[3]);
-        let r = _mm512_mask_blend_epi8(_mm512_movepi8_mask(idx), r0, r1);
-        let b8 = _mm512_movepi16_mask(_mm512_slli_epi16::<7>(idx));
-        _mm512_mask_blend_epi16(b8, _mm512_and_si512(r, low), t256)
-    })
+    for (g, &s) in sign.iter().enumerate().take(groups) {
+        // SAFETY: g < groups, so 64 g + 64 <= mag.len() and acc.len().
+        let w = _mm512_loadu_si512(mag.as_ptr().add(64 * g) as *const _);
+        let r0 = _mm512_permutex2var_epi8(t[0], w, t[1]);
+        let r1 = _mm512_permutex2var_epi8(t[2], w, t[3]);
+        let r = _mm512_mask_blend_epi8(_mm512_movepi8_mask(w), r0, r1);
+        let (lo, hi) = (_mm512_and_si512(r, low), _mm512_srli_epi16::<8>(r));
+        let a = acc.as_mut_ptr().add(64 * g);
+        let a0 = _mm512_loadu_si512(a as *const _);
+        let a1 = _mm512_loadu_si512(a.add(32) as *const _);
+        let a0 = _mm512_mask_sub_epi16(_mm512_add_epi16(a0, lo), s as u32, a0, lo);
+        let a1 = _mm512_mask_sub_epi16(_mm512_add_epi16(a1, hi), (s >> 32) as u32, a1, hi);
+        _mm512_storeu_si512(a as *mut _, a0);
+        _mm512_storeu_si512(a.add(32) as *mut _, a1);
+    }
 }
 
 /// The step form of input `p`'s prefix table (see
