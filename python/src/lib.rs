@@ -5,17 +5,20 @@
 //! release the GIL while they compute, and turn every error into a Python
 //! `ValueError` (never a panic).
 //!
-//! With the cargo feature `gpu` (default), `gpu.rs` adds the `gpu_*`
-//! functions on `sc_host::gpu::GpuBackend` behind `gpu_backend`, and
-//! `GPU_BUILD` is `True`.
+//! `pack_rows`, `bitwise`, `popcount_words` and `vec_mac` serve both the
+//! CPU functions and `gpu_backend`'s: one set of argument checks, then with
+//! `gpu=True` the GPU path of `gpu.rs` on `sc_host::gpu::GpuBackend`. That
+//! path (and `gpu_adapter`) needs the cargo feature `gpu` (default), which
+//! makes `GPU_BUILD` `True`; without it `gpu=True` is an error.
 
 // pyo3 0.22's `#[pyfunction]` expansion converts `PyResult`'s error into
 // itself, which clippy 1.95 flags on every function signature.
 #![allow(clippy::useless_conversion)]
 
-use numpy::ndarray::Array2;
+use numpy::ndarray::{Array2, Dimension};
 use numpy::{
-    IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArrayDyn, PyReadwriteArray1,
+    IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2,
+    PyReadonlyArray3, PyReadonlyArrayDyn, PyReadwriteArray1, PyReadwriteArray2,
     PyReadwriteArrayDyn, PyUntypedArrayMethods,
 };
 use pyo3::exceptions::PyValueError;
@@ -42,6 +45,28 @@ use std::sync::OnceLock;
 
 #[cfg(feature = "gpu")]
 mod gpu;
+
+/// A build without the cargo feature `gpu` has no GPU path: `gpu=True` is
+/// refused (the Python layer asks for it only where `GPU_BUILD` is true).
+#[cfg(not(feature = "gpu"))]
+mod gpu {
+    use sc_kernel::{mac::MacShape, ops::BitOp, pack::RowShape};
+
+    const NO_GPU: &str = "gpu=True: this build has no GPU backend (cargo feature `gpu`)";
+
+    pub(crate) fn pack_rows(_: RowShape, _: &[u8]) -> Result<Vec<u64>, String> {
+        Err(NO_GPU.into())
+    }
+    pub(crate) fn bitwise(_: BitOp, _: [&[u64]; 3], _: &mut [u64], _: usize) -> Result<(), String> {
+        Err(NO_GPU.into())
+    }
+    pub(crate) fn count_ones_per_word(_: &[u64]) -> Result<Vec<u32>, String> {
+        Err(NO_GPU.into())
+    }
+    pub(crate) fn mac(_: &MacShape, _: &[u64], _: &[u64]) -> Result<Vec<u32>, String> {
+        Err(NO_GPU.into())
+    }
+}
 
 fn value_err(e: impl std::fmt::Display) -> PyErr {
     PyValueError::new_err(e.to_string())
@@ -86,27 +111,41 @@ fn all_bits(words: &[u64]) -> Result<BitSlice<'_, u64>, String> {
     BitSlice::new(words, words.len() * 64).map_err(|e| e.to_string())
 }
 
-/// Pack `rows x row_len` 0/1 bytes into `rows x ceil(row_len / 64)` words.
+/// A new 2-D array of `rows x cols` elements.
+fn py2<T: numpy::Element>(
+    py: Python<'_>,
+    (rows, cols): (usize, usize),
+    data: Vec<T>,
+) -> PyResult<Bound<'_, PyArray2<T>>> {
+    let a = Array2::from_shape_vec((rows, cols), data).map_err(value_err)?;
+    Ok(a.into_pyarray_bound(py))
+}
+
+/// Pack the rows of 0/1 bytes of `bits` (`rows x row_len`) into
+/// `rows x ceil(row_len / 64)` words; with `gpu`, on the GPU backend.
 #[pyfunction]
+#[pyo3(signature = (bits, gpu=false))]
 fn pack_rows<'py>(
     py: Python<'py>,
-    bits: PyReadonlyArrayDyn<'py, u8>,
-    rows: usize,
-    row_len: usize,
+    bits: PyReadonlyArray2<'py, u8>,
+    gpu: bool,
 ) -> PyResult<Bound<'py, PyArray2<u64>>> {
-    let b = contiguous("bitstream", &bits)?;
+    let (rows, row_len) = bits.dims().into_pattern();
     let shape = RowShape { rows, row_len };
-    let stride = shape.stride::<u64>();
+    let b = contiguous("bitstream", &bits)?;
     let cpu = cpu()?;
     let out = py.allow_threads(|| -> Result<Vec<u64>, String> {
         let n = shape.words::<u64>().map_err(|e| e.to_string())?;
+        if gpu && n > 0 {
+            return gpu::pack_rows(shape, b);
+        }
+        // The CPU path, or nothing to pack (no rows, or rows of no bits):
+        // the length check is the CPU's.
         let mut out = vec![0u64; n];
         cpu.pack_rows(shape, b, &mut out).map_err(kernel_err)?;
         Ok(out)
     });
-    let out = out.map_err(value_err)?;
-    let arr = Array2::from_shape_vec((rows, stride), out).map_err(value_err)?;
-    Ok(arr.into_pyarray_bound(py))
+    py2(py, (rows, shape.stride::<u64>()), out.map_err(value_err)?)
 }
 
 /// A kernel error as the Python functions word it (an invalid bit names
@@ -120,35 +159,33 @@ fn kernel_err(e: sc_kernel::Error) -> String {
     }
 }
 
-/// Unpack the first `row_len` bits of each of `rows` rows of `stride` words.
+/// Unpack the first `row_len` bits of each row of `packed` (`rows x
+/// stride` words) into `out` (`rows x row_len` bytes, 0 or 1).
 #[pyfunction]
-fn unpack_rows<'py>(
-    py: Python<'py>,
-    packed: PyReadonlyArrayDyn<'py, u64>,
-    rows: usize,
-    stride: usize,
-    row_len: usize,
-) -> PyResult<Bound<'py, PyArray2<u8>>> {
-    let p = contiguous("packed", &packed)?;
-    if rows.checked_mul(stride) != Some(p.len()) || row_len > stride.saturating_mul(64) {
+fn unpack_rows(
+    py: Python<'_>,
+    packed: PyReadonlyArray2<'_, u64>,
+    mut out: PyReadwriteArray2<'_, u8>,
+) -> PyResult<()> {
+    let (rows, stride) = packed.dims().into_pattern();
+    let (out_rows, row_len) = out.dims().into_pattern();
+    if out_rows != rows || row_len > stride.saturating_mul(64) {
         return Err(value_err(format!(
-            "`packed` holds {} words, not {rows} rows of {stride} words with {row_len} bits each",
-            p.len()
+            "`out` of {out_rows} rows of {row_len} bits does not fit `packed`, {rows} rows of {stride} words"
         )));
     }
-    let out = py.allow_threads(|| {
-        let mut out = vec![0u8; rows * row_len];
+    let p = contiguous("packed", &packed)?;
+    let o = contiguous_mut("out", &mut out)?;
+    py.allow_threads(|| {
         if row_len > 0 {
-            for (o, w) in out.chunks_mut(row_len).zip(p.chunks(stride.max(1))) {
+            for (o, w) in o.chunks_mut(row_len).zip(p.chunks(stride.max(1))) {
                 for (t, b) in o.iter_mut().enumerate() {
                     *b = ((w[t / 64] >> (t % 64)) & 1) as u8;
                 }
             }
         }
-        out
     });
-    let arr = Array2::from_shape_vec((rows, row_len), out).map_err(value_err)?;
-    Ok(arr.into_pyarray_bound(py))
+    Ok(())
 }
 
 /// Mask of the valid bits of a row's last word (`row_len` bits in
@@ -183,9 +220,10 @@ fn row_bits(p: &[u64], stride: usize, row_len: Option<usize>) -> PyResult<Option
 }
 
 /// `out = op(a, b, sel)` over whole words; with `row_len`, the padding of
-/// every row of `stride` words is cleared afterwards.
+/// every row of `stride` words is cleared afterwards. With `gpu`, the op
+/// runs on the GPU backend (rows of `stride` words when they divide `a`).
 #[pyfunction]
-#[pyo3(signature = (op, a, b, sel, out, stride, row_len=None))]
+#[pyo3(signature = (op, a, b, sel, out, stride, row_len=None, gpu=false))]
 #[allow(clippy::too_many_arguments)]
 fn bitwise(
     py: Python<'_>,
@@ -196,49 +234,36 @@ fn bitwise(
     mut out: PyReadwriteArrayDyn<'_, u64>,
     stride: usize,
     row_len: Option<usize>,
+    gpu: bool,
 ) -> PyResult<()> {
-    let (op, [a, b, s], o, mask) = bitwise_operands(op, [&a, &b, &sel], &mut out, stride, row_len)?;
+    let op = bit_op(op)?;
+    let (a, b, s) = (
+        contiguous("a", &a)?,
+        contiguous("b", &b)?,
+        contiguous("select", &sel)?,
+    );
+    let o = contiguous_mut("out", &mut out)?;
+    let mask = operand_lens(a, [("b", b), ("select", s), ("out", &*o)], stride, row_len)?;
     let cpu = cpu()?;
     py.allow_threads(|| -> Result<(), String> {
-        let e = |e: sc_kernel::Error| e.to_string();
-        let (sa, sb, ss) = (all_bits(a)?, all_bits(b)?, all_bits(s)?);
-        let mut so = BitSliceMut::new(o, a.len() * 64).map_err(e)?;
-        cpu.bitwise(
-            Bitwise {
+        if gpu {
+            gpu::bitwise(op, [a, b, s], o, stride)?;
+        } else {
+            let e = |e: sc_kernel::Error| e.to_string();
+            let (sa, sb, ss) = (all_bits(a)?, all_bits(b)?, all_bits(s)?);
+            let mut so = BitSliceMut::new(o, a.len() * 64).map_err(e)?;
+            let operands = Bitwise {
                 op,
                 a: sa,
                 b: sb,
                 sel: ss,
-            },
-            &mut so,
-        )
-        .map_err(e)?;
+            };
+            cpu.bitwise(operands, &mut so).map_err(e)?;
+        }
         mask_rows(o, stride, mask);
         Ok(())
     })
     .map_err(value_err)
-}
-
-/// `bitwise`'s (and `gpu_bitwise`'s) op, operands `a`, `b`, `select` and
-/// `out` as slices, and the row padding mask, all checked; the errors name
-/// the Python arguments.
-type BitwiseOperands<'a> = (BitOp, [&'a [u64]; 3], &'a mut [u64], Option<u64>);
-fn bitwise_operands<'a>(
-    op: &str,
-    [a, b, sel]: [&'a PyReadonlyArrayDyn<'_, u64>; 3],
-    out: &'a mut PyReadwriteArrayDyn<'_, u64>,
-    stride: usize,
-    row_len: Option<usize>,
-) -> PyResult<BitwiseOperands<'a>> {
-    let op = bit_op(op)?;
-    let (a, b, s) = (
-        contiguous("a", a)?,
-        contiguous("b", b)?,
-        contiguous("select", sel)?,
-    );
-    let o = contiguous_mut("out", out)?;
-    let mask = operand_lens(a, [("b", b), ("select", s), ("out", &*o)], stride, row_len)?;
-    Ok((op, [a, b, s], o, mask))
 }
 
 /// `bitwise`'s op by name.
@@ -309,12 +334,15 @@ fn popcount(
     .map_err(value_err)
 }
 
-/// Popcount of every word, as `uint64` (the seed's `gpu_popcount`).
+/// Popcount of every word into `out`, as `uint64` (the seed's
+/// `gpu_popcount`); with `gpu`, on the GPU backend.
 #[pyfunction]
+#[pyo3(signature = (packed, out, gpu=false))]
 fn popcount_words(
     py: Python<'_>,
     packed: PyReadonlyArrayDyn<'_, u64>,
     mut out: PyReadwriteArrayDyn<'_, u64>,
+    gpu: bool,
 ) -> PyResult<()> {
     let p = contiguous("packed", &packed)?;
     let o = contiguous_mut("out", &mut out)?;
@@ -323,9 +351,14 @@ fn popcount_words(
     }
     let cpu = cpu()?;
     py.allow_threads(|| -> Result<(), String> {
-        let mut counts = vec![0u32; p.len()];
-        cpu.count_ones_per_word(all_bits(p)?, &mut counts)
-            .map_err(|e| e.to_string())?;
+        let counts = if gpu {
+            gpu::count_ones_per_word(p)?
+        } else {
+            let mut counts = vec![0u32; p.len()];
+            cpu.count_ones_per_word(all_bits(p)?, &mut counts)
+                .map_err(|e| e.to_string())?;
+            counts
+        };
         for (o, c) in o.iter_mut().zip(counts) {
             *o = u64::from(c);
         }
@@ -334,94 +367,83 @@ fn popcount_words(
     .map_err(value_err)
 }
 
-/// The dense MAC: `counts[i] = sum_j popcount(w[i, j, :] & x[j, :])`.
+/// The dense MAC: `counts[i] = sum_j popcount(w[i, j, :] & x[j, :])` of
+/// `weights` (`neurons x n_inputs x words`) and `inputs` (`n_inputs x
+/// words`), as a new `uint64` array, or into the caller's `out` (`int64`,
+/// `jit_vec_mac`; then `None`); with `gpu`, on the GPU backend.
 #[pyfunction]
+#[pyo3(signature = (weights, inputs, out=None, gpu=false))]
 fn vec_mac<'py>(
     py: Python<'py>,
-    weights: PyReadonlyArrayDyn<'py, u64>,
-    inputs: PyReadonlyArrayDyn<'py, u64>,
-    neurons: usize,
-    n_inputs: usize,
-    words: usize,
-) -> PyResult<Bound<'py, PyArray1<u64>>> {
-    let (w, x, shape) = mac_operands(&weights, &inputs, neurons, n_inputs, words)?;
+    weights: PyReadonlyArray3<'py, u64>,
+    inputs: PyReadonlyArray2<'py, u64>,
+    mut out: Option<PyReadwriteArray1<'py, i64>>,
+    gpu: bool,
+) -> PyResult<Option<Bound<'py, PyArray1<u64>>>> {
+    let (w, x, shape) = mac_operands(&weights, &inputs)?;
+    let mut o = out
+        .as_mut()
+        .map(|o| contiguous_mut("outputs", o))
+        .transpose()?;
+    if let Some(o) = &o {
+        if o.len() != shape.neurons() {
+            return Err(value_err(format!(
+                "`outputs` has {} elements; expected n_neurons = {}",
+                o.len(),
+                shape.neurons()
+            )));
+        }
+    }
     let cpu = cpu()?;
     let counts = py
-        .allow_threads(|| mac_counts(cpu, &shape, w, x))
+        .allow_threads(|| -> Result<Option<Vec<u64>>, String> {
+            let counts = if gpu && shape.neurons() > 0 && shape.inputs() > 0 && !shape.is_empty() {
+                gpu::mac(&shape, w, x)?
+            } else {
+                // Nothing to count on the GPU (all zeros): the CPU's
+                // answer, with no device buffers sized by `neurons` alone.
+                let mut counts = vec![0u32; shape.neurons()];
+                cpu.mac(&shape, w, x, &mut counts)
+                    .map_err(|e| e.to_string())?;
+                counts
+            };
+            let Some(o) = o.as_mut() else {
+                return Ok(Some(counts.into_iter().map(u64::from).collect()));
+            };
+            for (o, c) in o.iter_mut().zip(counts) {
+                *o = i64::from(c);
+            }
+            Ok(None)
+        })
         .map_err(value_err)?;
-    let counts: Vec<u64> = counts.into_iter().map(u64::from).collect();
-    Ok(counts.into_pyarray_bound(py))
+    Ok(counts.map(|c| c.into_pyarray_bound(py)))
 }
 
-/// `vec_mac`'s (and `gpu_vec_mac`'s) operands as slices and its shape
-/// from `words` 64-bit words per stream; the errors name the Python
-/// arguments.
+/// `vec_mac`'s operands as slices and its shape, from the shape of
+/// `weights`; the errors name the Python arguments.
 type MacOperands<'a> = (&'a [u64], &'a [u64], MacShape);
 fn mac_operands<'a>(
-    weights: &'a PyReadonlyArrayDyn<'_, u64>,
-    inputs: &'a PyReadonlyArrayDyn<'_, u64>,
-    neurons: usize,
-    n_inputs: usize,
-    words: usize,
+    weights: &'a PyReadonlyArray3<'_, u64>,
+    inputs: &'a PyReadonlyArray2<'_, u64>,
 ) -> PyResult<MacOperands<'a>> {
+    let (neurons, n_inputs, words) = weights.dims().into_pattern();
+    if inputs.dims().into_pattern() != (n_inputs, words) {
+        return Err(value_err(format!(
+            "`packed_inputs` has shape {:?}; `packed_weights` needs ({n_inputs}, {words})",
+            inputs.shape()
+        )));
+    }
     let w = contiguous("packed_weights", weights)?;
     let x = contiguous("packed_inputs", inputs)?;
     let len = words
         .checked_mul(64)
         .ok_or_else(|| value_err("`n_words` too large"))?;
-    Ok((w, x, mac_shape(neurons, n_inputs, len)?))
-}
-
-/// The MAC's shape; the error names the Python arguments.
-fn mac_shape(neurons: usize, n_inputs: usize, len: usize) -> PyResult<MacShape> {
-    MacShape::new(neurons, n_inputs, len).map_err(|e| {
+    let shape = MacShape::new(neurons, n_inputs, len).map_err(|e| {
         value_err(format!(
             "{e}: n_inputs * n_words * 64 must be at most 2^31 - 1"
         ))
-    })
-}
-
-/// The MAC's count of every neuron of `shape` on the CPU backend.
-fn mac_counts(
-    cpu: &CpuBackend,
-    shape: &MacShape,
-    w: &[u64],
-    x: &[u64],
-) -> Result<Vec<u32>, String> {
-    let mut out = vec![0u32; shape.neurons()];
-    cpu.mac(shape, w, x, &mut out).map_err(|e| e.to_string())?;
-    Ok(out)
-}
-
-/// The MAC into an `int64`/`uint64` output the caller owns (`jit_vec_mac`).
-#[pyfunction]
-fn vec_mac_into(
-    py: Python<'_>,
-    weights: PyReadonlyArrayDyn<'_, u64>,
-    inputs: PyReadonlyArrayDyn<'_, u64>,
-    neurons: usize,
-    n_inputs: usize,
-    words: usize,
-    mut outputs: PyReadwriteArray1<'_, i64>,
-) -> PyResult<()> {
-    let w = contiguous("packed_weights", &weights)?;
-    let x = contiguous("packed_inputs", &inputs)?;
-    let o = contiguous_mut("outputs", &mut outputs)?;
-    if o.len() != neurons {
-        return Err(value_err(format!(
-            "`outputs` has {} elements; expected n_neurons = {neurons}",
-            o.len()
-        )));
-    }
-    let shape = mac_shape(neurons, n_inputs, words.saturating_mul(64))?;
-    let cpu = cpu()?;
-    py.allow_threads(|| -> Result<(), String> {
-        for (o, c) in o.iter_mut().zip(mac_counts(cpu, &shape, w, x)?) {
-            *o = i64::from(c);
-        }
-        Ok(())
-    })
-    .map_err(value_err)
+    })?;
+    Ok((w, x, shape))
 }
 
 fn matrix(name: &str, a: &PyReadonlyArrayDyn<'_, f64>) -> PyResult<seed::Matrix<f64>> {
@@ -439,23 +461,34 @@ fn matrices(weights: &[PyReadonlyArrayDyn<'_, f64>]) -> PyResult<Vec<seed::Matri
         .collect()
 }
 
-fn to_py2<'py>(py: Python<'py>, m: seed::Matrix<f64>) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let a = Array2::from_shape_vec((m.rows, m.cols), m.data).map_err(value_err)?;
-    Ok(a.into_pyarray_bound(py))
+fn to_py2(py: Python<'_>, m: seed::Matrix<f64>) -> PyResult<Bound<'_, PyArray2<f64>>> {
+    py2(py, (m.rows, m.cols), m.data)
+}
+
+/// The LIF parameters of `lif_step` and `forward_pass`, one Python tuple
+/// `(v_rest, v_reset, v_threshold, alpha)`.
+#[derive(FromPyObject)]
+struct Lif(f64, f64, f64, f64);
+
+impl From<Lif> for seed::ForwardParams {
+    fn from(Lif(v_rest, v_reset, v_threshold, alpha): Lif) -> Self {
+        Self {
+            v_rest,
+            v_reset,
+            v_threshold,
+            alpha,
+        }
+    }
 }
 
 /// The seed's `jax_lif_step` (float64).
 #[pyfunction]
-#[allow(clippy::too_many_arguments)]
 #[allow(clippy::type_complexity)]
 fn lif_step<'py>(
     py: Python<'py>,
     v: PyReadonlyArray1<'py, f64>,
     i_t: PyReadonlyArray1<'py, f64>,
-    v_rest: f64,
-    v_reset: f64,
-    v_threshold: f64,
-    alpha: f64,
+    lif: Lif,
     resistance: f64,
     noise: PyReadonlyArray1<'py, f64>,
 ) -> PyResult<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>)> {
@@ -464,6 +497,7 @@ fn lif_step<'py>(
         i_t.as_slice().map_err(value_err)?,
         noise.as_slice().map_err(value_err)?,
     );
+    let Lif(v_rest, v_reset, v_threshold, alpha) = lif;
     let (nv, s) = py
         .allow_threads(|| {
             seed::jax_lif_step(v, i, v_rest, v_reset, v_threshold, alpha, resistance, n)
@@ -475,26 +509,17 @@ fn lif_step<'py>(
 /// The seed's `jax_forward_pass` (float64): per layer its spikes
 /// (`n_steps x batch x n_out`, flat) and the last layer's potentials.
 #[pyfunction]
-#[allow(clippy::too_many_arguments)]
 #[allow(clippy::type_complexity)]
 fn forward_pass<'py>(
     py: Python<'py>,
     weights: Vec<PyReadonlyArrayDyn<'py, f64>>,
     x: PyReadonlyArrayDyn<'py, f64>,
     n_steps: usize,
-    v_rest: f64,
-    v_reset: f64,
-    v_threshold: f64,
-    alpha: f64,
+    lif: Lif,
 ) -> PyResult<(Vec<Bound<'py, PyArray1<f64>>>, Bound<'py, PyArray2<f64>>)> {
     let ws = matrices(&weights)?;
     let x = matrix("x", &x)?;
-    let p = seed::ForwardParams {
-        v_rest,
-        v_reset,
-        v_threshold,
-        alpha,
-    };
+    let p = lif.into();
     let r = py
         .allow_threads(|| seed::jax_forward_pass(&ws, &x, n_steps, &p))
         .map_err(value_err)?;
@@ -506,66 +531,43 @@ fn forward_pass<'py>(
     Ok((spikes, to_py2(py, r.v)?))
 }
 
-fn loss_params(
-    n_steps: usize,
-    beta: f64,
-    threshold: f64,
-    path: &str,
-) -> PyResult<seed::LossParams> {
-    Ok(seed::LossParams {
-        n_steps,
-        beta,
-        threshold,
-        path: seed::SurrogatePath::parse(path).map_err(value_err)?,
-        ..seed::LossParams::default()
-    })
-}
-
-/// The seed's `jax_surrogate_loss` (float64).
+/// The seed's `jax_surrogate_loss` (`lr` is `None`: `(None, loss)`) or
+/// `jax_surrogate_gradient_step` (`(new weights, loss)`), float64: one
+/// function for their common operands.
 #[pyfunction]
-#[allow(clippy::too_many_arguments)]
-fn surrogate_loss(
-    py: Python<'_>,
-    weights: Vec<PyReadonlyArrayDyn<'_, f64>>,
-    x: PyReadonlyArrayDyn<'_, f64>,
-    targets: PyReadonlyArrayDyn<'_, f64>,
-    n_steps: usize,
-    beta: f64,
-    threshold: f64,
-    surrogate_path: &str,
-) -> PyResult<f64> {
-    let ws = matrices(&weights)?;
-    let (x, t) = (matrix("x", &x)?, matrix("targets", &targets)?);
-    let p = loss_params(n_steps, beta, threshold, surrogate_path)?;
-    py.allow_threads(|| seed::jax_surrogate_loss(&ws, &x, &t, &p))
-        .map_err(value_err)
-}
-
-/// The seed's `jax_surrogate_gradient_step` (float64): new weights, loss.
-#[pyfunction]
+#[pyo3(signature = (weights, x, targets, n_steps, lr, beta, threshold, surrogate_path))]
 #[allow(clippy::too_many_arguments)]
 #[allow(clippy::type_complexity)]
-fn surrogate_gradient_step<'py>(
+fn surrogate<'py>(
     py: Python<'py>,
     weights: Vec<PyReadonlyArrayDyn<'py, f64>>,
     x: PyReadonlyArrayDyn<'py, f64>,
     targets: PyReadonlyArrayDyn<'py, f64>,
     n_steps: usize,
-    lr: f64,
+    lr: Option<f64>,
     beta: f64,
     threshold: f64,
     surrogate_path: &str,
-) -> PyResult<(Vec<Bound<'py, PyArray2<f64>>>, f64)> {
+) -> PyResult<(Option<Vec<Bound<'py, PyArray2<f64>>>>, f64)> {
     let ws = matrices(&weights)?;
     let (x, t) = (matrix("x", &x)?, matrix("targets", &targets)?);
-    let p = loss_params(n_steps, beta, threshold, surrogate_path)?;
+    let p = seed::LossParams {
+        n_steps,
+        beta,
+        threshold,
+        path: seed::SurrogatePath::parse(surrogate_path).map_err(value_err)?,
+        ..seed::LossParams::default()
+    };
     let (new, loss) = py
-        .allow_threads(|| seed::jax_surrogate_gradient_step(&ws, &x, &t, lr, &p))
+        .allow_threads(|| match lr {
+            None => seed::jax_surrogate_loss(&ws, &x, &t, &p).map(|l| (None, l)),
+            Some(lr) => seed::jax_surrogate_gradient_step(&ws, &x, &t, lr, &p)
+                .map(|(new, l)| (Some(new), l)),
+        })
         .map_err(value_err)?;
     let new = new
-        .into_iter()
-        .map(|m| to_py2(py, m))
-        .collect::<PyResult<Vec<_>>>()?;
+        .map(|new| new.into_iter().map(|m| to_py2(py, m)).collect())
+        .transpose()?;
     Ok((new, loss))
 }
 
@@ -708,8 +710,8 @@ fn run_model<'py>(
         counts.extend_from_slice(&r.counts);
         pred.push(r.predicted().map_or(-1, |p| p as i64));
     }
-    let counts = Array2::from_shape_vec((runs.len(), outs), counts).map_err(value_err)?;
-    Ok((counts.into_pyarray_bound(py), pred.into_pyarray_bound(py)))
+    let counts = py2(py, (runs.len(), outs), counts)?;
+    Ok((counts, pred.into_pyarray_bound(py)))
 }
 
 /// Every row's run (spike counts only) on the engine, or with `kernel` on
@@ -837,34 +839,36 @@ fn partition(n: usize, size: usize, rank: usize) -> PyResult<(usize, usize)> {
     Ok((r.start, r.end))
 }
 
+/// `m.add_function(wrap_pyfunction!(f, m)?)?` for each function `f`.
+macro_rules! add_functions {
+    ($m:expr, $($f:path),* $(,)?) => {
+        $($m.add_function(wrap_pyfunction!($f, $m)?)?;)*
+    };
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(pack_rows, m)?)?;
-    m.add_function(wrap_pyfunction!(unpack_rows, m)?)?;
-    m.add_function(wrap_pyfunction!(bitwise, m)?)?;
-    m.add_function(wrap_pyfunction!(popcount, m)?)?;
-    m.add_function(wrap_pyfunction!(popcount_words, m)?)?;
-    m.add_function(wrap_pyfunction!(vec_mac, m)?)?;
-    m.add_function(wrap_pyfunction!(vec_mac_into, m)?)?;
-    m.add_function(wrap_pyfunction!(lif_step, m)?)?;
-    m.add_function(wrap_pyfunction!(forward_pass, m)?)?;
-    m.add_function(wrap_pyfunction!(surrogate_loss, m)?)?;
-    m.add_function(wrap_pyfunction!(surrogate_gradient_step, m)?)?;
-    m.add_function(wrap_pyfunction!(partition, m)?)?;
+    add_functions!(
+        m,
+        pack_rows,
+        unpack_rows,
+        bitwise,
+        popcount,
+        popcount_words,
+        vec_mac,
+        lif_step,
+        forward_pass,
+        surrogate,
+        partition,
+        load_model,
+        model_from_json,
+        run_model,
+        quantise,
+        export_model,
+    );
     m.add("GPU_BUILD", cfg!(feature = "gpu"))?;
     #[cfg(feature = "gpu")]
-    {
-        m.add_function(wrap_pyfunction!(gpu::gpu_adapter, m)?)?;
-        m.add_function(wrap_pyfunction!(gpu::gpu_pack_rows, m)?)?;
-        m.add_function(wrap_pyfunction!(gpu::gpu_bitwise, m)?)?;
-        m.add_function(wrap_pyfunction!(gpu::gpu_popcount_words, m)?)?;
-        m.add_function(wrap_pyfunction!(gpu::gpu_vec_mac, m)?)?;
-    }
+    add_functions!(m, gpu::gpu_adapter);
     m.add_class::<Model>()?;
-    m.add_function(wrap_pyfunction!(load_model, m)?)?;
-    m.add_function(wrap_pyfunction!(model_from_json, m)?)?;
-    m.add_function(wrap_pyfunction!(run_model, m)?)?;
-    m.add_function(wrap_pyfunction!(quantise, m)?)?;
-    m.add_function(wrap_pyfunction!(export_model, m)?)?;
     Ok(())
 }

@@ -135,31 +135,27 @@ def to_host(arr):
 
 def gpu_pack_bitstream(bits):
     """``vector_ops.pack_bitstream`` on the backend."""
-    if _on_gpu():
-        return vector_ops._pack(bits, _native.gpu_pack_rows)
-    return vector_ops.pack_bitstream(bits)
+    return vector_ops._pack(bits, gpu=_on_gpu())
 
 
 def gpu_vec_and(a, b):
     """Bitwise AND of packed uint64 arrays (SC multiplication)."""
-    if _on_gpu():
-        return vector_ops._and(a, b, None, _native.gpu_bitwise)
-    return vector_ops.vec_and(a, b)
+    return vector_ops._and(a, b, None, gpu=_on_gpu())
 
 
 def gpu_popcount(packed):
     """Set bits of every uint64 word: a uint64 array of ``packed``'s shape."""
-    count = _native.gpu_popcount_words if _on_gpu() else _native.popcount_words
+    gpu = _on_gpu()
     words = packed_array("packed", packed)
     out = np.empty(words.shape, dtype=np.uint64)
     if words.size:
-        count(words, out)
+        _native.popcount_words(words, out, gpu)
     return out
 
 
 def gpu_vec_mac(packed_weights, packed_inputs):
     """Dense SC MAC: ``(n_neurons,)`` uint64 counts of
     ``popcount(packed_weights[i] & packed_inputs)``."""
-    mac = _native.gpu_vec_mac if _on_gpu() else _native.vec_mac
-    w, x, (n, i, k) = mac_shapes(packed_weights, packed_inputs)
-    return mac(w, x, n, i, k)
+    gpu = _on_gpu()
+    w, x, _ = mac_shapes(packed_weights, packed_inputs)
+    return _native.vec_mac(w, x, gpu=gpu)

@@ -74,6 +74,12 @@ def _weights(weights):
     return [_float(f"weights[{k}]", w) for k, w in enumerate(weights)]
 
 
+def _lif(v_rest, v_reset, v_threshold, alpha):
+    """The native functions' LIF parameters, checked: one tuple."""
+    return tuple(_scalar(n, x) for n, x in (("v_rest", v_rest), ("v_reset", v_reset),
+                                            ("v_threshold", v_threshold), ("alpha", alpha)))
+
+
 def jax_lif_step(v, I_t, v_rest, v_reset, v_threshold, alpha, resistance, noise):
     """One LIF step of a population: returns ``(v_new, spikes)`` of ``v``'s
     shape (spikes 0.0/1.0)."""
@@ -84,10 +90,9 @@ def jax_lif_step(v, I_t, v_rest, v_reset, v_threshold, alpha, resistance, noise)
     for name, a in (("I_t", ia), ("noise", na)):
         if a.shape != shape:
             raise ValueError(f"{name} shape {a.shape} must match v shape {shape}")
-    args = [_scalar(n, x) for n, x in (("v_rest", v_rest), ("v_reset", v_reset),
-                                       ("v_threshold", v_threshold), ("alpha", alpha),
-                                       ("resistance", resistance))]
-    nv, s = _native.lif_step(va.reshape(-1), ia.reshape(-1), *args, na.reshape(-1))
+    lif = _lif(v_rest, v_reset, v_threshold, alpha)
+    r = _scalar("resistance", resistance)
+    nv, s = _native.lif_step(va.reshape(-1), ia.reshape(-1), lif, r, na.reshape(-1))
     return nv.reshape(shape).astype(dt, copy=False), s.reshape(shape).astype(dt, copy=False)
 
 
@@ -99,9 +104,7 @@ def jax_forward_pass(weights, x, n_steps, v_rest=0.0, v_reset=0.0, v_threshold=1
     ws = _weights(weights)
     xa = _float("x", x)
     n_steps = int_arg("n_steps", n_steps, 1)
-    args = [_scalar(n, a) for n, a in (("v_rest", v_rest), ("v_reset", v_reset),
-                                       ("v_threshold", v_threshold), ("alpha", alpha))]
-    spikes, v = _native.forward_pass(ws, xa, n_steps, *args)
+    spikes, v = _native.forward_pass(ws, xa, n_steps, _lif(v_rest, v_reset, v_threshold, alpha))
     batch = xa.shape[0]
     out = [s.reshape(n_steps, batch, w.shape[0]).astype(dt, copy=False) for s, w in zip(spikes, ws)]
     return out, v.astype(dt, copy=False)
@@ -111,11 +114,12 @@ def jax_surrogate_loss(weights, x, targets, n_steps=25, beta=10.0, threshold=1.0
                        surrogate_path="custom_vjp"):
     """Cross-entropy of the softmax of the last layer's mean firing rates
     against ``targets`` (``(batch, classes)``), as a float."""
-    return _native.surrogate_loss(
+    _, loss = _native.surrogate(
         _weights(weights), _float("x", x), _float("targets", targets),
-        int_arg("n_steps", n_steps, 1), _scalar("beta", beta), _scalar("threshold", threshold),
+        int_arg("n_steps", n_steps, 1), None, _scalar("beta", beta), _scalar("threshold", threshold),
         _path(surrogate_path),
     )
+    return loss
 
 
 def jax_surrogate_gradient_step(weights, x, targets, n_steps=25, lr=1e-3, beta=10.0,
@@ -123,7 +127,7 @@ def jax_surrogate_gradient_step(weights, x, targets, n_steps=25, lr=1e-3, beta=1
     """One SGD step ``W -= lr * dL/dW`` with the surrogate gradient:
     ``(updated_weights, loss)``."""
     dts = [_out_dtype(w) for w in weights] if isinstance(weights, (list, tuple)) else []
-    new, loss = _native.surrogate_gradient_step(
+    new, loss = _native.surrogate(
         _weights(weights), _float("x", x), _float("targets", targets),
         int_arg("n_steps", n_steps, 1), _scalar("lr", lr), _scalar("beta", beta),
         _scalar("threshold", threshold), _path(surrogate_path),

@@ -57,7 +57,7 @@ def jit_pack_bits(bitstream, packed_arr):
         raise ValueError(
             f"packed_arr has shape {packed_arr.shape}; {n} bits need ({words},) uint64 words"
         )
-    packed_arr[...] = _native.pack_rows(bits, 1, n).reshape(-1)
+    packed_arr[...] = _native.pack_rows(bits[np.newaxis]).reshape(-1)
 
 
 def mac_shapes(packed_weights, packed_inputs):
@@ -85,8 +85,8 @@ def mac_shapes(packed_weights, packed_inputs):
 def jit_vec_mac(packed_weights, packed_inputs, outputs):
     """``outputs[i] = sum_j popcount(packed_weights[i, j] & packed_inputs[j])``,
     written into ``outputs`` ((n_neurons,) int64 or uint64)."""
-    w, x, (n, i, k) = mac_shapes(packed_weights, packed_inputs)
+    w, x, (n, _, _) = mac_shapes(packed_weights, packed_inputs)
     _writable("outputs", outputs, (np.int64, np.uint64))
     if outputs.shape != (n,):
         raise ValueError(f"outputs has shape {outputs.shape}; expected ({n},)")
-    _native.vec_mac_into(w, x, n, i, k, outputs.view(np.int64))
+    _native.vec_mac(w, x, outputs.view(np.int64))

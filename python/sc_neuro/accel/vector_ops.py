@@ -73,22 +73,18 @@ def pack_bitstream(bitstream):
     """Pack a uint8 {0,1} array of shape ``(N,)`` or ``(Batch, N)`` into
     uint64 words, shape ``(ceil(N/64),)`` or ``(Batch, ceil(N/64))``; the
     result is a :class:`Packed` array with ``length == N``."""
-    return _pack(bitstream, _native.pack_rows)
+    return _pack(bitstream)
 
 
-def _pack(bitstream, pack_rows):
-    """``pack_bitstream`` with ``pack_rows`` (the CPU's or the GPU's)."""
+def _pack(bitstream, gpu=False):
+    """``pack_bitstream`` on the CPU, or with ``gpu`` the GPU backend."""
     bits = bits_array("bitstream", bitstream)
-    if bits.ndim == 1:
-        rows, n = 1, bits.shape[0]
-    elif bits.ndim == 2:
-        rows, n = bits.shape
-    else:
+    if bits.ndim not in (1, 2):
         raise ValueError(f"Expected 1D or 2D array, got {bits.ndim}D")
-    words = pack_rows(bits, rows, n)
+    words = _native.pack_rows(np.atleast_2d(bits), gpu)
     if bits.ndim == 1:
         words = words.reshape(-1)
-    return _packed(words, n)
+    return _packed(words, bits.shape[-1])
 
 
 def unpack_bitstream(packed, original_length, original_shape=None):
@@ -103,7 +99,7 @@ def unpack_bitstream(packed, original_length, original_shape=None):
             raise ValueError(
                 f"original_length {original_length} exceeds the {cap} bits of {words.shape[0]} words"
             )
-        out = _native.unpack_rows(words, 1, words.shape[0], original_length).reshape(-1)
+        out = _unpack(words[np.newaxis], original_length).reshape(-1)
         if original_shape is not None:
             shape = tuple(int_arg("original_shape[i]", s) for s in original_shape)
             if int(np.prod(shape)) != original_length:
@@ -138,7 +134,14 @@ def unpack_bitstream(packed, original_length, original_shape=None):
             length = original_length // batch
     if length > n_words * 64:
         raise ValueError(f"{length} bits per row exceed the {n_words * 64} bits of {n_words} words")
-    return _native.unpack_rows(words, batch, n_words, length)
+    return _unpack(words, length)
+
+
+def _unpack(words, length):
+    """The first ``length`` bits of every row of the 2-D ``words``."""
+    out = np.empty((words.shape[0], length), dtype=np.uint8)
+    _native.unpack_rows(words, out)
+    return out
 
 
 def _row_length(length, *arrays):
@@ -157,11 +160,11 @@ def _words_of(a, name):
     return words
 
 
-def _bitwise(op, a, b, sel, length, native=_native.bitwise):
+def _bitwise(op, a, b, sel, length, gpu=False):
     out = np.empty(a.shape, dtype=np.uint64)
     stride = a.shape[-1] if a.ndim else 1
     if a.size:
-        native(op, a, b, sel, out, stride, length)
+        _native.bitwise(op, a, b, sel, out, stride, length, gpu)
     return _packed(out, length)
 
 
@@ -173,15 +176,15 @@ def _same_shape(a, **others):
 
 def vec_and(a_packed, b_packed, *, length=None):
     """Bitwise AND of packed streams (SC multiplication)."""
-    return _and(a_packed, b_packed, length, _native.bitwise)
+    return _and(a_packed, b_packed, length)
 
 
-def _and(a_packed, b_packed, length, native):
-    """``vec_and`` with ``native`` (the CPU's or the GPU's ``bitwise``)."""
+def _and(a_packed, b_packed, length, gpu=False):
+    """``vec_and`` on the CPU, or with ``gpu`` the GPU backend."""
     n = _row_length(length, a_packed, b_packed)
     a, b = _words_of(a_packed, "a_packed"), _words_of(b_packed, "b_packed")
     _same_shape(a, b_packed=b)
-    return _bitwise("and", a, b, a, n, native)
+    return _bitwise("and", a, b, a, n, gpu)
 
 
 def vec_xnor(a_packed, b_packed, *, length=None):
