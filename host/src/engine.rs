@@ -28,7 +28,7 @@ use sc_kernel::net::{Generator, Neuron, StreamSource};
 use sc_kernel::sng::Probability;
 use sc_kernel::{words_for, BitSlice, BitSliceMut};
 
-use crate::cpu::{byte_row, Kernels, SimdLevel};
+use crate::cpu::{byte_row, Kernels, SimdLevel, STEPS_MAX_LEN};
 use crate::limits::{try_vec, try_with_capacity};
 use crate::scnet::{
     check_record, check_spec, layer_rows, run_in_format, InFormat, Job, LayerSpec, NetError,
@@ -76,27 +76,16 @@ trait Stored: CountWeight {
     fn look_up(k: Kernels, row: &[Self], table: &[u32], len: usize, counts: &mut [i32]);
     /// The row sum of an input that spiked ([`sc_kernel::count::add_row`]).
     fn add(k: Kernels, row: &[Self], counts: &mut [i32]);
-    /// The layer-0 look-up on the step form of the tables
-    /// ([`Kernels::look_up_steps`]), where the kernels prefer it for
-    /// streams of `len` bits and have it for this storage.
-    fn steps(k: Kernels, len: usize) -> Option<LookUp<Self>>;
     /// The counts as `i16`, if stored so.
     fn narrow(v: &[Self]) -> Option<&[i16]>;
 }
 
-/// A layer-0 look-up: kernels, row, table, `L`, counts.
-type LookUp<C> = fn(Kernels, &[C], &[u32], usize, &mut [i32]);
-
 macro_rules! stored {
-    ($t:ty, $this:ident, $other:ident, $look_up:expr, $add:expr, $steps:expr, $narrow:expr) => {
+    ($t:ty, $this:ident, $other:ident, $look_up:expr, $add:expr, $narrow:expr) => {
         impl Stored for $t {
             fn narrow(v: &[$t]) -> Option<&[i16]> {
                 let f: fn(&[$t]) -> Option<&[i16]> = $narrow;
                 f(v)
-            }
-            fn steps(k: Kernels, len: usize) -> Option<LookUp<$t>> {
-                let f: Option<LookUp<$t>> = $steps;
-                f.filter(|_| k.steps_form(len))
             }
             fn add(k: Kernels, row: &[$t], counts: &mut [i32]) {
                 let f: fn(Kernels, &[$t], &mut [i32]) = $add;
@@ -124,7 +113,6 @@ stored!(
     Wide,
     |k, row, t, len, c| k.look_up_add(row, t, len, c),
     |k, row, c| k.add_widened(row, c),
-    Some(|k, row, t, len, c| k.look_up_steps(row, t, len, c)),
     |v| Some(v)
 );
 stored!(
@@ -133,7 +121,6 @@ stored!(
     Narrow,
     |_, row, t, len, c| look_up_add(row, t, len, c),
     |_, row, c| add_row(row, c),
-    None,
     |_| None
 );
 
@@ -165,10 +152,6 @@ struct ByteRows {
     at: Vec<usize>,
     exceptions: Vec<u32>,
 }
-
-/// Most inputs whose looked-up counts (each of magnitude at most 256) add
-/// up in 16-bit lanes before they are widened: `127 * 256 <= i16::MAX`.
-const BYTES_FLUSH: usize = 127;
 
 impl ByteRows {
     /// From `m` rows of `nb` signed counts (input-major), each of
@@ -655,8 +638,8 @@ struct BlockRun<F: LifFixed> {
     spikes: Vec<u64>,
     /// Scratch prefix table (layer 0 only; empty elsewhere).
     table: Vec<u32>,
-    /// Each sample's 16-bit sums of byte-row look-ups (`lanes` each; byte
-    /// rows only, else empty).
+    /// Each sample's 16-bit sums of layer-0 look-ups (byte rows' `lanes`
+    /// or `neurons` each; empty in layers `k >= 1`).
     acc: Vec<i16>,
 }
 
@@ -708,9 +691,10 @@ impl<F: LifFixed> ChunkState<F> {
                             } else {
                                 vec![]
                             },
-                            acc: match &b.bytes {
-                                Some(r) => try_vec("layer 0 sums", r.lanes * samples, 0i16)?,
-                                None => vec![],
+                            acc: match (&b.bytes, k) {
+                                (Some(r), _) => try_vec("layer 0 sums", r.lanes * samples, 0i16)?,
+                                (None, 0) => try_vec("layer 0 sums", sn, 0i16)?,
+                                _ => vec![],
                             },
                         })
                     })
@@ -764,20 +748,14 @@ fn step_layer<F: LifFixed, C: Stored>(
                     }
                 }
             }
-            (Input::Probabilities(p, q), _) if t.bytes.is_some() => {
-                if let Some(rows) = &t.bytes {
-                    layer0_bytes(kernels, rows, q, p, r)?
+            (Input::Probabilities(p, q), _) => match (&t.bytes, C::narrow(b.weights())) {
+                (Some(rows), _) => layer0_bytes(kernels, rows, q, p, r)?,
+                // The step form of each input's table (fewer words to
+                // fill), into 16-bit sums.
+                (None, Some(w)) if kernels.steps_form(b.shape().len()) => {
+                    layer0_steps(kernels, w, q, p, r)?
                 }
-            }
-            (Input::Probabilities(p, q), _) => match C::steps(kernels, b.shape().len()) {
-                // The step form of each input's table (fewer words to fill).
-                Some(steps) => {
-                    let look_up =
-                        |row: &[C], t: &[u32], len, c: &mut [i32]| steps(kernels, row, t, len, c);
-                    let prefix = |q: &[u16], p, t: &mut [u32]| kernels.prefix_steps(q, p, t);
-                    layer0_counts_with(b, q, p, &mut r.table, &mut r.counts, prefix, look_up)?
-                }
-                None => {
+                _ => {
                     let look_up = |row: &[C], t: &[u32], len, c: &mut [i32]| {
                         C::look_up(kernels, row, t, len, c)
                     };
@@ -821,22 +799,22 @@ fn step_layer<F: LifFixed, C: Stored>(
         .try_for_each(|(b, r)| one(b, r))
 }
 
-/// Layer 0's counts for every sample of the chunk from byte rows (the
+/// Layer 0's counts for every sample of the chunk from 16-bit sums (the
 /// counting form's look-ups of [`sc_kernel::count::layer0_counts`], the
-/// same integers): each input's byte prefix table (the identity for `P =
-/// 1`; nothing for `P = 0`), its row looked up into 16-bit sums, a count
-/// of 256 completed by the table's last step, and the sums widened into
-/// `counts` every [`BYTES_FLUSH`] inputs.
-fn layer0_bytes<F: LifFixed>(
+/// same integers): `look(i, p, acc)` adds input `i`'s terms (each of
+/// magnitude at most `most`, at most 32767) for input probability `p`
+/// (never 0: those inputs cost nothing) into a sample's `lanes` sums,
+/// which are widened into `counts` before they could overflow.
+fn layer0_sums<F: LifFixed>(
     kernels: Kernels,
-    rows: &ByteRows,
-    q: &[u16],
     inputs: &[&[Probability]],
+    m: usize,
+    (most, lanes): (usize, usize),
     r: &mut BlockRun<F>,
+    mut look: impl FnMut(usize, Probability, &mut [i16]),
 ) -> Result<(), sc_kernel::Error> {
-    let (n, lanes) = (r.neurons, rows.lanes);
-    let m = rows.at.len().saturating_sub(1);
-    if r.acc.len() != lanes * inputs.len() || r.counts.len() != n * inputs.len() {
+    let n = r.neurons;
+    if r.counts.len() != n * inputs.len() || r.acc.len() != lanes * inputs.len() || lanes < n {
         return Err(sc_kernel::Error::LengthMismatch {
             expected: lanes * inputs.len(),
             found: r.acc.len(),
@@ -847,8 +825,7 @@ fn layer0_bytes<F: LifFixed>(
     if n == 0 {
         return Ok(());
     }
-    let identity: [u8; 256] = core::array::from_fn(|n| n as u8);
-    let mut table = [0u8; 256];
+    let every = i16::MAX as usize / most.max(1);
     let flush = |r: &mut BlockRun<F>| {
         for (a, c) in r
             .acc
@@ -860,34 +837,70 @@ fn layer0_bytes<F: LifFixed>(
         }
     };
     for i in 0..m {
-        let (mag, sign, exceptions) = rows.row(i);
         for (x, acc) in inputs.iter().zip(r.acc.chunks_exact_mut(lanes)) {
-            let p = x.get(i).copied().unwrap_or(Probability::ZERO);
-            // The last step T[256] - T[255] of a count of 256 (L = 256).
-            let last = match p {
-                Probability::ZERO => continue,
-                Probability::ONE => {
-                    kernels.look_up_bytes(mag, sign, &identity, acc);
-                    1
-                }
-                p => {
-                    kernels.prefix_bytes(q, p, &mut table);
-                    kernels.look_up_bytes(mag, sign, &table, acc);
-                    i16::from(q.get(255).is_some_and(|&v| u32::from(v) < p.q16()))
-                }
-            };
-            for &e in exceptions {
-                if let Some(a) = acc.get_mut((e & !(1 << 31)) as usize) {
-                    *a = a.wrapping_add(if e >> 31 == 1 { -last } else { last });
-                }
+            match x.get(i).copied().unwrap_or(Probability::ZERO) {
+                Probability::ZERO => {}
+                p => look(i, p, acc),
             }
         }
-        if (i + 1) % BYTES_FLUSH == 0 {
+        if (i + 1) % every == 0 {
             flush(r);
         }
     }
     flush(r);
     Ok(())
+}
+
+/// [`layer0_sums`] on byte rows: each input's byte prefix table (the
+/// identity for `P = 1`), its row looked up, and a count of 256 completed
+/// by the table's last step.
+fn layer0_bytes<F: LifFixed>(
+    kernels: Kernels,
+    rows: &ByteRows,
+    q: &[u16],
+    inputs: &[&[Probability]],
+    r: &mut BlockRun<F>,
+) -> Result<(), sc_kernel::Error> {
+    let identity: [u8; 256] = core::array::from_fn(|n| n as u8);
+    let mut table = [0u8; 256];
+    let m = rows.at.len().saturating_sub(1);
+    layer0_sums(kernels, inputs, m, (256, rows.lanes), r, |i, p, acc| {
+        let (mag, sign, exceptions) = rows.row(i);
+        // The last step T[256] - T[255] of a count of 256 (L = 256).
+        let last = if p == Probability::ONE {
+            kernels.look_up_bytes(mag, sign, &identity, acc);
+            1
+        } else {
+            kernels.prefix_bytes(q, p, &mut table);
+            kernels.look_up_bytes(mag, sign, &table, acc);
+            i16::from(q.get(255).is_some_and(|&v| u32::from(v) < p.q16()))
+        };
+        for &e in exceptions {
+            if let Some(a) = acc.get_mut((e & !(1 << 31)) as usize) {
+                *a = a.wrapping_add(if e >> 31 == 1 { -last } else { last });
+            }
+        }
+    })
+}
+
+/// [`layer0_sums`] on the step form of the prefix tables
+/// ([`Kernels::prefix_steps`], `L <= 1024`) and 16-bit counts `w`
+/// (input-major, checked against `L`).
+fn layer0_steps<F: LifFixed>(
+    kernels: Kernels,
+    w: &[i16],
+    q: &[u16],
+    inputs: &[&[Probability]],
+    r: &mut BlockRun<F>,
+) -> Result<(), sc_kernel::Error> {
+    let (n, len) = (r.neurons, q.len());
+    let mut steps = [0u32; STEPS_MAX_LEN / 16 + 1];
+    let m = w.len().checked_div(n).unwrap_or(0);
+    layer0_sums(kernels, inputs, m, (len, n), r, |i, p, acc| {
+        let row = w.get(i * n..(i + 1) * n).unwrap_or(&[]);
+        kernels.prefix_steps(q, p, &mut steps);
+        kernels.look_up_steps(row, &steps, len, acc);
+    })
 }
 
 /// Each sample's silent inputs (the complement of its spikes, padding
@@ -952,12 +965,12 @@ mod tests {
     use sc_kernel::fixed::types::I16F16;
     use sc_kernel::rng::SplitMix64;
 
-    /// Byte rows give the kernel's layer-0 counts exactly: counts of
-    /// magnitude up to `L` (256 among them at `L = 256`), inputs at 0, 1
-    /// and between, more inputs than one flush, odd widths, several
-    /// samples.
+    /// Byte rows and the step form into 16-bit sums give the kernel's
+    /// layer-0 counts exactly: counts of magnitude up to `L` (256 among
+    /// them at `L = 256`, 1024 at `L = 1024`), inputs at 0, 1 and between,
+    /// more inputs than one widening holds, odd widths, several samples.
     #[test]
-    fn byte_rows_give_the_kernels_layer0_counts() {
+    fn sums_give_the_kernels_layer0_counts() {
         let mut rng = SplitMix64::new(9);
         let one = I16F16::ONE;
         let params = LifParams::new(I16F16::ZERO, I16F16::ZERO, one, one, one, 0).unwrap();
@@ -970,6 +983,10 @@ mod tests {
             (200, 1, 3, false),
             (1, 65, 128, false),
             (255, 63, 1, false),
+            // The step form (L <= 1024): 16-bit sums widened every 31.
+            (1024, 130, 100, false),
+            (1024, 70, 100, true),
+            (700, 33, 40, false),
         ] {
             let edge = len as i64;
             let w: Vec<i16> = (0..nb * m)
@@ -982,7 +999,7 @@ mod tests {
                 .collect();
             let layer =
                 CountLayer::new(MacShape::new(nb, m, len).unwrap(), &w, one, params).unwrap();
-            let rows = ByteRows::new(&w, nb, m).unwrap();
+            let rows = (len <= 256).then(|| ByteRows::new(&w, nb, m).unwrap());
             let q: Vec<u16> = (0..len).map(|_| rng.next_u32() as u16).collect();
             let samples: Vec<Vec<Probability>> = (0..3)
                 .map(|_| {
@@ -1005,21 +1022,23 @@ mod tests {
                 current: vec![],
                 spikes: vec![],
                 table: vec![],
-                acc: vec![0; rows.lanes * x.len()],
+                acc: vec![],
             };
+            let mut want = vec![0; nb * x.len()];
+            for (x, want) in x.iter().zip(want.chunks_exact_mut(nb)) {
+                let mut table = vec![0; len + 1];
+                layer0_counts(&layer, &q, x, &mut table, want).unwrap();
+            }
             for level in SimdLevel::available() {
                 let k = Kernels::new(level).unwrap();
-                layer0_bytes(k, &rows, &q, &x, &mut r).unwrap();
-                for (b, x) in x.iter().enumerate() {
-                    let mut want = vec![0; nb];
-                    let mut table = vec![0; len + 1];
-                    layer0_counts(&layer, &q, x, &mut table, &mut want).unwrap();
-                    assert_eq!(
-                        &r.counts[b * nb..][..nb],
-                        want,
-                        "{level:?} len {len} nb {nb}"
-                    );
+                if let Some(rows) = &rows {
+                    r.acc = vec![0; rows.lanes * x.len()];
+                    layer0_bytes(k, rows, &q, &x, &mut r).unwrap();
+                    assert_eq!(r.counts, want, "{level:?} bytes len {len} nb {nb}");
                 }
+                r.acc = vec![0; nb * x.len()];
+                layer0_steps(k, &w, &q, &x, &mut r).unwrap();
+                assert_eq!(r.counts, want, "{level:?} steps len {len} nb {nb}");
             }
         }
     }

@@ -137,17 +137,23 @@ pub fn prefix_steps(q: &[u16], p: u32, out: &mut [u32]) {
     }
 }
 
-/// [`look_up_add`] on the step form of a table: `counts[j] +=
-/// sign(row[j]) (base[a] + popcount(steps[a] & (2^b - 1)))` with `16 a +
-/// b = min(|row[j]|, len)`; `steps.len() > len / 16` (checked by the
-/// caller).
-pub fn look_up_steps(row: &[i16], steps: &[u32], len: usize, counts: &mut [i32]) {
-    for (c, &w) in counts.iter_mut().zip(row) {
-        let n = (w.unsigned_abs() as usize).min(len);
-        let e = steps.get(n / 16).copied().unwrap_or(0);
-        let v = ((e & 0xFFFF) + ((e >> 16) & ((1 << (n % 16)) - 1)).count_ones()) as i32;
+/// [`look_up_add`] on the step form of a table, into 16-bit sums: `acc[j]
+/// += sign(row[j]) (base[a] + popcount(steps[a] & (2^b - 1)))` with `16 a
+/// + b = min(|row[j]|, len)`, the entry truncated to 16 bits, wrapping;
+/// `steps.len() > len / 16` (checked by the caller).
+pub fn look_up_steps(row: &[i16], steps: &[u32], len: usize, acc: &mut [i16]) {
+    for (c, &w) in acc.iter_mut().zip(row) {
+        let v = step_entry(w, steps, len) as i16;
         *c = c.wrapping_add(if w < 0 { v.wrapping_neg() } else { v });
     }
+}
+
+/// `base[a] + popcount(steps[a] & (2^b - 1))` with `16 a + b =
+/// min(|w|, len)` (0 past `steps`).
+fn step_entry(w: i16, steps: &[u32], len: usize) -> i32 {
+    let n = (w.unsigned_abs() as usize).min(len);
+    let e = steps.get(n / 16).copied().unwrap_or(0);
+    ((e & 0xFFFF) + ((e >> 16) & ((1 << (n % 16)) - 1)).count_ones()) as i32
 }
 
 /// The byte form of `p`'s prefix table (see

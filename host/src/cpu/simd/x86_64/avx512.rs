@@ -74,18 +74,20 @@ impl Avx512Token {
             && !(len <= 256 && is_x86_feature_detected!("avx512vbmi"))
     }
 
-    /// [`look_up_add`] on the step form; `len <= 1024`, `steps.len() > len /
-    /// 16` (checked by the caller). Needs BITALG for 32 at a time (else the
-    /// portable loop).
+    /// [`look_up_add`] on the step form, into wrapping 16-bit sums; `len
+    /// <= 1024`, `steps.len() > len / 16` (checked by the caller). Needs
+    /// BITALG for 32 at a time (else the portable loop).
     #[inline]
-    pub fn look_up_steps(self, row: &[i16], steps: &[u32], len: usize, counts: &mut [i32]) {
-        if is_x86_feature_detected!("avx512bitalg") {
+    pub fn look_up_steps(self, row: &[i16], steps: &[u32], len: usize, acc: &mut [i16]) {
+        let j = if is_x86_feature_detected!("avx512bitalg") {
             // SAFETY: `self` proves AVX-512 F/BW and POPCNT; BITALG was
             // just detected.
-            unsafe { look_up_steps(row, steps, len, counts) }
+            unsafe { look_up_steps(row, steps, len, acc) }
         } else {
-            portable::look_up_steps(row, steps, len, counts)
-        }
+            0
+        };
+        let n = row.len().min(acc.len());
+        portable::look_up_steps(&row[j..n], steps, len, &mut acc[j..n]);
     }
 }
 
@@ -293,15 +295,17 @@ unsafe fn table_group(table: &[u32], entries: usize, g: usize) -> __m512i {
 /// The loop of the in-register look-ups, 32 entries of `row` at a time:
 /// `idx = min(|row[j]|, len)` as unsigned 16-bit lanes (`i16::MIN` gives
 /// 32768 before the clamp), `pick(idx)` the table entries (each at most
-/// `i16::MAX`), and `counts[j] += sign(row[j]) * entry`, widened. Returns
-/// how many leading entries of `row` it did (a multiple of 32).
+/// `i16::MAX`), and `add(&mut counts[j], sign(row[j]) * entry)` (32 signed
+/// 16-bit lanes: [`add_widened32`] or [`add16`]). Returns how many leading
+/// entries of `row` it did (a multiple of 32).
 #[target_feature(enable = "avx512f,avx512bw")]
 #[inline]
-unsafe fn look_up_lanes(
+unsafe fn look_up_lanes<T>(
     row: &[i16],
     len: usize,
-    counts: &mut [i32],
+    counts: &mut [T],
     pick: impl Fn(__m512i) -> __m512i,
+    add: impl Fn(*mut T, __m512i),
 ) -> usize {
     let n = row.len().min(counts.len());
     let cap = _mm512_set1_epi16(len.min(i16::MAX as usize) as i16);
@@ -312,20 +316,38 @@ unsafe fn look_up_lanes(
         let w = _mm512_loadu_si512(row.as_ptr().add(j) as *const _);
         let r = pick(_mm512_min_epu16(_mm512_abs_epi16(w), cap));
         let r = _mm512_mask_sub_epi16(r, _mm512_movepi16_mask(w), zero, r);
-        let c = counts.as_mut_ptr().add(j);
-        let lo = _mm512_cvtepi16_epi32(_mm512_castsi512_si256(r));
-        let hi = _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64::<1>(r));
-        _mm512_storeu_si512(
-            c as *mut _,
-            _mm512_add_epi32(_mm512_loadu_si512(c as *const _), lo),
-        );
-        _mm512_storeu_si512(
-            c.add(16) as *mut _,
-            _mm512_add_epi32(_mm512_loadu_si512(c.add(16) as *const _), hi),
-        );
+        add(counts.as_mut_ptr().add(j), r);
         j += 32;
     }
     j
+}
+
+/// `c[k] += r[k]` for 32 signed 16-bit lanes `r`, widened into the 32
+/// `i32` at `c` (in bounds: the caller's).
+#[target_feature(enable = "avx512f,avx512bw")]
+#[inline]
+unsafe fn add_widened32(c: *mut i32, r: __m512i) {
+    let lo = _mm512_cvtepi16_epi32(_mm512_castsi512_si256(r));
+    let hi = _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64::<1>(r));
+    _mm512_storeu_si512(
+        c as *mut _,
+        _mm512_add_epi32(_mm512_loadu_si512(c as *const _), lo),
+    );
+    _mm512_storeu_si512(
+        c.add(16) as *mut _,
+        _mm512_add_epi32(_mm512_loadu_si512(c.add(16) as *const _), hi),
+    );
+}
+
+/// `c[k] += r[k]` (wrapping) for the 32 `i16` at `c` (in bounds: the
+/// caller's).
+#[target_feature(enable = "avx512f,avx512bw")]
+#[inline]
+unsafe fn add16(c: *mut i16, r: __m512i) {
+    _mm512_storeu_si512(
+        c as *mut _,
+        _mm512_add_epi16(_mm512_loadu_si512(c as *const _), r),
+    );
 }
 
 /// [`look_up_add`] for `len <= 256` with the table in registers: its
@@ -352,7 +374,7 @@ unsafe fn look_up_add_permute(row: &[i16], table: &[u32], len: usize, counts: &m
     let pair = |g: usize| _mm512_inserti64x4::<1>(_mm512_castsi256_si512(half[g]), half[g + 1]);
     let t: [__m512i; 8] = core::array::from_fn(|k| pair(2 * k));
     let t256 = _mm512_set1_epi16(top as i16);
-    look_up_lanes(row, len, counts, |idx| {
+    let pick = |idx| {
         // Each permute reads entries 64 k .. 64 k + 63 by the index's low
         // six bits; bits 6, 7 and 8 pick among them.
         let r0 = _mm512_permutex2var_epi16(t[0], idx, t[1]);
@@ -365,7 +387,8 @@ unsafe fn look_up_add_permute(row: &[i16], table: &[u32], len: usize, counts: &m
         let r01 = _mm512_mask_blend_epi16(b6, r0, r1);
         let r23 = _mm512_mask_blend_epi16(b6, r2, r3);
         _mm512_mask_blend_epi16(b8, _mm512_mask_blend_epi16(b7, r01, r23), t256)
-    })
+    };
+    look_up_lanes(row, len, counts, pick, |c, r| add_widened32(c, r))
 }
 
 /// The byte form of input `p`'s prefix table (see
@@ -455,9 +478,11 @@ unsafe fn prefix_steps(q: &[u16], p: u32, out: &mut [u32]) {
 /// `n = 16 a + b`, the count is `base[a] + popcount(steps[a] & (2^b - 1))`.
 /// Both 64-entry halves sit in registers (`vpermt2w`; `a = 64` only for
 /// `n = 1024`, broadcast), and the 16-bit popcount is AVX-512 BITALG's, 32
-/// look-ups at a time. `steps.len() > len / 16` (checked by the caller).
+/// look-ups at a time, added into 16-bit sums; returns how many leading
+/// entries of `row` it did. `steps.len() > len / 16` (checked by the
+/// caller).
 #[target_feature(enable = "avx512f,avx512bw,avx512bitalg,popcnt")]
-unsafe fn look_up_steps(row: &[i16], steps: &[u32], len: usize, counts: &mut [i32]) {
+unsafe fn look_up_steps(row: &[i16], steps: &[u32], len: usize, acc: &mut [i16]) -> usize {
     let entries = (len / 16 + 1).min(steps.len()).min(65);
     let e: [__m512i; 4] = core::array::from_fn(|g| table_group(steps, entries, g));
     let pair = |f: &dyn Fn(__m512i) -> __m512i, g: usize| {
@@ -479,7 +504,7 @@ unsafe fn look_up_steps(row: &[i16], steps: &[u32], len: usize, counts: &mut [i3
     let ones = _mm512_set1_epi16(-1);
     let sixteen = _mm512_set1_epi16(16);
     let fifteen = _mm512_set1_epi16(15);
-    let j = look_up_lanes(row, len, counts, |idx| {
+    let pick = |idx| {
         let a = _mm512_srli_epi16::<4>(idx);
         let b = _mm512_and_si512(idx, fifteen);
         // a = 64 (idx = 1024, b = 0) reads the broadcast entry.
@@ -489,9 +514,8 @@ unsafe fn look_up_steps(row: &[i16], steps: &[u32], len: usize, counts: &mut [i3
         let below = _mm512_srlv_epi16(ones, _mm512_sub_epi16(sixteen, b));
         let st = _mm512_and_si512(_mm512_permutex2var_epi16(s0, a, s1), below);
         _mm512_add_epi16(r, _mm512_popcnt_epi16(st))
-    });
-    let n = row.len().min(counts.len());
-    portable::look_up_steps(&row[j..n], steps, len, &mut counts[j..n]);
+    };
+    look_up_lanes(row, len, acc, pick, |c, r| add16(c, r))
 }
 
 #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
