@@ -209,27 +209,40 @@ impl NetDesc<'_> {
         Ok(())
     }
 
-    /// Run `steps` steps with input probabilities `inputs` on the kernel
-    /// (`network_step`), using the embedded weight streams `magnitudes`.
-    /// `on_step(step, layer, spike_words)` sees every layer's spikes and
-    /// returns false to stop early; the last layer's spike counts are added
-    /// to `counts`.
+    /// Run `steps` steps with input probabilities `inputs` on the kernel,
+    /// on `weights`: the embedded weight streams ([`Weights::Streams`], the
+    /// kernel's `network_step`) or the counting form ([`Weights::Counts`],
+    /// spec §7.1: the kernel's `count::input_values`, `prefix_counts`,
+    /// `look_up_add`, `add_row` and `CountLayer::fire`, as its
+    /// `layer0_counts` and `spike_counts` use them), the same spikes and
+    /// counts bit for bit. `on_step(step, layer, spike_words)` sees every
+    /// layer's spikes and returns false to stop early; the last layer's
+    /// spike counts are added to `counts`.
     ///
     /// `N` bounds the neurons of a layer, `X` the input-stream words of a
-    /// layer; `L` the layers. Buffers live on the stack.
-    pub fn run<const N: usize, const X: usize, const L: usize>(
+    /// layer (streams), `Q` must be at least `L_0 + 1` (counts), `L` bounds
+    /// the layers. Buffers live on the stack.
+    pub fn run<const N: usize, const X: usize, const Q: usize, const L: usize>(
         &self,
-        magnitudes: &[&[u32]],
+        weights: Weights<'_>,
         inputs: &[Probability],
         steps: usize,
         counts: &mut [u32],
         on_step: impl FnMut(usize, usize, &[u32]) -> bool,
     ) -> Result<(), NetError> {
-        match self.format {
-            Format::Q16_16 => {
-                self.run_f::<I16F16, N, X, L>(magnitudes, inputs, steps, counts, on_step)
+        match (weights, self.format) {
+            (Weights::Streams(m), Format::Q16_16) => {
+                self.run_f::<I16F16, N, X, L>(m, inputs, steps, counts, on_step)
             }
-            Format::Q8_8 => self.run_f::<I8F8, N, X, L>(magnitudes, inputs, steps, counts, on_step),
+            (Weights::Streams(m), Format::Q8_8) => {
+                self.run_f::<I8F8, N, X, L>(m, inputs, steps, counts, on_step)
+            }
+            (Weights::Counts(form), Format::Q16_16) => {
+                self.run_counts_as::<I16F16, N, Q, L>(form, inputs, steps, counts, on_step)
+            }
+            (Weights::Counts(form), Format::Q8_8) => {
+                self.run_counts_as::<I8F8, N, Q, L>(form, inputs, steps, counts, on_step)
+            }
         }
     }
 
@@ -308,6 +321,15 @@ impl NetDesc<'_> {
         }
         Ok(())
     }
+}
+
+/// The weights a network runs on ([`NetDesc::run`]).
+#[derive(Debug, Clone, Copy)]
+pub enum Weights<'a> {
+    /// The encoded weight streams of each layer (the bitstream form).
+    Streams(&'a [&'a [u32]]),
+    /// The counting form of spec §7.1.
+    Counts(&'a CountForm<'a>),
 }
 
 /// A network in the counting form of spec §7.1 (the kernel's
@@ -403,35 +425,7 @@ impl NetDesc<'_> {
         Ok(())
     }
 
-    /// Run `steps` steps with input probabilities `inputs` in the counting
-    /// form `form` (spec §7.1; the kernel's `count::input_values`,
-    /// `prefix_counts`, `look_up_add`, `add_row` and `CountLayer::fire`, as
-    /// its `layer0_counts` and `spike_counts` use them): the same
-    /// spikes and counts as [`Self::run`], bit for bit. `on_step(step,
-    /// layer, spike_words)` sees every layer's spikes and returns false to
-    /// stop early; the last layer's spike counts are added to `counts`.
-    ///
-    /// `N` bounds the neurons of a layer, `Q` must be at least `L_0 + 1`,
-    /// `L` bounds the layers. Buffers live on the stack.
-    pub fn run_counts<const N: usize, const Q: usize, const L: usize>(
-        &self,
-        form: &CountForm<'_>,
-        inputs: &[Probability],
-        steps: usize,
-        counts: &mut [u32],
-        on_step: impl FnMut(usize, usize, &[u32]) -> bool,
-    ) -> Result<(), NetError> {
-        match self.format {
-            Format::Q16_16 => {
-                self.run_counts_as::<I16F16, N, Q, L>(form, inputs, steps, counts, on_step)
-            }
-            Format::Q8_8 => {
-                self.run_counts_as::<I8F8, N, Q, L>(form, inputs, steps, counts, on_step)
-            }
-        }
-    }
-
-    /// [`Self::run_counts`] for a network whose LIF format is known when
+    /// [`Self::run`] on the counting form for a network whose LIF format is known when
     /// the image is built (`F`, e.g. the embedded model's): only that
     /// format's code is linked. Errors if the network's format is another.
     pub fn run_counts_as<F: LifFixed, const N: usize, const Q: usize, const L: usize>(

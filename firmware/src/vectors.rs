@@ -16,7 +16,7 @@ use sc_kernel::wire::{
 };
 use sc_kernel::{decode, words_for, BitSlice, BitSliceMut, Error};
 
-use crate::netdesc::{self, CountForm, NetError, Reader};
+use crate::netdesc::{self, CountForm, NetError, Reader, Weights};
 
 /// Longest stream (bits) a record may have on this image.
 pub const MAX_LEN: usize = 2048;
@@ -334,12 +334,14 @@ fn network_case(
     let last = net.dims[nl];
     // Both forms of spec §7 must give the record's spikes and counts: the
     // bitstream form, then the counting form of §7.1 (the digits demo's).
-    for counting in [false, true] {
-        let (spikes_field, counts_field) = if counting {
-            ("spikes (counting form)", "counts (counting form)")
-        } else {
-            ("spikes", "counts")
-        };
+    for (weights, spikes_field, counts_field) in [
+        (Weights::Streams(magnitudes), "spikes", "counts"),
+        (
+            Weights::Counts(form),
+            "spikes (counting form)",
+            "counts (counting form)",
+        ),
+    ] {
         let mut counts = [0u32; NET_MAX_NEURONS];
         let mut pos = 0;
         let mut mismatch = None;
@@ -358,23 +360,13 @@ fn network_case(
             true
         };
         let steps = tail.steps as usize;
-        if counting {
-            net.run_counts::<NET_MAX_NEURONS, NET_MAX_TABLE, NET_MAX_LAYERS>(
-                form,
-                &inputs,
-                steps,
-                &mut counts[..last],
-                check,
-            )?;
-        } else {
-            net.run::<NET_MAX_NEURONS, NET_MAX_X_WORDS, NET_MAX_LAYERS>(
-                magnitudes,
-                &inputs,
-                steps,
-                &mut counts[..last],
-                check,
-            )?;
-        }
+        net.run::<NET_MAX_NEURONS, NET_MAX_X_WORDS, NET_MAX_TABLE, NET_MAX_LAYERS>(
+            weights,
+            &inputs,
+            steps,
+            &mut counts[..last],
+            check,
+        )?;
         if let Some(f) = mismatch {
             return Err(f);
         }

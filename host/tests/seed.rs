@@ -41,6 +41,34 @@ fn inputs(seed: u64, batch: usize, n: usize) -> Matrix<f64> {
     Matrix::new("x", batch, n, uniform(seed, batch * n, 0.0, 1.0)).unwrap()
 }
 
+/// A classification problem: the network `net(dims, seed, w, offset)` of
+/// `(seed, w, offset)`, `batch` samples `inputs(x_seed, batch, dims[0])`
+/// of `(x_seed, batch)`, and the one-hot targets of sample `b`'s class
+/// `label(b)` (`dims`' last entry classes).
+fn problem(
+    dims: &[usize],
+    (seed, w, offset): (u64, f64, f64),
+    (x_seed, batch): (u64, usize),
+    label: impl Fn(usize) -> usize,
+) -> (Vec<Matrix<f64>>, Matrix<f64>, Matrix<f64>) {
+    let ws = net(dims, seed, w, offset);
+    let x = inputs(x_seed, batch, dims[0]);
+    let labels: Vec<usize> = (0..batch).map(label).collect();
+    let y = one_hot::<f64>(&labels, dims[dims.len() - 1]).unwrap();
+    (ws, x, y)
+}
+
+/// The default loss settings with `n_steps` steps and surrogate slope
+/// `beta`, on each surrogate path.
+fn both_paths(n_steps: usize, beta: f64) -> [LossParams; 2] {
+    [SurrogatePath::CustomVjp, SurrogatePath::LegacyStopGradient].map(|path| LossParams {
+        n_steps,
+        beta,
+        path,
+        ..LossParams::default()
+    })
+}
+
 /// `m` with every value rounded to `f32`.
 fn to_f32(m: &Matrix<f64>) -> Matrix<f32> {
     Matrix::new(
@@ -288,20 +316,10 @@ fn forward_pass_is_the_seed_forward_pass() {
 
 #[test]
 fn loss_and_sgd_step_are_the_seed_ones_on_both_paths() {
-    let dims = [6, 5, 3];
-    let ws = net(&dims, 11, 0.8, 0.25);
-    let batch = 19;
-    let x = inputs(5, batch, dims[0]);
-    let labels: Vec<usize> = (0..batch).map(|b| b % 3).collect();
-    let y = one_hot::<f64>(&labels, 3).unwrap();
+    let (ws, x, y) = problem(&[6, 5, 3], (11, 0.8, 0.25), (5, 19), |b| b % 3);
     let wref: Vec<_> = ws.iter().map(rows).collect();
-    for path in [SurrogatePath::CustomVjp, SurrogatePath::LegacyStopGradient] {
-        let p = LossParams {
-            n_steps: 10,
-            beta: 5.0,
-            path,
-            ..LossParams::default()
-        };
+    for p in both_paths(10, 5.0) {
+        let path = p.path;
         let loss = jax_surrogate_loss(&ws, &x, &y, &p).unwrap();
         let (want, _) = seed_loss_dual(&wref, &rows(&x), &rows(&y), &p, None);
         assert!(
@@ -333,19 +351,9 @@ fn loss_and_sgd_step_are_the_seed_ones_on_both_paths() {
 
 #[test]
 fn both_paths_pass_gradient_checks_on_their_smoothed_objectives() {
-    let dims = [5, 6, 4];
-    let ws = net(&dims, 21, 0.9, 0.2);
-    let batch = 7;
-    let x = inputs(8, batch, dims[0]);
-    let labels: Vec<usize> = (0..batch).map(|b| (b * 3) % 4).collect();
-    let y = one_hot::<f64>(&labels, 4).unwrap();
-    for path in [SurrogatePath::CustomVjp, SurrogatePath::LegacyStopGradient] {
-        let p = LossParams {
-            n_steps: 6,
-            beta: 3.0,
-            path,
-            ..LossParams::default()
-        };
+    let (ws, x, y) = problem(&[5, 6, 4], (21, 0.9, 0.2), (8, 7), |b| (b * 3) % 4);
+    for p in both_paths(6, 3.0) {
+        let path = p.path;
         let (_, g) = surrogate_loss_and_grad(&ws, &x, &y, &p, Forward::Smoothed).unwrap();
         let h = 1e-6;
         let mut checked = 0;

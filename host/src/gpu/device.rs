@@ -416,8 +416,8 @@ pub(super) fn words_u32(bytes: &[u8]) -> Vec<u32> {
 }
 
 /// The shader: `sc.wgsl` after the bitwise op codes, generated from the
-/// kernel's [`sc_kernel::ops::BitOp`] (`const OP_AND: u32 = 0u;` ...), so
-/// the codes are written once.
+/// kernel's [`sc_kernel::ops::BitOp`] (`const OP_AND: u32 = 0u;` ...), and
+/// the parameter blocks of [`super::params`], so that each is written once.
 pub(crate) fn shader_source() -> String {
     use sc_kernel::ops::BitOp;
     let mut s = String::from("// Generated from sc_kernel::ops::BitOp.\n");
@@ -428,5 +428,5 @@ pub(crate) fn shader_source() -> String {
             op.code()
         ));
     }
-    s + include_str!("sc.wgsl")
+    s + &super::params::wgsl_declarations() + include_str!("sc.wgsl")
 }

@@ -1,48 +1,99 @@
 //! The shaders' parameter blocks: one `#[repr(C)]` [`bytemuck::Pod`] struct
-//! per entry point of sc.wgsl, mirroring the WGSL struct field for field
-//! (every field a `u32` or `i32`) and padded to 16 bytes, as a uniform
-//! block must be. The tests below check each against sc.wgsl: its size,
-//! its binding and its entry point.
+//! per entry point of sc.wgsl (every field a `u32`, an `i32` or an array
+//! of them), padded to 16 bytes, as a uniform block must be. They are
+//! written once, here: [`wgsl_declarations`] gives the shader each one's
+//! WGSL struct (field for field, an array as one field per element) and
+//! its `var<uniform>`, which device.rs prepends to sc.wgsl. The tests below
+//! check each: its size, that sc.wgsl reads it and has its entry point.
+
+use std::fmt::Write;
 
 /// A parameter block of sc.wgsl.
 pub(super) trait ShaderParams: bytemuck::Pod {
-    /// The struct's name in sc.wgsl (the tests look it up there).
-    #[cfg_attr(not(test), allow(dead_code))]
+    /// The struct's name in the shader.
     const WGSL: &'static str;
     /// Its `@binding` in `@group(0)` (a `var<uniform>`).
     const BINDING: u32;
+    /// The name of the `var<uniform>` sc.wgsl reads it as.
+    const VAR: &'static str;
     /// The `@compute` entry point that reads it.
     const ENTRY: &'static str;
+    /// Its fields in order: name and Rust type (`u32`, `i32`, `[u32; 3]`).
+    const FIELDS: &'static [(&'static str, &'static str)];
+
+    /// The WGSL struct and its `var<uniform>` declaration, onto `out`.
+    fn wgsl_declaration(out: &mut String) {
+        // Writing to a String cannot fail.
+        let _ = writeln!(out, "struct {} {{", Self::WGSL);
+        for &(name, ty) in Self::FIELDS {
+            let array = ty
+                .strip_prefix('[')
+                .and_then(|t| t.strip_suffix(']'))
+                .and_then(|t| t.split_once(';'));
+            match array {
+                Some((elem, n)) => {
+                    for k in 0..n.trim().parse::<usize>().unwrap_or(0) {
+                        let _ = writeln!(out, "    {name}{k}: {},", elem.trim());
+                    }
+                }
+                None => {
+                    let _ = writeln!(out, "    {name}: {ty},");
+                }
+            }
+        }
+        let _ = writeln!(
+            out,
+            "}}\n@group(0) @binding({}) var<uniform> {}: {};",
+            Self::BINDING,
+            Self::VAR,
+            Self::WGSL
+        );
+    }
 }
 
 /// Declares parameter blocks: for each, the `#[repr(C)]`
 /// [`bytemuck::Pod`] struct (all fields `pub`) and its [`ShaderParams`]
-/// impl (`wgsl`, `binding`, `entry`).
+/// impl (`wgsl`, `binding`, `var`, `entry`, the fields); and
+/// [`wgsl_declarations`] of them all.
 macro_rules! shader_params {
     ($(
         $(#[$meta:meta])*
-        $name:ident: wgsl $wgsl:literal, binding $binding:literal, entry $entry:literal {
+        $name:ident: wgsl $wgsl:literal, binding $binding:literal, var $var:literal,
+        entry $entry:literal {
             $($(#[$field_meta:meta])* $field:ident: $ty:ty,)*
         }
-    )*) => {$(
-        $(#[$meta])*
-        #[repr(C)]
-        #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-        pub(super) struct $name {
-            $($(#[$field_meta])* pub $field: $ty,)*
-        }
+    )*) => {
+        $(
+            $(#[$meta])*
+            #[repr(C)]
+            #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+            pub(super) struct $name {
+                $($(#[$field_meta])* pub $field: $ty,)*
+            }
 
-        impl ShaderParams for $name {
-            const WGSL: &'static str = $wgsl;
-            const BINDING: u32 = $binding;
-            const ENTRY: &'static str = $entry;
+            impl ShaderParams for $name {
+                const WGSL: &'static str = $wgsl;
+                const BINDING: u32 = $binding;
+                const VAR: &'static str = $var;
+                const ENTRY: &'static str = $entry;
+                const FIELDS: &'static [(&'static str, &'static str)] =
+                    &[$((stringify!($field), stringify!($ty)),)*];
+            }
+        )*
+
+        /// The WGSL declarations of every parameter block (structs and
+        /// `var<uniform>`s), for the top of the shader.
+        pub(super) fn wgsl_declarations() -> String {
+            let mut s = String::from("// Generated from host/src/gpu/params.rs.\n");
+            $(<$name as ShaderParams>::wgsl_declaration(&mut s);)*
+            s
         }
-    )*};
+    };
 }
 
 shader_params! {
     /// `bitwise`: an element-wise operation on batches of rows.
-    BitwiseParams: wgsl "BitwiseParams", binding 0, entry "bitwise" {
+    BitwiseParams: wgsl "BitwiseParams", binding 0, var "PB", entry "bitwise" {
         /// The operation (`BitOp as u32`: and 0, or 1, xor 2, xnor 3, not 4,
         /// mux 5).
         op: u32,
@@ -59,7 +110,7 @@ shader_params! {
     }
 
     /// `popcount64`: the popcount of every `u64` word.
-    PopcountParams: wgsl "PopcountParams", binding 6, entry "popcount64" {
+    PopcountParams: wgsl "PopcountParams", binding 6, var "PC", entry "popcount64" {
         /// `u64` words.
         words: u32,
         /// x extent of the dispatch, threads.
@@ -69,7 +120,7 @@ shader_params! {
     }
 
     /// `popcount_rows`: the popcount of every row (one workgroup per row).
-    RowsParams: wgsl "RowsParams", binding 7, entry "popcount_rows" {
+    RowsParams: wgsl "RowsParams", binding 7, var "PR", entry "popcount_rows" {
         /// Rows.
         rows: u32,
         /// `u32` words per row.
@@ -81,7 +132,7 @@ shader_params! {
     }
 
     /// `pack`: 0/1 bytes into rows of words.
-    PackParams: wgsl "PackParams", binding 8, entry "pack" {
+    PackParams: wgsl "PackParams", binding 8, var "PP", entry "pack" {
         /// Bits (input bytes) per row.
         row_len: u32,
         /// `u32` words per output row (at least 1).
@@ -94,7 +145,7 @@ shader_params! {
 
     /// `mac`: dense unsigned and signed MAC (one workgroup per neuron and
     /// sample).
-    MacParams: wgsl "MacParams", binding 9, entry "mac" {
+    MacParams: wgsl "MacParams", binding 9, var "PM", entry "mac" {
         /// `u32` words per neuron's weights (`inputs * stream`).
         row: u32,
         /// `u32` words per stream (at least 1).
@@ -106,7 +157,7 @@ shader_params! {
     }
 
     /// `lif`: a LIF population run for `steps` steps.
-    LifShaderParams: wgsl "LifParams", binding 10, entry "lif" {
+    LifShaderParams: wgsl "LifParams", binding 10, var "PL", entry "lif" {
         /// Neurons.
         n: u32,
         /// Steps.
@@ -135,7 +186,7 @@ shader_params! {
 
     /// `net_layer0`, `net_prefix` and `net_spikes`: one layer of a whole
     /// network in the counting form (spec §7.1).
-    NetParams: wgsl "NetParams", binding 11, entry "net_layer0" {
+    NetParams: wgsl "NetParams", binding 11, var "PN", entry "net_layer0" {
         /// Neurons of the layer.
         neurons: u32,
         /// Inputs of the layer.
@@ -147,7 +198,7 @@ shader_params! {
     }
 
     /// `snn_layer`: one layer of the float SNN for one step.
-    SnnShaderParams: wgsl "SnnParams", binding 12, entry "snn_layer" {
+    SnnShaderParams: wgsl "SnnParams", binding 12, var "PS", entry "snn_layer" {
         /// Samples.
         rows: u32,
         /// Neurons of the layer.
@@ -184,14 +235,16 @@ pub(super) const NET_SPIKES: &str = "net_spikes";
 mod tests {
     use super::*;
 
-    const SHADER: &str = include_str!("sc.wgsl");
+    /// sc.wgsl as written, without the declarations prepended to it.
+    const SC_WGSL: &str = include_str!("sc.wgsl");
 
-    /// Bytes of the WGSL struct `name` (every field a 4-byte scalar).
-    fn wgsl_size(name: &str) -> usize {
-        let start = SHADER
+    /// Bytes of the WGSL struct `name` of `shader` (every field a 4-byte
+    /// scalar).
+    fn wgsl_size(shader: &str, name: &str) -> usize {
+        let start = shader
             .find(&format!("struct {name} {{"))
-            .unwrap_or_else(|| panic!("no struct {name} in sc.wgsl"));
-        let body = &SHADER[start..];
+            .unwrap_or_else(|| panic!("no struct {name} in the shader"));
+        let body = &shader[start..];
         let body = &body[body.find('{').unwrap() + 1..body.find('}').unwrap()];
         let fields: Vec<&str> = body
             .lines()
@@ -210,40 +263,52 @@ mod tests {
         fields.len() * 4
     }
 
-    fn check<P: ShaderParams>() {
+    fn check<P: ShaderParams>(shader: &str) {
         let size = std::mem::size_of::<P>();
-        assert_eq!(size, wgsl_size(P::WGSL), "size of {}", P::WGSL);
+        assert_eq!(size, wgsl_size(shader, P::WGSL), "size of {}", P::WGSL);
         assert_eq!(size % 16, 0, "{} is not padded to 16 bytes", P::WGSL);
         let var = format!("@group(0) @binding({}) var<uniform>", P::BINDING);
-        let bound = SHADER
-            .lines()
-            .find(|l| l.starts_with(&var))
-            .unwrap_or_else(|| panic!("nothing at {var}"));
+        let mut bound = shader.lines().filter(|l| l.starts_with(&var));
+        let line = bound.next().unwrap_or_else(|| panic!("nothing at {var}"));
+        assert!(bound.next().is_none(), "two blocks at {var}");
         assert!(
-            bound.trim_end().ends_with(&format!(": {};", P::WGSL)),
-            "{var} is not a {}: {bound}",
+            line.trim_end()
+                .ends_with(&format!(" {}: {};", P::VAR, P::WGSL)),
+            "{var} is not {}, a {}: {line}",
+            P::VAR,
             P::WGSL
         );
         assert!(
-            SHADER.contains(&format!("fn {}(", P::ENTRY)),
+            SC_WGSL.contains(&format!("fn {}(", P::ENTRY)),
             "no entry point {}",
             P::ENTRY
+        );
+        assert!(
+            SC_WGSL.contains(&format!("{}.", P::VAR)),
+            "sc.wgsl does not read {}",
+            P::VAR
+        );
+        assert!(
+            !SC_WGSL.contains(&format!("struct {} ", P::WGSL)),
+            "sc.wgsl declares {} again",
+            P::WGSL
         );
     }
 
     #[test]
     fn gpu_params_match_the_shader() {
-        check::<BitwiseParams>();
-        check::<PopcountParams>();
-        check::<RowsParams>();
-        check::<PackParams>();
-        check::<MacParams>();
-        check::<LifShaderParams>();
-        check::<NetParams>();
-        check::<SnnShaderParams>();
+        let shader = super::super::device::shader_source();
+        check::<BitwiseParams>(&shader);
+        check::<PopcountParams>(&shader);
+        check::<RowsParams>(&shader);
+        check::<PackParams>(&shader);
+        check::<MacParams>(&shader);
+        check::<LifShaderParams>(&shader);
+        check::<NetParams>(&shader);
+        check::<SnnShaderParams>(&shader);
         for entry in [NET_PREFIX, NET_SPIKES] {
             assert!(
-                SHADER.contains(&format!("fn {entry}(")),
+                SC_WGSL.contains(&format!("fn {entry}(")),
                 "no entry point {entry}"
             );
         }

@@ -4,10 +4,11 @@
 // rows of `stride` u32 words (an even number: rows are padded to whole u64
 // words on their own), with zero padding.
 //
-// Each entry point has its own parameter block (the Rust side mirrors it
-// as a #[repr(C)] Pod struct in host/src/gpu/params.rs); blocks are padded to
-// 16 bytes. The host checks that every index below fits in u32 before it
-// dispatches.
+// Each entry point has its own parameter block (a `var<uniform>` of a
+// struct of u32/i32 fields, padded to 16 bytes: PB, PC, PR, PP, PM, PL,
+// PN, PS), declared once as a #[repr(C)] Pod struct in
+// host/src/gpu/params.rs and prepended from there by device.rs. The host
+// checks that every index below fits in u32 before it dispatches.
 
 @group(0) @binding(1) var<storage, read> A: array<u32>;
 @group(0) @binding(2) var<storage, read> B: array<u32>;
@@ -32,16 +33,6 @@ fn valid_mask(w: u32, len: u32) -> u32 {
     return (1u << rem) - 1u;
 }
 
-struct BitwiseParams {
-    op: u32,      // and 0, or 1, xor 2, xnor 3, not 4, mux 5
-    row_len: u32, // bits per row
-    stride: u32,  // u32 words per row
-    words: u32,   // u32 words in all (rows * stride)
-    xt: u32,      // x extent of the dispatch, threads
-    _p0: u32, _p1: u32, _p2: u32,
-}
-@group(0) @binding(0) var<uniform> PB: BitwiseParams;
-
 // A, B, C = a, b, sel; one invocation per u32 word; padding re-masked per row.
 @compute @workgroup_size(64)
 fn bitwise(@builtin(global_invocation_id) g: vec3<u32>) {
@@ -61,13 +52,6 @@ fn bitwise(@builtin(global_invocation_id) g: vec3<u32>) {
     OUT[i] = r & valid_mask(i % PB.stride, PB.row_len);
 }
 
-struct PopcountParams {
-    words: u32, // u64 words
-    xt: u32,    // x extent of the dispatch, threads
-    _p0: u32, _p1: u32,
-}
-@group(0) @binding(6) var<uniform> PC: PopcountParams;
-
 // Per-u64-word popcount (padding is zero, so rows need no masking).
 @compute @workgroup_size(64)
 fn popcount64(@builtin(global_invocation_id) g: vec3<u32>) {
@@ -75,14 +59,6 @@ fn popcount64(@builtin(global_invocation_id) g: vec3<u32>) {
     if (i >= PC.words) { return; }
     OUT[i] = countOneBits(A[2u * i]) + countOneBits(A[2u * i + 1u]);
 }
-
-struct RowsParams {
-    rows: u32,   // rows
-    stride: u32, // u32 words per row
-    gx: u32,     // x extent of the dispatch, workgroups
-    _p0: u32,
-}
-@group(0) @binding(7) var<uniform> PR: RowsParams;
 
 var<workgroup> POS: array<u32, 64>;
 var<workgroup> NEG: array<u32, 64>;
@@ -110,14 +86,6 @@ fn popcount_rows(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation
     }
 }
 
-struct PackParams {
-    row_len: u32, // bits (bytes) per row
-    stride: u32,  // u32 words per output row
-    words: u32,   // u32 words to write (rows * stride)
-    xt: u32,      // x extent of the dispatch, threads
-}
-@group(0) @binding(8) var<uniform> PP: PackParams;
-
 // Pack rows of 0/1 bytes (A: four per u32, rows back to back) into rows of
 // u32 words. ATOM[0] ends as the flat index of the first byte > 1 (or
 // 0xffffffff).
@@ -138,14 +106,6 @@ fn pack(@builtin(global_invocation_id) g: vec3<u32>) {
     }
     OUT[i] = w;
 }
-
-struct MacParams {
-    row: u32,      // u32 words per neuron's weights (inputs * stride)
-    stream: u32,   // u32 words per stream (>= 1)
-    sign_row: u32, // u32 words per sign row
-    neurons: u32,
-}
-@group(0) @binding(9) var<uniform> PM: MacParams;
 
 // Dense MAC, one workgroup per (neuron, sample). A = weights, B = inputs
 // (samples one after another), C = sign rows. OUT[2 * (s * neurons + j)] =
@@ -248,22 +208,6 @@ fn f_mul(q8: bool, a: i32, b: i32) -> i32 {
     return sat_mul_q16(a, b);
 }
 
-struct LifParams {
-    n: u32,          // neurons
-    steps: u32,
-    q8: u32,         // format: 0 Q16.16, 1 Q8.8
-    v_rest: i32,     // raw fixed-point values
-    v_reset: i32,
-    threshold: i32,
-    alpha: i32,
-    resistance: i32,
-    refractory: u32, // steps
-    spike_row: u32,  // u32 words per spike row
-    xt: u32,         // x extent of the dispatch, threads
-    _p0: u32,
-}
-@group(0) @binding(10) var<uniform> PL: LifParams;
-
 // LIF population over many steps, one invocation per neuron, state on the
 // device. A = inputs [step][neuron], OUT = state (v, r per neuron), ATOM =
 // spike rows.
@@ -300,14 +244,6 @@ fn lif(@builtin(global_invocation_id) g: vec3<u32>) {
 // Weight counts are the signed s * n of every synapse (i32), input-major
 // ([i][j]: A[i * neurons + j]). Sums are exact in i32: |count| <= inputs * L
 // <= 2^31 - 1.
-
-struct NetParams {
-    neurons: u32, // neurons of the layer
-    inputs: u32,  // inputs of the layer
-    len: u32,     // stream length L
-    xt: u32,      // x extent of the dispatch, threads
-}
-@group(0) @binding(11) var<uniform> PN: NetParams;
 
 // Layer 0's prefix tables, one invocation per input i: A = the step's
 // comparator values q in weight order (one per u32), C = the inputs'
@@ -378,22 +314,6 @@ fn net_spikes(@builtin(global_invocation_id) g: vec3<u32>) {
 // layer its membranes and spikes (samples x neurons), then the last
 // layer's counts. Layer l > 0 reads the spikes of layer l - 1 from OUT,
 // written by the dispatch before (same step).
-
-struct SnnParams {
-    rows: u32,      // samples
-    n_out: u32,     // neurons of the layer
-    n_in: u32,      // inputs of the layer
-    w_off: u32,     // the layer's first weight in A
-    in_off: u32,    // its first input: in B (layer 0) or OUT (spikes below)
-    from_out: u32,  // 1: the inputs are in OUT
-    a_off: u32,     // the layer's membranes in OUT
-    s_off: u32,     // the layer's spikes in OUT
-    c_off: u32,     // the counts in OUT, or 0xffffffff (not the last layer)
-    keep: u32,      // f32 bits of 1 - alpha
-    threshold: u32, // f32 bits of the threshold
-    xt: u32,        // x extent of the dispatch, threads
-}
-@group(0) @binding(12) var<uniform> PS: SnnParams;
 
 fn snn_input(i: u32) -> f32 {
     if (PS.from_out == 1u) { return bitcast<f32>(OUT[i]); }

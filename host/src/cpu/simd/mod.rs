@@ -123,6 +123,7 @@ pub const STEPS_MAX_LEN: usize = 1024;
 
 /// The longest stream (bits) of the byte rows ([`Kernels::look_up_bytes`]):
 /// a byte holds counts up to 255, and a count of 256 is 255 plus one step.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub const BYTES_MAX_LEN: usize = 256;
 
 /// Write the signed counts `row` as a byte row of

@@ -121,15 +121,13 @@ fn sat_mul_q16(a: __m256i, b: __m256i) -> __m256i {
     _mm256_blend_epi32::<0b1010_1010>(even, _mm256_slli_epi64::<32>(odd))
 }
 
+/// The lanes of [`lif_q16`]: the kernel's step (sc_kernel::lif) with
+/// saturating i32 lanes, 8 neurons at a time.
 #[target_feature(enable = "avx2,popcnt")]
-unsafe fn lif_q16(
+#[inline]
+unsafe fn lif_lanes(
     params: &LifParamsQ16,
-    v: &mut [I16F16],
-    refractory: &mut [u16],
-    input: &[I16F16],
-    spikes: &mut [u64],
-) -> usize {
-    // The kernel's step (sc_kernel::lif) with saturating i32 lanes.
+) -> impl FnMut(*mut I16F16, *mut u16, *const I16F16) -> u64 {
     let set = |x: I16F16| _mm256_set1_epi32(x.to_bits());
     let (v_rest, alpha, res) = (
         set(params.v_rest()),
@@ -139,54 +137,50 @@ unsafe fn lif_q16(
     let (thr, reset) = (set(params.threshold()), set(params.v_reset()));
     let period = _mm256_set1_epi32(i32::from(params.refractory()));
     let zero = _mm256_setzero_si256();
-    super::lif_words::<8>(
-        params,
-        v,
-        refractory,
-        input,
-        spikes,
-        |v, refractory, input, k| {
-            // SAFETY: k + 8 <= n <= every slice's length (lif_words); I16F16
-            // is `repr(transparent)` over i32.
-            let vp = v.as_mut_ptr().add(k) as *mut __m256i;
-            let rp = refractory.as_mut_ptr().add(k) as *mut __m128i;
-            let vv = _mm256_loadu_si256(vp);
-            let iv = _mm256_loadu_si256(input.as_ptr().add(k) as *const __m256i);
-            let rv = _mm256_cvtepu16_epi32(_mm_loadu_si128(rp));
-            let d = sat32::<true>(v_rest, vv);
-            let leak = sat_mul_q16(d, alpha);
-            let drive = sat_mul_q16(iv, res);
-            let nv = sat32::<false>(vv, sat32::<false>(leak, drive));
-            let refr = _mm256_xor_si256(_mm256_cmpeq_epi32(rv, zero), _mm256_set1_epi32(-1));
-            let below = _mm256_cmpgt_epi32(thr, nv);
-            // spike = !refr & !below
-            let spike = _mm256_andnot_si256(_mm256_or_si256(refr, below), _mm256_set1_epi32(-1));
-            let nv = _mm256_blendv_epi8(nv, reset, _mm256_or_si256(refr, spike));
-            let nr = _mm256_add_epi32(rv, refr); // refr lanes are -1
-            let nr = _mm256_blendv_epi8(nr, period, spike);
-            _mm256_storeu_si256(vp, nv);
-            let packed = _mm_packus_epi32(
-                _mm256_castsi256_si128(nr),
-                _mm256_extracti128_si256::<1>(nr),
-            );
-            _mm_storeu_si128(rp, packed);
-            _mm256_movemask_ps(_mm256_castsi256_ps(spike)) as u32 as u64
-        },
-    )
+    move |vp, rp, ip| {
+        // SAFETY: 8 values from each pointer are in bounds (lif_words);
+        // I16F16 is `repr(transparent)` over i32.
+        let (vp, rp) = (vp as *mut __m256i, rp as *mut __m128i);
+        let vv = _mm256_loadu_si256(vp);
+        let iv = _mm256_loadu_si256(ip as *const __m256i);
+        let rv = _mm256_cvtepu16_epi32(_mm_loadu_si128(rp));
+        let d = sat32::<true>(v_rest, vv);
+        let leak = sat_mul_q16(d, alpha);
+        let drive = sat_mul_q16(iv, res);
+        let nv = sat32::<false>(vv, sat32::<false>(leak, drive));
+        let refr = _mm256_xor_si256(_mm256_cmpeq_epi32(rv, zero), _mm256_set1_epi32(-1));
+        let below = _mm256_cmpgt_epi32(thr, nv);
+        // spike = !refr & !below
+        let spike = _mm256_andnot_si256(_mm256_or_si256(refr, below), _mm256_set1_epi32(-1));
+        let nv = _mm256_blendv_epi8(nv, reset, _mm256_or_si256(refr, spike));
+        let nr = _mm256_add_epi32(rv, refr); // refr lanes are -1
+        let nr = _mm256_blendv_epi8(nr, period, spike);
+        _mm256_storeu_si256(vp, nv);
+        let packed = _mm_packus_epi32(
+            _mm256_castsi256_si128(nr),
+            _mm256_extracti128_si256::<1>(nr),
+        );
+        _mm_storeu_si128(rp, packed);
+        _mm256_movemask_ps(_mm256_castsi256_ps(spike)) as u32 as u64
+    }
+}
+
+lif_q16!("avx2,popcnt", 8, lif_lanes);
+
+/// `c[..8] += v` (unaligned; the caller keeps `c` in bounds).
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn add_to(c: *mut i32, v: __m256i) {
+    let c = c as *mut __m256i;
+    _mm256_storeu_si256(c, _mm256_add_epi32(_mm256_loadu_si256(c), v));
 }
 
 #[target_feature(enable = "avx2,popcnt")]
 unsafe fn add_widened(row: &[i16], counts: &mut [i32]) {
-    let n = row.len().min(counts.len());
-    let mut j = 0;
-    while j + 8 <= n {
-        // SAFETY: j + 8 <= n <= both lengths.
-        let w = _mm256_cvtepi16_epi32(_mm_loadu_si128(row.as_ptr().add(j) as *const _));
-        let c = counts.as_mut_ptr().add(j) as *mut __m256i;
-        _mm256_storeu_si256(c, _mm256_add_epi32(_mm256_loadu_si256(c), w));
-        j += 8;
-    }
-    portable::add_widened(&row[j..n], &mut counts[j..n]);
+    // SAFETY: 8 values from `r` and `c` are in bounds (add_widened).
+    super::add_widened::<8>(row, counts, |r, c| {
+        add_to(c, _mm256_cvtepi16_epi32(_mm_loadu_si128(r as *const _)))
+    });
 }
 
 #[target_feature(enable = "avx2,popcnt")]
@@ -202,9 +196,10 @@ unsafe fn look_up_add(row: &[i16], table: &[u32], len: usize, counts: &mut [i32]
         let t = _mm256_i32gather_epi32::<4>(table.as_ptr() as *const _, idx);
         // -t where w < 0: (t ^ m) - m with m all ones there.
         let m = _mm256_cmpgt_epi32(_mm256_setzero_si256(), w);
-        let v = _mm256_sub_epi32(_mm256_xor_si256(t, m), m);
-        let c = counts.as_mut_ptr().add(j) as *mut __m256i;
-        _mm256_storeu_si256(c, _mm256_add_epi32(_mm256_loadu_si256(c), v));
+        add_to(
+            counts.as_mut_ptr().add(j),
+            _mm256_sub_epi32(_mm256_xor_si256(t, m), m),
+        );
         j += 8;
     }
     portable::look_up_add(&row[j..n], table, len, &mut counts[j..n]);
@@ -226,60 +221,44 @@ fn lane_popcounts(v: __m256i) -> __m256i {
     _mm256_sad_epu8(c, _mm256_setzero_si256())
 }
 
+/// `sum popcount` of the `n` words that `load(k)` gives 4 at a time (those
+/// from `k`, called only with `k + 4 <= n`): the sum and how many words it
+/// did (a multiple of 8).
+#[target_feature(enable = "avx2,popcnt")]
+#[inline]
+unsafe fn popcount_with(n: usize, load: impl Fn(usize) -> __m256i) -> (u64, usize) {
+    let (acc0, acc1, k) = super::popcount_rounds::<4, _>(
+        n,
+        _mm256_setzero_si256(),
+        |k| lane_popcounts(load(k)),
+        |x, y| _mm256_add_epi64(x, y),
+    );
+    let mut lanes = [0u64; 4];
+    _mm256_storeu_si256(
+        lanes.as_mut_ptr() as *mut __m256i,
+        _mm256_add_epi64(acc0, acc1),
+    );
+    (lanes.iter().sum(), k)
+}
+
 #[target_feature(enable = "avx2,popcnt")]
 unsafe fn popcount(a: &[u64]) -> u64 {
-    // One load per word; two accumulators so the adds overlap.
-    let n = a.len();
-    let mut acc0 = _mm256_setzero_si256();
-    let mut acc1 = _mm256_setzero_si256();
-    let mut k = 0;
-    while k + 8 <= n {
-        // SAFETY: k + 8 <= n, so both 4-word loads are in bounds.
-        let x0 = _mm256_loadu_si256(a.as_ptr().add(k) as *const __m256i);
-        let x1 = _mm256_loadu_si256(a.as_ptr().add(k + 4) as *const __m256i);
-        acc0 = _mm256_add_epi64(acc0, lane_popcounts(x0));
-        acc1 = _mm256_add_epi64(acc1, lane_popcounts(x1));
-        k += 8;
-    }
-    let acc = _mm256_add_epi64(acc0, acc1);
-    let mut lanes = [0u64; 4];
-    _mm256_storeu_si256(lanes.as_mut_ptr() as *mut __m256i, acc);
-    lanes.iter().sum::<u64>() + popcnt::popcount(&a[k..])
+    // One load per word. SAFETY: k + 4 <= a.len() (popcount_with).
+    let (sum, k) = popcount_with(a.len(), |k| {
+        _mm256_loadu_si256(a.as_ptr().add(k) as *const __m256i)
+    });
+    sum + popcnt::popcount(&a[k..])
 }
 
 #[target_feature(enable = "avx2,popcnt")]
 unsafe fn and_popcount(a: &[u64], b: &[u64]) -> u64 {
-    // Mula's nibble-table popcount, summed per 64-bit lane with SAD.
     let n = a.len().min(b.len());
-    let lut = _mm256_setr_epi8(
-        0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3,
-        3, 4,
-    );
-    let low = _mm256_set1_epi8(0x0f);
-    let zero = _mm256_setzero_si256();
-    let mut acc0 = _mm256_setzero_si256();
-    let mut acc1 = _mm256_setzero_si256();
-    let mut k = 0;
-    let count = |v: __m256i| {
-        let lo = _mm256_and_si256(v, low);
-        let hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
-        let c = _mm256_add_epi8(_mm256_shuffle_epi8(lut, lo), _mm256_shuffle_epi8(lut, hi));
-        _mm256_sad_epu8(c, zero)
-    };
-    while k + 8 <= n {
-        // SAFETY: k + 8 <= n, so both 4-word loads are in bounds.
-        let x0 = _mm256_loadu_si256(a.as_ptr().add(k) as *const __m256i);
-        let y0 = _mm256_loadu_si256(b.as_ptr().add(k) as *const __m256i);
-        let x1 = _mm256_loadu_si256(a.as_ptr().add(k + 4) as *const __m256i);
-        let y1 = _mm256_loadu_si256(b.as_ptr().add(k + 4) as *const __m256i);
-        acc0 = _mm256_add_epi64(acc0, count(_mm256_and_si256(x0, y0)));
-        acc1 = _mm256_add_epi64(acc1, count(_mm256_and_si256(x1, y1)));
-        k += 8;
-    }
-    let acc = _mm256_add_epi64(acc0, acc1);
-    let mut lanes = [0u64; 4];
-    _mm256_storeu_si256(lanes.as_mut_ptr() as *mut __m256i, acc);
-    lanes.iter().sum::<u64>() + popcnt::and_popcount(&a[k..n], &b[k..n])
+    // SAFETY: k + 4 <= n (popcount_with), so both loads are in bounds.
+    let (sum, k) = popcount_with(n, |k| {
+        let x = _mm256_loadu_si256(a.as_ptr().add(k) as *const __m256i);
+        _mm256_and_si256(x, _mm256_loadu_si256(b.as_ptr().add(k) as *const __m256i))
+    });
+    sum + popcnt::and_popcount(&a[k..n], &b[k..n])
 }
 
 #[target_feature(enable = "avx2")]

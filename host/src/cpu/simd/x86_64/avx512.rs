@@ -136,18 +136,16 @@ unsafe fn encode_rows(r: &[u16], ps: &[u32], row_words: usize, out: &mut [u64]) 
     }
 }
 
+/// The lanes of [`lif_q16`]: the kernel's step (sc_kernel::lif) on
+/// 64-bit lanes, 16 neurons at a time: every value is sign-extended, so
+/// each saturating operation is the exact result clamped to the i32 range,
+/// and `sat_mul` is the exact 32 x 32-bit product shifted right (floor) by
+/// 16, then clamped.
 #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
-unsafe fn lif_q16(
+#[inline]
+unsafe fn lif_lanes(
     params: &LifParamsQ16,
-    v: &mut [I16F16],
-    refractory: &mut [u16],
-    input: &[I16F16],
-    spikes: &mut [u64],
-) -> usize {
-    // The kernel's step (sc_kernel::lif) on 64-bit lanes: every value is
-    // sign-extended, so each saturating operation is the exact result
-    // clamped to the i32 range, and `sat_mul` is the exact 32 x 32-bit
-    // product shifted right (floor) by 16, then clamped.
+) -> impl FnMut(*mut I16F16, *mut u16, *const I16F16) -> u64 {
     let wide = |x: I16F16| _mm512_set1_epi64(i64::from(x.to_bits()));
     let (v_rest, alpha, res) = (
         wide(params.v_rest()),
@@ -160,46 +158,40 @@ unsafe fn lif_q16(
     let reset = _mm512_set1_epi32(params.v_reset().to_bits());
     let period = _mm512_set1_epi32(i32::from(params.refractory()));
     let one = _mm512_set1_epi32(1);
-    let sat = |x: __m512i| _mm512_min_epi64(_mm512_max_epi64(x, lo), hi);
+    let sat = move |x: __m512i| _mm512_min_epi64(_mm512_max_epi64(x, lo), hi);
     // New membrane of the 8 neurons with membranes `v` (sign-extended)
     // and inputs `i` (low 32 bits of each lane).
-    let step8 = |v: __m512i, i: __m512i| {
+    let step8 = move |v: __m512i, i: __m512i| {
         let d = sat(_mm512_sub_epi64(v_rest, v));
         let leak = sat(_mm512_srai_epi64::<16>(_mm512_mul_epi32(d, alpha)));
         let drive = sat(_mm512_srai_epi64::<16>(_mm512_mul_epi32(i, res)));
         sat(_mm512_add_epi64(v, sat(_mm512_add_epi64(leak, drive))))
     };
-    super::lif_words::<16>(
-        params,
-        v,
-        refractory,
-        input,
-        spikes,
-        |v, refractory, input, k| {
-            // SAFETY: k + 16 <= n <= every slice's length (lif_words); I16F16
-            // is `repr(transparent)` over i32.
-            let vp = v.as_mut_ptr().add(k) as *mut i32;
-            let rp = refractory.as_mut_ptr().add(k) as *mut __m256i;
-            let vv = _mm512_loadu_si512(vp as *const _);
-            let iv = _mm512_loadu_si512(input.as_ptr().add(k) as *const _);
-            let rv = _mm512_cvtepu16_epi32(_mm256_loadu_si256(rp));
-            // Even neurons in the low halves of the 64-bit lanes, odd in the high.
-            let even = step8(_mm512_srai_epi64::<32>(_mm512_slli_epi64::<32>(vv)), iv);
-            let odd = step8(_mm512_srai_epi64::<32>(vv), _mm512_srli_epi64::<32>(iv));
-            let nv = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64::<32>(odd));
-            // Refractory neurons count down at v_reset; the others spike
-            // at the threshold, to v_reset and a full refractory period.
-            let refr = _mm512_test_epi32_mask(rv, rv);
-            let spike = _mm512_mask_cmpge_epi32_mask(!refr, nv, thr);
-            let nv = _mm512_mask_mov_epi32(nv, refr | spike, reset);
-            let nr = _mm512_mask_sub_epi32(rv, refr, rv, one);
-            let nr = _mm512_mask_mov_epi32(nr, spike, period);
-            _mm512_storeu_si512(vp as *mut _, nv);
-            _mm256_storeu_si256(rp, _mm512_cvtepi32_epi16(nr));
-            u64::from(spike)
-        },
-    )
+    move |vp, rp, ip| {
+        // SAFETY: 16 values from each pointer are in bounds (lif_words);
+        // I16F16 is `repr(transparent)` over i32.
+        let rp = rp as *mut __m256i;
+        let vv = _mm512_loadu_si512(vp as *const _);
+        let iv = _mm512_loadu_si512(ip as *const _);
+        let rv = _mm512_cvtepu16_epi32(_mm256_loadu_si256(rp));
+        // Even neurons in the low halves of the 64-bit lanes, odd in the high.
+        let even = step8(_mm512_srai_epi64::<32>(_mm512_slli_epi64::<32>(vv)), iv);
+        let odd = step8(_mm512_srai_epi64::<32>(vv), _mm512_srli_epi64::<32>(iv));
+        let nv = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64::<32>(odd));
+        // Refractory neurons count down at v_reset; the others spike
+        // at the threshold, to v_reset and a full refractory period.
+        let refr = _mm512_test_epi32_mask(rv, rv);
+        let spike = _mm512_mask_cmpge_epi32_mask(!refr, nv, thr);
+        let nv = _mm512_mask_mov_epi32(nv, refr | spike, reset);
+        let nr = _mm512_mask_sub_epi32(rv, refr, rv, one);
+        let nr = _mm512_mask_mov_epi32(nr, spike, period);
+        _mm512_storeu_si512(vp as *mut _, nv);
+        _mm256_storeu_si256(rp, _mm512_cvtepi32_epi16(nr));
+        u64::from(spike)
+    }
 }
+
+lif_q16!("avx512f,avx512bw,avx512vpopcntdq,popcnt", 16, lif_lanes);
 
 #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
 unsafe fn prefix_counts(q: &[u16], p: u32, table: &mut [u32]) {
@@ -234,19 +226,19 @@ unsafe fn prefix_counts(q: &[u16], p: u32, table: &mut [u32]) {
 
 #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
 unsafe fn add_widened(row: &[i16], counts: &mut [i32]) {
-    let n = row.len().min(counts.len());
-    let mut j = 0;
-    while j + 16 <= n {
-        // SAFETY: j + 16 <= n <= both lengths.
-        let w = _mm512_cvtepi16_epi32(_mm256_loadu_si256(row.as_ptr().add(j) as *const _));
-        let c = counts.as_mut_ptr().add(j) as *mut __m512i;
-        _mm512_storeu_si512(
-            c as *mut _,
-            _mm512_add_epi32(_mm512_loadu_si512(c as *const _), w),
-        );
-        j += 16;
-    }
-    portable::add_widened(&row[j..n], &mut counts[j..n]);
+    // SAFETY: 16 values from `r` and `c` are in bounds (add_widened).
+    super::add_widened::<16>(row, counts, |r, c| {
+        add_widened16(c, _mm256_loadu_si256(r as *const _))
+    });
+}
+
+/// `c[..16] += w`, its 16 i16 lanes widened (unaligned; the caller keeps
+/// `c` in bounds).
+#[target_feature(enable = "avx512f,avx512bw")]
+#[inline]
+unsafe fn add_widened16(c: *mut i32, w: __m256i) {
+    let sum = _mm512_add_epi32(_mm512_loadu_si512(c as *const _), _mm512_cvtepi16_epi32(w));
+    _mm512_storeu_si512(c as *mut _, sum);
 }
 
 /// Rows shorter than this take the gathers: building the in-register table
@@ -327,16 +319,8 @@ unsafe fn look_up_lanes<T>(
 #[target_feature(enable = "avx512f,avx512bw")]
 #[inline]
 unsafe fn add_widened32(c: *mut i32, r: __m512i) {
-    let lo = _mm512_cvtepi16_epi32(_mm512_castsi512_si256(r));
-    let hi = _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64::<1>(r));
-    _mm512_storeu_si512(
-        c as *mut _,
-        _mm512_add_epi32(_mm512_loadu_si512(c as *const _), lo),
-    );
-    _mm512_storeu_si512(
-        c.add(16) as *mut _,
-        _mm512_add_epi32(_mm512_loadu_si512(c.add(16) as *const _), hi),
-    );
+    add_widened16(c, _mm512_castsi512_si256(r));
+    add_widened16(c.add(16), _mm512_extracti64x4_epi64::<1>(r));
 }
 
 /// `c[k] += r[k]` (wrapping) for the 32 `i16` at `c` (in bounds: the
@@ -518,67 +502,61 @@ unsafe fn look_up_steps(row: &[i16], steps: &[u32], len: usize, acc: &mut [i16])
     look_up_lanes(row, len, acc, pick, |c, r| add16(c, r))
 }
 
+/// `sum popcount` of the `n` words that `load(k)` gives 8 at a time (those
+/// from `k`, called only with `k + 8 <= n`) and `load_masked(m, k)` the
+/// last `n - k < 8` of (the lanes of mask `m`; the others zero).
 #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
-unsafe fn popcount(a: &[u64]) -> u64 {
-    // One load per word; two accumulators so the VPOPCNTQs overlap.
-    let n = a.len();
-    let mut acc0 = _mm512_setzero_si512();
-    let mut acc1 = _mm512_setzero_si512();
-    let mut k = 0;
-    while k + 16 <= n {
-        // SAFETY: k + 16 <= n, so both 8-word loads are in bounds.
-        let x0 = _mm512_loadu_si512(a.as_ptr().add(k) as *const _);
-        let x1 = _mm512_loadu_si512(a.as_ptr().add(k + 8) as *const _);
-        acc0 = _mm512_add_epi64(acc0, _mm512_popcnt_epi64(x0));
-        acc1 = _mm512_add_epi64(acc1, _mm512_popcnt_epi64(x1));
-        k += 16;
-    }
+#[inline]
+unsafe fn popcount_with(
+    n: usize,
+    load: impl Fn(usize) -> __m512i,
+    load_masked: impl Fn(__mmask8, usize) -> __m512i,
+) -> u64 {
+    let (mut acc0, mut acc1, mut k) = super::popcount_rounds::<8, _>(
+        n,
+        _mm512_setzero_si512(),
+        |k| _mm512_popcnt_epi64(load(k)),
+        |x, y| _mm512_add_epi64(x, y),
+    );
     if k + 8 <= n {
-        // SAFETY: k + 8 <= n.
-        let x0 = _mm512_loadu_si512(a.as_ptr().add(k) as *const _);
-        acc0 = _mm512_add_epi64(acc0, _mm512_popcnt_epi64(x0));
+        acc0 = _mm512_add_epi64(acc0, _mm512_popcnt_epi64(load(k)));
         k += 8;
     }
     if k < n {
-        // Masked tail: lanes past the end load as zero (and do not fault).
         let m: __mmask8 = ((1u16 << (n - k)) - 1) as u8;
-        // SAFETY: only the n - k < 8 lanes in bounds are read.
-        let x = _mm512_maskz_loadu_epi64(m, a.as_ptr().add(k) as *const _);
-        acc1 = _mm512_add_epi64(acc1, _mm512_popcnt_epi64(x));
+        acc1 = _mm512_add_epi64(acc1, _mm512_popcnt_epi64(load_masked(m, k)));
     }
     _mm512_reduce_add_epi64(_mm512_add_epi64(acc0, acc1)) as u64
 }
 
 #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
+unsafe fn popcount(a: &[u64]) -> u64 {
+    // One load per word. SAFETY: `load` reads words k .. k + 8 <= n, and
+    // the masked tail only the n - k < 8 lanes in bounds (and does not
+    // fault on the others).
+    let p = a.as_ptr();
+    popcount_with(
+        a.len(),
+        |k| _mm512_loadu_si512(p.add(k) as *const _),
+        |m, k| _mm512_maskz_loadu_epi64(m, p.add(k) as *const _),
+    )
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
 unsafe fn and_popcount(a: &[u64], b: &[u64]) -> u64 {
-    let n = a.len().min(b.len());
-    let mut acc0 = _mm512_setzero_si512();
-    let mut acc1 = _mm512_setzero_si512();
-    let mut k = 0;
-    while k + 16 <= n {
-        // SAFETY: k + 16 <= n, so both 8-word loads are in bounds.
-        let x0 = _mm512_loadu_si512(a.as_ptr().add(k) as *const _);
-        let y0 = _mm512_loadu_si512(b.as_ptr().add(k) as *const _);
-        let x1 = _mm512_loadu_si512(a.as_ptr().add(k + 8) as *const _);
-        let y1 = _mm512_loadu_si512(b.as_ptr().add(k + 8) as *const _);
-        acc0 = _mm512_add_epi64(acc0, _mm512_popcnt_epi64(_mm512_and_si512(x0, y0)));
-        acc1 = _mm512_add_epi64(acc1, _mm512_popcnt_epi64(_mm512_and_si512(x1, y1)));
-        k += 16;
-    }
-    if k + 8 <= n {
-        let x0 = _mm512_loadu_si512(a.as_ptr().add(k) as *const _);
-        let y0 = _mm512_loadu_si512(b.as_ptr().add(k) as *const _);
-        acc0 = _mm512_add_epi64(acc0, _mm512_popcnt_epi64(_mm512_and_si512(x0, y0)));
-        k += 8;
-    }
-    if k < n {
-        // Masked tail: lanes past the end load as zero.
-        let m: __mmask8 = ((1u16 << (n - k)) - 1) as u8;
-        let x = _mm512_maskz_loadu_epi64(m, a.as_ptr().add(k) as *const _);
-        let y = _mm512_maskz_loadu_epi64(m, b.as_ptr().add(k) as *const _);
-        acc1 = _mm512_add_epi64(acc1, _mm512_popcnt_epi64(_mm512_and_si512(x, y)));
-    }
-    _mm512_reduce_add_epi64(_mm512_add_epi64(acc0, acc1)) as u64
+    // SAFETY: as in `popcount`, for each of `a` and `b`.
+    let (pa, pb) = (a.as_ptr(), b.as_ptr());
+    popcount_with(
+        a.len().min(b.len()),
+        |k| {
+            let x = _mm512_loadu_si512(pa.add(k) as *const _);
+            _mm512_and_si512(x, _mm512_loadu_si512(pb.add(k) as *const _))
+        },
+        |m, k| {
+            let x = _mm512_maskz_loadu_epi64(m, pa.add(k) as *const _);
+            _mm512_and_si512(x, _mm512_maskz_loadu_epi64(m, pb.add(k) as *const _))
+        },
+    )
 }
 
 #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
