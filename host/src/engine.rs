@@ -28,7 +28,7 @@ use sc_kernel::net::{Generator, Neuron, StreamSource};
 use sc_kernel::sng::Probability;
 use sc_kernel::{words_for, BitSlice, BitSliceMut};
 
-use crate::cpu::{byte_row, Kernels, SimdLevel, STEPS_MAX_LEN};
+use crate::cpu::{byte_row, step_code, Kernels, SimdLevel};
 use crate::limits::{try_vec, try_with_capacity};
 use crate::scnet::{
     check_record, check_spec, layer_rows, run_in_format, InFormat, Job, LayerSpec, NetError,
@@ -133,9 +133,53 @@ struct Block {
     /// in which every input spiked): a layer `k >= 1` in which most inputs
     /// spiked subtracts the rows of those that did not from it.
     totals: Vec<i32>,
-    /// Layer 0's counts as byte rows, where the kernels look those up
-    /// faster ([`Kernels::bytes_form`]); `weights` is then empty.
-    bytes: Option<ByteRows>,
+    /// Layer 0's counts in the form the kernels look up fastest, if not
+    /// `weights` (which is then empty).
+    layer0: Option<Layer0>,
+}
+
+/// Layer 0's counts in a look-up form of the kernels.
+enum Layer0 {
+    /// Byte rows ([`Kernels::bytes_form`], `L <= 256`).
+    Bytes(ByteRows),
+    /// Step codes ([`step_code`], [`Kernels::steps_form`], `L <= 1024`),
+    /// input-major: 2 bytes per synapse.
+    Steps(Vec<u16>),
+}
+
+impl Layer0 {
+    /// Layer 0's counts `c` (input-major, `m` rows of `nb`, checked
+    /// against `len`) in the form the kernels look up fastest, if any.
+    fn new(
+        c: &[i16],
+        nb: usize,
+        m: usize,
+        len: usize,
+        kernels: Kernels,
+    ) -> Result<Option<Self>, NetError> {
+        if kernels.bytes_form(len) {
+            return Ok(Some(Self::Bytes(ByteRows::new(c, nb, m)?)));
+        }
+        if !kernels.steps_form(len) {
+            return Ok(None);
+        }
+        let mut codes = try_vec("layers[0] step codes", c.len(), 0u16)?;
+        for (code, &w) in codes.iter_mut().zip(c) {
+            *code = step_code(w).ok_or_else(|| {
+                NetError::Invalid(format!(
+                    "layers[0] weight count {w} is above the step form's 1024"
+                ))
+            })?;
+        }
+        Ok(Some(Self::Steps(codes)))
+    }
+
+    fn bytes(&self) -> usize {
+        match self {
+            Self::Bytes(b) => b.bytes(),
+            Self::Steps(c) => c.len() * 2,
+        }
+    }
 }
 
 /// Layer 0's signed weight counts (`|n| <= L <= 256`) as byte rows for
@@ -225,11 +269,11 @@ impl Block {
     ) -> Result<Self, NetError> {
         let nb = global.len();
         let w = CheckedCounts::new(layer_counts::<C>(k, l, negative, m, ones, global)?, l.len)?;
-        if k == 0 && kernels.bytes_form(l.len) {
-            if let Some(c) = C::narrow(w.counts()?) {
+        if let (0, Some(c)) = (k, C::narrow(w.counts()?)) {
+            if let Some(l0) = Layer0::new(c, nb, m, l.len, kernels)? {
                 return Ok(Self {
                     rows: local,
-                    bytes: Some(ByteRows::new(c, nb, m)?),
+                    layer0: Some(l0),
                     weights: C::wrap(CheckedCounts::new(vec![], l.len)?),
                     totals: vec![],
                 });
@@ -251,7 +295,7 @@ impl Block {
             rows: local,
             weights: C::wrap(w),
             totals,
-            bytes: None,
+            layer0: None,
         })
     }
 
@@ -260,7 +304,7 @@ impl Block {
             Counts::Narrow(v) => v.counts().map_or(0, |c| c.len() * 2),
             Counts::Wide(v) => v.counts().map_or(0, |c| c.len() * 4),
         }) + self.totals.len() * 4
-            + self.bytes.as_ref().map_or(0, ByteRows::bytes)
+            + self.layer0.as_ref().map_or(0, Layer0::bytes)
     }
 }
 
@@ -539,9 +583,10 @@ impl<F: LifFixed> Engine<F> {
                 l.blocks
                     .iter()
                     .map(|b| {
-                        // Byte rows hold their counts themselves: the
-                        // layer then carries only the neuron side.
-                        let m = if b.bytes.is_some() {
+                        // Layer 0's look-up forms hold their counts
+                        // themselves: the layer then carries only the
+                        // neuron side.
+                        let m = if b.layer0.is_some() {
                             0
                         } else {
                             l.shape.inputs()
@@ -691,10 +736,12 @@ impl<F: LifFixed> ChunkState<F> {
                             } else {
                                 vec![]
                             },
-                            acc: match (&b.bytes, k) {
-                                (Some(r), _) => try_vec("layer 0 sums", r.lanes * samples, 0i16)?,
-                                (None, 0) => try_vec("layer 0 sums", sn, 0i16)?,
-                                _ => vec![],
+                            acc: match &b.layer0 {
+                                Some(Layer0::Bytes(r)) => {
+                                    try_vec("layer 0 sums", r.lanes * samples, 0i16)?
+                                }
+                                Some(Layer0::Steps(_)) => try_vec("layer 0 sums", sn, 0i16)?,
+                                None => vec![],
                             },
                         })
                     })
@@ -748,14 +795,12 @@ fn step_layer<F: LifFixed, C: Stored>(
                     }
                 }
             }
-            (Input::Probabilities(p, q), _) => match (&t.bytes, C::narrow(b.weights())) {
-                (Some(rows), _) => layer0_bytes(kernels, rows, q, p, r)?,
+            (Input::Probabilities(p, q), _) => match &t.layer0 {
+                Some(Layer0::Bytes(rows)) => layer0_bytes(kernels, rows, q, p, r)?,
                 // The step form of each input's table (fewer words to
                 // fill), into 16-bit sums.
-                (None, Some(w)) if kernels.steps_form(b.shape().len()) => {
-                    layer0_steps(kernels, w, q, p, r)?
-                }
-                _ => {
+                Some(Layer0::Steps(codes)) => layer0_steps(kernels, codes, q, p, r)?,
+                None => {
                     let look_up = |row: &[C], t: &[u32], len, c: &mut [i32]| {
                         C::look_up(kernels, row, t, len, c)
                     };
@@ -884,22 +929,20 @@ fn layer0_bytes<F: LifFixed>(
 }
 
 /// [`layer0_sums`] on the step form of the prefix tables
-/// ([`Kernels::prefix_steps`], `L <= 1024`) and 16-bit counts `w`
-/// (input-major, checked against `L`).
+/// ([`Kernels::prefix_look_up_steps`], `L <= 1024`) and the counts as step codes
+/// (input-major, from counts checked against `L`).
 fn layer0_steps<F: LifFixed>(
     kernels: Kernels,
-    w: &[i16],
+    codes: &[u16],
     q: &[u16],
     inputs: &[&[Probability]],
     r: &mut BlockRun<F>,
 ) -> Result<(), sc_kernel::Error> {
-    let (n, len) = (r.neurons, q.len());
-    let mut steps = [0u32; STEPS_MAX_LEN / 16 + 1];
-    let m = w.len().checked_div(n).unwrap_or(0);
-    layer0_sums(kernels, inputs, m, (len, n), r, |i, p, acc| {
-        let row = w.get(i * n..(i + 1) * n).unwrap_or(&[]);
-        kernels.prefix_steps(q, p, &mut steps);
-        kernels.look_up_steps(row, &steps, len, acc);
+    let n = r.neurons;
+    let m = codes.len().checked_div(n).unwrap_or(0);
+    layer0_sums(kernels, inputs, m, (q.len(), n), r, |i, p, acc| {
+        let row = codes.get(i * n..(i + 1) * n).unwrap_or(&[]);
+        kernels.prefix_look_up_steps(q, p, row, acc);
     })
 }
 
@@ -1037,7 +1080,8 @@ mod tests {
                     assert_eq!(r.counts, want, "{level:?} bytes len {len} nb {nb}");
                 }
                 r.acc = vec![0; nb * x.len()];
-                layer0_steps(k, &w, &q, &x, &mut r).unwrap();
+                let codes: Vec<u16> = w.iter().map(|&w| step_code(w).unwrap()).collect();
+                layer0_steps(k, &codes, &q, &x, &mut r).unwrap();
                 assert_eq!(r.counts, want, "{level:?} steps len {len} nb {nb}");
             }
         }

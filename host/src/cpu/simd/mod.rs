@@ -117,7 +117,7 @@ use sc_kernel::sng::Probability;
 use sc_kernel::BitSliceMut;
 
 /// The longest stream (bits) of the step form of a prefix table
-/// ([`Kernels::prefix_steps`]): its bases must fit 16 bits, and the
+/// ([`Kernels::prefix_look_up_steps`]): its bases must fit 16 bits, and the
 /// AVX-512 look-up holds 65 of them.
 pub const STEPS_MAX_LEN: usize = 1024;
 
@@ -138,6 +138,27 @@ pub fn byte_row(row: &[i16], mag: &mut [u8], sign: &mut [u64]) {
             *s = *s & !(1 << lane) | u64::from(w < 0) << lane;
         }
     }
+}
+
+/// The table index `a` of a step code ([`step_code`]): its low 6 bits.
+pub const STEP_CODE_INDEX: u16 = 0x3F;
+/// The sign bit of a step code ([`step_code`]).
+pub const STEP_CODE_NEGATIVE: u16 = 0x40;
+
+/// The step code of a signed count `w` with `|w| <= 1024`
+/// ([`STEPS_MAX_LEN`]), for [`Kernels::prefix_look_up_steps`]: with `n = |w| = 16
+/// a + b`, `b` in `1..=16` (`a = b = 0` for `n = 0`), the code holds `a`
+/// (bits 0..6, at most 63), the sign (bit 6) and `16 - b` (bits 8..16),
+/// so that `T[n] = base[a] + popcount(steps[a] << (16 - b) mod 2^16)`
+/// needs neither an entry 64 nor a mask. `None` for `|w| > 1024`.
+pub fn step_code(w: i16) -> Option<u16> {
+    let n = w.unsigned_abs();
+    if usize::from(n) > STEPS_MAX_LEN {
+        return None;
+    }
+    let a = n.saturating_sub(1) >> 4;
+    let b = n - 16 * a;
+    Some(a | if w < 0 { STEP_CODE_NEGATIVE } else { 0 } | (16 - b) << 8)
 }
 
 /// Instruction-set level of the word kernels.
@@ -415,24 +436,6 @@ impl Kernels {
         }
     }
 
-    /// The step form of input `p`'s prefix table `T[n] = #{k < n : q[k] <
-    /// p}` (spec §7.1), for `q.len() <= 1024` ([`STEPS_MAX_LEN`]): `out[a]
-    /// = T[16 a] | steps[a] << 16` for `a = 0..=q.len() / 16`, where bit `k`
-    /// of `steps[a]` is `q[16 a + k] < p` (zero past `q.len()`). Then
-    /// `T[16 a + b] = T[16 a] + popcount(steps[a] & (2^b - 1))`: 17 words
-    /// instead of 16 per 16 entries, and no prefix sums. Writes nothing
-    /// when `q` is longer or `out` has `q.len() / 16` entries or fewer.
-    pub fn prefix_steps(self, q: &[u16], p: Probability, out: &mut [u32]) {
-        if q.len() > STEPS_MAX_LEN || out.len() <= q.len() / 16 {
-            return;
-        }
-        match self {
-            #[cfg(target_arch = "x86_64")]
-            Kernels::Avx512(t) => t.prefix_steps(q, p.q16(), out),
-            _ => portable::prefix_steps(q, p.q16(), out),
-        }
-    }
-
     /// Whether the layer-0 look-ups of a layer with streams of `len` bits
     /// should use byte rows ([`Self::prefix_bytes`] and
     /// [`Self::look_up_bytes`]): where this level has the byte permutes
@@ -474,20 +477,34 @@ impl Kernels {
         }
     }
 
-    /// [`Self::look_up_add`] on the step form of the table
-    /// ([`Self::prefix_steps`] of a `len`-bit `q`), into 16-bit sums:
-    /// `acc[j] += sign(row[j]) * T[min(|row[j]|, len)]`, wrapping (the
-    /// caller keeps the sums in range; the look-ups need no widening).
-    /// Adds nothing when `len > 1024` or `steps` has `len / 16` entries or
-    /// fewer.
-    pub fn look_up_steps(self, row: &[i16], steps: &[u32], len: usize, acc: &mut [i16]) {
-        if len > STEPS_MAX_LEN || steps.len() <= len / 16 {
+    /// The layer-0 look-up on the step form of input `p`'s prefix table
+    /// `T[n] = #{k < n : q[k] < p}` (spec §7.1), for `q.len() <= 1024`
+    /// ([`STEPS_MAX_LEN`]; else nothing is added), with the counts given
+    /// as step codes ([`step_code`]), into 16-bit sums. The step form is
+    /// `base[a] = T[16 a]` and `steps[a]`, whose bit `k` is `q[16 a + k] <
+    /// p` (zero past `q.len()`), so `T[16 a + b] = base[a] +
+    /// popcount(steps[a] & (2^b - 1))`. Then `acc[j] += sign * (base[a] +
+    /// popcount(steps[a] << c mod 2^16))` over the common length of `codes`
+    /// and `acc`, where code `codes[j]` holds `a` (bits 0..6), the sign
+    /// (bit 6) and `c` (bits 8..16; 16 or more counts nothing); entries `a`
+    /// past `q.len() / 16` read 0, and the sums wrap (the caller keeps them
+    /// in range). For the code of `w`, the term is `sign(w) * T[|w|]`.
+    /// AVX-512 (BITALG) builds the table in four registers (32 comparisons
+    /// per mask, a lane scan of the steps' popcounts for the bases) and
+    /// then takes two word permutes, a shift and a 16-bit popcount per 32
+    /// look-ups.
+    pub fn prefix_look_up_steps(self, q: &[u16], p: Probability, codes: &[u16], acc: &mut [i16]) {
+        if q.len() > STEPS_MAX_LEN {
             return;
         }
         match self {
             #[cfg(target_arch = "x86_64")]
-            Kernels::Avx512(t) => t.look_up_steps(row, steps, len, acc),
-            _ => portable::look_up_steps(row, steps, len, acc),
+            Kernels::Avx512(t) => t.prefix_look_up_steps(q, p.q16(), codes, acc),
+            _ => {
+                let mut steps = [0u32; STEPS_MAX_LEN / 16 + 1];
+                portable::prefix_steps(q, p.q16(), &mut steps);
+                portable::look_up_steps(codes, &steps, acc);
+            }
         }
     }
 
@@ -857,22 +874,25 @@ mod tests {
                     if len <= 255 {
                         bytes_case(&row, &q, p, &table, &start, len);
                     }
+                    // The row within +-len as step codes, into 16-bit
+                    // sums from starts within +-1024.
+                    let edge = len as i16;
+                    let row: Vec<i16> = row.iter().map(|&w| w.clamp(-edge, edge)).collect();
+                    let codes: Vec<u16> = row.iter().map(|&w| step_code(w).unwrap()).collect();
+                    let start16: Vec<i16> = start.iter().map(|&s| (s >> 17) as i16).collect();
                     for level in SimdLevel::available() {
                         let k = Kernels::new(level).unwrap();
-                        // The step form of the same table, from its q.
-                        let mut steps = vec![u32::MAX; len / 16 + 1];
-                        k.prefix_steps(&q, p, &mut steps);
-                        // Into 16-bit sums, from starts within +-1024.
-                        let start16: Vec<i16> = start.iter().map(|&s| (s >> 17) as i16).collect();
-                        let mut want: Vec<i32> = start16.iter().map(|&a| i32::from(a)).collect();
-                        sc_kernel::count::look_up_add(&row, &table, len, &mut want);
-                        let mut acc = start16.clone();
-                        k.look_up_steps(&row, &steps, len, &mut acc);
-                        let got: Vec<i32> = acc.iter().map(|&a| i32::from(a)).collect();
-                        assert_eq!(got, want, "{level:?} steps n={n} len={len} d={density}");
-                        let mut short = start16.clone();
-                        k.look_up_steps(&row, &steps[..len / 16], len, &mut short);
-                        assert_eq!(short, start16, "{level:?}: short steps add nothing");
+                        for p in [p, Probability::ZERO, Probability::ONE] {
+                            let mut table = vec![0u32; len + 1];
+                            sc_kernel::count::prefix_counts(&q, p, &mut table);
+                            let mut want: Vec<i32> =
+                                start16.iter().map(|&a| i32::from(a)).collect();
+                            sc_kernel::count::look_up_add(&row, &table, len, &mut want);
+                            let mut acc = start16.clone();
+                            k.prefix_look_up_steps(&q, p, &codes, &mut acc);
+                            let got: Vec<i32> = acc.iter().map(|&a| i32::from(a)).collect();
+                            assert_eq!(got, want, "{level:?} prefix+steps n={n} len={len} p={p:?}");
+                        }
                     }
                 }
             }

@@ -3,7 +3,7 @@
 //! `#[target_feature]` functions so the compiler vectorises them for the
 //! wider registers.
 
-use super::WordOp;
+use super::{WordOp, STEP_CODE_INDEX, STEP_CODE_NEGATIVE};
 
 /// `sum_k popcount(a[k])`.
 pub(super) fn popcount(a: &[u64]) -> u64 {
@@ -119,7 +119,7 @@ pub fn look_up_add(row: &[i16], table: &[u32], len: usize, counts: &mut [i32]) {
 }
 
 /// The step form of `p`'s prefix table (see
-/// [`super::Kernels::prefix_steps`]): `out[a] = T[16 a] | steps[a] << 16`
+/// [`super::Kernels::prefix_look_up_steps`]): `out[a] = T[16 a] | steps[a] << 16`
 /// for `a = 0..=q.len() / 16`, bit `k` of `steps[a]` being `q[16 a + k] <
 /// p`; `q.len() < 65536` and `out.len() > q.len() / 16` (checked by the
 /// caller).
@@ -137,23 +137,29 @@ pub fn prefix_steps(q: &[u16], p: u32, out: &mut [u32]) {
     }
 }
 
-/// [`look_up_add`] on the step form of a table, into 16-bit sums: `acc[j]
-/// += sign(row[j]) (base[a] + popcount(steps[a] & (2^b - 1)))` with `16 a
-/// + b = min(|row[j]|, len)`, the entry truncated to 16 bits, wrapping;
-/// `steps.len() > len / 16` (checked by the caller).
-pub fn look_up_steps(row: &[i16], steps: &[u32], len: usize, acc: &mut [i16]) {
-    for (c, &w) in acc.iter_mut().zip(row) {
-        let v = step_entry(w, steps, len) as i16;
-        *c = c.wrapping_add(if w < 0 { v.wrapping_neg() } else { v });
+/// The step-code look-up (see [`super::Kernels::prefix_look_up_steps`]):
+/// `acc[j] += base[a] + popcount(steps[a] << c mod 2^16)` (0 for `c >=
+/// 16`), subtracted for a negative code, wrapping, with `a` and `c` from
+/// `codes[j]`; `steps` past its end reads 0.
+pub fn look_up_steps(codes: &[u16], steps: &[u32], acc: &mut [i16]) {
+    for (x, &code) in acc.iter_mut().zip(codes) {
+        let e = steps
+            .get(usize::from(code & STEP_CODE_INDEX))
+            .copied()
+            .unwrap_or(0);
+        let c = u32::from(code >> 8);
+        let below = if c >= 16 {
+            0
+        } else {
+            ((e >> 16) << c) & 0xFFFF
+        };
+        let v = (e as u16).wrapping_add(below.count_ones() as u16) as i16;
+        *x = if code & STEP_CODE_NEGATIVE != 0 {
+            x.wrapping_sub(v)
+        } else {
+            x.wrapping_add(v)
+        };
     }
-}
-
-/// `base[a] + popcount(steps[a] & (2^b - 1))` with `16 a + b =
-/// min(|w|, len)` (0 past `steps`).
-fn step_entry(w: i16, steps: &[u32], len: usize) -> i32 {
-    let n = (w.unsigned_abs() as usize).min(len);
-    let e = steps.get(n / 16).copied().unwrap_or(0);
-    ((e & 0xFFFF) + ((e >> 16) & ((1 << (n % 16)) - 1)).count_ones()) as i32
 }
 
 /// The byte form of `p`'s prefix table (see

@@ -5,7 +5,7 @@ use std::arch::x86_64::*;
 use sc_kernel::fixed::types::I16F16;
 use sc_kernel::lif::LifParamsQ16;
 
-use super::super::{portable, WordOp, BLOCK_SAMPLES};
+use super::super::{portable, WordOp, BLOCK_SAMPLES, STEPS_MAX_LEN, STEP_CODE_NEGATIVE};
 use super::popcnt::{self, PopcntToken};
 
 /// Proof that this CPU has AVX-512 F, BW and VPOPCNTDQ, and POPCNT; the
@@ -37,9 +37,6 @@ impl Avx512Token {
         /// `table[n] = #{k < n : q[k] < p}`, 16 entries at a time;
         /// `table.len() == q.len() + 1` (checked by the caller).
         fn prefix_counts(q: &[u16], p: u32, table: &mut [u32]);
-        /// The step form of `p`'s prefix table; `out.len() > q.len() / 16`
-        /// (checked by the caller).
-        fn prefix_steps(q: &[u16], p: u32, out: &mut [u32]);
         /// The byte form of `p`'s prefix table, 16 entries at a time.
         fn prefix_bytes(q: &[u16], p: u32, out: &mut [u8; 256]);
     }
@@ -74,20 +71,24 @@ impl Avx512Token {
             && !(len <= 256 && is_x86_feature_detected!("avx512vbmi"))
     }
 
-    /// [`look_up_add`] on the step form, into wrapping 16-bit sums; `len
-    /// <= 1024`, `steps.len() > len / 16` (checked by the caller). Needs
-    /// BITALG for 32 at a time (else the portable loop).
+    /// The step form of `p`'s prefix table built in registers and looked
+    /// up at once; `q.len() <= 1024` (checked by the caller). Needs BITALG
+    /// (else the portable loops).
     #[inline]
-    pub fn look_up_steps(self, row: &[i16], steps: &[u32], len: usize, acc: &mut [i16]) {
+    pub fn prefix_look_up_steps(self, q: &[u16], p: u32, codes: &[u16], acc: &mut [i16]) {
         let j = if is_x86_feature_detected!("avx512bitalg") {
             // SAFETY: `self` proves AVX-512 F/BW and POPCNT; BITALG was
             // just detected.
-            unsafe { look_up_steps(row, steps, len, acc) }
+            unsafe { prefix_look_up_steps(q, p, codes, acc) }
         } else {
             0
         };
-        let n = row.len().min(acc.len());
-        portable::look_up_steps(&row[j..n], steps, len, &mut acc[j..n]);
+        let n = codes.len().min(acc.len());
+        if j < n {
+            let mut steps = [0u32; STEPS_MAX_LEN / 16 + 1];
+            portable::prefix_steps(q, p, &mut steps);
+            portable::look_up_steps(&codes[j..n], &steps, &mut acc[j..n]);
+        }
     }
 }
 
@@ -287,17 +288,15 @@ unsafe fn table_group(table: &[u32], entries: usize, g: usize) -> __m512i {
 /// The loop of the in-register look-ups, 32 entries of `row` at a time:
 /// `idx = min(|row[j]|, len)` as unsigned 16-bit lanes (`i16::MIN` gives
 /// 32768 before the clamp), `pick(idx)` the table entries (each at most
-/// `i16::MAX`), and `add(&mut counts[j], sign(row[j]) * entry)` (32 signed
-/// 16-bit lanes: [`add_widened32`] or [`add16`]). Returns how many leading
-/// entries of `row` it did (a multiple of 32).
+/// `i16::MAX`), and `counts[j] += sign(row[j]) * entry`, widened. Returns
+/// how many leading entries of `row` it did (a multiple of 32).
 #[target_feature(enable = "avx512f,avx512bw")]
 #[inline]
-unsafe fn look_up_lanes<T>(
+unsafe fn look_up_lanes(
     row: &[i16],
     len: usize,
-    counts: &mut [T],
+    counts: &mut [i32],
     pick: impl Fn(__m512i) -> __m512i,
-    add: impl Fn(*mut T, __m512i),
 ) -> usize {
     let n = row.len().min(counts.len());
     let cap = _mm512_set1_epi16(len.min(i16::MAX as usize) as i16);
@@ -308,7 +307,7 @@ unsafe fn look_up_lanes<T>(
         let w = _mm512_loadu_si512(row.as_ptr().add(j) as *const _);
         let r = pick(_mm512_min_epu16(_mm512_abs_epi16(w), cap));
         let r = _mm512_mask_sub_epi16(r, _mm512_movepi16_mask(w), zero, r);
-        add(counts.as_mut_ptr().add(j), r);
+        add_widened32(counts.as_mut_ptr().add(j), r);
         j += 32;
     }
     j
@@ -321,17 +320,6 @@ unsafe fn look_up_lanes<T>(
 unsafe fn add_widened32(c: *mut i32, r: __m512i) {
     add_widened16(c, _mm512_castsi512_si256(r));
     add_widened16(c.add(16), _mm512_extracti64x4_epi64::<1>(r));
-}
-
-/// `c[k] += r[k]` (wrapping) for the 32 `i16` at `c` (in bounds: the
-/// caller's).
-#[target_feature(enable = "avx512f,avx512bw")]
-#[inline]
-unsafe fn add16(c: *mut i16, r: __m512i) {
-    _mm512_storeu_si512(
-        c as *mut _,
-        _mm512_add_epi16(_mm512_loadu_si512(c as *const _), r),
-    );
 }
 
 /// [`look_up_add`] for `len <= 256` with the table in registers: its
@@ -372,7 +360,7 @@ unsafe fn look_up_add_permute(row: &[i16], table: &[u32], len: usize, counts: &m
         let r23 = _mm512_mask_blend_epi16(b6, r2, r3);
         _mm512_mask_blend_epi16(b8, _mm512_mask_blend_epi16(b7, r01, r23), t256)
     };
-    look_up_lanes(row, len, counts, pick, |c, r| add_widened32(c, r))
+    look_up_lanes(row, len, counts, pick)
 }
 
 /// The byte form of input `p`'s prefix table (see
@@ -436,70 +424,96 @@ unsafe fn look_up_bytes(mag: &[u8], sign: &[u64], table: &[u8; 256], acc: &mut [
     }
 }
 
-/// The step form of input `p`'s prefix table (see
-/// [`super::super::Kernels::prefix_steps`]): 16 comparisons at once, the
-/// mask is the block's steps. `out.len() > q.len() / 16` (checked by the
-/// caller).
-#[target_feature(enable = "avx512f,avx512bw,popcnt")]
-unsafe fn prefix_steps(q: &[u16], p: u32, out: &mut [u32]) {
-    let len = q.len();
-    let pv = _mm512_set1_epi32(p.min(i32::MAX as u32) as i32);
-    let mut acc = 0u32;
-    for (a, o) in out.iter_mut().enumerate().take(len / 16 + 1) {
-        let have = (len - 16 * a).min(16);
-        let k = (1u32 << have) - 1;
-        // SAFETY: only the `have` lanes 16 a .. 16 a + have <= len are read.
-        let x = _mm512_maskz_loadu_epi16(k, q.as_ptr().wrapping_add(16 * a) as *const _);
-        let v = _mm512_cvtepu16_epi32(_mm512_castsi512_si256(x));
-        let m = _mm512_mask_cmplt_epu32_mask(k as u16, v, pv);
-        *o = acc | (u32::from(m) << 16);
-        acc += m.count_ones();
+/// The step form of input `p`'s prefix table built in registers and
+/// looked up at once (see
+/// [`super::super::Kernels::prefix_look_up_steps`]): 32 comparisons of
+/// 16-bit values per mask, the 64 masks' halves are the steps, their
+/// 16-bit popcounts scanned across the lanes (five permute-and-add rounds
+/// per register) give the bases. `q.len() <= 1024` (checked by the
+/// caller). Returns how many leading entries of `codes` it did.
+#[target_feature(enable = "avx512f,avx512bw,avx512bitalg,popcnt")]
+unsafe fn prefix_look_up_steps(q: &[u16], p: u32, codes: &[u16], acc: &mut [i16]) -> usize {
+    let len = q.len().min(1024);
+    let pv = _mm512_set1_epi16(p.min(0xFFFF) as u16 as i16);
+    let mut masks = [0u32; 32];
+    for (t, m) in masks.iter_mut().enumerate().take(len.div_ceil(32)) {
+        let have = (len - 32 * t).min(32);
+        let k = if have == 32 {
+            u32::MAX
+        } else {
+            (1u32 << have) - 1
+        };
+        // SAFETY: only the `have` lanes 32 t .. 32 t + have <= len are read.
+        let x = _mm512_maskz_loadu_epi16(k, q.as_ptr().add(32 * t) as *const _);
+        // p >= 65536 is above every value: all lanes are steps.
+        *m = if p > 0xFFFF {
+            k
+        } else {
+            _mm512_mask_cmplt_epu16_mask(k, x, pv)
+        };
     }
+    // SAFETY: `masks` is 128 bytes: two 64-byte loads (steps 0..31 and
+    // 32..63 as 16-bit lanes, little-endian).
+    let s0 = _mm512_loadu_si512(masks.as_ptr() as *const _);
+    let s1 = _mm512_loadu_si512(masks.as_ptr().add(16) as *const _);
+    let (c0, c1) = (_mm512_popcnt_epi16(s0), _mm512_popcnt_epi16(s1));
+    // Inclusive scans: lane i adds lane i - k for k = 1, 2, 4, 8, 16.
+    let iota = _mm512_loadu_si512(IOTA16.as_ptr() as *const _);
+    let scan = |mut x: __m512i| {
+        for k in [1u16, 2, 4, 8, 16] {
+            let idx = _mm512_sub_epi16(iota, _mm512_set1_epi16(k as i16));
+            let from = _mm512_maskz_permutexvar_epi16(u32::MAX << k, idx, x);
+            x = _mm512_add_epi16(x, from);
+        }
+        x
+    };
+    let i0 = scan(c0);
+    let carry = _mm512_permutexvar_epi16(_mm512_set1_epi16(31), i0);
+    let i1 = _mm512_add_epi16(scan(c1), carry);
+    let t = [_mm512_sub_epi16(i0, c0), _mm512_sub_epi16(i1, c1), s0, s1];
+    look_up_codes(codes, t, acc)
 }
 
-/// [`look_up_add`] on the step form of a table (see
-/// [`super::super::Kernels::look_up_steps`]), `len <= 1024`: with
-/// `n = 16 a + b`, the count is `base[a] + popcount(steps[a] & (2^b - 1))`.
-/// Both 64-entry halves sit in registers (`vpermt2w`; `a = 64` only for
-/// `n = 1024`, broadcast), and the 16-bit popcount is AVX-512 BITALG's, 32
-/// look-ups at a time, added into 16-bit sums; returns how many leading
-/// entries of `row` it did. `steps.len() > len / 16` (checked by the
-/// caller).
+/// 0, 1, .., 31 as 16-bit lanes.
+static IOTA16: [u16; 32] = {
+    let mut a = [0u16; 32];
+    let mut i = 0;
+    while i < 32 {
+        a[i] = i as u16;
+        i += 1;
+    }
+    a
+};
+
+/// The loop of the step-code look-ups over a table in registers: `t` =
+/// bases 0..31, bases 32..63, steps 0..31, steps 32..63 (16-bit lanes).
+/// `vpermt2w` picks by the code's low 6 bits, the steps below `b` are
+/// shifted to the top (`vpsllvw` by `16 - b`, 16 or more giving 0) and
+/// counted with AVX-512 BITALG's 16-bit popcount, and the sign bit picks
+/// add or subtract; 32 look-ups at a time. Returns how many leading
+/// entries of `codes` it did.
 #[target_feature(enable = "avx512f,avx512bw,avx512bitalg,popcnt")]
-unsafe fn look_up_steps(row: &[i16], steps: &[u32], len: usize, acc: &mut [i16]) -> usize {
-    let entries = (len / 16 + 1).min(steps.len()).min(65);
-    let e: [__m512i; 4] = core::array::from_fn(|g| table_group(steps, entries, g));
-    let pair = |f: &dyn Fn(__m512i) -> __m512i, g: usize| {
-        let lo = _mm512_cvtepi32_epi16(f(e[g]));
-        _mm512_inserti64x4::<1>(
-            _mm512_castsi256_si512(lo),
-            _mm512_cvtepi32_epi16(f(e[g + 1])),
-        )
-    };
-    let (base, bits) = (|x| x, |x| _mm512_srli_epi32::<16>(x));
-    let (b0, b1, s0, s1) = (
-        pair(&base, 0),
-        pair(&base, 2),
-        pair(&bits, 0),
-        pair(&bits, 2),
-    );
-    let top = if entries == 65 { steps[64] & 0xFFFF } else { 0 };
-    let top = _mm512_set1_epi16(top as i16);
-    let ones = _mm512_set1_epi16(-1);
-    let sixteen = _mm512_set1_epi16(16);
-    let fifteen = _mm512_set1_epi16(15);
-    let pick = |idx| {
-        let a = _mm512_srli_epi16::<4>(idx);
-        let b = _mm512_and_si512(idx, fifteen);
-        // a = 64 (idx = 1024, b = 0) reads the broadcast entry.
-        let r = _mm512_permutex2var_epi16(b0, a, b1);
-        let r = _mm512_mask_blend_epi16(_mm512_movepi16_mask(_mm512_slli_epi16::<9>(a)), r, top);
-        // 2^b - 1: all ones shifted right by 16 - b (16 gives 0).
-        let below = _mm512_srlv_epi16(ones, _mm512_sub_epi16(sixteen, b));
-        let st = _mm512_and_si512(_mm512_permutex2var_epi16(s0, a, s1), below);
-        _mm512_add_epi16(r, _mm512_popcnt_epi16(st))
-    };
-    look_up_lanes(row, len, acc, pick, |c, r| add16(c, r))
+#[inline]
+unsafe fn look_up_codes(codes: &[u16], t: [__m512i; 4], acc: &mut [i16]) -> usize {
+    let [b0, b1, s0, s1] = t;
+    let sign = _mm512_set1_epi16(STEP_CODE_NEGATIVE as i16);
+    let n = codes.len().min(acc.len());
+    let mut j = 0;
+    while j + 32 <= n {
+        // SAFETY: j + 32 <= n <= both lengths.
+        let w = _mm512_loadu_si512(codes.as_ptr().add(j) as *const _);
+        let r = _mm512_permutex2var_epi16(b0, w, b1);
+        let st = _mm512_permutex2var_epi16(s0, w, s1);
+        let below = _mm512_sllv_epi16(st, _mm512_srli_epi16::<8>(w));
+        let v = _mm512_add_epi16(r, _mm512_popcnt_epi16(below));
+        let neg = _mm512_test_epi16_mask(w, sign);
+        let c = acc.as_mut_ptr().add(j);
+        let x = _mm512_loadu_si512(c as *const _);
+        let x = _mm512_mask_sub_epi16(_mm512_add_epi16(x, v), neg, x, v);
+        _mm512_storeu_si512(c as *mut _, x);
+        j += 32;
+    }
+    j
 }
 
 /// `sum popcount` of the `n` words that `load(k)` gives 8 at a time (those
