@@ -183,7 +183,7 @@ impl Layer0 {
 }
 
 /// Layer 0's signed weight counts (`|n| <= L <= 256`) as byte rows for
-/// [`Kernels::look_up_bytes`]: per input, `lanes` magnitudes (the block's
+/// [`Kernels::prefix_look_up_bytes`]: per input, `lanes` magnitudes (the block's
 /// neurons padded to a multiple of 64 with zeros, interleaved as that
 /// kernel reads them; 256 is stored as 255), a sign bit per lane, and the
 /// neurons whose count is 256 (bit 31: negative), which get the table's
@@ -486,7 +486,7 @@ impl<F: LifFixed> Engine<F> {
         steps: usize,
         record: Record,
     ) -> Result<NetRun, NetError> {
-        self.run_chunk(&[inputs], steps, record, None)?
+        self.run_chunk(&[inputs], steps, record, None, true)?
             .pop()
             .ok_or_else(|| NetError::Invalid("no run".into()))
     }
@@ -501,7 +501,7 @@ impl<F: LifFixed> Engine<F> {
         record: Record,
         exchange: &mut dyn SpikeExchange<u64>,
     ) -> Result<NetRun, NetError> {
-        self.run_chunk(&[inputs], steps, record, Some(exchange))?
+        self.run_chunk(&[inputs], steps, record, Some(exchange), true)?
             .pop()
             .ok_or_else(|| NetError::Invalid("no run".into()))
     }
@@ -509,7 +509,8 @@ impl<F: LifFixed> Engine<F> {
     /// Run every sample of `batch` (each its own state and input
     /// generator, spec §7); results in order. Samples step in lockstep in
     /// chunks of up to [`CHUNK`], so each weight row is read once per
-    /// chunk and step; chunks run in parallel.
+    /// chunk and step; chunks run in parallel, and a chunk's blocks of
+    /// neurons too only when there are fewer chunks than threads.
     pub fn run_batch(
         &self,
         batch: &[Vec<Probability>],
@@ -518,11 +519,12 @@ impl<F: LifFixed> Engine<F> {
     ) -> Result<Vec<NetRun>, NetError> {
         let threads = rayon::current_num_threads().max(1);
         let chunk = batch.len().div_ceil(threads).clamp(1, CHUNK);
+        let split = batch.len().div_ceil(chunk) < threads;
         let runs: Vec<Vec<NetRun>> = batch
             .par_chunks(chunk)
             .map(|c| {
                 let x: Vec<&[Probability]> = c.iter().map(Vec::as_slice).collect();
-                self.run_chunk(&x, steps, record, None)
+                self.run_chunk(&x, steps, record, None, split)
             })
             .collect::<Result<_, _>>()?;
         Ok(runs.into_iter().flatten().collect())
@@ -534,11 +536,12 @@ impl<F: LifFixed> Engine<F> {
         steps: usize,
         record: Record,
         exchange: Option<&mut dyn SpikeExchange<u64>>,
+        split: bool,
     ) -> Result<Vec<NetRun>, NetError> {
         if self.narrow {
-            self.run_stored::<i16>(inputs, steps, record, exchange)
+            self.run_stored::<i16>(inputs, steps, record, exchange, split)
         } else {
-            self.run_stored::<i32>(inputs, steps, record, exchange)
+            self.run_stored::<i32>(inputs, steps, record, exchange, split)
         }
     }
 
@@ -548,6 +551,7 @@ impl<F: LifFixed> Engine<F> {
         steps: usize,
         record: Record,
         mut exchange: Option<&mut dyn SpikeExchange<u64>>,
+        split: bool,
     ) -> Result<Vec<NetRun>, NetError> {
         for x in inputs {
             if x.len() != self.dims[0] {
@@ -614,7 +618,8 @@ impl<F: LifFixed> Engine<F> {
                             .collect::<Result<_, _>>()?,
                     ),
                 };
-                step_layer(self.kernels, blocks, &l.blocks, &input, &mut ls.blocks)?;
+                let runs = &mut ls.blocks;
+                step_layer(self.kernels, blocks, &l.blocks, &input, runs, split)?;
                 // Each sample's local spikes from its blocks' words (blocks
                 // start at multiples of 64 neurons), then the whole layer.
                 let width = self.dims[k + 1];
@@ -760,7 +765,7 @@ impl<F: LifFixed> ChunkState<F> {
     }
 }
 
-/// Step one layer's blocks (in parallel when there are several) for every
+/// Step one layer's blocks (in parallel when there are several and `split`) for every
 /// sample of the chunk: counts, currents, neuron steps, spikes into each
 /// block's words.
 fn step_layer<F: LifFixed, C: Stored>(
@@ -769,6 +774,7 @@ fn step_layer<F: LifFixed, C: Stored>(
     stored: &[Block],
     input: &Input<'_>,
     runs: &mut [BlockRun<F>],
+    split: bool,
 ) -> Result<(), sc_kernel::Error> {
     // Layers k >= 1: when fewer inputs stayed silent (in some sample) than
     // spiked (in some sample), each count is the all-spiked total minus the
@@ -830,7 +836,7 @@ fn step_layer<F: LifFixed, C: Stored>(
         }
         Ok(())
     };
-    if blocks.len() == 1 {
+    if blocks.len() == 1 || !split {
         return blocks
             .iter()
             .zip(stored)
@@ -896,9 +902,8 @@ fn layer0_sums<F: LifFixed>(
     Ok(())
 }
 
-/// [`layer0_sums`] on byte rows: each input's byte prefix table (the
-/// identity for `P = 1`), its row looked up, and a count of 256 completed
-/// by the table's last step.
+/// [`layer0_sums`] on byte rows: each input's byte prefix table, its row
+/// looked up, and a count of 256 completed by the table's last step.
 fn layer0_bytes<F: LifFixed>(
     kernels: Kernels,
     rows: &ByteRows,
@@ -906,20 +911,12 @@ fn layer0_bytes<F: LifFixed>(
     inputs: &[&[Probability]],
     r: &mut BlockRun<F>,
 ) -> Result<(), sc_kernel::Error> {
-    let identity: [u8; 256] = core::array::from_fn(|n| n as u8);
-    let mut table = [0u8; 256];
     let m = rows.at.len().saturating_sub(1);
     layer0_sums(kernels, inputs, m, (256, rows.lanes), r, |i, p, acc| {
         let (mag, sign, exceptions) = rows.row(i);
+        kernels.prefix_look_up_bytes(q, p, mag, sign, acc);
         // The last step T[256] - T[255] of a count of 256 (L = 256).
-        let last = if p == Probability::ONE {
-            kernels.look_up_bytes(mag, sign, &identity, acc);
-            1
-        } else {
-            kernels.prefix_bytes(q, p, &mut table);
-            kernels.look_up_bytes(mag, sign, &table, acc);
-            i16::from(q.get(255).is_some_and(|&v| u32::from(v) < p.q16()))
-        };
+        let last = i16::from(q.get(255).is_some_and(|&v| u32::from(v) < p.q16()));
         for &e in exceptions {
             if let Some(a) = acc.get_mut((e & !(1 << 31)) as usize) {
                 *a = a.wrapping_add(if e >> 31 == 1 { -last } else { last });

@@ -121,13 +121,14 @@ use sc_kernel::BitSliceMut;
 /// AVX-512 look-up holds 65 of them.
 pub const STEPS_MAX_LEN: usize = 1024;
 
-/// The longest stream (bits) of the byte rows ([`Kernels::look_up_bytes`]):
+/// The longest stream (bits) of the byte rows
+/// ([`Kernels::prefix_look_up_bytes`]):
 /// a byte holds counts up to 255, and a count of 256 is 255 plus one step.
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub const BYTES_MAX_LEN: usize = 256;
 
 /// Write the signed counts `row` as a byte row of
-/// [`Kernels::look_up_bytes`]: lane `j`'s magnitude (magnitudes above 255
+/// [`Kernels::prefix_look_up_bytes`]: lane `j`'s magnitude (magnitudes above 255
 /// as 255) at its interleaved place in `mag`, its sign as bit `j % 64` of
 /// `sign[j / 64]`. Only lanes below `min(row.len(), mag.len() / 64 * 64,
 /// 64 * sign.len())` are written; set the others to zero beforehand.
@@ -437,8 +438,7 @@ impl Kernels {
     }
 
     /// Whether the layer-0 look-ups of a layer with streams of `len` bits
-    /// should use byte rows ([`Self::prefix_bytes`] and
-    /// [`Self::look_up_bytes`]): where this level has the byte permutes
+    /// should use byte rows ([`Self::prefix_look_up_bytes`]): where this level has the byte permutes
     /// (AVX-512 VBMI) and `len <= 256`. Either form gives the same counts.
     #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
     pub fn bytes_form(self, len: usize) -> bool {
@@ -449,31 +449,35 @@ impl Kernels {
         }
     }
 
-    /// The byte form of input `p`'s prefix table `T[n] = #{k < n : q[k] <
-    /// p}` (spec §7.1): `out[n] = T[min(n, q.len())]` for `n < 256`, each at
-    /// most 255 (any `q.len()`; only `q[..255]` is read). With `q.len() =
-    /// 256`, `T[256] = out[255] + (q[255] < p)`.
-    pub fn prefix_bytes(self, q: &[u16], p: Probability, out: &mut [u8; 256]) {
+    /// The layer-0 look-up on byte rows with the byte form of input `p`'s
+    /// prefix table `T[n] = #{k < n : q[k] < p}` (spec §7.1), `table[n] =
+    /// T[min(n, q.len())]` for `n < 256` (each at most 255; any `q.len()`,
+    /// only `q[..255]` is read; with `q.len() = 256`, `T[256]` is
+    /// `table[255]` plus `q[255] < p`): for each whole group `g` of 64
+    /// lanes (`g < min(mag.len() / 64, sign.len(), acc.len() / 64)`), byte `2 k + h` of
+    /// `mag[64 g ..]` is lane `32 h + k` (`k < 32`, `h < 2`; see
+    /// [`byte_row`]), and `acc[64 g + lane] += table[byte]`, subtracted
+    /// instead where bit `lane` of `sign[g]` is set (wrapping: the caller
+    /// keeps the sums in range). The interleave lets AVX-512 widen the
+    /// looked-up bytes to 16-bit lanes with a mask and a shift; with VBMI
+    /// it builds the table in four registers and takes two byte permutes
+    /// per 64 lanes, reading 1.125 bytes per synapse.
+    pub fn prefix_look_up_bytes(
+        self,
+        q: &[u16],
+        p: Probability,
+        mag: &[u8],
+        sign: &[u64],
+        acc: &mut [i16],
+    ) {
         match self {
             #[cfg(target_arch = "x86_64")]
-            Kernels::Avx512(t) => t.prefix_bytes(q, p.q16(), out),
-            _ => portable::prefix_bytes(q, p.q16(), out),
-        }
-    }
-
-    /// The layer-0 look-up on byte rows: for each whole group `g` of 64
-    /// lanes (`g < min(mag.len() / 64, sign.len(), acc.len() / 64)`), byte
-    /// `2 k + h` of `mag[64 g ..]` is lane `32 h + k` (`k < 32`, `h < 2`),
-    /// and `acc[64 g + lane] += table[byte]`, subtracted instead where bit
-    /// `lane` of `sign[g]` is set (wrapping: the caller keeps the sums in
-    /// range). The interleave lets AVX-512 widen the looked-up bytes to
-    /// 16-bit lanes with a mask and a shift; with VBMI it takes two byte
-    /// permutes per 64 lanes and reads 1.125 bytes per synapse.
-    pub fn look_up_bytes(self, mag: &[u8], sign: &[u64], table: &[u8; 256], acc: &mut [i16]) {
-        match self {
-            #[cfg(target_arch = "x86_64")]
-            Kernels::Avx512(t) => t.look_up_bytes(mag, sign, table, acc),
-            _ => portable::look_up_bytes(mag, sign, table, acc),
+            Kernels::Avx512(t) => t.prefix_look_up_bytes(q, p.q16(), mag, sign, acc),
+            _ => {
+                let mut table = [0u8; 256];
+                portable::prefix_bytes(q, p.q16(), &mut table);
+                portable::look_up_bytes(mag, sign, &table, acc)
+            }
         }
     }
 
@@ -783,10 +787,11 @@ mod tests {
     }
 
     /// The byte form at every level equals the kernel's look-up for a row
-    /// within `±len` (`len <= 255`, as a layer's): [`Kernels::prefix_bytes`]
+    /// within `±len` (`len <= 255`, as a layer's): the portable byte table
     /// equals `table` (clamped at `len`), and [`byte_row`] looked up with
-    /// [`Kernels::look_up_bytes`] into 16-bit sums equals
-    /// `sc_kernel::count::look_up_add` (lanes past the row stay zero).
+    /// [`Kernels::prefix_look_up_bytes`] into 16-bit sums equals
+    /// `sc_kernel::count::look_up_add` for `p`, 0 and 1 (lanes past the
+    /// row stay zero).
     fn bytes_case(
         row: &[i16],
         q: &[u16],
@@ -795,36 +800,45 @@ mod tests {
         start: &[i32],
         len: usize,
     ) {
+        let mut bytes = [7u8; 256];
+        portable::prefix_bytes(q, p.q16(), &mut bytes);
+        for (n, &b) in bytes.iter().enumerate() {
+            assert_eq!(
+                u32::from(b),
+                table[n.min(len)],
+                "prefix_bytes len={len} n={n}"
+            );
+        }
         let edge = len as i16;
         let row: Vec<i16> = row.iter().map(|&w| w.clamp(-edge, edge)).collect();
-        let mut want = start.to_vec();
-        sc_kernel::count::look_up_add(&row, table, len, &mut want);
         let lanes = row.len().div_ceil(64) * 64;
         let (mut mag, mut sign) = (vec![0u8; lanes], vec![0u64; lanes / 64]);
         byte_row(&row, &mut mag, &mut sign);
-        for level in SimdLevel::available() {
-            let k = Kernels::new(level).unwrap();
-            let mut bytes = [7u8; 256];
-            k.prefix_bytes(q, p, &mut bytes);
-            for (n, &b) in bytes.iter().enumerate() {
+        for p in [p, Probability::ZERO, Probability::ONE] {
+            let mut table = vec![0u32; len + 1];
+            sc_kernel::count::prefix_counts(q, p, &mut table);
+            let mut want = start.to_vec();
+            sc_kernel::count::look_up_add(&row, &table, len, &mut want);
+            for level in SimdLevel::available() {
+                let k = Kernels::new(level).unwrap();
+                let mut acc = vec![0i16; lanes];
+                k.prefix_look_up_bytes(q, p, &mag, &sign, &mut acc);
+                assert!(
+                    acc[row.len()..].iter().all(|&a| a == 0),
+                    "{level:?} padding lanes"
+                );
+                let got: Vec<i32> = start
+                    .iter()
+                    .zip(&acc)
+                    .map(|(&s, &a)| s + i32::from(a))
+                    .collect();
                 assert_eq!(
-                    u32::from(b),
-                    table[n.min(len)],
-                    "{level:?} prefix_bytes len={len} n={n}"
+                    got,
+                    want,
+                    "{level:?} bytes n={} len={len} p={p:?}",
+                    row.len()
                 );
             }
-            let mut acc = vec![0i16; lanes];
-            k.look_up_bytes(&mag, &sign, &bytes, &mut acc);
-            assert!(
-                acc[row.len()..].iter().all(|&a| a == 0),
-                "{level:?} padding lanes"
-            );
-            let got: Vec<i32> = start
-                .iter()
-                .zip(&acc)
-                .map(|(&s, &a)| s + i32::from(a))
-                .collect();
-            assert_eq!(got, want, "{level:?} bytes n={} len={len}", row.len());
         }
     }
 

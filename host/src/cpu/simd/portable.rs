@@ -163,7 +163,7 @@ pub fn look_up_steps(codes: &[u16], steps: &[u32], acc: &mut [i16]) {
 }
 
 /// The byte form of `p`'s prefix table (see
-/// [`super::Kernels::prefix_bytes`]): `out[n] = #{k < min(n, q.len()) :
+/// [`super::Kernels::prefix_look_up_bytes`]): `out[n] = #{k < min(n, q.len()) :
 /// q[k] < p}` for `n < 256` (at most 255).
 pub fn prefix_bytes(q: &[u16], p: u32, out: &mut [u8; 256]) {
     let mut acc = 0u8;
@@ -175,7 +175,7 @@ pub fn prefix_bytes(q: &[u16], p: u32, out: &mut [u8; 256]) {
     }
 }
 
-/// The byte-row look-up (see [`super::Kernels::look_up_bytes`]): in each
+/// The byte-row look-up (see [`super::Kernels::prefix_look_up_bytes`]): in each
 /// whole group `g` of 64 lanes, byte `2 k + h` of `mag` is lane `32 h + k`,
 /// and `acc[64 g + lane] += table[byte]`, negated where bit `lane` of
 /// `sign[g]` is set (wrapping).

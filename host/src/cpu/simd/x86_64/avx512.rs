@@ -37,33 +37,42 @@ impl Avx512Token {
         /// `table[n] = #{k < n : q[k] < p}`, 16 entries at a time;
         /// `table.len() == q.len() + 1` (checked by the caller).
         fn prefix_counts(q: &[u16], p: u32, table: &mut [u32]);
-        /// The byte form of `p`'s prefix table, 16 entries at a time.
-        fn prefix_bytes(q: &[u16], p: u32, out: &mut [u8; 256]);
     }
 
-    /// Whether this CPU has the byte-row look-up ([`look_up_bytes`]):
+    /// Whether this CPU has the byte-row look-up ([`prefix_look_up_bytes`]):
     /// AVX-512 VBMI. std caches the feature test.
     #[inline]
     pub fn bytes_form(self) -> bool {
         is_x86_feature_detected!("avx512vbmi")
     }
 
-    /// The byte-row look-up, 64 lanes at a time with VBMI byte permutes
-    /// (else the portable loop).
+    /// The byte form of `p`'s prefix table built in registers and the
+    /// byte-row look-up on it, 64 lanes at a time with VBMI byte permutes
+    /// (else the portable loops).
     #[inline]
-    pub fn look_up_bytes(self, mag: &[u8], sign: &[u64], table: &[u8; 256], acc: &mut [i16]) {
+    pub fn prefix_look_up_bytes(
+        self,
+        q: &[u16],
+        p: u32,
+        mag: &[u8],
+        sign: &[u64],
+        acc: &mut [i16],
+    ) {
         if self.bytes_form() {
             // SAFETY: `self` proves AVX-512 F/BW; VBMI was just detected.
-            unsafe { look_up_bytes(mag, sign, table, acc) }
+            unsafe { prefix_look_up_bytes(q, p, mag, sign, acc) }
         } else {
-            portable::look_up_bytes(mag, sign, table, acc)
+            let mut table = [0u8; 256];
+            portable::prefix_bytes(q, p, &mut table);
+            portable::look_up_bytes(mag, sign, &table, acc)
         }
     }
 
     /// Whether layer-0 look-ups at stream length `len` are faster on the
     /// step form than on the full table here: `len <= 1024` with AVX-512
     /// BITALG, except `len <= 256` with VBMI (byte rows,
-    /// [`Self::look_up_bytes`], are faster). std caches the feature tests.
+    /// [`Self::prefix_look_up_bytes`], are faster). std caches the feature
+    /// tests.
     #[inline]
     pub fn steps_form(self, len: usize) -> bool {
         len <= 1024
@@ -363,49 +372,56 @@ unsafe fn look_up_add_permute(row: &[i16], table: &[u32], len: usize, counts: &m
     look_up_lanes(row, len, counts, pick)
 }
 
-/// The byte form of input `p`'s prefix table (see
-/// [`super::super::Kernels::prefix_bytes`]): 16 comparisons at once; lane
-/// `k` of a block adds the block's set mask bits below `k` to the count
-/// before the block.
-#[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
-unsafe fn prefix_bytes(q: &[u16], p: u32, out: &mut [u8; 256]) {
-    let pv = _mm512_set1_epi32(p.min(i32::MAX as u32) as i32);
-    let below = _mm512_setr_epi32(
-        0x0, 0x1, 0x3, 0x7, 0xF, 0x1F, 0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF, 0x1FFF,
-        0x3FFF, 0x7FFF,
-    );
-    let mut acc = 0u32;
-    for (a, o) in out.chunks_exact_mut(16).enumerate() {
-        let have = q.len().saturating_sub(16 * a).min(16);
-        let k = ((1u32 << have) - 1) as __mmask16;
-        // SAFETY: only the `have` lanes 16 a .. 16 a + have <= q.len() are
-        // read.
-        let v = _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(
-            k,
-            q.as_ptr().wrapping_add(16 * a) as *const _,
-        ));
-        let m = _mm512_mask_cmplt_epu32_mask(k, v, pv);
-        let upto = _mm512_popcnt_epi32(_mm512_and_si512(_mm512_set1_epi32(i32::from(m)), below));
-        let t = _mm512_add_epi32(upto, _mm512_set1_epi32(acc as i32));
-        // Every entry is at most 255 (entry 16 a + k counts 16 a + k
-        // values); `o` is 16 bytes.
-        _mm_storeu_si128(o.as_mut_ptr() as *mut _, _mm512_cvtepi32_epi8(t));
-        acc += m.count_ones();
-    }
-}
-
-/// The byte-row look-up (see [`super::super::Kernels::look_up_bytes`]):
-/// the table in four registers, two `vpermt2b` per 64 lanes (each byte's
-/// low 7 bits pick within a pair, bit 7 picks the pair); the even bytes
-/// (`AND 0xFF`) are lanes 0..31 and the odd bytes (`>> 8`) lanes 32..63 of
-/// the group as 16-bit words, so nothing is shuffled to widen them; the
-/// sign mask picks add or subtract.
+/// The byte form of input `p`'s prefix table built in four registers and
+/// the byte-row look-up on it (see
+/// [`super::super::Kernels::prefix_look_up_bytes`]): 32 comparisons of
+/// 16-bit values per mask, the 256-bit mask shifted up one bit (entry `n`
+/// counts the steps below `n`), each 64 bits spread to byte lanes of 0 or
+/// 1 and scanned across the lanes (six byte-permute-and-add rounds), the
+/// last lane carried into the next register; every entry is at most 255.
 #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
-unsafe fn look_up_bytes(mag: &[u8], sign: &[u64], table: &[u8; 256], acc: &mut [i16]) {
+unsafe fn prefix_look_up_bytes(q: &[u16], p: u32, mag: &[u8], sign: &[u64], acc: &mut [i16]) {
+    let len = q.len().min(256);
+    let pv = _mm512_set1_epi16(p.min(0xFFFF) as u16 as i16);
+    let mut m = [0u64; 4];
+    for t in 0..len.div_ceil(32) {
+        let have = (len - 32 * t).min(32);
+        let k = if have == 32 {
+            u32::MAX
+        } else {
+            (1u32 << have) - 1
+        };
+        // SAFETY: only the `have` lanes 32 t .. 32 t + have <= len are read.
+        let x = _mm512_maskz_loadu_epi16(k, q.as_ptr().add(32 * t) as *const _);
+        // p >= 65536 is above every value: all lanes are steps.
+        let bits = if p > 0xFFFF {
+            k
+        } else {
+            _mm512_mask_cmplt_epu16_mask(k, x, pv)
+        };
+        m[t / 2] |= u64::from(bits) << (32 * (t % 2));
+    }
+    let shifted = [
+        m[0] << 1,
+        m[1] << 1 | m[0] >> 63,
+        m[2] << 1 | m[1] >> 63,
+        m[3] << 1 | m[2] >> 63,
+    ];
+    let one = _mm512_set1_epi8(1);
+    let iota = _mm512_loadu_si512(IOTA8.as_ptr() as *const _);
+    let mut carry = _mm512_setzero_si512();
+    let t: [__m512i; 4] = core::array::from_fn(|r| {
+        let mut x = _mm512_maskz_mov_epi8(shifted[r], one);
+        for k in [1u8, 2, 4, 8, 16, 32] {
+            let idx = _mm512_sub_epi8(iota, _mm512_set1_epi8(k as i8));
+            let from = _mm512_maskz_permutexvar_epi8(u64::MAX << k, idx, x);
+            x = _mm512_add_epi8(x, from);
+        }
+        x = _mm512_add_epi8(x, carry);
+        carry = _mm512_permutexvar_epi8(_mm512_set1_epi8(63), x);
+        x
+    });
     let groups = (mag.len() / 64).min(sign.len()).min(acc.len() / 64);
-    // SAFETY: the table has 256 bytes: four 64-byte loads.
-    let t: [__m512i; 4] =
-        core::array::from_fn(|k| _mm512_loadu_si512(table.as_ptr().add(64 * k) as *const _));
     let low = _mm512_set1_epi16(0xFF);
     for (g, &s) in sign.iter().enumerate().take(groups) {
         // SAFETY: g < groups, so 64 g + 64 <= mag.len() and acc.len().
@@ -423,6 +439,17 @@ unsafe fn look_up_bytes(mag: &[u8], sign: &[u64], table: &[u8; 256], acc: &mut [
         _mm512_storeu_si512(a.add(32) as *mut _, a1);
     }
 }
+
+/// 0, 1, .., 63 as bytes.
+static IOTA8: [u8; 64] = {
+    let mut a = [0u8; 64];
+    let mut i = 0;
+    while i < 64 {
+        a[i] = i as u8;
+        i += 1;
+    }
+    a
+};
 
 /// The step form of input `p`'s prefix table built in registers and
 /// looked up at once (see
