@@ -381,26 +381,9 @@ unsafe fn look_up_add_permute(row: &[i16], table: &[u32], len: usize, counts: &m
 /// last lane carried into the next register; every entry is at most 255.
 #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
 unsafe fn prefix_look_up_bytes(q: &[u16], p: u32, mag: &[u8], sign: &[u64], acc: &mut [i16]) {
-    let len = q.len().min(256);
-    let pv = _mm512_set1_epi16(p.min(0xFFFF) as u16 as i16);
-    let mut m = [0u64; 4];
-    for t in 0..len.div_ceil(32) {
-        let have = (len - 32 * t).min(32);
-        let k = if have == 32 {
-            u32::MAX
-        } else {
-            (1u32 << have) - 1
-        };
-        // SAFETY: only the `have` lanes 32 t .. 32 t + have <= len are read.
-        let x = _mm512_maskz_loadu_epi16(k, q.as_ptr().add(32 * t) as *const _);
-        // p >= 65536 is above every value: all lanes are steps.
-        let bits = if p > 0xFFFF {
-            k
-        } else {
-            _mm512_mask_cmplt_epu16_mask(k, x, pv)
-        };
-        m[t / 2] |= u64::from(bits) << (32 * (t % 2));
-    }
+    let mut w = [0u32; 8];
+    below_masks(q, p, &mut w);
+    let m: [u64; 4] = core::array::from_fn(|k| u64::from(w[2 * k]) | u64::from(w[2 * k + 1]) << 32);
     let shifted = [
         m[0] << 1,
         m[1] << 1 | m[0] >> 63,
@@ -440,7 +423,32 @@ unsafe fn prefix_look_up_bytes(q: &[u16], p: u32, mag: &[u8], sign: &[u64], acc:
     }
 }
 
-/// 0, 1, .., 63 as bytes.
+/// `masks[t]` bit `k` = `q[32 t + k] < p` (unsigned; zero past `q`), for
+/// the first `32 * masks.len()` values, 32 comparisons of 16-bit values at
+/// once; `p >= 65536` is above every value.
+#[target_feature(enable = "avx512f,avx512bw")]
+#[inline]
+unsafe fn below_masks(q: &[u16], p: u32, masks: &mut [u32]) {
+    let len = q.len().min(32 * masks.len());
+    let pv = _mm512_set1_epi16(p.min(0xFFFF) as u16 as i16);
+    for (t, m) in masks.iter_mut().enumerate().take(len.div_ceil(32)) {
+        let have = (len - 32 * t).min(32);
+        let k = if have == 32 {
+            u32::MAX
+        } else {
+            (1u32 << have) - 1
+        };
+        // SAFETY: only the `have` lanes 32 t .. 32 t + have <= len are read.
+        let x = _mm512_maskz_loadu_epi16(k, q.as_ptr().add(32 * t) as *const _);
+        *m = if p > 0xFFFF {
+            k
+        } else {
+            _mm512_mask_cmplt_epu16_mask(k, x, pv)
+        };
+    }
+}
+
+/// 0, 1, .., 63 as bytes (the lane numbers of the scans).
 static IOTA8: [u8; 64] = {
     let mut a = [0u8; 64];
     let mut i = 0;
@@ -460,32 +468,16 @@ static IOTA8: [u8; 64] = {
 /// caller). Returns how many leading entries of `codes` it did.
 #[target_feature(enable = "avx512f,avx512bw,avx512bitalg,popcnt")]
 unsafe fn prefix_look_up_steps(q: &[u16], p: u32, codes: &[u16], acc: &mut [i16]) -> usize {
-    let len = q.len().min(1024);
-    let pv = _mm512_set1_epi16(p.min(0xFFFF) as u16 as i16);
     let mut masks = [0u32; 32];
-    for (t, m) in masks.iter_mut().enumerate().take(len.div_ceil(32)) {
-        let have = (len - 32 * t).min(32);
-        let k = if have == 32 {
-            u32::MAX
-        } else {
-            (1u32 << have) - 1
-        };
-        // SAFETY: only the `have` lanes 32 t .. 32 t + have <= len are read.
-        let x = _mm512_maskz_loadu_epi16(k, q.as_ptr().add(32 * t) as *const _);
-        // p >= 65536 is above every value: all lanes are steps.
-        *m = if p > 0xFFFF {
-            k
-        } else {
-            _mm512_mask_cmplt_epu16_mask(k, x, pv)
-        };
-    }
+    below_masks(q, p, &mut masks);
     // SAFETY: `masks` is 128 bytes: two 64-byte loads (steps 0..31 and
     // 32..63 as 16-bit lanes, little-endian).
     let s0 = _mm512_loadu_si512(masks.as_ptr() as *const _);
     let s1 = _mm512_loadu_si512(masks.as_ptr().add(16) as *const _);
     let (c0, c1) = (_mm512_popcnt_epi16(s0), _mm512_popcnt_epi16(s1));
     // Inclusive scans: lane i adds lane i - k for k = 1, 2, 4, 8, 16.
-    let iota = _mm512_loadu_si512(IOTA16.as_ptr() as *const _);
+    // SAFETY: IOTA8 has 64 bytes; the first 32, widened.
+    let iota = _mm512_cvtepu8_epi16(_mm256_loadu_si256(IOTA8.as_ptr() as *const _));
     let scan = |mut x: __m512i| {
         for k in [1u16, 2, 4, 8, 16] {
             let idx = _mm512_sub_epi16(iota, _mm512_set1_epi16(k as i16));
@@ -500,17 +492,6 @@ unsafe fn prefix_look_up_steps(q: &[u16], p: u32, codes: &[u16], acc: &mut [i16]
     let t = [_mm512_sub_epi16(i0, c0), _mm512_sub_epi16(i1, c1), s0, s1];
     look_up_codes(codes, t, acc)
 }
-
-/// 0, 1, .., 31 as 16-bit lanes.
-static IOTA16: [u16; 32] = {
-    let mut a = [0u16; 32];
-    let mut i = 0;
-    while i < 32 {
-        a[i] = i as u16;
-        i += 1;
-    }
-    a
-};
 
 /// The loop of the step-code look-ups over a table in registers: `t` =
 /// bases 0..31, bases 32..63, steps 0..31, steps 32..63 (16-bit lanes).
