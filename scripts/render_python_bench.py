@@ -53,8 +53,7 @@ def main():
           "the share of the Python call that is the Rust work (the rest: argument checks, dtype and "
           "contiguity handling, allocating the numpy result, converting it). Above 1 (the package faster "
           "than the Rust it calls) is this run's noise or the two processes' heap state (a result vector "
-          "on fresh pages pays their page faults), not a gain. `unpack_bitstream`'s loop lives in the "
-          "binding itself (no `sc_host` function to call): no Rust column.")
+          "on fresh pages pays their page faults), not a gain.")
     print()
     print("Targets (issue 18), from this run:")
     print()

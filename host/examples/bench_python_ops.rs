@@ -98,6 +98,15 @@ fn main() -> Res<()> {
         rows.push((key, t));
     }
 
+    // unpack_bitstream: 784 rows of 16 words into 784 x 1024 bytes.
+    let packed = words(&mut rng, inputs * stride);
+    let mut unpacked = vec![0u8; inputs * len];
+    let t = median_time(reps, || {
+        cpu.unpack_rows(&packed, stride, &mut unpacked, len)?;
+        Ok(())
+    })?;
+    rows.push(("unpack_bitstream", t));
+
     // vec_and / vec_xnor / vec_not / vec_mux: 25088 rows of 16 words.
     let n = inputs * 32 * stride;
     let (a, b, s) = (words(&mut rng, n), words(&mut rng, n), words(&mut rng, n));

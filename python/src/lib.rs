@@ -176,16 +176,9 @@ fn unpack_rows(
     }
     let p = contiguous("packed", &packed)?;
     let o = contiguous_mut("out", &mut out)?;
-    py.allow_threads(|| {
-        if row_len > 0 {
-            for (o, w) in o.chunks_mut(row_len).zip(p.chunks(stride.max(1))) {
-                for (t, b) in o.iter_mut().enumerate() {
-                    *b = ((w[t / 64] >> (t % 64)) & 1) as u8;
-                }
-            }
-        }
-    });
-    Ok(())
+    let cpu = cpu()?;
+    py.allow_threads(|| cpu.unpack_rows(p, stride, o, row_len).map_err(kernel_err))
+        .map_err(value_err)
 }
 
 /// Mask of the valid bits of a row's last word (`row_len` bits in

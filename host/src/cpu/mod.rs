@@ -243,6 +243,48 @@ impl CpuBackend {
         })
     }
 
+    /// Unpack rows of packed words into 0/1 bytes: row `r` of `out` (`out.len()
+    /// / row_len` rows of `row_len` bytes) gets the first `row_len` bits of
+    /// `words[r * stride ..][..stride]` (LSB first), rows in parallel on
+    /// large batches. Nothing is written when `row_len` is 0.
+    ///
+    /// Errors: [`Error::LengthMismatch`] if `out` is not whole rows or
+    /// `words` has not `stride` words for each; [`Error::StorageTooSmall`]
+    /// if `row_len > 64 * stride`.
+    pub fn unpack_rows(
+        &self,
+        words: &[u64],
+        stride: usize,
+        out: &mut [u8],
+        row_len: usize,
+    ) -> Result<()> {
+        if row_len == 0 {
+            return Ok(());
+        }
+        if row_len.div_ceil(64) > stride {
+            return Err(Error::StorageTooSmall {
+                needed: row_len.div_ceil(64),
+                found: stride,
+            });
+        }
+        let rows = out.len() / row_len;
+        ensure(rows * row_len, out.len())?;
+        ensure(rows * stride, words.len())?;
+        let kern = self.kernels;
+        if self.parallel(words.len()) {
+            self.pool.install(|| {
+                out.par_chunks_mut(row_len)
+                    .zip(words.par_chunks(stride))
+                    .for_each(|(o, w)| kern.unpack(w, o))
+            });
+        } else {
+            out.chunks_mut(row_len)
+                .zip(words.chunks(stride))
+                .for_each(|(o, w)| kern.unpack(w, o));
+        }
+        Ok(())
+    }
+
     /// `out = op(a, b, sel)` for any [`BitOp`] (see [`Bitwise`]): AND/OR/
     /// XOR/XNOR, NOT (padding stays zero) and MUX on their SIMD kernels. A
     /// new op gets its line here.

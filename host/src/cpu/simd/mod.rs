@@ -348,6 +348,17 @@ impl Kernels {
         }
     }
 
+    /// `out[t] = bit t of words` (0 or 1) for `t < min(out.len(), 64 *
+    /// words.len())`; bytes past that are left alone. AVX-512 writes each
+    /// word's 64 bytes from its bits as a mask.
+    pub fn unpack(self, words: &[u64], out: &mut [u8]) {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx512(t) => t.unpack(words, out),
+            _ => portable::unpack(words, out),
+        }
+    }
+
     /// `out[k] = op(a[k], b[k])` (no padding handling).
     pub fn binary(self, op: WordOp, a: &[u64], b: &[u64], out: &mut [u64]) {
         match self {
@@ -909,6 +920,43 @@ mod tests {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// Unpacking at every level equals the kernel's `unpack` at lengths
+    /// around the word, and leaves the bytes past the words alone.
+    #[test]
+    fn unpack_matches_the_kernel_at_every_level() {
+        let mut rng = sc_kernel::rng::SplitMix64::new(23);
+        for n in [0usize, 1, 7, 63, 64, 65, 127, 128, 129, 1000] {
+            let words: Vec<u64> = (0..n.div_ceil(64)).map(|_| rng.next_u64()).collect();
+            // The kernel's stream has zero padding; the bits past n do not
+            // reach want.
+            let mut clear = words.clone();
+            if let Some(last) = clear.last_mut().filter(|_| n % 64 != 0) {
+                *last &= (1u64 << (n % 64)) - 1;
+            }
+            let mut want = vec![0u8; n];
+            sc_kernel::pack::unpack(sc_kernel::BitSlice::new(&clear, n).unwrap(), &mut want)
+                .unwrap();
+            for level in SimdLevel::available() {
+                let k = Kernels::new(level).unwrap();
+                let mut got = vec![9u8; n + 70];
+                k.unpack(&words, &mut got);
+                assert_eq!(&got[..n], want, "{level:?} n={n}");
+                let past = &got[n..];
+                let whole = 64 * words.len() - n;
+                assert!(past[..whole].iter().all(|&b| b <= 1), "{level:?} n={n}");
+                assert!(
+                    past[whole..].iter().all(|&b| b == 9),
+                    "{level:?} n={n}: left alone"
+                );
+                // An output shorter than the words: nothing past it.
+                let short = n.saturating_sub(1);
+                let mut got = vec![9u8; n + 70];
+                k.unpack(&words, &mut got[..short]);
+                assert!(got[short..].iter().all(|&b| b == 9), "{level:?} n={n}");
             }
         }
     }

@@ -162,6 +162,16 @@ pub fn look_up_steps(codes: &[u16], steps: &[u32], acc: &mut [i16]) {
     }
 }
 
+/// `out[t] = bit t of words` (0 or 1) for `t < min(out.len(), 64 *
+/// words.len())`; bytes past that are left alone.
+pub fn unpack(words: &[u64], out: &mut [u8]) {
+    for (o, &w) in out.chunks_mut(64).zip(words) {
+        for (t, b) in o.iter_mut().enumerate() {
+            *b = ((w >> t) & 1) as u8;
+        }
+    }
+}
+
 /// The byte form of `p`'s prefix table (see
 /// [`super::Kernels::prefix_look_up_bytes`]): `out[n] = #{k < min(n, q.len()) :
 /// q[k] < p}` for `n < 256` (at most 255).

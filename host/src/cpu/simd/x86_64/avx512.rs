@@ -37,6 +37,8 @@ impl Avx512Token {
         /// `table[n] = #{k < n : q[k] < p}`, 16 entries at a time;
         /// `table.len() == q.len() + 1` (checked by the caller).
         fn prefix_counts(q: &[u16], p: u32, table: &mut [u32]);
+        /// `out[t] = bit t of words`, a word's 64 bytes from its mask at once.
+        fn unpack(words: &[u64], out: &mut [u8]);
     }
 
     /// Whether this CPU has the byte-row look-up ([`prefix_look_up_bytes`]):
@@ -420,6 +422,27 @@ unsafe fn prefix_look_up_bytes(q: &[u16], p: u32, mag: &[u8], sign: &[u64], acc:
         let a1 = _mm512_mask_sub_epi16(_mm512_add_epi16(a1, hi), (s >> 32) as u32, a1, hi);
         _mm512_storeu_si512(a as *mut _, a0);
         _mm512_storeu_si512(a.add(32) as *mut _, a1);
+    }
+}
+
+#[target_feature(enable = "avx512f,avx512bw")]
+unsafe fn unpack(words: &[u64], out: &mut [u8]) {
+    let n = out.len().min(64 * words.len());
+    let one = _mm512_set1_epi8(1);
+    for (k, &w) in words.iter().enumerate().take(n.div_ceil(64)) {
+        let have = (n - 64 * k).min(64);
+        let m = if have == 64 {
+            u64::MAX
+        } else {
+            (1u64 << have) - 1
+        };
+        // SAFETY: only the `have` bytes 64 k .. 64 k + have <= n <=
+        // out.len() are written.
+        _mm512_mask_storeu_epi8(
+            out.as_mut_ptr().add(64 * k) as *mut _,
+            m,
+            _mm512_maskz_mov_epi8(w, one),
+        );
     }
 }
 
