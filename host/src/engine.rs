@@ -686,7 +686,8 @@ struct BlockRun<F: LifFixed> {
     counts: Vec<i32>,
     current: Vec<F>,
     spikes: Vec<u64>,
-    /// Scratch prefix table (layer 0 only; empty elsewhere).
+    /// Scratch prefix table (layer 0 without a look-up form only; empty
+    /// elsewhere).
     table: Vec<u32>,
     /// Each sample's 16-bit sums of layer-0 look-ups (byte rows' `lanes`
     /// or `neurons` each; empty in layers `k >= 1`).
@@ -736,7 +737,7 @@ impl<F: LifFixed> ChunkState<F> {
                             counts: try_vec(what, sn, 0)?,
                             current: try_vec(what, sn, F::default())?,
                             spikes: try_vec(what, words_for::<u64>(n) * samples, 0)?,
-                            table: if k == 0 {
+                            table: if k == 0 && b.layer0.is_none() {
                                 try_vec("layer 0 prefix table", l.shape.len() + 1, 0u32)?
                             } else {
                                 vec![]
@@ -915,6 +916,9 @@ fn layer0_bytes<F: LifFixed>(
     layer0_sums(kernels, inputs, m, (256, rows.lanes), r, |i, p, acc| {
         let (mag, sign, exceptions) = rows.row(i);
         kernels.prefix_look_up_bytes(q, p, mag, sign, acc);
+        if exceptions.is_empty() {
+            return;
+        }
         // The last step T[256] - T[255] of a count of 256 (L = 256).
         let last = i16::from(q.get(255).is_some_and(|&v| u32::from(v) < p.q16()));
         for &e in exceptions {

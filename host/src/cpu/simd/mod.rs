@@ -435,10 +435,10 @@ impl Kernels {
     }
 
     /// Whether the layer-0 look-ups of a layer with streams of `len` bits
-    /// should use the step form ([`Self::prefix_steps`] and
-    /// [`Self::look_up_steps`]) rather than the full prefix table: where
-    /// this level has a faster look-up on it (AVX-512 BITALG, `len <=
-    /// 1024`). Either form gives the same counts.
+    /// can use the step form ([`Self::prefix_look_up_steps`]) rather than
+    /// the full prefix table: where this level has a faster look-up on it
+    /// (AVX-512 BITALG, `len <= 1024`). Where [`Self::bytes_form`] holds
+    /// too, byte rows are faster still. Every form gives the same counts.
     #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
     pub fn steps_form(self, len: usize) -> bool {
         match self {
@@ -484,11 +484,7 @@ impl Kernels {
         match self {
             #[cfg(target_arch = "x86_64")]
             Kernels::Avx512(t) => t.prefix_look_up_bytes(q, p.q16(), mag, sign, acc),
-            _ => {
-                let mut table = [0u8; 256];
-                portable::prefix_bytes(q, p.q16(), &mut table);
-                portable::look_up_bytes(mag, sign, &table, acc)
-            }
+            _ => portable::prefix_look_up_bytes(q, p.q16(), mag, sign, acc),
         }
     }
 
@@ -515,11 +511,7 @@ impl Kernels {
         match self {
             #[cfg(target_arch = "x86_64")]
             Kernels::Avx512(t) => t.prefix_look_up_steps(q, p.q16(), codes, acc),
-            _ => {
-                let mut steps = [0u32; STEPS_MAX_LEN / 16 + 1];
-                portable::prefix_steps(q, p.q16(), &mut steps);
-                portable::look_up_steps(codes, &steps, acc);
-            }
+            _ => portable::prefix_look_up_steps(q, p.q16(), codes, acc),
         }
     }
 

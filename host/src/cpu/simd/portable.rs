@@ -162,6 +162,14 @@ pub fn look_up_steps(codes: &[u16], steps: &[u32], acc: &mut [i16]) {
     }
 }
 
+/// [`prefix_steps`] of `q` and `p` then [`look_up_steps`] of `codes` (see
+/// [`super::Kernels::prefix_look_up_steps`]); `q.len() <= 1024`.
+pub fn prefix_look_up_steps(q: &[u16], p: u32, codes: &[u16], acc: &mut [i16]) {
+    let mut steps = [0u32; super::STEPS_MAX_LEN / 16 + 1];
+    prefix_steps(q, p, &mut steps);
+    look_up_steps(codes, &steps, acc);
+}
+
 /// `out[t] = bit t of words` (0 or 1) for `t < min(out.len(), 64 *
 /// words.len())`; bytes past that are left alone.
 pub fn unpack(words: &[u64], out: &mut [u8]) {
@@ -183,6 +191,14 @@ pub fn prefix_bytes(q: &[u16], p: u32, out: &mut [u8; 256]) {
         let below = q.get(n).is_some_and(|&r| u32::from(r) < p);
         acc = acc.wrapping_add(u8::from(below));
     }
+}
+
+/// [`prefix_bytes`] of `q` and `p` then [`look_up_bytes`] (see
+/// [`super::Kernels::prefix_look_up_bytes`]).
+pub fn prefix_look_up_bytes(q: &[u16], p: u32, mag: &[u8], sign: &[u64], acc: &mut [i16]) {
+    let mut table = [0u8; 256];
+    prefix_bytes(q, p, &mut table);
+    look_up_bytes(mag, sign, &table, acc)
 }
 
 /// The byte-row look-up (see [`super::Kernels::prefix_look_up_bytes`]): in each

@@ -5,7 +5,7 @@ use std::arch::x86_64::*;
 use sc_kernel::fixed::types::I16F16;
 use sc_kernel::lif::LifParamsQ16;
 
-use super::super::{portable, WordOp, BLOCK_SAMPLES, STEPS_MAX_LEN, STEP_CODE_NEGATIVE};
+use super::super::{portable, WordOp, BLOCK_SAMPLES, STEP_CODE_NEGATIVE};
 use super::popcnt::{self, PopcntToken};
 
 /// Proof that this CPU has AVX-512 F, BW and VPOPCNTDQ, and POPCNT; the
@@ -64,22 +64,16 @@ impl Avx512Token {
             // SAFETY: `self` proves AVX-512 F/BW; VBMI was just detected.
             unsafe { prefix_look_up_bytes(q, p, mag, sign, acc) }
         } else {
-            let mut table = [0u8; 256];
-            portable::prefix_bytes(q, p, &mut table);
-            portable::look_up_bytes(mag, sign, &table, acc)
+            portable::prefix_look_up_bytes(q, p, mag, sign, acc)
         }
     }
 
     /// Whether layer-0 look-ups at stream length `len` are faster on the
     /// step form than on the full table here: `len <= 1024` with AVX-512
-    /// BITALG, except `len <= 256` with VBMI (byte rows,
-    /// [`Self::prefix_look_up_bytes`], are faster). std caches the feature
-    /// tests.
+    /// BITALG. std caches the feature test.
     #[inline]
     pub fn steps_form(self, len: usize) -> bool {
-        len <= 1024
-            && is_x86_feature_detected!("avx512bitalg")
-            && !(len <= 256 && is_x86_feature_detected!("avx512vbmi"))
+        len <= 1024 && is_x86_feature_detected!("avx512bitalg")
     }
 
     /// The step form of `p`'s prefix table built in registers and looked
@@ -96,9 +90,7 @@ impl Avx512Token {
         };
         let n = codes.len().min(acc.len());
         if j < n {
-            let mut steps = [0u32; STEPS_MAX_LEN / 16 + 1];
-            portable::prefix_steps(q, p, &mut steps);
-            portable::look_up_steps(&codes[j..n], &steps, &mut acc[j..n]);
+            portable::prefix_look_up_steps(q, p, &codes[j..n], &mut acc[j..n]);
         }
     }
 }
