@@ -15,7 +15,6 @@ use sc_host::gpu::{GpuBackend, GpuError};
 use sc_kernel::mac::MacShape;
 use sc_kernel::ops::BitOp;
 use sc_kernel::pack::RowShape;
-use sc_kernel::words_for;
 
 use crate::value_err;
 
@@ -118,8 +117,9 @@ pub(crate) fn mac(shape: &MacShape, w: &[u64], x: &[u64]) -> Result<Vec<u32>, St
     let dx = g.to_device(shape.input_rows(), x).map_err(gpu_err)?;
     // The device computes the signed MAC too: all signs positive. No
     // larger than the weights (inputs and words are >= 1).
-    let zeros = vec![0u64; shape.neurons() * words_for::<u64>(shape.inputs())];
-    let ds = g.to_device(shape.sign_rows(), &zeros).map_err(gpu_err)?;
+    let signs = shape.sign_rows();
+    let zeros = vec![0u64; signs.words::<u64>().map_err(|e| e.to_string())?];
+    let ds = g.to_device(signs, &zeros).map_err(gpu_err)?;
     let (u, _) = g.mac_both(shape, &dw, &ds, &dx, 1).map_err(gpu_err)?;
     Ok(u)
 }

@@ -2,8 +2,9 @@
 //! `sc_neuro` (python/sc_neuro/). The Python layer checks dtypes, shapes
 //! and values and gives the seed's names and defaults; the functions here
 //! take C-contiguous arrays of the right dtype (borrowed, never copied),
-//! release the GIL while they compute, and turn every error into a Python
-//! `ValueError` (never a panic).
+//! release the GIL while they compute, and turn every error of theirs into
+//! a Python `ValueError` (never a panic); an argument of the wrong type,
+//! dtype or number of dimensions is pyo3's `TypeError` before they run.
 //!
 //! `pack_rows`, `bitwise`, `popcount_words` and `vec_mac` serve both the
 //! CPU functions and `gpu_backend`'s: one set of argument checks, then with
@@ -352,6 +353,13 @@ fn popcount_words(
                 .map_err(|e| e.to_string())?;
             counts
         };
+        if counts.len() != o.len() {
+            return Err(format!(
+                "{} counts for {} words (the device's result is short)",
+                counts.len(),
+                o.len()
+            ));
+        }
         for (o, c) in o.iter_mut().zip(counts) {
             *o = u64::from(c);
         }

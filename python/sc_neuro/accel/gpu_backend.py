@@ -157,5 +157,5 @@ def gpu_vec_mac(packed_weights, packed_inputs):
     """Dense SC MAC: ``(n_neurons,)`` uint64 counts of
     ``popcount(packed_weights[i] & packed_inputs)``."""
     gpu = _on_gpu()
-    w, x, _ = mac_shapes(packed_weights, packed_inputs)
+    w, x = mac_shapes(packed_weights, packed_inputs)
     return _native.vec_mac(w, x, gpu=gpu)

@@ -61,8 +61,7 @@ def jit_pack_bits(bitstream, packed_arr):
 
 
 def mac_shapes(packed_weights, packed_inputs):
-    """Check the MAC's operands; returns them as contiguous uint64 arrays
-    and ``(n_neurons, n_inputs, n_words)``."""
+    """Check the MAC's operands; returns them as contiguous uint64 arrays."""
     w = packed_array("packed_weights", packed_weights)
     x = packed_array("packed_inputs", packed_inputs)
     if w.ndim != 3:
@@ -79,13 +78,14 @@ def mac_shapes(packed_weights, packed_inputs):
             f"packed_weights word dimension {w.shape[2]} does not match "
             f"packed_inputs word dimension {x.shape[1]}"
         )
-    return w, x, w.shape
+    return w, x
 
 
 def jit_vec_mac(packed_weights, packed_inputs, outputs):
     """``outputs[i] = sum_j popcount(packed_weights[i, j] & packed_inputs[j])``,
     written into ``outputs`` ((n_neurons,) int64 or uint64)."""
-    w, x, (n, _, _) = mac_shapes(packed_weights, packed_inputs)
+    w, x = mac_shapes(packed_weights, packed_inputs)
+    n = w.shape[0]
     _writable("outputs", outputs, (np.int64, np.uint64))
     if outputs.shape != (n,):
         raise ValueError(f"outputs has shape {outputs.shape}; expected ({n},)")
