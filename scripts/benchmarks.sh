@@ -3,7 +3,7 @@
 # line (default: all available), each writing docs/bench/<section>.md, then
 # assemble them under a header naming this machine. Benchmarks are never
 # tests: nothing here asserts a timing.
-#   scripts/benchmarks.sh [hdl] [digits] [cpu] [firmware] [mpi] [gpu] [sim] [snn] [python]
+#   scripts/benchmarks.sh [hdl] [digits] [cpu] [firmware] [mpi] [gpu] [sim] [snn] [python] [upstream]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 declare -A SECTIONS=(
@@ -16,6 +16,7 @@ declare -A SECTIONS=(
     [sim]=scripts/bench-sim.sh
     [snn]=scripts/bench-snn.sh
     [python]=scripts/bench-python.sh
+    [upstream]=scripts/bench-upstream.sh
 )
 if [ $# -eq 0 ]; then set -- "${!SECTIONS[@]}"; fi
 for s in "$@"; do

@@ -541,7 +541,8 @@ unsafe fn look_up_codes(codes: &[u16], t: [__m512i; 4], acc: &mut [i16]) -> usiz
 
 /// `sum popcount` of the `n` words that `load(k)` gives 8 at a time (those
 /// from `k`, called only with `k + 8 <= n`) and `load_masked(m, k)` the
-/// last `n - k < 8` of (the lanes of mask `m`; the others zero).
+/// words from `k` in the lanes of mask `m` (the others zero; called with
+/// `k + 8 > n` only for lanes below `n`, and `m` may be 0).
 #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
 #[inline]
 unsafe fn popcount_with(
@@ -549,6 +550,13 @@ unsafe fn popcount_with(
     load: impl Fn(usize) -> __m512i,
     load_masked: impl Fn(__mmask8, usize) -> __m512i,
 ) -> u64 {
+    if n <= 16 {
+        // Up to one stream of L = 1024: two masked loads and no loop.
+        let m = (1u32 << n) - 1;
+        let lo = _mm512_popcnt_epi64(load_masked(m as u8, 0));
+        let hi = _mm512_popcnt_epi64(load_masked((m >> 8) as u8, 8));
+        return _mm512_reduce_add_epi64(_mm512_add_epi64(lo, hi)) as u64;
+    }
     let (mut acc0, mut acc1, mut k) = super::popcount_rounds::<8, _>(
         n,
         _mm512_setzero_si512(),
@@ -569,13 +577,13 @@ unsafe fn popcount_with(
 #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
 unsafe fn popcount(a: &[u64]) -> u64 {
     // One load per word. SAFETY: `load` reads words k .. k + 8 <= n, and
-    // the masked tail only the n - k < 8 lanes in bounds (and does not
-    // fault on the others).
+    // a masked load only the lanes in bounds (and does not fault on the
+    // others; its address may be past the end, hence `wrapping_add`).
     let p = a.as_ptr();
     popcount_with(
         a.len(),
         |k| _mm512_loadu_si512(p.add(k) as *const _),
-        |m, k| _mm512_maskz_loadu_epi64(m, p.add(k) as *const _),
+        |m, k| _mm512_maskz_loadu_epi64(m, p.wrapping_add(k) as *const _),
     )
 }
 
@@ -590,8 +598,11 @@ unsafe fn and_popcount(a: &[u64], b: &[u64]) -> u64 {
             _mm512_and_si512(x, _mm512_loadu_si512(pb.add(k) as *const _))
         },
         |m, k| {
-            let x = _mm512_maskz_loadu_epi64(m, pa.add(k) as *const _);
-            _mm512_and_si512(x, _mm512_maskz_loadu_epi64(m, pb.add(k) as *const _))
+            let x = _mm512_maskz_loadu_epi64(m, pa.wrapping_add(k) as *const _);
+            _mm512_and_si512(
+                x,
+                _mm512_maskz_loadu_epi64(m, pb.wrapping_add(k) as *const _),
+            )
         },
     )
 }
