@@ -13,7 +13,9 @@
 //! ([`Engine::run_with`]), or a batch of samples in parallel
 //! ([`Engine::run_batch`], rayon over samples). Within a sample, each
 //! layer's neurons are split into blocks that step in parallel on the
-//! rayon pool, so one sample also uses every core.
+//! rayon pool, so one sample also uses every core; when chunks of samples
+//! already keep every thread busy, a chunk looks up layer 0's blocks
+//! together, each input's prefix table built once for all of them.
 
 use std::ops::Range;
 
@@ -28,7 +30,7 @@ use sc_kernel::net::{Generator, Neuron, StreamSource};
 use sc_kernel::sng::Probability;
 use sc_kernel::{words_for, BitSlice, BitSliceMut};
 
-use crate::cpu::{byte_row, step_code, Kernels, SimdLevel};
+use crate::cpu::{byte_row, step_code, ByteRow, Kernels, SimdLevel, StepRow};
 use crate::limits::{try_vec, try_with_capacity};
 use crate::scnet::{
     check_record, check_spec, layer_rows, run_in_format, InFormat, Job, LayerSpec, NetError,
@@ -784,6 +786,14 @@ fn step_layer<F: LifFixed, C: Stored>(
         Input::Spikes(s) => silent_if_fewer(s),
         Input::Probabilities(..) => None,
     };
+    // Layer 0 in several blocks on one thread: each input's prefix table
+    // built once for all blocks (rather than once per block).
+    let joint = match input {
+        Input::Probabilities(p, q) if !split && runs.len() > 1 => {
+            layer0_look_ups(kernels, stored, q, p, runs)?
+        }
+        _ => false,
+    };
     let one = |(b, t): (&CountLayer<'_, LifParams<F>, C>, &Block), r: &mut BlockRun<F>| {
         match (input, &silent) {
             (Input::Spikes(_), Some(z)) => {
@@ -802,11 +812,13 @@ fn step_layer<F: LifFixed, C: Stored>(
                     }
                 }
             }
+            // Already summed for every block.
+            (Input::Probabilities(..), _) if joint => {}
             (Input::Probabilities(p, q), _) => match &t.layer0 {
-                Some(Layer0::Bytes(rows)) => layer0_bytes(kernels, rows, q, p, r)?,
-                // The step form of each input's table (fewer words to
-                // fill), into 16-bit sums.
-                Some(Layer0::Steps(codes)) => layer0_steps(kernels, codes, q, p, r)?,
+                Some(_) => {
+                    let (t, r) = (std::slice::from_ref(t), std::slice::from_mut(r));
+                    layer0_look_ups(kernels, t, q, p, r)?;
+                }
                 None => {
                     let look_up = |row: &[C], t: &[u32], len, c: &mut [i32]| {
                         C::look_up(kernels, row, t, len, c)
@@ -851,100 +863,178 @@ fn step_layer<F: LifFixed, C: Stored>(
         .try_for_each(|(b, r)| one(b, r))
 }
 
-/// Layer 0's counts for every sample of the chunk from 16-bit sums (the
-/// counting form's look-ups of [`sc_kernel::count::layer0_counts`], the
-/// same integers): `look(i, p, acc)` adds input `i`'s terms (each of
-/// magnitude at most `most`, at most 32767) for input probability `p`
-/// (never 0: those inputs cost nothing) into a sample's `lanes` sums,
-/// which are widened into `counts` before they could overflow.
+/// Layer 0's counts of blocks `runs` (one, or several looked up together)
+/// from `stored`'s look-up forms ([`layer0_bytes`] or [`layer0_steps`])
+/// when they all have the same one; `false` (nothing done) otherwise.
+fn layer0_look_ups<F: LifFixed>(
+    kernels: Kernels,
+    stored: &[Block],
+    q: &[u16],
+    inputs: &[&[Probability]],
+    runs: &mut [BlockRun<F>],
+) -> Result<bool, sc_kernel::Error> {
+    let forms: Option<Vec<&Layer0>> = stored.iter().map(|t| t.layer0.as_ref()).collect();
+    let Some(forms) = forms else {
+        return Ok(false);
+    };
+    let (mut rows, mut codes) = (vec![], vec![]);
+    for f in &forms {
+        match f {
+            Layer0::Bytes(r) => rows.push(r),
+            Layer0::Steps(c) => codes.push(c),
+        }
+    }
+    if rows.len() == forms.len() {
+        layer0_bytes(kernels, &rows, q, inputs, runs)?;
+    } else if codes.len() == forms.len() {
+        // The step form of each input's table (fewer words to fill).
+        layer0_steps(kernels, &codes, q, inputs, runs)?;
+    } else {
+        return Ok(false);
+    }
+    Ok(true)
+}
+
+/// Layer 0's counts of blocks `runs` for every sample of the chunk from
+/// 16-bit sums (the counting form's look-ups of
+/// [`sc_kernel::count::layer0_counts`], the same integers): `look(i, p,
+/// s, runs)` adds input `i`'s terms (each of magnitude at most `most`, at
+/// most 32767) for sample `s`'s input probability `p` (never 0: those
+/// inputs cost nothing) into that sample's sums of every block (a block's
+/// `lanes = acc.len() / samples` sums at `s * lanes`), which are widened
+/// into the counts before they could overflow.
 fn layer0_sums<F: LifFixed>(
     kernels: Kernels,
     inputs: &[&[Probability]],
     m: usize,
-    (most, lanes): (usize, usize),
-    r: &mut BlockRun<F>,
-    mut look: impl FnMut(usize, Probability, &mut [i16]),
+    most: usize,
+    runs: &mut [BlockRun<F>],
+    mut look: impl FnMut(usize, Probability, usize, &mut [BlockRun<F>]),
 ) -> Result<(), sc_kernel::Error> {
-    let n = r.neurons;
-    if r.counts.len() != n * inputs.len() || r.acc.len() != lanes * inputs.len() || lanes < n {
-        return Err(sc_kernel::Error::LengthMismatch {
-            expected: lanes * inputs.len(),
-            found: r.acc.len(),
-        });
-    }
-    r.counts.iter_mut().for_each(|c| *c = 0);
-    r.acc.iter_mut().for_each(|a| *a = 0);
-    if n == 0 {
-        return Ok(());
+    let samples = inputs.len();
+    for r in runs.iter_mut() {
+        let n = r.neurons;
+        let lanes = r.acc.len().checked_div(samples).unwrap_or(0);
+        if r.counts.len() != n * samples || r.acc.len() != lanes * samples || lanes < n {
+            return Err(sc_kernel::Error::LengthMismatch {
+                expected: lanes * samples,
+                found: r.acc.len(),
+            });
+        }
+        r.counts.iter_mut().for_each(|c| *c = 0);
+        r.acc.iter_mut().for_each(|a| *a = 0);
     }
     let every = i16::MAX as usize / most.max(1);
-    let flush = |r: &mut BlockRun<F>| {
-        for (a, c) in r
-            .acc
-            .chunks_exact_mut(lanes)
-            .zip(r.counts.chunks_exact_mut(n))
-        {
-            kernels.add_widened(&a[..n], c);
-            a.iter_mut().for_each(|a| *a = 0);
+    let flush = |runs: &mut [BlockRun<F>]| {
+        for r in runs.iter_mut().filter(|r| r.neurons > 0) {
+            let (n, lanes) = (r.neurons, r.acc.len() / samples);
+            for (a, c) in r
+                .acc
+                .chunks_exact_mut(lanes)
+                .zip(r.counts.chunks_exact_mut(n))
+            {
+                kernels.add_widened(&a[..n], c);
+                a.iter_mut().for_each(|a| *a = 0);
+            }
         }
     };
+    if samples == 0 || runs.iter().all(|r| r.neurons == 0) {
+        return Ok(());
+    }
     for i in 0..m {
-        for (x, acc) in inputs.iter().zip(r.acc.chunks_exact_mut(lanes)) {
+        for (s, x) in inputs.iter().enumerate() {
             match x.get(i).copied().unwrap_or(Probability::ZERO) {
                 Probability::ZERO => {}
-                p => look(i, p, acc),
+                p => look(i, p, s, runs),
             }
         }
         if (i + 1) % every == 0 {
-            flush(r);
+            flush(runs);
         }
     }
-    flush(r);
+    flush(runs);
     Ok(())
 }
 
-/// [`layer0_sums`] on byte rows: each input's byte prefix table, its row
-/// looked up, and a count of 256 completed by the table's last step.
+/// [`layer0_sums`] on byte rows (`rows[b]` block `b`'s): each input's byte
+/// prefix table, built once, each block's row looked up, and a count of
+/// 256 completed by the table's last step.
 fn layer0_bytes<F: LifFixed>(
     kernels: Kernels,
-    rows: &ByteRows,
+    rows: &[&ByteRows],
     q: &[u16],
     inputs: &[&[Probability]],
-    r: &mut BlockRun<F>,
+    runs: &mut [BlockRun<F>],
 ) -> Result<(), sc_kernel::Error> {
-    let m = rows.at.len().saturating_sub(1);
-    layer0_sums(kernels, inputs, m, (256, rows.lanes), r, |i, p, acc| {
-        let (mag, sign, exceptions) = rows.row(i);
-        kernels.prefix_look_up_bytes(q, p, mag, sign, acc);
-        if exceptions.is_empty() {
-            return;
-        }
-        // The last step T[256] - T[255] of a count of 256 (L = 256).
-        let last = i16::from(q.get(255).is_some_and(|&v| u32::from(v) < p.q16()));
-        for &e in exceptions {
-            if let Some(a) = acc.get_mut((e & !(1 << 31)) as usize) {
-                *a = a.wrapping_add(if e >> 31 == 1 { -last } else { last });
+    let m = rows.iter().map(|r| r.at.len().saturating_sub(1)).max();
+    layer0_sums(
+        kernels,
+        inputs,
+        m.unwrap_or(0),
+        256,
+        runs,
+        |i, p, s, runs| {
+            // Sample `s`'s `l` sums.
+            fn acc(a: &mut [i16], s: usize, l: usize) -> Option<&mut [i16]> {
+                a.get_mut(s * l..(s + 1) * l)
             }
-        }
-    })
+            let targets = rows.iter().zip(runs.iter_mut()).map(|(b, r)| {
+                let (mag, sign, _) = b.row(i);
+                let acc = acc(&mut r.acc, s, b.lanes).unwrap_or_default();
+                ByteRow { mag, sign, acc }
+            });
+            kernels.prefix_look_up_bytes(q, p, targets);
+            // The last step T[256] - T[255] of a count of 256 (L = 256).
+            let last = i16::from(q.get(255).is_some_and(|&v| u32::from(v) < p.q16()));
+            for (b, r) in rows.iter().zip(runs.iter_mut()) {
+                let (_, _, exceptions) = b.row(i);
+                let Some(acc) = acc(&mut r.acc, s, b.lanes).filter(|_| !exceptions.is_empty())
+                else {
+                    continue;
+                };
+                for &e in exceptions {
+                    if let Some(a) = acc.get_mut((e & !(1 << 31)) as usize) {
+                        *a = a.wrapping_add(if e >> 31 == 1 { -last } else { last });
+                    }
+                }
+            }
+        },
+    )
 }
 
 /// [`layer0_sums`] on the step form of the prefix tables
-/// ([`Kernels::prefix_look_up_steps`], `L <= 1024`) and the counts as step codes
-/// (input-major, from counts checked against `L`).
+/// ([`Kernels::prefix_look_up_steps`], `L <= 1024`, built once per input)
+/// and each block's counts as step codes (`codes[b]`, input-major, from
+/// counts checked against `L`).
 fn layer0_steps<F: LifFixed>(
     kernels: Kernels,
-    codes: &[u16],
+    codes: &[&Vec<u16>],
     q: &[u16],
     inputs: &[&[Probability]],
-    r: &mut BlockRun<F>,
+    runs: &mut [BlockRun<F>],
 ) -> Result<(), sc_kernel::Error> {
-    let n = r.neurons;
-    let m = codes.len().checked_div(n).unwrap_or(0);
-    layer0_sums(kernels, inputs, m, (q.len(), n), r, |i, p, acc| {
-        let row = codes.get(i * n..(i + 1) * n).unwrap_or(&[]);
-        kernels.prefix_look_up_steps(q, p, row, acc);
-    })
+    let m = codes
+        .iter()
+        .zip(runs.iter())
+        .filter_map(|(c, r)| c.len().checked_div(r.neurons))
+        .max();
+    layer0_sums(
+        kernels,
+        inputs,
+        m.unwrap_or(0),
+        q.len(),
+        runs,
+        |i, p, s, runs| {
+            let targets = codes.iter().zip(runs.iter_mut()).map(|(c, r)| {
+                let n = r.neurons;
+                StepRow {
+                    codes: c.get(i * n..(i + 1) * n).unwrap_or(&[]),
+                    acc: r.acc.get_mut(s * n..(s + 1) * n).unwrap_or_default(),
+                }
+            });
+            kernels.prefix_look_up_steps(q, p, targets);
+        },
+    )
 }
 
 /// Each sample's silent inputs (the complement of its spikes, padding
@@ -1043,7 +1133,6 @@ mod tests {
                 .collect();
             let layer =
                 CountLayer::new(MacShape::new(nb, m, len).unwrap(), &w, one, params).unwrap();
-            let rows = (len <= 256).then(|| ByteRows::new(&w, nb, m).unwrap());
             let q: Vec<u16> = (0..len).map(|_| rng.next_u32() as u16).collect();
             let samples: Vec<Vec<Probability>> = (0..3)
                 .map(|_| {
@@ -1058,32 +1147,88 @@ mod tests {
                 })
                 .collect();
             let x: Vec<&[Probability]> = samples.iter().map(Vec::as_slice).collect();
-            let mut r = BlockRun::<I16F16> {
-                neurons: nb,
-                v: vec![],
-                refractory: vec![],
-                counts: vec![0; nb * x.len()],
-                current: vec![],
-                spikes: vec![],
-                table: vec![],
-                acc: vec![],
-            };
             let mut want = vec![0; nb * x.len()];
             for (x, want) in x.iter().zip(want.chunks_exact_mut(nb)) {
                 let mut table = vec![0; len + 1];
                 layer0_counts(&layer, &q, x, &mut table, want).unwrap();
             }
+            // One block, and blocks of 64 neurons (the rest last) looked
+            // up together (each input's table built once for all).
+            let mut splits = vec![vec![0..nb]];
+            if nb > 64 {
+                splits.push(
+                    (0..nb)
+                        .step_by(64)
+                        .map(|lo| lo..(lo + 64).min(nb))
+                        .collect(),
+                );
+            }
             for level in SimdLevel::available() {
                 let k = Kernels::new(level).unwrap();
-                if let Some(rows) = &rows {
-                    r.acc = vec![0; rows.lanes * x.len()];
-                    layer0_bytes(k, rows, &q, &x, &mut r).unwrap();
-                    assert_eq!(r.counts, want, "{level:?} bytes len {len} nb {nb}");
+                for blocks in &splits {
+                    // Block `b`'s counts, input-major.
+                    let wb: Vec<Vec<i16>> = blocks
+                        .iter()
+                        .map(|r| {
+                            (0..m)
+                                .flat_map(|i| w[i * nb..][r.clone()].to_vec())
+                                .collect()
+                        })
+                        .collect();
+                    let runs = |lanes: &dyn Fn(usize) -> usize| -> Vec<BlockRun<I16F16>> {
+                        blocks
+                            .iter()
+                            .map(|r| BlockRun {
+                                neurons: r.len(),
+                                v: vec![],
+                                refractory: vec![],
+                                counts: vec![7; r.len() * x.len()],
+                                current: vec![],
+                                spikes: vec![],
+                                table: vec![],
+                                acc: vec![1; lanes(r.len()) * x.len()],
+                            })
+                            .collect()
+                    };
+                    // Each sample's counts of the whole layer, from the blocks'.
+                    let joined = |runs: &[BlockRun<I16F16>]| -> Vec<i32> {
+                        (0..x.len())
+                            .flat_map(|s| {
+                                runs.iter().flat_map(move |r| {
+                                    r.counts[s * r.neurons..][..r.neurons].to_vec()
+                                })
+                            })
+                            .collect()
+                    };
+                    let nblocks = blocks.len();
+                    if len <= 256 {
+                        let rows: Vec<ByteRows> = blocks
+                            .iter()
+                            .zip(&wb)
+                            .map(|(r, w)| ByteRows::new(w, r.len(), m).unwrap())
+                            .collect();
+                        let refs: Vec<&ByteRows> = rows.iter().collect();
+                        let mut r = runs(&|n| n.div_ceil(64) * 64);
+                        layer0_bytes(k, &refs, &q, &x, &mut r).unwrap();
+                        assert_eq!(
+                            joined(&r),
+                            want,
+                            "{level:?} bytes len {len} nb {nb} {nblocks}"
+                        );
+                    }
+                    let codes: Vec<Vec<u16>> = wb
+                        .iter()
+                        .map(|w| w.iter().map(|&w| step_code(w).unwrap()).collect())
+                        .collect();
+                    let refs: Vec<&Vec<u16>> = codes.iter().collect();
+                    let mut r = runs(&|n| n);
+                    layer0_steps(k, &refs, &q, &x, &mut r).unwrap();
+                    assert_eq!(
+                        joined(&r),
+                        want,
+                        "{level:?} steps len {len} nb {nb} {nblocks}"
+                    );
                 }
-                r.acc = vec![0; nb * x.len()];
-                let codes: Vec<u16> = w.iter().map(|&w| step_code(w).unwrap()).collect();
-                layer0_steps(k, &codes, &q, &x, &mut r).unwrap();
-                assert_eq!(r.counts, want, "{level:?} steps len {len} nb {nb}");
             }
         }
     }

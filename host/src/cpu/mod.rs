@@ -23,7 +23,7 @@ use sc_kernel::sng::{Probability, Sng};
 use sc_kernel::{words_for, BitSlice, BitSliceMut, Error, Result};
 
 use crate::backend::{Bitwise, LifStep, MacInputs};
-pub(crate) use simd::{byte_row, step_code, Kernels};
+pub(crate) use simd::{byte_row, step_code, ByteRow, Kernels, StepRow};
 pub use simd::{SimdLevel, WordOp};
 
 /// Below this many words an operation runs on the calling thread.

@@ -231,6 +231,26 @@ pub enum WordOp {
     Xnor,
 }
 
+/// One row of byte-form look-ups ([`Kernels::prefix_look_up_bytes`]):
+/// interleaved magnitudes, sign words and the 16-bit sums they add to.
+pub struct ByteRow<'a> {
+    /// Magnitudes, 64 lanes a group ([`byte_row`]).
+    pub mag: &'a [u8],
+    /// One sign word per group (bit set: subtract).
+    pub sign: &'a [u64],
+    /// The sums, one per lane.
+    pub acc: &'a mut [i16],
+}
+
+/// One row of step-form look-ups ([`Kernels::prefix_look_up_steps`]):
+/// step codes ([`step_code`]) and the 16-bit sums they add to.
+pub struct StepRow<'a> {
+    /// One code per lane.
+    pub codes: &'a [u16],
+    /// The sums, one per lane.
+    pub acc: &'a mut [i16],
+}
+
 /// Samples per register block of [`Kernels::and_popcount_xb`].
 pub const BLOCK_SAMPLES: usize = 8;
 
@@ -472,19 +492,19 @@ impl Kernels {
     /// keeps the sums in range). The interleave lets AVX-512 widen the
     /// looked-up bytes to 16-bit lanes with a mask and a shift; with VBMI
     /// it builds the table in four registers and takes two byte permutes
-    /// per 64 lanes, reading 1.125 bytes per synapse.
-    pub fn prefix_look_up_bytes(
+    /// per 64 lanes, reading 1.125 bytes per synapse. The table is built
+    /// once for all of `rows` (each with its own magnitudes, signs and
+    /// sums: one input's rows in several blocks of neurons).
+    pub fn prefix_look_up_bytes<'a>(
         self,
         q: &[u16],
         p: Probability,
-        mag: &[u8],
-        sign: &[u64],
-        acc: &mut [i16],
+        rows: impl IntoIterator<Item = ByteRow<'a>>,
     ) {
         match self {
             #[cfg(target_arch = "x86_64")]
-            Kernels::Avx512(t) => t.prefix_look_up_bytes(q, p.q16(), mag, sign, acc),
-            _ => portable::prefix_look_up_bytes(q, p.q16(), mag, sign, acc),
+            Kernels::Avx512(t) => t.prefix_look_up_bytes(q, p.q16(), rows),
+            _ => portable::prefix_look_up_bytes(q, p.q16(), rows),
         }
     }
 
@@ -503,15 +523,21 @@ impl Kernels {
     /// AVX-512 (BITALG) builds the table in four registers (32 comparisons
     /// per mask, a lane scan of the steps' popcounts for the bases) and
     /// then takes two word permutes, a shift and a 16-bit popcount per 32
-    /// look-ups.
-    pub fn prefix_look_up_steps(self, q: &[u16], p: Probability, codes: &[u16], acc: &mut [i16]) {
+    /// look-ups. The table is built once for all of `rows` (each its own
+    /// codes and sums: one input's rows in several blocks of neurons).
+    pub fn prefix_look_up_steps<'a>(
+        self,
+        q: &[u16],
+        p: Probability,
+        rows: impl IntoIterator<Item = StepRow<'a>>,
+    ) {
         if q.len() > STEPS_MAX_LEN {
             return;
         }
         match self {
             #[cfg(target_arch = "x86_64")]
-            Kernels::Avx512(t) => t.prefix_look_up_steps(q, p.q16(), codes, acc),
-            _ => portable::prefix_look_up_steps(q, p.q16(), codes, acc),
+            Kernels::Avx512(t) => t.prefix_look_up_steps(q, p.q16(), rows),
+            _ => portable::prefix_look_up_steps(q, p.q16(), rows),
         }
     }
 
@@ -825,7 +851,15 @@ mod tests {
             for level in SimdLevel::available() {
                 let k = Kernels::new(level).unwrap();
                 let mut acc = vec![0i16; lanes];
-                k.prefix_look_up_bytes(q, p, &mag, &sign, &mut acc);
+                k.prefix_look_up_bytes(
+                    q,
+                    p,
+                    [ByteRow {
+                        mag: &mag,
+                        sign: &sign,
+                        acc: &mut acc,
+                    }],
+                );
                 assert!(
                     acc[row.len()..].iter().all(|&a| a == 0),
                     "{level:?} padding lanes"
@@ -906,7 +940,14 @@ mod tests {
                                 start16.iter().map(|&a| i32::from(a)).collect();
                             sc_kernel::count::look_up_add(&row, &table, len, &mut want);
                             let mut acc = start16.clone();
-                            k.prefix_look_up_steps(&q, p, &codes, &mut acc);
+                            k.prefix_look_up_steps(
+                                &q,
+                                p,
+                                [StepRow {
+                                    codes: &codes,
+                                    acc: &mut acc,
+                                }],
+                            );
                             let got: Vec<i32> = acc.iter().map(|&a| i32::from(a)).collect();
                             assert_eq!(got, want, "{level:?} prefix+steps n={n} len={len} p={p:?}");
                         }

@@ -3,7 +3,7 @@
 //! `#[target_feature]` functions so the compiler vectorises them for the
 //! wider registers.
 
-use super::{WordOp, STEP_CODE_INDEX, STEP_CODE_NEGATIVE};
+use super::{ByteRow, StepRow, WordOp, STEP_CODE_INDEX, STEP_CODE_NEGATIVE};
 
 /// `sum_k popcount(a[k])`.
 pub(super) fn popcount(a: &[u64]) -> u64 {
@@ -162,12 +162,14 @@ pub fn look_up_steps(codes: &[u16], steps: &[u32], acc: &mut [i16]) {
     }
 }
 
-/// [`prefix_steps`] of `q` and `p` then [`look_up_steps`] of `codes` (see
+/// [`prefix_steps`] of `q` and `p` then [`look_up_steps`] of each row (see
 /// [`super::Kernels::prefix_look_up_steps`]); `q.len() <= 1024`.
-pub fn prefix_look_up_steps(q: &[u16], p: u32, codes: &[u16], acc: &mut [i16]) {
+pub fn prefix_look_up_steps<'a>(q: &[u16], p: u32, rows: impl IntoIterator<Item = StepRow<'a>>) {
     let mut steps = [0u32; super::STEPS_MAX_LEN / 16 + 1];
     prefix_steps(q, p, &mut steps);
-    look_up_steps(codes, &steps, acc);
+    for r in rows {
+        look_up_steps(r.codes, &steps, r.acc);
+    }
 }
 
 /// `out[t] = bit t of words` (0 or 1) for `t < min(out.len(), 64 *
@@ -193,12 +195,14 @@ pub fn prefix_bytes(q: &[u16], p: u32, out: &mut [u8; 256]) {
     }
 }
 
-/// [`prefix_bytes`] of `q` and `p` then [`look_up_bytes`] (see
+/// [`prefix_bytes`] of `q` and `p` then [`look_up_bytes`] of each row (see
 /// [`super::Kernels::prefix_look_up_bytes`]).
-pub fn prefix_look_up_bytes(q: &[u16], p: u32, mag: &[u8], sign: &[u64], acc: &mut [i16]) {
+pub fn prefix_look_up_bytes<'a>(q: &[u16], p: u32, rows: impl IntoIterator<Item = ByteRow<'a>>) {
     let mut table = [0u8; 256];
     prefix_bytes(q, p, &mut table);
-    look_up_bytes(mag, sign, &table, acc)
+    for r in rows {
+        look_up_bytes(r.mag, r.sign, &table, r.acc);
+    }
 }
 
 /// The byte-row look-up (see [`super::Kernels::prefix_look_up_bytes`]): in each

@@ -5,7 +5,7 @@ use std::arch::x86_64::*;
 use sc_kernel::fixed::types::I16F16;
 use sc_kernel::lif::LifParamsQ16;
 
-use super::super::{portable, WordOp, BLOCK_SAMPLES, STEP_CODE_NEGATIVE};
+use super::super::{portable, ByteRow, StepRow, WordOp, BLOCK_SAMPLES, STEP_CODE_NEGATIVE};
 use super::popcnt::{self, PopcntToken};
 
 /// Proof that this CPU has AVX-512 F, BW and VPOPCNTDQ, and POPCNT; the
@@ -52,19 +52,17 @@ impl Avx512Token {
     /// byte-row look-up on it, 64 lanes at a time with VBMI byte permutes
     /// (else the portable loops).
     #[inline]
-    pub fn prefix_look_up_bytes(
+    pub fn prefix_look_up_bytes<'a>(
         self,
         q: &[u16],
         p: u32,
-        mag: &[u8],
-        sign: &[u64],
-        acc: &mut [i16],
+        rows: impl IntoIterator<Item = ByteRow<'a>>,
     ) {
         if self.bytes_form() {
             // SAFETY: `self` proves AVX-512 F/BW; VBMI was just detected.
-            unsafe { prefix_look_up_bytes(q, p, mag, sign, acc) }
+            unsafe { prefix_look_up_bytes(q, p, rows) }
         } else {
-            portable::prefix_look_up_bytes(q, p, mag, sign, acc)
+            portable::prefix_look_up_bytes(q, p, rows)
         }
     }
 
@@ -80,17 +78,18 @@ impl Avx512Token {
     /// up at once; `q.len() <= 1024` (checked by the caller). Needs BITALG
     /// (else the portable loops).
     #[inline]
-    pub fn prefix_look_up_steps(self, q: &[u16], p: u32, codes: &[u16], acc: &mut [i16]) {
-        let j = if is_x86_feature_detected!("avx512bitalg") {
+    pub fn prefix_look_up_steps<'a>(
+        self,
+        q: &[u16],
+        p: u32,
+        rows: impl IntoIterator<Item = StepRow<'a>>,
+    ) {
+        if is_x86_feature_detected!("avx512bitalg") {
             // SAFETY: `self` proves AVX-512 F/BW and POPCNT; BITALG was
             // just detected.
-            unsafe { prefix_look_up_steps(q, p, codes, acc) }
+            unsafe { prefix_look_up_steps(q, p, rows) }
         } else {
-            0
-        };
-        let n = codes.len().min(acc.len());
-        if j < n {
-            portable::prefix_look_up_steps(q, p, &codes[j..n], &mut acc[j..n]);
+            portable::prefix_look_up_steps(q, p, rows)
         }
     }
 }
@@ -374,7 +373,7 @@ unsafe fn look_up_add_permute(row: &[i16], table: &[u32], len: usize, counts: &m
 /// 1 and scanned across the lanes (six byte-permute-and-add rounds), the
 /// last lane carried into the next register; every entry is at most 255.
 #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
-unsafe fn prefix_look_up_bytes(q: &[u16], p: u32, mag: &[u8], sign: &[u64], acc: &mut [i16]) {
+unsafe fn prefix_look_up_bytes<'a>(q: &[u16], p: u32, rows: impl IntoIterator<Item = ByteRow<'a>>) {
     let mut w = [0u32; 8];
     below_masks(q, p, &mut w);
     let m: [u64; 4] = core::array::from_fn(|k| u64::from(w[2 * k]) | u64::from(w[2 * k + 1]) << 32);
@@ -398,22 +397,24 @@ unsafe fn prefix_look_up_bytes(q: &[u16], p: u32, mag: &[u8], sign: &[u64], acc:
         carry = _mm512_permutexvar_epi8(_mm512_set1_epi8(63), x);
         x
     });
-    let groups = (mag.len() / 64).min(sign.len()).min(acc.len() / 64);
     let low = _mm512_set1_epi16(0xFF);
-    for (g, &s) in sign.iter().enumerate().take(groups) {
-        // SAFETY: g < groups, so 64 g + 64 <= mag.len() and acc.len().
-        let w = _mm512_loadu_si512(mag.as_ptr().add(64 * g) as *const _);
-        let r0 = _mm512_permutex2var_epi8(t[0], w, t[1]);
-        let r1 = _mm512_permutex2var_epi8(t[2], w, t[3]);
-        let r = _mm512_mask_blend_epi8(_mm512_movepi8_mask(w), r0, r1);
-        let (lo, hi) = (_mm512_and_si512(r, low), _mm512_srli_epi16::<8>(r));
-        let a = acc.as_mut_ptr().add(64 * g);
-        let a0 = _mm512_loadu_si512(a as *const _);
-        let a1 = _mm512_loadu_si512(a.add(32) as *const _);
-        let a0 = _mm512_mask_sub_epi16(_mm512_add_epi16(a0, lo), s as u32, a0, lo);
-        let a1 = _mm512_mask_sub_epi16(_mm512_add_epi16(a1, hi), (s >> 32) as u32, a1, hi);
-        _mm512_storeu_si512(a as *mut _, a0);
-        _mm512_storeu_si512(a.add(32) as *mut _, a1);
+    for ByteRow { mag, sign, acc } in rows {
+        let groups = (mag.len() / 64).min(sign.len()).min(acc.len() / 64);
+        for (g, &s) in sign.iter().enumerate().take(groups) {
+            // SAFETY: g < groups, so 64 g + 64 <= mag.len() and acc.len().
+            let w = _mm512_loadu_si512(mag.as_ptr().add(64 * g) as *const _);
+            let r0 = _mm512_permutex2var_epi8(t[0], w, t[1]);
+            let r1 = _mm512_permutex2var_epi8(t[2], w, t[3]);
+            let r = _mm512_mask_blend_epi8(_mm512_movepi8_mask(w), r0, r1);
+            let (lo, hi) = (_mm512_and_si512(r, low), _mm512_srli_epi16::<8>(r));
+            let a = acc.as_mut_ptr().add(64 * g);
+            let a0 = _mm512_loadu_si512(a as *const _);
+            let a1 = _mm512_loadu_si512(a.add(32) as *const _);
+            let a0 = _mm512_mask_sub_epi16(_mm512_add_epi16(a0, lo), s as u32, a0, lo);
+            let a1 = _mm512_mask_sub_epi16(_mm512_add_epi16(a1, hi), (s >> 32) as u32, a1, hi);
+            _mm512_storeu_si512(a as *mut _, a0);
+            _mm512_storeu_si512(a.add(32) as *mut _, a1);
+        }
     }
 }
 
@@ -480,9 +481,9 @@ static IOTA8: [u8; 64] = {
 /// 16-bit values per mask, the 64 masks' halves are the steps, their
 /// 16-bit popcounts scanned across the lanes (five permute-and-add rounds
 /// per register) give the bases. `q.len() <= 1024` (checked by the
-/// caller). Returns how many leading entries of `codes` it did.
+/// caller); each row of `rows` is then looked up in full.
 #[target_feature(enable = "avx512f,avx512bw,avx512bitalg,popcnt")]
-unsafe fn prefix_look_up_steps(q: &[u16], p: u32, codes: &[u16], acc: &mut [i16]) -> usize {
+unsafe fn prefix_look_up_steps<'a>(q: &[u16], p: u32, rows: impl IntoIterator<Item = StepRow<'a>>) {
     let mut masks = [0u32; 32];
     below_masks(q, p, &mut masks);
     // SAFETY: `masks` is 128 bytes: two 64-byte loads (steps 0..31 and
@@ -505,7 +506,9 @@ unsafe fn prefix_look_up_steps(q: &[u16], p: u32, codes: &[u16], acc: &mut [i16]
     let carry = _mm512_permutexvar_epi16(_mm512_set1_epi16(31), i0);
     let i1 = _mm512_add_epi16(scan(c1), carry);
     let t = [_mm512_sub_epi16(i0, c0), _mm512_sub_epi16(i1, c1), s0, s1];
-    look_up_codes(codes, t, acc)
+    for StepRow { codes, acc } in rows {
+        look_up_codes(codes, t, acc);
+    }
 }
 
 /// The loop of the step-code look-ups over a table in registers: `t` =
@@ -513,30 +516,40 @@ unsafe fn prefix_look_up_steps(q: &[u16], p: u32, codes: &[u16], acc: &mut [i16]
 /// `vpermt2w` picks by the code's low 6 bits, the steps below `b` are
 /// shifted to the top (`vpsllvw` by `16 - b`, 16 or more giving 0) and
 /// counted with AVX-512 BITALG's 16-bit popcount, and the sign bit picks
-/// add or subtract; 32 look-ups at a time. Returns how many leading
-/// entries of `codes` it did.
+/// add or subtract; 32 look-ups at a time, the last lanes masked, over
+/// the common length of `codes` and `acc`.
 #[target_feature(enable = "avx512f,avx512bw,avx512bitalg,popcnt")]
 #[inline]
-unsafe fn look_up_codes(codes: &[u16], t: [__m512i; 4], acc: &mut [i16]) -> usize {
+unsafe fn look_up_codes(codes: &[u16], t: [__m512i; 4], acc: &mut [i16]) {
     let [b0, b1, s0, s1] = t;
     let sign = _mm512_set1_epi16(STEP_CODE_NEGATIVE as i16);
-    let n = codes.len().min(acc.len());
-    let mut j = 0;
-    while j + 32 <= n {
-        // SAFETY: j + 32 <= n <= both lengths.
-        let w = _mm512_loadu_si512(codes.as_ptr().add(j) as *const _);
+    // Code vector `w` added into the sums `x`.
+    let add = |w: __m512i, x: __m512i| {
         let r = _mm512_permutex2var_epi16(b0, w, b1);
         let st = _mm512_permutex2var_epi16(s0, w, s1);
         let below = _mm512_sllv_epi16(st, _mm512_srli_epi16::<8>(w));
         let v = _mm512_add_epi16(r, _mm512_popcnt_epi16(below));
         let neg = _mm512_test_epi16_mask(w, sign);
+        _mm512_mask_sub_epi16(_mm512_add_epi16(x, v), neg, x, v)
+    };
+    let n = codes.len().min(acc.len());
+    let mut j = 0;
+    while j + 32 <= n {
+        // SAFETY: j + 32 <= n <= both lengths.
+        let w = _mm512_loadu_si512(codes.as_ptr().add(j) as *const _);
         let c = acc.as_mut_ptr().add(j);
-        let x = _mm512_loadu_si512(c as *const _);
-        let x = _mm512_mask_sub_epi16(_mm512_add_epi16(x, v), neg, x, v);
-        _mm512_storeu_si512(c as *mut _, x);
+        _mm512_storeu_si512(c as *mut _, add(w, _mm512_loadu_si512(c as *const _)));
         j += 32;
     }
-    j
+    if j < n {
+        // SAFETY: the masked loads and store touch only the lanes j .. n
+        // of both slices (no fault on the others).
+        let m: __mmask32 = (1u32 << (n - j)) - 1;
+        let w = _mm512_maskz_loadu_epi16(m, codes.as_ptr().add(j) as *const _);
+        let c = acc.as_mut_ptr().add(j);
+        let x = add(w, _mm512_maskz_loadu_epi16(m, c as *const _));
+        _mm512_mask_storeu_epi16(c as *mut _, m, x);
+    }
 }
 
 /// `sum popcount` of the `n` words that `load(k)` gives 8 at a time (those
