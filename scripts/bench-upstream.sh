@@ -5,21 +5,29 @@
 # it only into a local benchmark binary under target/upstream/ (see
 # scripts/upstream/ops.rs); nothing of it enters the project.
 #   SC_UPSTREAM=DIR  an upstream checkout (the directory holding engine/);
-#                    default: a shallow clone in target/upstream/sc-neurocore
-#                    (needs network access the first time).
+#                    default: a clone of commit $SC_UPSTREAM_REV in
+#                    target/upstream/sc-neurocore (network access the
+#                    first time).
+#   SC_UPSTREAM_REV  the commit to clone (default df81aa2, the one measured
+#                    in docs/bench/upstream.md).
 # About four minutes, most of it building. Benchmarks are never tests:
 # nothing here asserts a timing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 up=${SC_UPSTREAM:-$root/target/upstream/sc-neurocore}
+rev=${SC_UPSTREAM_REV:-df81aa2}
 if [ ! -f "$up/engine/Cargo.toml" ]; then
     [ -z "${SC_UPSTREAM:-}" ] || { echo "SC_UPSTREAM=$up has no engine/Cargo.toml" >&2; exit 2; }
-    echo "--- cloning anulum/sc-neurocore into $up"
-    git clone -q --depth 1 https://github.com/anulum/sc-neurocore "$up"
+    echo "--- cloning anulum/sc-neurocore at $rev into $up"
+    # Into a scratch directory first, so that a failed clone leaves nothing.
+    rm -rf "$up.tmp"
+    git clone -q https://github.com/anulum/sc-neurocore "$up.tmp"
+    git -C "$up.tmp" checkout -q "$rev"
+    mv "$up.tmp" "$up"
 fi
 up=$(cd "$up" && pwd)
-rev=$(git -C "$up" rev-parse --short HEAD 2>/dev/null || echo unknown)
+commit=$(git -C "$up" rev-parse --short HEAD 2>/dev/null || echo unknown)
 version=$(sed -n 's/^version *= *"\(.*\)"/\1/p' "$up/engine/Cargo.toml" | head -1)
 h=$root/target/upstream/harness
 mkdir -p "$h/src" docs/bench
@@ -49,12 +57,13 @@ opt-level = 3
 lto = "fat"
 codegen-units = 1
 TOML
-echo "--- building (upstream $version, $rev)"
-(cd "$h" && cargo build --release -q)
+echo "--- building (upstream $version, $commit)"
+(cd "$h" && cargo build --release -q --target-dir "$h/target")
 echo "--- running"
 "$h/target/release/upstream-ops" > target/upstream/rows.jsonl
-machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores"
-python3 - "$machine" "$version" "$rev" target/upstream/rows.jsonl > docs/bench/upstream.md <<'PY'
+cpu=$( (grep -m1 'model name' /proc/cpuinfo || echo ": $(uname -m)") | cut -d: -f2 | sed 's/^ *//')
+machine="$cpu, $(nproc) cores"
+python3 - "$machine" "$version" "$commit" target/upstream/rows.jsonl > target/upstream/upstream.md <<'PY'
 import json, sys
 machine, version, rev, path = sys.argv[1:]
 rows = [json.loads(l) for l in open(path)]
@@ -89,4 +98,5 @@ print("- AND+popcount of 1 Mbit reads two 128 KiB streams from the L2; the read-
       "where each side stands against this core's L2.")
 print("- Below 1.2x in this run: " + ("; ".join(missed) if missed else "none") + ".")
 PY
+mv target/upstream/upstream.md docs/bench/upstream.md
 echo "wrote docs/bench/upstream.md"

@@ -4,6 +4,7 @@
 # assemble them under a header naming this machine. Benchmarks are never
 # tests: nothing here asserts a timing.
 #   scripts/benchmarks.sh [hdl] [digits] [cpu] [firmware] [mpi] [gpu] [sim] [snn] [python] [upstream]
+# (no argument: all but upstream)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 declare -A SECTIONS=(
@@ -18,7 +19,11 @@ declare -A SECTIONS=(
     [python]=scripts/bench-python.sh
     [upstream]=scripts/bench-upstream.sh
 )
-if [ $# -eq 0 ]; then set -- "${!SECTIONS[@]}"; fi
+# By default every section but `upstream` (it clones and builds another
+# project's AGPL crate; name it to run it).
+if [ $# -eq 0 ]; then
+    for s in "${!SECTIONS[@]}"; do [ "$s" = upstream ] || set -- "$@" "$s"; done
+fi
 for s in "$@"; do
     [ -n "${SECTIONS[$s]:-}" ] || { echo "unknown section $s; known: ${!SECTIONS[*]}" >&2; exit 2; }
     echo "==> $s"

@@ -900,34 +900,37 @@ fn layer0_look_ups<F: LifFixed>(
 /// [`sc_kernel::count::layer0_counts`], the same integers): `look(i, p,
 /// s, runs)` adds input `i`'s terms (each of magnitude at most `most`, at
 /// most 32767) for sample `s`'s input probability `p` (never 0: those
-/// inputs cost nothing) into that sample's sums of every block (a block's
-/// `lanes = acc.len() / samples` sums at `s * lanes`), which are widened
-/// into the counts before they could overflow.
+/// inputs cost nothing) into that sample's sums of every block (block
+/// `b`'s `lanes(b, run)` sums at `s * lanes`, at least its neurons), which
+/// are widened into the counts before they could overflow.
 fn layer0_sums<F: LifFixed>(
     kernels: Kernels,
     inputs: &[&[Probability]],
-    m: usize,
-    most: usize,
+    (m, most): (usize, usize),
     runs: &mut [BlockRun<F>],
+    lanes: impl Fn(usize, &BlockRun<F>) -> usize,
     mut look: impl FnMut(usize, Probability, usize, &mut [BlockRun<F>]),
 ) -> Result<(), sc_kernel::Error> {
     let samples = inputs.len();
-    for r in runs.iter_mut() {
-        let n = r.neurons;
-        let lanes = r.acc.len().checked_div(samples).unwrap_or(0);
-        if r.counts.len() != n * samples || r.acc.len() != lanes * samples || lanes < n {
+    if samples == 0 {
+        return Ok(());
+    }
+    for (b, r) in runs.iter_mut().enumerate() {
+        let (n, l) = (r.neurons, lanes(b, r));
+        if r.counts.len() != n * samples || r.acc.len() != l * samples || l < n {
             return Err(sc_kernel::Error::LengthMismatch {
-                expected: lanes * samples,
+                expected: l * samples,
                 found: r.acc.len(),
             });
         }
         r.counts.iter_mut().for_each(|c| *c = 0);
         r.acc.iter_mut().for_each(|a| *a = 0);
     }
-    let every = i16::MAX as usize / most.max(1);
+    // At least 1: `most` is at most 1024 where a look-up form exists.
+    let every = (i16::MAX as usize / most.max(1)).max(1);
     let flush = |runs: &mut [BlockRun<F>]| {
-        for r in runs.iter_mut().filter(|r| r.neurons > 0) {
-            let (n, lanes) = (r.neurons, r.acc.len() / samples);
+        for (b, r) in runs.iter_mut().enumerate().filter(|(_, r)| r.neurons > 0) {
+            let (n, lanes) = (r.neurons, lanes(b, r));
             for (a, c) in r
                 .acc
                 .chunks_exact_mut(lanes)
@@ -938,7 +941,7 @@ fn layer0_sums<F: LifFixed>(
             }
         }
     };
-    if samples == 0 || runs.iter().all(|r| r.neurons == 0) {
+    if runs.iter().all(|r| r.neurons == 0) {
         return Ok(());
     }
     for i in 0..m {
@@ -967,12 +970,13 @@ fn layer0_bytes<F: LifFixed>(
     runs: &mut [BlockRun<F>],
 ) -> Result<(), sc_kernel::Error> {
     let m = rows.iter().map(|r| r.at.len().saturating_sub(1)).max();
+    let lanes = |b: usize, _: &BlockRun<F>| rows.get(b).map_or(0, |r| r.lanes);
     layer0_sums(
         kernels,
         inputs,
-        m.unwrap_or(0),
-        256,
+        (m.unwrap_or(0), 256),
         runs,
+        lanes,
         |i, p, s, runs| {
             // Sample `s`'s `l` sums.
             fn acc(a: &mut [i16], s: usize, l: usize) -> Option<&mut [i16]> {
@@ -1018,12 +1022,13 @@ fn layer0_steps<F: LifFixed>(
         .zip(runs.iter())
         .filter_map(|(c, r)| c.len().checked_div(r.neurons))
         .max();
+    let lanes = |_, r: &BlockRun<F>| r.neurons;
     layer0_sums(
         kernels,
         inputs,
-        m.unwrap_or(0),
-        q.len(),
+        (m.unwrap_or(0), q.len()),
         runs,
+        lanes,
         |i, p, s, runs| {
             let targets = codes.iter().zip(runs.iter_mut()).map(|(c, r)| {
                 let n = r.neurons;

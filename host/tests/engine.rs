@@ -53,10 +53,23 @@ fn long_streams() {
 }
 
 /// Wide layers split into several blocks (parallel within a sample), a
-/// batch, and counts-only runs give the same results as one block.
+/// batch, and counts-only runs give the same results as one block, with
+/// layer 0 as byte rows (`L_0 <= 256`) and as step codes (`L_0 <= 1024`).
+/// On a 2-thread pool, so that a batch of chunks runs each chunk on one
+/// thread and looks up layer 0's blocks together, whatever the machine.
 #[test]
 fn blocks_and_batches() {
-    let (spec, mut rng) = net(11, LifFormat::Q16_16, &[40, 300, 129, 10], &[200, 64, 77]);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    for l0 in [200, 700] {
+        pool.install(|| blocks_and_batches_at(l0));
+    }
+}
+
+fn blocks_and_batches_at(l0: usize) {
+    let (spec, mut rng) = net(11, LifFormat::Q16_16, &[40, 300, 129, 10], &[l0, 64, 77]);
     let batch: Vec<Vec<Probability>> = (0..5)
         .map(|_| {
             inputs(&mut rng, 40)
@@ -79,6 +92,7 @@ fn blocks_and_batches() {
         let q: Vec<u32> = x.iter().map(|p| p.q16()).collect();
         assert_eq!(run, &scnet::run_network::<u32>(&spec, &q, 9).unwrap());
         assert_eq!(run, &one.run(x, 9, Record::Spikes).unwrap());
+        assert_eq!(run, &many.run(x, 9, Record::Spikes).unwrap());
         let counts = one.run(x, 9, Record::Counts).unwrap();
         assert_eq!(counts.counts, run.counts);
         assert!(counts.spikes.is_empty());
@@ -86,17 +100,17 @@ fn blocks_and_batches() {
     assert_eq!(one.synapses(), 40 * 300 + 300 * 129 + 129 * 10);
     // 2 bytes per synapse (every L <= 32767), 4 per bit of L_0 and per
     // neuron of layers k >= 1 (its all-inputs total). Where the CPU has
-    // byte permutes, layer 0 (L = 200) is byte rows: per input, a byte per
-    // neuron (300 padded to 320), a sign word per 64 and an exception
+    // byte permutes, layer 0 at L = 200 is byte rows: per input, a byte
+    // per neuron (300 padded to 320), a sign word per 64 and an exception
     // offset (8 bytes; no count is 256 here).
-    let layer0 = if byte_rows() {
+    let layer0 = if byte_rows() && l0 <= 256 {
         40 * 320 + 40 * 5 * 8 + 41 * 8
     } else {
         2 * 40 * 300
     };
     assert_eq!(
         one.model_bytes(),
-        layer0 + 2 * (300 * 129 + 129 * 10) + 4 * 200 + 4 * (129 + 10)
+        layer0 + 2 * (300 * 129 + 129 * 10) + 4 * l0 + 4 * (129 + 10)
     );
 }
 

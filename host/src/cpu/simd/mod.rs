@@ -875,6 +875,28 @@ mod tests {
                     "{level:?} bytes n={} len={len} p={p:?}",
                     row.len()
                 );
+                // The same as two rows (64-lane groups) on one table.
+                if lanes >= 128 {
+                    let (mut a0, mut a1) = (vec![0i16; 64], vec![0i16; lanes - 64]);
+                    k.prefix_look_up_bytes(
+                        q,
+                        p,
+                        [
+                            ByteRow {
+                                mag: &mag[..64],
+                                sign: &sign[..1],
+                                acc: &mut a0,
+                            },
+                            ByteRow {
+                                mag: &mag[64..],
+                                sign: &sign[1..],
+                                acc: &mut a1,
+                            },
+                        ],
+                    );
+                    a0.extend(a1);
+                    assert_eq!(a0, acc, "{level:?} two byte rows len={len} p={p:?}");
+                }
             }
         }
     }
@@ -950,6 +972,30 @@ mod tests {
                             );
                             let got: Vec<i32> = acc.iter().map(|&a| i32::from(a)).collect();
                             assert_eq!(got, want, "{level:?} prefix+steps n={n} len={len} p={p:?}");
+                            // The same as two rows on one table, the first
+                            // with sums past its codes (left alone).
+                            let h = n / 3;
+                            let mut a0: Vec<i16> = start16[..h].to_vec();
+                            a0.extend([-7i16; 5]);
+                            let mut a1 = start16[h..].to_vec();
+                            k.prefix_look_up_steps(
+                                &q,
+                                p,
+                                [
+                                    StepRow {
+                                        codes: &codes[..h],
+                                        acc: &mut a0,
+                                    },
+                                    StepRow {
+                                        codes: &codes[h..],
+                                        acc: &mut a1,
+                                    },
+                                ],
+                            );
+                            assert_eq!(a0[h..], [-7; 5], "{level:?} sums past the codes");
+                            a0.truncate(h);
+                            a0.extend(a1);
+                            assert_eq!(a0, acc, "{level:?} two rows n={n} len={len} p={p:?}");
                         }
                     }
                 }

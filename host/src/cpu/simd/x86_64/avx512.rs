@@ -565,10 +565,13 @@ unsafe fn popcount_with(
 ) -> u64 {
     if n <= 16 {
         // Up to one stream of L = 1024: two masked loads and no loop.
+        // Each lane's sum is at most 128: narrowed to bytes, one `psadbw`
+        // adds the eight.
         let m = (1u32 << n) - 1;
         let lo = _mm512_popcnt_epi64(load_masked(m as u8, 0));
         let hi = _mm512_popcnt_epi64(load_masked((m >> 8) as u8, 8));
-        return _mm512_reduce_add_epi64(_mm512_add_epi64(lo, hi)) as u64;
+        let bytes = _mm512_cvtepi64_epi8(_mm512_add_epi64(lo, hi));
+        return _mm_cvtsi128_si64(_mm_sad_epu8(bytes, _mm_setzero_si128())) as u64;
     }
     let (mut acc0, mut acc1, mut k) = super::popcount_rounds::<8, _>(
         n,
