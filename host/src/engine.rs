@@ -814,19 +814,17 @@ fn step_layer<F: LifFixed, C: Stored>(
             }
             // Already summed for every block.
             (Input::Probabilities(..), _) if joint => {}
-            (Input::Probabilities(p, q), _) => match &t.layer0 {
-                Some(_) => {
-                    let (t, r) = (std::slice::from_ref(t), std::slice::from_mut(r));
-                    layer0_look_ups(kernels, t, q, p, r)?;
-                }
-                None => {
+            (Input::Probabilities(p, q), _) => {
+                let (ts, rs) = (std::slice::from_ref(t), std::slice::from_mut(&mut *r));
+                // Without a look-up form: the full prefix table.
+                if !layer0_look_ups(kernels, ts, q, p, rs)? {
                     let look_up = |row: &[C], t: &[u32], len, c: &mut [i32]| {
                         C::look_up(kernels, row, t, len, c)
                     };
                     let prefix = |q: &[u16], p, t: &mut [u32]| kernels.prefix_counts(q, p, t);
                     layer0_counts_with(b, q, p, &mut r.table, &mut r.counts, prefix, look_up)?
                 }
-            },
+            }
             (Input::Spikes(s), None) => {
                 spike_counts_with(b, s, &mut r.counts, |row: &[C], c: &mut [i32]| {
                     C::add(kernels, row, c)
@@ -988,14 +986,16 @@ fn layer0_bytes<F: LifFixed>(
                 ByteRow { mag, sign, acc }
             });
             kernels.prefix_look_up_bytes(q, p, targets);
-            // The last step T[256] - T[255] of a count of 256 (L = 256).
-            let last = i16::from(q.get(255).is_some_and(|&v| u32::from(v) < p.q16()));
+            // The last step T[256] - T[255] of a count of 256 (L = 256),
+            // only where a row has one.
+            let last = || i16::from(q.get(255).is_some_and(|&v| u32::from(v) < p.q16()));
             for (b, r) in rows.iter().zip(runs.iter_mut()) {
                 let (_, _, exceptions) = b.row(i);
                 let Some(acc) = acc(&mut r.acc, s, b.lanes).filter(|_| !exceptions.is_empty())
                 else {
                     continue;
                 };
+                let last = last();
                 for &e in exceptions {
                     if let Some(a) = acc.get_mut((e & !(1 << 31)) as usize) {
                         *a = a.wrapping_add(if e >> 31 == 1 { -last } else { last });

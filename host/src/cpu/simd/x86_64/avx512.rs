@@ -309,19 +309,12 @@ unsafe fn look_up_lanes(
         let w = _mm512_loadu_si512(row.as_ptr().add(j) as *const _);
         let r = pick(_mm512_min_epu16(_mm512_abs_epi16(w), cap));
         let r = _mm512_mask_sub_epi16(r, _mm512_movepi16_mask(w), zero, r);
-        add_widened32(counts.as_mut_ptr().add(j), r);
+        let c = counts.as_mut_ptr().add(j);
+        add_widened16(c, _mm512_castsi512_si256(r));
+        add_widened16(c.add(16), _mm512_extracti64x4_epi64::<1>(r));
         j += 32;
     }
     j
-}
-
-/// `c[k] += r[k]` for 32 signed 16-bit lanes `r`, widened into the 32
-/// `i32` at `c` (in bounds: the caller's).
-#[target_feature(enable = "avx512f,avx512bw")]
-#[inline]
-unsafe fn add_widened32(c: *mut i32, r: __m512i) {
-    add_widened16(c, _mm512_castsi512_si256(r));
-    add_widened16(c.add(16), _mm512_extracti64x4_epi64::<1>(r));
 }
 
 /// [`look_up_add`] for `len <= 256` with the table in registers: its
