@@ -16,6 +16,7 @@ here asserts a timing; every row asserts that the results agree.
 import json
 import os
 import sys
+import time
 import warnings
 
 import numpy as np
@@ -63,6 +64,8 @@ NEURONS, INPUTS, LEN = 128, 784, 1024
 WORDS = LEN // 64
 POP = 1 << 20
 REPS = 7
+# Seconds for numpy's BLAS threads to go idle (OpenBLAS spins 2^28 cycles).
+BLAS_IDLE_S = 0.3
 
 
 def main():
@@ -84,6 +87,10 @@ def main():
 
     def row(key, shape, ours, numpy_ref, check, numba_f=None):
         check()
+        # The check ran numpy; its OpenBLAS workers spin for about 0.1 s
+        # after a matrix product. Let them sleep before sc_neuro is timed,
+        # so they do not take its cores.
+        time.sleep(BLAS_IDLE_S)
         r = {"key": key, "function": f"{key} ({shape})",
              "sc_neuro_s": median_time(ours, REPS), "numpy_s": median_time(numpy_ref, REPS)}
         if numba_f is not None:

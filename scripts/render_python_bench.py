@@ -32,11 +32,14 @@ def main():
           "serial as published; every other function has none: \"-\"); and the same operation at the same "
           "shape through the Rust API the binding calls (`host/examples/bench_python_ops.rs`: "
           f"`sc_host::cpu::CpuBackend` on {rust['threads']} threads, SIMD level {rust['simd']}, writing into "
-          "output buffers allocated once, as its signatures let a Rust caller; and `sc_host::snn::seed`, "
-          "whose functions return new vectors; random inputs of the same shapes). Milliseconds per call, "
+          "output buffers allocated once, as its signatures let a Rust caller; and `sc_host::snn::seed`: "
+          "`jax_lif_step_into` into buffers allocated once, the other functions return new vectors; random inputs of the same shapes). Milliseconds per call, "
           "median of 7 calls after one untimed call (compilation, warm-up); every row first checks that "
-          "`sc_neuro` and the numpy version (and Numba's) agree. `sc_neuro` and the Rust API use every "
-          "core; numpy and the seed's Numba kernels run on one. Shapes: the seed's dense layer, 128 neurons "
+          "`sc_neuro` and the numpy version (and Numba's) agree, then waits 0.3 s: that check ran numpy, "
+          "whose OpenBLAS worker threads spin for about 0.1 s after a matrix product and would share the "
+          "cores with the timed `sc_neuro` calls. `sc_neuro` and the Rust API use every core; the seed's "
+          "Numba kernels run on one, and so does numpy except its matrix products (OpenBLAS, every core). "
+          "Shapes: the seed's dense layer, 128 neurons "
           "x 784 inputs x 1024-bit streams, and its float network 784-256-10.")
     print()
     print("| function | shape | **sc_neuro** | Rust API | numpy | Numba | sc_neuro vs numpy | "

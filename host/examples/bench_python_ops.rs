@@ -5,8 +5,9 @@
 //! Median of the same number of timed calls after one untimed call. The
 //! backend's calls write into buffers the caller owns (their signature):
 //! allocated once, outside the timed calls, so this is the Rust work alone
-//! (the binding allocates its numpy result on every call); the seed
-//! functions return new vectors, allocated inside. Prints one JSON array, keyed by the Python
+//! (the binding allocates its numpy result on every call); so does
+//! `jax_lif_step_into`; the other seed functions return new vectors,
+//! allocated inside. Prints one JSON array, keyed by the Python
 //! function's name, on stdout. Timing only: nothing here asserts a time.
 //!
 //! `cargo run --release -p sc-host --no-default-features --example bench_python_ops [reps]`
@@ -15,7 +16,7 @@ use std::time::Instant;
 
 use sc_host::backend::Bitwise;
 use sc_host::cpu::CpuBackend;
-use sc_host::snn::seed::{self, ForwardParams, LossParams, Matrix};
+use sc_host::snn::seed::{self, ForwardParams, LifStepParams, LossParams, Matrix};
 use sc_kernel::mac::MacShape;
 use sc_kernel::ops::BitOp;
 use sc_kernel::pack::RowShape;
@@ -142,9 +143,9 @@ fn main() -> Res<()> {
         Ok(())
     })?;
     rows.push(("vec_popcount", t));
-    let mut per_word = vec![0u32; w.len()];
+    let mut per_word = vec![0u64; w.len()];
     let t = median_time(reps, || {
-        cpu.count_ones_per_word(BitSlice::new(&w, w.len() * 64)?, &mut per_word)?;
+        cpu.count_ones_per_word_u64(BitSlice::new(&w, w.len() * 64)?, &mut per_word)?;
         Ok(())
     })?;
     rows.push(("gpu_popcount", t));
@@ -163,10 +164,16 @@ fn main() -> Res<()> {
         uniform(&mut rng, pop),
         normal(&mut rng, pop, 0.01),
     );
+    let lif = LifStepParams {
+        v_rest: 0.0,
+        v_reset: 0.0,
+        v_threshold: 1.0,
+        alpha: 0.1,
+        resistance: 1.0,
+    };
+    let (mut v_new, mut spikes) = (vec![0.0; pop], vec![0.0; pop]);
     let t = median_time(reps, || {
-        std::hint::black_box(seed::jax_lif_step(
-            &v, &i_t, 0.0, 0.0, 1.0, 0.1, 1.0, &noise,
-        )?);
+        seed::jax_lif_step_into(&v, &i_t, &noise, &lif, &mut v_new, &mut spikes)?;
         Ok(())
     })?;
     rows.push(("jax_lif_step", t));

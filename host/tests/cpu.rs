@@ -110,6 +110,13 @@ fn check_all_ops(a_bits: &[u8], b_bits: &[u8], s_bits: &[u8]) {
         be.count_ones_per_word(sl(&a), &mut pw).unwrap();
         ops::count_ones_per_word(sl(&a), &mut kw).unwrap();
         assert_eq!(pw, kw, "per-word {lvl:?} len {len}");
+        let mut pw64 = vec![u64::MAX; nw];
+        be.count_ones_per_word_u64(sl(&a), &mut pw64).unwrap();
+        let kw64: Vec<u64> = kw.iter().map(|&c| u64::from(c)).collect();
+        assert_eq!(pw64, kw64, "per-word u64 {lvl:?} len {len}");
+        assert!(be
+            .count_ones_per_word_u64(sl(&a), &mut vec![0; nw + 1])
+            .is_err());
     }
 }
 

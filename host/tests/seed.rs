@@ -4,9 +4,9 @@
 //! against finite differences of the smoothed objectives.
 
 use sc_host::snn::seed::{
-    jax_forward_pass, jax_lif_step, jax_surrogate_gradient_step, jax_surrogate_loss, one_hot,
-    surrogate_loss_and_grad, Forward, ForwardParams, LossParams, Matrix, Noise, SeedError,
-    SurrogatePath,
+    jax_forward_pass, jax_lif_step, jax_lif_step_into, jax_surrogate_gradient_step,
+    jax_surrogate_loss, one_hot, surrogate_loss_and_grad, Forward, ForwardParams, LifStepParams,
+    LossParams, Matrix, Noise, SeedError, SurrogatePath,
 };
 
 /// Uniform values in [lo, hi) from a small LCG (test data only).
@@ -262,6 +262,68 @@ fn lif_step_is_the_seed_equation_with_seeded_noise() {
         jax_lif_step(&v, &i, 0.0, 0.0, 1.0, 0.5, 1.0, &bad),
         Err(SeedError::Value { index: 5, .. })
     ));
+}
+
+/// The in-place form on a population of several parallel blocks (16384
+/// neurons each) and a partial one: the allocating form's values, and the
+/// seed's error order when elements are not finite.
+#[test]
+fn lif_step_into_is_lif_step_in_blocks() {
+    let n = 3 * (1 << 14) + 77;
+    let v = uniform(11, n, -0.5, 1.0);
+    let i = uniform(12, n, 0.0, 0.8);
+    let noise = uniform(13, n, -0.05, 0.05);
+    let p = LifStepParams {
+        v_rest: -0.1,
+        v_reset: 0.05,
+        v_threshold: 0.9,
+        alpha: 0.2,
+        resistance: 1.5,
+    };
+    let (want_v, want_s) = jax_lif_step(&v, &i, -0.1, 0.05, 0.9, 0.2, 1.5, &noise).unwrap();
+    let (mut got_v, mut got_s) = (vec![f64::NAN; n], vec![f64::NAN; n]);
+    jax_lif_step_into(&v, &i, &noise, &p, &mut got_v, &mut got_s).unwrap();
+    assert_eq!((&got_v, &got_s), (&want_v, &want_s));
+    let fired = want_s.iter().filter(|&&s| s == 1.0).count();
+    assert!(fired > 0 && fired < n, "{fired} of {n} fired");
+    for k in 0..n {
+        let u = v[k] + ((p.v_rest - v[k]) * p.alpha + i[k] * p.resistance + noise[k]);
+        let want = if u >= p.v_threshold { p.v_reset } else { u };
+        assert_eq!(got_v[k], want, "neuron {k}");
+    }
+    // Outputs of the wrong length are named.
+    let mut short = vec![0.0; n - 1];
+    assert!(matches!(
+        jax_lif_step_into(&v, &i, &noise, &p, &mut short, &mut got_s),
+        Err(SeedError::Shape { ref name, .. }) if name == "v_new"
+    ));
+    assert!(matches!(
+        jax_lif_step_into(&v, &i, &noise, &p, &mut got_v, &mut short),
+        Err(SeedError::Shape { ref name, .. }) if name == "spikes"
+    ));
+    // A non-finite element in a late block of `v` is reported before one
+    // in an early block of `noise`; the first of `v`'s is named.
+    let (mut bad_v, mut bad_n) = (v.clone(), noise.clone());
+    bad_v[n - 3] = f64::INFINITY;
+    bad_v[n - 1] = f64::NAN;
+    bad_n[2] = f64::NAN;
+    let e = jax_lif_step_into(&bad_v, &i, &bad_n, &p, &mut got_v, &mut got_s).unwrap_err();
+    assert!(
+        matches!(e, SeedError::Value { ref name, index, .. } if name == "v" && index == n - 3),
+        "{e}"
+    );
+    let e = jax_lif_step_into(&v, &i, &bad_n, &p, &mut got_v, &mut got_s).unwrap_err();
+    assert!(
+        matches!(e, SeedError::Value { ref name, index: 2, .. } if name == "noise"),
+        "{e}"
+    );
+    let mut bad_i = i.clone();
+    bad_i[(1 << 14) + 5] = f64::NEG_INFINITY;
+    let e = jax_lif_step_into(&v, &bad_i, &bad_n, &p, &mut got_v, &mut got_s).unwrap_err();
+    assert!(
+        matches!(e, SeedError::Value { ref name, index, .. } if name == "I_t" && index == (1 << 14) + 5),
+        "{e}"
+    );
 }
 
 #[test]

@@ -345,14 +345,12 @@ fn popcount_words(
     }
     let cpu = cpu()?;
     py.allow_threads(|| -> Result<(), String> {
-        let counts = if gpu {
-            gpu::count_ones_per_word(p)?
-        } else {
-            let mut counts = vec![0u32; p.len()];
-            cpu.count_ones_per_word(all_bits(p)?, &mut counts)
-                .map_err(|e| e.to_string())?;
-            counts
-        };
+        if !gpu {
+            return cpu
+                .count_ones_per_word_u64(all_bits(p)?, o)
+                .map_err(|e| e.to_string());
+        }
+        let counts = gpu::count_ones_per_word(p)?;
         if counts.len() != o.len() {
             return Err(format!(
                 "{} counts for {} words (the device's result is short)",
@@ -482,29 +480,40 @@ impl From<Lif> for seed::ForwardParams {
     }
 }
 
-/// The seed's `jax_lif_step` (float64).
+/// The seed's `jax_lif_step` (float64) into `v_new` and `spikes` (the
+/// caller's arrays of `v`'s length: numpy's `empty`, so no page is written
+/// twice).
 #[pyfunction]
-#[allow(clippy::type_complexity)]
-fn lif_step<'py>(
-    py: Python<'py>,
-    v: PyReadonlyArray1<'py, f64>,
-    i_t: PyReadonlyArray1<'py, f64>,
+#[allow(clippy::too_many_arguments)]
+fn lif_step(
+    py: Python<'_>,
+    v: PyReadonlyArray1<'_, f64>,
+    i_t: PyReadonlyArray1<'_, f64>,
     lif: Lif,
     resistance: f64,
-    noise: PyReadonlyArray1<'py, f64>,
-) -> PyResult<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>)> {
+    noise: PyReadonlyArray1<'_, f64>,
+    mut v_new: PyReadwriteArray1<'_, f64>,
+    mut spikes: PyReadwriteArray1<'_, f64>,
+) -> PyResult<()> {
     let (v, i, n) = (
         v.as_slice().map_err(value_err)?,
         i_t.as_slice().map_err(value_err)?,
         noise.as_slice().map_err(value_err)?,
     );
+    let (nw, sw) = (
+        contiguous_mut("v_new", &mut v_new)?,
+        contiguous_mut("spikes", &mut spikes)?,
+    );
     let Lif(v_rest, v_reset, v_threshold, alpha) = lif;
-    let (nv, s) = py
-        .allow_threads(|| {
-            seed::jax_lif_step(v, i, v_rest, v_reset, v_threshold, alpha, resistance, n)
-        })
-        .map_err(value_err)?;
-    Ok((nv.into_pyarray_bound(py), s.into_pyarray_bound(py)))
+    let p = seed::LifStepParams {
+        v_rest,
+        v_reset,
+        v_threshold,
+        alpha,
+        resistance,
+    };
+    py.allow_threads(|| seed::jax_lif_step_into(v, i, n, &p, nw, sw))
+        .map_err(value_err)
 }
 
 /// The seed's `jax_forward_pass` (float64): per layer its spikes

@@ -128,6 +128,14 @@ def test_vec_and_matches_the_cpu(n):
     np.testing.assert_array_equal(assert_same(gb.gpu_popcount, w), ref.popcount_words(w))
 
 
+def test_popcount_of_many_words():
+    # Past the CPU backend's parallel threshold (2^15 words), in blocks that
+    # are not a multiple of its chunks, and a strided view.
+    w = words(3, 20011)
+    np.testing.assert_array_equal(assert_same(gb.gpu_popcount, w), ref.popcount_words(w))
+    np.testing.assert_array_equal(assert_same(gb.gpu_popcount, w[:, ::3]), ref.popcount_words(w[:, ::3]))
+
+
 def test_vec_and_clears_dirty_padding_as_the_cpu_does():
     a, b = vo.pack_bitstream(bits(2, 70)), vo.pack_bitstream(bits(2, 70))
     a[:, -1] |= np.uint64(1) << np.uint64(63)  # a padding bit set by hand

@@ -26,6 +26,29 @@ def test_lif_step(dtype):
     assert 0 < s.sum() < s.size
 
 
+def test_lif_step_large_and_strided():
+    # Several of the native function's parallel blocks (16384 neurons), a
+    # partial one, a strided view; a non-finite element in a late block.
+    v = RNG.normal(0.5, 0.5, size=(3, 20011))
+    i = RNG.normal(0.3, 0.3, size=v.shape)
+    noise = RNG.normal(0, 0.05, size=v.shape)
+    for a, b, c in [(v, i, noise), (v[:, ::2], i[:, ::2], noise[:, ::2])]:
+        nv, s = jb.jax_lif_step(a, b, 0.1, -0.2, 1.0, 0.3, 1.5, c)
+        wv, ws = ref.lif_step(a, b, 0.1, -0.2, 1.0, 0.3, 1.5, c)
+        assert nv.shape == a.shape and s.shape == a.shape
+        np.testing.assert_allclose(nv, wv, rtol=1e-12, atol=1e-12)
+        np.testing.assert_array_equal(s, ws)
+    bad = noise.copy()
+    bad[2, 20000] = np.inf
+    with pytest.raises(ValueError, match=r"noise.*\[60022\]"):
+        jb.jax_lif_step(v, i, 0.1, -0.2, 1.0, 0.3, 1.5, bad)
+    # A 0-d population.
+    nv, s = jb.jax_lif_step(np.float64(0.9), np.float64(0.5), 0.0, 0.0, 1.0, 0.1, 1.0, np.float64(0.0))
+    assert nv.shape == () and s.shape == () and float(s) == 1.0 and float(nv) == 0.0
+    with pytest.raises(ValueError, match="I_t shape"):
+        jb.jax_lif_step(np.float64(0.9), np.ones(1), 0.0, 0.0, 1.0, 0.1, 1.0, np.float64(0.0))
+
+
 def net(widths):
     return [RNG.normal(0, 1.0 / np.sqrt(a), size=(b, a)) for a, b in zip(widths, widths[1:])]
 

@@ -373,6 +373,25 @@ impl CpuBackend {
         Ok(())
     }
 
+    /// [`Self::count_ones_per_word`] as 64-bit counts (numpy's `uint64`:
+    /// the seed's `gpu_popcount`), written straight into `out` (each block
+    /// through a small 32-bit buffer on the stack).
+    pub fn count_ones_per_word_u64(&self, a: BitSlice<'_, u64>, out: &mut [u64]) -> Result<()> {
+        ensure(a.words().len(), out.len())?;
+        let (kern, a) = (self.kernels, a.words());
+        self.for_chunks(out, |o, r| {
+            let mut buf = [0u32; 512];
+            for (o, a) in o.chunks_mut(buf.len()).zip(a[r].chunks(buf.len())) {
+                let b = &mut buf[..o.len()];
+                kern.popcount_per_word(a, b);
+                for (o, &c) in o.iter_mut().zip(b.iter()) {
+                    *o = u64::from(c);
+                }
+            }
+        });
+        Ok(())
+    }
+
     /// Layer 0's input streams of one step, as `sc_kernel::net::encode_inputs`
     /// (same arguments, errors, output words and generator state after):
     /// stream `i` of `x` is `inputs[i]` encoded from a copy of `x_gen`, and

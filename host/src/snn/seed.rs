@@ -257,7 +257,8 @@ impl Noise {
 /// `v' >= v_threshold`, there `v' = v_reset`. Returns `(v', spikes)`, spikes
 /// as 0/1. The seed's guards: finite `v_rest`, `v_reset`, `v_threshold`;
 /// `alpha` and `resistance` > 0 and finite; `I_t` and `noise` of `v`'s
-/// length; every element finite.
+/// length; every element finite. [`jax_lif_step_into`] writes into the
+/// caller's buffers.
 #[allow(clippy::too_many_arguments)] // the seed's signature
 pub fn jax_lif_step<T: Real>(
     v: &[T],
@@ -269,36 +270,121 @@ pub fn jax_lif_step<T: Real>(
     resistance: T,
     noise: &[T],
 ) -> Result<(Vec<T>, Vec<T>), SeedError> {
-    scalar("v_rest", v_rest.f64(), false)?;
-    scalar("v_reset", v_reset.f64(), false)?;
-    scalar("v_threshold", v_threshold.f64(), false)?;
-    scalar("alpha", alpha.f64(), true)?;
-    scalar("resistance", resistance.f64(), true)?;
-    for (name, a) in [("I_t", i_t), ("noise", noise)] {
-        if a.len() != v.len() {
-            return Err(SeedError::Shape {
-                name: name.into(),
-                expected: format!("({},) like `v`", v.len()),
-                found: format!("({},)", a.len()),
-            });
-        }
-    }
-    finite("v", v)?;
-    finite("I_t", i_t)?;
-    finite("noise", noise)?;
-    let mut out = v.to_vec();
-    let mut spikes = vec![T::ZERO; v.len()];
-    for k in 0..v.len() {
-        let dv = (v_rest - v[k]) * alpha + i_t[k] * resistance + noise[k];
-        let nv = v[k] + dv;
-        if nv >= v_threshold {
-            out[k] = v_reset;
-            spikes[k] = T::ONE;
-        } else {
-            out[k] = nv;
-        }
-    }
+    let lif = LifStepParams {
+        v_rest,
+        v_reset,
+        v_threshold,
+        alpha,
+        resistance,
+    };
+    check_lif_step(v, i_t, noise, &lif)?;
+    let mut out = limits::try_vec("v (the new potentials)", v.len(), T::ZERO)?;
+    let mut spikes = limits::try_vec("v (the spikes)", v.len(), T::ZERO)?;
+    jax_lif_step_into(v, i_t, noise, &lif, &mut out, &mut spikes)?;
     Ok((out, spikes))
+}
+
+/// The scalars of [`jax_lif_step_into`] (the seed's `jax_lif_step`
+/// arguments of the same names).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LifStepParams<T> {
+    /// Resting potential (finite).
+    pub v_rest: T,
+    /// Potential after a spike (finite).
+    pub v_reset: T,
+    /// Firing threshold (finite).
+    pub v_threshold: T,
+    /// Leak rate per step (> 0, finite).
+    pub alpha: T,
+    /// Input resistance (> 0, finite).
+    pub resistance: T,
+}
+
+/// Neurons per rayon task of [`jax_lif_step_into`].
+const LIF_CHUNK: usize = 1 << 14;
+
+/// [`jax_lif_step`] into the caller's `v_new` and `spikes` (both of `v`'s
+/// length): the same values, guards and errors. Branchless, neurons in
+/// parallel (rayon, blocks of 16384), each element's finiteness checked in
+/// the same pass; on an error the outputs hold no meaningful values.
+pub fn jax_lif_step_into<T: Real>(
+    v: &[T],
+    i_t: &[T],
+    noise: &[T],
+    p: &LifStepParams<T>,
+    v_new: &mut [T],
+    spikes: &mut [T],
+) -> Result<(), SeedError> {
+    check_lif_step(v, i_t, noise, p)?;
+    same_len(v, [("v_new", v_new.len()), ("spikes", spikes.len())])?;
+    let p = *p;
+    let all_finite = v_new
+        .par_chunks_mut(LIF_CHUNK)
+        .zip(spikes.par_chunks_mut(LIF_CHUNK))
+        .zip(v.par_chunks(LIF_CHUNK))
+        .zip(i_t.par_chunks(LIF_CHUNK))
+        .zip(noise.par_chunks(LIF_CHUNK))
+        .map(|((((o, s), v), i), n)| lif_block(&p, v, i, n, o, s))
+        .reduce(|| true, |a, b| a & b);
+    if !all_finite {
+        // The seed's order: the first non-finite element of `v`, then of
+        // `I_t`, then of `noise`.
+        finite("v", v)?;
+        finite("I_t", i_t)?;
+        finite("noise", noise)?;
+    }
+    Ok(())
+}
+
+/// The scalar and length guards of [`jax_lif_step_into`] (not the
+/// elements').
+fn check_lif_step<T: Real>(
+    v: &[T],
+    i_t: &[T],
+    noise: &[T],
+    p: &LifStepParams<T>,
+) -> Result<(), SeedError> {
+    scalar("v_rest", p.v_rest.f64(), false)?;
+    scalar("v_reset", p.v_reset.f64(), false)?;
+    scalar("v_threshold", p.v_threshold.f64(), false)?;
+    scalar("alpha", p.alpha.f64(), true)?;
+    scalar("resistance", p.resistance.f64(), true)?;
+    same_len(v, [("I_t", i_t.len()), ("noise", noise.len())])
+}
+
+/// An error naming the first of `lens` that is not `v`'s length.
+fn same_len<T>(v: &[T], lens: [(&str, usize); 2]) -> Result<(), SeedError> {
+    match lens.into_iter().find(|&(_, n)| n != v.len()) {
+        Some((name, n)) => Err(SeedError::Shape {
+            name: name.into(),
+            expected: format!("({},) like `v`", v.len()),
+            found: format!("({n},)"),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// One block of [`jax_lif_step_into`], without branches on the data;
+/// whether every input element is finite.
+#[inline]
+fn lif_block<T: Real>(
+    p: &LifStepParams<T>,
+    v: &[T],
+    i_t: &[T],
+    noise: &[T],
+    v_new: &mut [T],
+    spikes: &mut [T],
+) -> bool {
+    let mut ok = true;
+    for ((((o, s), &v), &i), &n) in v_new.iter_mut().zip(spikes).zip(v).zip(i_t).zip(noise) {
+        ok &= v.is_finite() & i.is_finite() & n.is_finite();
+        let dv = (p.v_rest - v) * p.alpha + i * p.resistance + n;
+        let nv = v + dv;
+        let fired = nv >= p.v_threshold;
+        *o = if fired { p.v_reset } else { nv };
+        *s = if fired { T::ONE } else { T::ZERO };
+    }
+    ok
 }
 
 /// Membrane parameters of [`jax_forward_pass`] (the seed's defaults).

@@ -85,15 +85,16 @@ def jax_lif_step(v, I_t, v_rest, v_reset, v_threshold, alpha, resistance, noise)
     shape (spikes 0.0/1.0)."""
     dt = _out_dtype(v)
     va = _float("v", v)
-    shape = va.shape
+    shape = np.shape(v)  # ascontiguousarray makes a 0-d array 1-d
     ia, na = _float("I_t", I_t), _float("noise", noise)
-    for name, a in (("I_t", ia), ("noise", na)):
-        if a.shape != shape:
-            raise ValueError(f"{name} shape {a.shape} must match v shape {shape}")
+    for name, a in (("I_t", I_t), ("noise", noise)):
+        if np.shape(a) != shape:
+            raise ValueError(f"{name} shape {np.shape(a)} must match v shape {shape}")
     lif = _lif(v_rest, v_reset, v_threshold, alpha)
     r = _scalar("resistance", resistance)
-    nv, s = _native.lif_step(va.reshape(-1), ia.reshape(-1), lif, r, na.reshape(-1))
-    return nv.reshape(shape).astype(dt, copy=False), s.reshape(shape).astype(dt, copy=False)
+    nv, s = np.empty(shape), np.empty(shape)
+    _native.lif_step(va.reshape(-1), ia.reshape(-1), lif, r, na.reshape(-1), nv.reshape(-1), s.reshape(-1))
+    return nv.astype(dt, copy=False), s.astype(dt, copy=False)
 
 
 def jax_forward_pass(weights, x, n_steps, v_rest=0.0, v_reset=0.0, v_threshold=1.0, alpha=0.9):
