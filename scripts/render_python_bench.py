@@ -2,13 +2,18 @@
 """Render scripts/bench-python.sh's rows as the Markdown of
 docs/bench/python.md (stdout).
 
-    render_python_bench.py python.json python-rust.json MACHINE VERSIONS
+    render_python_bench.py ROWS.json[,ROWS.json...] RUST.json[,RUST.json...] MACHINE VERSIONS
+
+With several rounds (comma-separated files of scripts/bench_python.py
+and of the Rust side, in the same order), each time is the median of the
+rounds'.
 
 A target line says "met" or "not met" from the figures of this run; it is
 a report, never a test.
 """
 
 import json
+import statistics
 import sys
 
 
@@ -16,15 +21,35 @@ def ms(r, k):
     return f"{r[k] * 1e3:.3f}" if k in r else "-"
 
 
+TIMES = ("sc_neuro_s", "numpy_s", "numba_s", "rust_s")
+
+
+def merge(rounds):
+    """One list of rows: each time the median over `rounds` (lists of rows
+    in the same order)."""
+    rows = []
+    for same in zip(*rounds):
+        r = dict(same[0])
+        for k in TIMES:
+            if k in r:
+                r[k] = statistics.median(x[k] for x in same)
+        rows.append(r)
+    return rows
+
+
 def main():
-    rows_path, rust_path, machine, versions = sys.argv[1:5]
-    with open(rows_path) as f:
-        rows = json.load(f)
-    with open(rust_path) as f:
+    rows_paths, rust_paths, machine, versions = sys.argv[1:5]
+    rounds = []
+    for path in rows_paths.split(","):
+        with open(path) as f:
+            rounds.append(json.load(f))
+    rows = merge(rounds)
+    with open(rust_paths.split(",")[0]) as f:
         rust = json.load(f)
     print("## The seed's functions through `sc_neuro`: against numpy, Numba and the Rust API")
     print()
-    print(f"Produced by `scripts/bench-python.sh` on {machine}, one run, {versions}. Each of the seed's "
+    n = len(rounds)
+    print(f"Produced by `scripts/bench-python.sh` on {machine}, {versions}. Each of the seed's "
           "`accel` functions called through the Python package `sc_neuro` (python/, built with maturin "
           "into the benchmark's venv), side by side in the same run with: the seed's numpy version "
           "(python/tests/seed_ref.py, the reference the package's tests check against); the seed's Numba "
@@ -33,9 +58,12 @@ def main():
           "shape through the Rust API the binding calls (`host/examples/bench_python_ops.rs`: "
           f"`sc_host::cpu::CpuBackend` on {rust['threads']} threads, SIMD level {rust['simd']}, writing into "
           "output buffers allocated once, as its signatures let a Rust caller; and `sc_host::snn::seed`: "
-          "`jax_lif_step_into` into buffers allocated once, the other functions return new vectors; random inputs of the same shapes). Milliseconds per call, "
-          "median of 7 calls after one untimed call (compilation, warm-up); every row first checks that "
-          "`sc_neuro` and the numpy version (and Numba's) agree, then waits 0.3 s: that check ran numpy, "
+          "`jax_lif_step_into` into buffers allocated once, the other functions return new vectors; random "
+          "inputs of the same shapes). Milliseconds per call: in each round, the median of 7 calls after one "
+          f"untimed call (compilation, warm-up); the table gives the median over {n} round(s), the Rust "
+          "side's and the Python side's alternating (this machine's speed drifts within minutes). In "
+          "every round each row first checks that "
+          f"`sc_neuro` and the numpy version (and Numba's) agree, then waits 0.3 s: that check ran numpy, "
           "whose OpenBLAS worker threads spin for about 0.1 s after a matrix product and would share the "
           "cores with the timed `sc_neuro` calls. `sc_neuro` and the Rust API use every core; the seed's "
           "Numba kernels run on one, and so does numpy except its matrix products (OpenBLAS, every core). "

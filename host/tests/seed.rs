@@ -288,9 +288,28 @@ fn lif_step_into_is_lif_step_in_blocks() {
     assert!(fired > 0 && fired < n, "{fired} of {n} fired");
     for k in 0..n {
         let u = v[k] + ((p.v_rest - v[k]) * p.alpha + i[k] * p.resistance + noise[k]);
-        let want = if u >= p.v_threshold { p.v_reset } else { u };
-        assert_eq!(got_v[k], want, "neuron {k}");
+        let fired = u >= p.v_threshold;
+        let want = if fired { p.v_reset } else { u };
+        assert_eq!(
+            (got_v[k], got_s[k]),
+            (want, f64::from(u8::from(fired))),
+            "neuron {k}"
+        );
     }
+    // No neurons; f32; a neuron exactly at the threshold fires (`>=`).
+    jax_lif_step_into(&[], &[], &[], &p, &mut [], &mut []).unwrap();
+    let p32 = LifStepParams {
+        v_rest: 0.0f32,
+        v_reset: -0.25,
+        v_threshold: 1.0,
+        alpha: 0.5,
+        resistance: 1.0,
+    };
+    let (v32, i32_) = ([1.0f32, 0.5, 0.25], [0.5f32, 0.25, 2.0]);
+    let (mut nv32, mut s32) = ([9.0f32; 3], [9.0f32; 3]);
+    jax_lif_step_into(&v32, &i32_, &[0.0; 3], &p32, &mut nv32, &mut s32).unwrap();
+    // 1 + (0 - 1) 0.5 + 0.5 = 1 (fires); 0.5 - 0.25 + 0.25 = 0.5; 0.25 - 0.125 + 2.
+    assert_eq!((nv32, s32), ([-0.25, 0.5, -0.25], [1.0, 0.0, 1.0]));
     // Outputs of the wrong length are named.
     let mut short = vec![0.0; n - 1];
     assert!(matches!(

@@ -512,7 +512,8 @@ fn lif_step(
         alpha,
         resistance,
     };
-    py.allow_threads(|| seed::jax_lif_step_into(v, i, n, &p, nw, sw))
+    let cpu = cpu()?;
+    py.allow_threads(|| cpu.install(|| seed::jax_lif_step_into(v, i, n, &p, nw, sw)))
         .map_err(value_err)
 }
 
@@ -530,8 +531,9 @@ fn forward_pass<'py>(
     let ws = matrices(&weights)?;
     let x = matrix("x", &x)?;
     let p = lif.into();
+    let cpu = cpu()?;
     let r = py
-        .allow_threads(|| seed::jax_forward_pass(&ws, &x, n_steps, &p))
+        .allow_threads(|| cpu.install(|| seed::jax_forward_pass(&ws, &x, n_steps, &p)))
         .map_err(value_err)?;
     let spikes = r
         .spikes
@@ -568,11 +570,14 @@ fn surrogate<'py>(
         path: seed::SurrogatePath::parse(surrogate_path).map_err(value_err)?,
         ..seed::LossParams::default()
     };
+    let cpu = cpu()?;
     let (new, loss) = py
-        .allow_threads(|| match lr {
-            None => seed::jax_surrogate_loss(&ws, &x, &t, &p).map(|l| (None, l)),
-            Some(lr) => seed::jax_surrogate_gradient_step(&ws, &x, &t, lr, &p)
-                .map(|(new, l)| (Some(new), l)),
+        .allow_threads(|| {
+            cpu.install(|| match lr {
+                None => seed::jax_surrogate_loss(&ws, &x, &t, &p).map(|l| (None, l)),
+                Some(lr) => seed::jax_surrogate_gradient_step(&ws, &x, &t, lr, &p)
+                    .map(|(new, l)| (Some(new), l)),
+            })
         })
         .map_err(value_err)?;
     let new = new

@@ -278,14 +278,15 @@ pub fn jax_lif_step<T: Real>(
         resistance,
     };
     check_lif_step(v, i_t, noise, &lif)?;
-    let mut out = limits::try_vec("v (the new potentials)", v.len(), T::ZERO)?;
-    let mut spikes = limits::try_vec("v (the spikes)", v.len(), T::ZERO)?;
+    // As large as `v`, which exists: no limit to check.
+    let (mut out, mut spikes) = (vec![T::ZERO; v.len()], vec![T::ZERO; v.len()]);
     jax_lif_step_into(v, i_t, noise, &lif, &mut out, &mut spikes)?;
     Ok((out, spikes))
 }
 
 /// The scalars of [`jax_lif_step_into`] (the seed's `jax_lif_step`
-/// arguments of the same names).
+/// arguments of the same names). Potentials are in the units of `v`,
+/// currents in those of `I_t`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LifStepParams<T> {
     /// Resting potential (finite).
@@ -294,9 +295,9 @@ pub struct LifStepParams<T> {
     pub v_reset: T,
     /// Firing threshold (finite).
     pub v_threshold: T,
-    /// Leak rate per step (> 0, finite).
+    /// Leak: the fraction of `v_rest - v` added per step (> 0, finite).
     pub alpha: T,
-    /// Input resistance (> 0, finite).
+    /// Input resistance: potential per unit of `I_t` (> 0, finite).
     pub resistance: T,
 }
 
@@ -304,9 +305,11 @@ pub struct LifStepParams<T> {
 const LIF_CHUNK: usize = 1 << 14;
 
 /// [`jax_lif_step`] into the caller's `v_new` and `spikes` (both of `v`'s
-/// length): the same values, guards and errors. Branchless, neurons in
-/// parallel (rayon, blocks of 16384), each element's finiteness checked in
-/// the same pass; on an error the outputs hold no meaningful values.
+/// length, else a [`SeedError::Shape`] naming them): the same values, and
+/// the same guards and errors in the same order. Branchless, neurons in
+/// parallel (rayon's current pool, blocks of 16384), each element's
+/// finiteness checked in the same pass; on an error the outputs hold no
+/// meaningful values.
 pub fn jax_lif_step_into<T: Real>(
     v: &[T],
     i_t: &[T],

@@ -82,7 +82,8 @@ def _lif(v_rest, v_reset, v_threshold, alpha):
 
 def jax_lif_step(v, I_t, v_rest, v_reset, v_threshold, alpha, resistance, noise):
     """One LIF step of a population: returns ``(v_new, spikes)`` of ``v``'s
-    shape (spikes 0.0/1.0)."""
+    shape (spikes 0.0/1.0; a 0-d ``v`` gives 0-d results). ``I_t`` and
+    ``noise`` must have exactly ``v``'s shape (no broadcasting)."""
     dt = _out_dtype(v)
     va = _float("v", v)
     shape = np.shape(v)  # ascontiguousarray makes a 0-d array 1-d
@@ -92,9 +93,9 @@ def jax_lif_step(v, I_t, v_rest, v_reset, v_threshold, alpha, resistance, noise)
             raise ValueError(f"{name} shape {np.shape(a)} must match v shape {shape}")
     lif = _lif(v_rest, v_reset, v_threshold, alpha)
     r = _scalar("resistance", resistance)
-    nv, s = np.empty(shape), np.empty(shape)
-    _native.lif_step(va.reshape(-1), ia.reshape(-1), lif, r, na.reshape(-1), nv.reshape(-1), s.reshape(-1))
-    return nv.astype(dt, copy=False), s.astype(dt, copy=False)
+    nv, s = np.empty(va.size), np.empty(va.size)
+    _native.lif_step(va.reshape(-1), ia.reshape(-1), lif, r, na.reshape(-1), nv, s)
+    return nv.reshape(shape).astype(dt, copy=False), s.reshape(shape).astype(dt, copy=False)
 
 
 def jax_forward_pass(weights, x, n_steps, v_rest=0.0, v_reset=0.0, v_threshold=1.0, alpha=0.9):
