@@ -6,7 +6,7 @@
 use sc_host::snn::seed::{
     jax_forward_pass, jax_lif_step, jax_lif_step_into, jax_surrogate_gradient_step,
     jax_surrogate_loss, one_hot, surrogate_loss_and_grad, Forward, ForwardParams, LifStepParams,
-    LossParams, Matrix, Noise, SeedError, SurrogatePath,
+    LossParams, Matrix, MatrixRef, Noise, SeedError, SurrogatePath,
 };
 
 /// Uniform values in [lo, hi) from a small LCG (test data only).
@@ -343,6 +343,55 @@ fn lif_step_into_is_lif_step_in_blocks() {
         matches!(e, SeedError::Value { ref name, index, .. } if name == "I_t" && index == (1 << 14) + 5),
         "{e}"
     );
+}
+
+/// Borrowed matrices (another library's arrays, not copied) give exactly
+/// the owned matrices' results; a borrowed matrix of the wrong size is
+/// refused by name.
+#[test]
+fn borrowed_matrices_are_the_owned_ones() {
+    let dims = [12, 9, 4];
+    let ws = net(&dims, 5, 0.6, 0.1);
+    let x = inputs(6, 21, dims[0]);
+    let labels: Vec<usize> = (0..21).map(|b| b % 4).collect();
+    let t = one_hot::<f64>(&labels, 4).unwrap();
+    let views: Vec<MatrixRef<'_, f64>> = ws
+        .iter()
+        .map(|w| MatrixRef::new("w", w.rows, w.cols, &w.data).unwrap())
+        .collect();
+    let (xv, tv) = (x.view(), t.view());
+    let p = ForwardParams::default();
+    assert_eq!(
+        jax_forward_pass(&views, &xv, 10, &p).unwrap(),
+        jax_forward_pass(&ws, &x, 10, &p).unwrap()
+    );
+    let lp = LossParams {
+        n_steps: 10,
+        ..LossParams::default()
+    };
+    let want = jax_surrogate_gradient_step(&ws, &x, &t, 0.1, &lp).unwrap();
+    assert_eq!(
+        jax_surrogate_gradient_step(&views, &xv, &tv, 0.1, &lp).unwrap(),
+        want
+    );
+    assert_eq!(
+        jax_surrogate_loss(&views, &xv, &tv, &lp).unwrap(),
+        jax_surrogate_loss(&ws, &x, &t, &lp).unwrap()
+    );
+    assert!(matches!(
+        MatrixRef::new("x", 3, 4, &x.data[..11]),
+        Err(SeedError::Shape { ref name, .. }) if name == "x"
+    ));
+    // A borrowed matrix built by hand with too few values is refused too.
+    let short = MatrixRef {
+        rows: 21,
+        cols: 12,
+        data: &x.data[..100],
+    };
+    assert!(matches!(
+        jax_forward_pass(&views, &short, 10, &p),
+        Err(SeedError::Shape { ref name, .. }) if name == "x"
+    ));
 }
 
 #[test]

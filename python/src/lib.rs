@@ -445,14 +445,19 @@ fn mac_operands<'a>(
     Ok((w, x, shape))
 }
 
-fn matrix(name: &str, a: &PyReadonlyArrayDyn<'_, f64>) -> PyResult<seed::Matrix<f64>> {
+fn matrix<'a>(
+    name: &str,
+    a: &'a PyReadonlyArrayDyn<'_, f64>,
+) -> PyResult<seed::MatrixRef<'a, f64>> {
     let (rows, cols) = two_d(a.shape(), format_args!("`{name}` must be 2-D"))?;
-    let data = contiguous(name, a)?.to_vec();
-    seed::Matrix::new(name, rows, cols, data).map_err(value_err)
+    let data = contiguous(name, a)?;
+    seed::MatrixRef::new(name, rows, cols, data).map_err(value_err)
 }
 
 /// Each of `weights` as a matrix, named `weights[k]` in errors.
-fn matrices(weights: &[PyReadonlyArrayDyn<'_, f64>]) -> PyResult<Vec<seed::Matrix<f64>>> {
+fn matrices<'a>(
+    weights: &'a [PyReadonlyArrayDyn<'_, f64>],
+) -> PyResult<Vec<seed::MatrixRef<'a, f64>>> {
     weights
         .iter()
         .enumerate()

@@ -111,13 +111,7 @@ impl<T: Real> Matrix<T> {
     /// A matrix from its values; an error names `name` if `data` does not
     /// hold `rows * cols` values.
     pub fn new(name: &str, rows: usize, cols: usize, data: Vec<T>) -> Result<Self, SeedError> {
-        if rows.checked_mul(cols) != Some(data.len()) {
-            return Err(SeedError::Shape {
-                name: name.into(),
-                expected: format!("{rows} x {cols} ({} values)", rows.saturating_mul(cols)),
-                found: format!("{} values", data.len()),
-            });
-        }
+        values_for(name, rows, cols, data.len())?;
         Ok(Self { rows, cols, data })
     }
 
@@ -131,8 +125,74 @@ impl<T: Real> Matrix<T> {
         })
     }
 
+    /// This matrix, borrowed.
+    pub fn view(&self) -> MatrixRef<'_, T> {
+        MatrixRef {
+            rows: self.rows,
+            cols: self.cols,
+            data: &self.data,
+        }
+    }
+}
+
+/// A borrowed row-major matrix: `rows x cols` values, row `r` at
+/// `data[r * cols..]` (for instance another library's array, used without
+/// a copy). The functions check that `data` holds `rows * cols` values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MatrixRef<'a, T> {
+    /// Rows (samples, or a weight matrix's output neurons).
+    pub rows: usize,
+    /// Columns (features, or a weight matrix's inputs).
+    pub cols: usize,
+    /// `rows * cols` values.
+    pub data: &'a [T],
+}
+
+/// A matrix the functions read: a [`Matrix`] or a [`MatrixRef`].
+pub trait AsMatrix<T> {
+    /// The matrix, borrowed.
+    fn as_matrix(&self) -> MatrixRef<'_, T>;
+}
+
+impl<T: Real> AsMatrix<T> for Matrix<T> {
+    fn as_matrix(&self) -> MatrixRef<'_, T> {
+        self.view()
+    }
+}
+
+impl<T: Real> AsMatrix<T> for MatrixRef<'_, T> {
+    fn as_matrix(&self) -> MatrixRef<'_, T> {
+        *self
+    }
+}
+
+/// An error naming `name` unless `len` is `rows * cols`.
+fn values_for(name: &str, rows: usize, cols: usize, len: usize) -> Result<(), SeedError> {
+    if rows.checked_mul(cols) == Some(len) {
+        return Ok(());
+    }
+    Err(SeedError::Shape {
+        name: name.into(),
+        expected: format!("{rows} x {cols} ({} values)", rows.saturating_mul(cols)),
+        found: format!("{len} values"),
+    })
+}
+
+/// Each of `ms` borrowed.
+fn views<T: Real, M: AsMatrix<T>>(ms: &[M]) -> Vec<MatrixRef<'_, T>> {
+    ms.iter().map(AsMatrix::as_matrix).collect()
+}
+
+impl<'a, T: Real> MatrixRef<'a, T> {
+    /// A borrowed matrix; an error names `name` if `data` does not hold
+    /// `rows * cols` values.
+    pub fn new(name: &str, rows: usize, cols: usize, data: &'a [T]) -> Result<Self, SeedError> {
+        values_for(name, rows, cols, data.len())?;
+        Ok(Self { rows, cols, data })
+    }
+
     /// Row `r` (`r < rows`; the shapes are checked before any use).
-    fn row(&self, r: usize) -> &[T] {
+    fn row(&self, r: usize) -> &'a [T] {
         &self.data[r * self.cols..(r + 1) * self.cols]
     }
 
@@ -151,7 +211,7 @@ impl<T: Real> Matrix<T> {
     }
 
     fn check_finite(&self, name: &str) -> Result<(), SeedError> {
-        finite(name, &self.data)
+        finite(name, self.data)
     }
 }
 
@@ -522,7 +582,7 @@ impl Default for LossParams {
 /// Check a network's weights against the samples: every `W_l` is
 /// `n_out x n_in` with `n_in` = the previous layer's `n_out` (`x.cols`
 /// for layer 0), and finite.
-fn check_net<T: Real>(weights: &[Matrix<T>], x: &Matrix<T>) -> Result<(), SeedError> {
+fn check_net<T: Real>(weights: &[MatrixRef<'_, T>], x: &MatrixRef<'_, T>) -> Result<(), SeedError> {
     if weights.is_empty() {
         return Err(SeedError::Shape {
             name: "weights".into(),
@@ -571,8 +631,8 @@ pub(crate) fn dot<T: Real>(a: &[T], b: &[T]) -> T {
 }
 
 /// `out[b][j] = dot(x[b], w[j])` for a block of rows of `x`.
-fn matmul_t<T: Real>(x: &[T], n_in: usize, w: &Matrix<T>, out: &mut [T]) {
-    gemm_nt(x, &w.data, n_in, w.rows, out);
+fn matmul_t<T: Real>(x: &[T], n_in: usize, w: &MatrixRef<'_, T>, out: &mut [T]) {
+    gemm_nt(x, w.data, n_in, w.rows, out);
 }
 
 /// Four dot products of `w` with rows `x0..x3`, each summed exactly as
@@ -649,14 +709,15 @@ pub(crate) fn outer_acc<T: Real>(d: &[T], x: &[T], n_in: usize, n_out: usize, g:
 /// `current = spikes @ W.T`), `x` is `batch x n_in` (constant inputs,
 /// usually rates in `[0, 1]`). Samples run in parallel (rayon, blocks of
 /// 16 rows).
-pub fn jax_forward_pass<T: Real>(
-    weights: &[Matrix<T>],
-    x: &Matrix<T>,
+pub fn jax_forward_pass<T: Real, W: AsMatrix<T>>(
+    weights: &[W],
+    x: &impl AsMatrix<T>,
     n_steps: usize,
     p: &ForwardParams,
 ) -> Result<ForwardPass<T>, SeedError> {
+    let (weights, x) = (views(weights), x.as_matrix());
     p.validate()?;
-    check_net(weights, x)?;
+    check_net(&weights, &x)?;
     if n_steps == 0 {
         return Err(SeedError::Scalar {
             name: "n_steps",
@@ -674,7 +735,7 @@ pub fn jax_forward_pass<T: Real>(
     let mut spikes_all = Vec::with_capacity(weights.len());
     let mut rates_all: Vec<Matrix<T>> = Vec::with_capacity(weights.len());
     let mut v_last = Matrix::zeros("v", 0, 0)?;
-    for w in weights {
+    for w in &weights {
         let n_out = w.rows;
         let per_step = batch.saturating_mul(n_out);
         let mut spikes = limits::try_vec(
@@ -684,7 +745,7 @@ pub fn jax_forward_pass<T: Real>(
         )?;
         let mut rate = Matrix::zeros("rates", batch, n_out)?;
         let mut v = Matrix::zeros("v", batch, n_out)?;
-        let input = rates_all.last().unwrap_or(x);
+        let input = rates_all.last().map_or(x, Matrix::view);
         let n_in = input.cols;
         let inv_t = T::ONE / T::of(n_steps as f64);
         // Per block of samples: current, then the steps. Spikes are
@@ -761,9 +822,9 @@ pub fn one_hot<T: Real>(labels: &[usize], classes: usize) -> Result<Matrix<T>, S
 }
 
 fn check_loss<T: Real>(
-    weights: &[Matrix<T>],
-    x: &Matrix<T>,
-    targets: &Matrix<T>,
+    weights: &[MatrixRef<'_, T>],
+    x: &MatrixRef<'_, T>,
+    targets: &MatrixRef<'_, T>,
     p: &LossParams,
 ) -> Result<(), SeedError> {
     check_net(weights, x)?;
@@ -829,7 +890,7 @@ type BlockLoss<T> = (f64, Vec<Vec<T>>);
 /// gradients of the mean loss over all `batch` samples (summed over the
 /// block).
 fn block_loss_grad<T: Real>(
-    weights: &[Matrix<T>],
+    weights: &[MatrixRef<'_, T>],
     xb: &[T],
     yb: &[T],
     batch: usize,
@@ -961,9 +1022,9 @@ fn block_loss_grad<T: Real>(
 /// respect to every weight (the surrogate gradient of `p.path`; exact for
 /// [`Forward::Smoothed`]).
 fn loss_grad<T: Real>(
-    weights: &[Matrix<T>],
-    x: &Matrix<T>,
-    targets: &Matrix<T>,
+    weights: &[MatrixRef<'_, T>],
+    x: &MatrixRef<'_, T>,
+    targets: &MatrixRef<'_, T>,
     p: &LossParams,
     fwd: Forward,
     want_grad: bool,
@@ -1017,42 +1078,45 @@ fn loss_grad<T: Real>(
 /// [`jax_forward_pass`] (`alpha = p.alpha`, `v_rest = v_reset = 0`,
 /// `v_threshold = p.threshold`). `targets` is `batch x classes`: one-hot
 /// rows ([`one_hot`]) or class probabilities.
-pub fn jax_surrogate_loss<T: Real>(
-    weights: &[Matrix<T>],
-    x: &Matrix<T>,
-    targets: &Matrix<T>,
+pub fn jax_surrogate_loss<T: Real, W: AsMatrix<T>>(
+    weights: &[W],
+    x: &impl AsMatrix<T>,
+    targets: &impl AsMatrix<T>,
     p: &LossParams,
 ) -> Result<f64, SeedError> {
-    Ok(loss_grad(weights, x, targets, p, Forward::Hard, false)?.0)
+    let (weights, x, t) = (views(weights), x.as_matrix(), targets.as_matrix());
+    Ok(loss_grad(&weights, &x, &t, p, Forward::Hard, false)?.0)
 }
 
 /// The loss and the gradient the path `p.path` gives for every weight
 /// (what `jax.value_and_grad(jax_surrogate_loss)` returns in the seed).
 /// With [`Forward::Smoothed`] both are those of the smoothed objective,
 /// whose exact gradient the path's backward pass is.
-pub fn surrogate_loss_and_grad<T: Real>(
-    weights: &[Matrix<T>],
-    x: &Matrix<T>,
-    targets: &Matrix<T>,
+pub fn surrogate_loss_and_grad<T: Real, W: AsMatrix<T>>(
+    weights: &[W],
+    x: &impl AsMatrix<T>,
+    targets: &impl AsMatrix<T>,
     p: &LossParams,
     fwd: Forward,
 ) -> Result<(f64, Vec<Matrix<T>>), SeedError> {
-    loss_grad(weights, x, targets, p, fwd, true)
+    let (weights, x, t) = (views(weights), x.as_matrix(), targets.as_matrix());
+    loss_grad(&weights, &x, &t, p, fwd, true)
 }
 
 /// The seed's `jax_surrogate_gradient_step(weights, x, targets, n_steps,
 /// lr, beta, threshold, surrogate_path)`: one SGD step `W -= lr * dL/dW`
 /// with the surrogate gradient. Returns the new weights and the loss
 /// before the step. `lr` > 0 and finite.
-pub fn jax_surrogate_gradient_step<T: Real>(
-    weights: &[Matrix<T>],
-    x: &Matrix<T>,
-    targets: &Matrix<T>,
+pub fn jax_surrogate_gradient_step<T: Real, W: AsMatrix<T>>(
+    weights: &[W],
+    x: &impl AsMatrix<T>,
+    targets: &impl AsMatrix<T>,
     lr: f64,
     p: &LossParams,
 ) -> Result<(Vec<Matrix<T>>, f64), SeedError> {
+    let (weights, x, t) = (views(weights), x.as_matrix(), targets.as_matrix());
     scalar_in::<T>("lr", lr, true)?;
-    let (loss, grads) = loss_grad(weights, x, targets, p, Forward::Hard, true)?;
+    let (loss, grads) = loss_grad(&weights, &x, &t, p, Forward::Hard, true)?;
     let lr = T::of(lr);
     let updated = weights
         .iter()
