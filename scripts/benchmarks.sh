@@ -4,7 +4,8 @@
 # assemble them under a header naming this machine. Benchmarks are never
 # tests: nothing here asserts a timing.
 #   scripts/benchmarks.sh [hdl] [digits] [cpu] [firmware] [mpi] [gpu] [sim] [snn] [python] [upstream]
-# (no argument: all but upstream)
+# (no argument: all but upstream; `scripts/benchmarks.sh assemble` runs none
+# and only assembles the sections' pages as they are)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 declare -A SECTIONS=(
@@ -24,6 +25,7 @@ declare -A SECTIONS=(
 if [ $# -eq 0 ]; then
     for s in "${!SECTIONS[@]}"; do [ "$s" = upstream ] || set -- "$@" "$s"; done
 fi
+[ "$*" = assemble ] && set --
 for s in "$@"; do
     [ -n "${SECTIONS[$s]:-}" ] || { echo "unknown section $s; known: ${!SECTIONS[*]}" >&2; exit 2; }
     echo "==> $s"
