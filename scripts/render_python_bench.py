@@ -102,6 +102,30 @@ def main():
     names = ", ".join(f"`{r['key']}`" for r in big) or "none"
     print(f"- **Within 1.2x of the Rust API for calls above 1 ms: {met}** ({len(big) - len(over)} of "
           f"{len(big)} calls above 1 ms: {names}; {detail}).")
+    # The bitwise rows move whole arrays and compute almost nothing: their
+    # speed is the memory's.
+    moved = [(r, ARRAYS[r["key"]] * ARRAY_BYTES) for r in rows if r["key"] in ARRAYS]
+    if moved:
+        print()
+        print("The element-wise bitwise rows read their operands and write one result of "
+              f"{ARRAY_BYTES / 1e6:.1f} MB each, with one or two word operations per word: memory traffic "
+              "alone. Bytes moved per call over the time: " + "; ".join(
+                  f"`{r['key']}` {b / 1e6:.1f} MB, numpy {b / r['numpy_s'] / 1e9:.0f} GB/s, sc_neuro "
+                  f"{b / r['sc_neuro_s'] / 1e9:.0f} GB/s, 10x numpy would be {10 * b / r['numpy_s'] / 1e9:.0f} GB/s"
+                  for r, b in moved) + ".", end="")
+        pc = next((r for r in rows if r["key"] == "vec_popcount"), None)
+        if pc is not None:
+            print(f" For scale, `vec_popcount` in this run only reads its {POPCOUNT_BYTES / 1e6:.1f} MB, on "
+                  f"every core, at {POPCOUNT_BYTES / pc['sc_neuro_s'] / 1e9:.0f} GB/s.", end="")
+        print()
+
+
+# Operands and result of the bitwise rows (scripts/bench_python.py: arrays
+# of 25088 x 16 words).
+ARRAY_BYTES = 25088 * 16 * 8
+ARRAYS = {"vec_and": 3, "vec_xnor": 3, "vec_not": 2, "vec_mux": 4}
+# vec_popcount's operand: 128 x 784 x 16 words.
+POPCOUNT_BYTES = 128 * 784 * 16 * 8
 
 
 if __name__ == "__main__":
