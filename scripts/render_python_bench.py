@@ -104,12 +104,13 @@ def main():
           f"{len(big)} calls above 1 ms: {names}; {detail}).")
     # The bitwise rows move whole arrays and compute almost nothing: their
     # speed is the memory's.
-    moved = [(r, ARRAYS[r["key"]] * ARRAY_BYTES) for r in rows if r["key"] in ARRAYS]
+    moved = [(r, ARRAYS[r["key"]]) for r in rows if r["key"] in ARRAYS]
     if moved:
         print()
-        print("The element-wise bitwise rows read their operands and write one result of "
-              f"{ARRAY_BYTES / 1e6:.1f} MB each, with one or two word operations per word: memory traffic "
-              "alone. Bytes moved per call over the time: " + "; ".join(
+        print("The element-wise rows read their operands and write their results (the bitwise ones arrays "
+              f"of {ARRAY_BYTES / 1e6:.1f} MB, one or two word operations per word; `jax_lif_step` three "
+              f"arrays of {LIF_BYTES / 1e6:.1f} MB in, two out, a few flops per neuron): memory traffic "
+              "above all. Bytes moved per call over the time: " + "; ".join(
                   f"`{r['key']}` {b / 1e6:.1f} MB, numpy {b / r['numpy_s'] / 1e9:.0f} GB/s, sc_neuro "
                   f"{b / r['sc_neuro_s'] / 1e9:.0f} GB/s, 10x numpy would be {10 * b / r['numpy_s'] / 1e9:.0f} GB/s"
                   for r, b in moved) + ".", end="")
@@ -120,10 +121,13 @@ def main():
         print()
 
 
-# Operands and result of the bitwise rows (scripts/bench_python.py: arrays
-# of 25088 x 16 words).
+# The bitwise rows' arrays (scripts/bench_python.py: 25088 x 16 words).
 ARRAY_BYTES = 25088 * 16 * 8
-ARRAYS = {"vec_and": 3, "vec_xnor": 3, "vec_not": 2, "vec_mux": 4}
+# jax_lif_step's: 2^20 float64 neurons.
+LIF_BYTES = 8 << 20
+# Bytes each element-wise row reads and writes per call.
+ARRAYS = {"vec_and": 3 * ARRAY_BYTES, "vec_xnor": 3 * ARRAY_BYTES, "vec_not": 2 * ARRAY_BYTES,
+          "vec_mux": 4 * ARRAY_BYTES, "jax_lif_step": 5 * LIF_BYTES}
 # vec_popcount's operand: 128 x 784 x 16 words.
 POPCOUNT_BYTES = 128 * 784 * 16 * 8
 
