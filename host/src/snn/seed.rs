@@ -47,9 +47,12 @@
 //! docstring `v = alpha v (1 - s) + W s`), this module follows the
 //! docstring: the memory is `alpha * v` for any `v_reset`.
 
+use std::sync::OnceLock;
+
 use rayon::prelude::*;
 
 use super::{softmax_terms, Surrogate};
+use crate::cpu::{Kernels, SimdLevel};
 use crate::limits;
 use crate::real::Real;
 
@@ -612,96 +615,29 @@ fn check_net<T: Real>(weights: &[MatrixRef<'_, T>], x: &MatrixRef<'_, T>) -> Res
     x.check_finite("x")
 }
 
-/// Dot product with 8 independent partial sums (vectorises).
-#[inline]
-pub(crate) fn dot<T: Real>(a: &[T], b: &[T]) -> T {
-    let mut acc = [T::ZERO; 8];
-    let (ac, bc) = (a.chunks_exact(8), b.chunks_exact(8));
-    let (ar, br) = (ac.remainder(), bc.remainder());
-    for (x, y) in ac.zip(bc) {
-        for k in 0..8 {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    let mut s = T::ZERO;
-    for (&x, &y) in ar.iter().zip(br) {
-        s += x * y;
-    }
-    acc.iter().fold(s, |a, &b| a + b)
-}
-
 /// `out[b][j] = dot(x[b], w[j])` for a block of rows of `x`.
 fn matmul_t<T: Real>(x: &[T], n_in: usize, w: &MatrixRef<'_, T>, out: &mut [T]) {
     gemm_nt(x, w.data, n_in, w.rows, out);
 }
 
-/// Four dot products of `w` with rows `x0..x3`, each summed exactly as
-/// [`dot`] sums it (so the results are bit-identical to four `dot`s), with
-/// every load of `w` shared.
-#[inline]
-fn dot4<T: Real>(w: &[T], x: [&[T]; 4]) -> [T; 4] {
-    let n = w.len();
-    let full = n / 8 * 8;
-    let mut acc = [[T::ZERO; 8]; 4];
-    let mut i = 0;
-    while i < full {
-        let wc = &w[i..i + 8];
-        for (a, xr) in acc.iter_mut().zip(&x) {
-            let xc = &xr[i..i + 8];
-            for k in 0..8 {
-                a[k] += wc[k] * xc[k];
-            }
-        }
-        i += 8;
-    }
-    let mut out = [T::ZERO; 4];
-    for ((o, a), xr) in out.iter_mut().zip(&acc).zip(&x) {
-        let mut s = T::ZERO;
-        for (&wv, &xv) in w[full..].iter().zip(&xr[full..n]) {
-            s += xv * wv;
-        }
-        *o = a.iter().fold(s, |p, &q| p + q);
-    }
-    out
-}
-
 /// `out[b][j] = dot(x[b], w[j])`: `x` is `rows x n_in`, `w` is `n_out x
-/// n_in`, both row-major, `out` is `rows x n_out`. Each weight row is read
-/// once per 4 samples (it stays in L1 across the block); the sums are
-/// those of [`dot`].
+/// n_in`, both row-major, `out` is `rows x n_out`; the CPU's widest float
+/// kernel ([`Kernels::gemm_nt`]: the same sums at every level).
 pub(crate) fn gemm_nt<T: Real>(x: &[T], w: &[T], n_in: usize, n_out: usize, out: &mut [T]) {
-    let rows = x.len() / n_in.max(1);
-    for (j, wr) in w.chunks_exact(n_in).take(n_out).enumerate() {
-        let mut b = 0;
-        while b + 4 <= rows {
-            let r = |q: usize| &x[(b + q) * n_in..(b + q + 1) * n_in];
-            let d = dot4(wr, [r(0), r(1), r(2), r(3)]);
-            for (q, v) in d.into_iter().enumerate() {
-                out[(b + q) * n_out + j] = v;
-            }
-            b += 4;
-        }
-        while b < rows {
-            out[b * n_out + j] = dot(&x[b * n_in..(b + 1) * n_in], wr);
-            b += 1;
-        }
-    }
+    float_kernels().gemm_nt(x, w, n_in, n_out, out);
 }
 
 /// `g[j] += sum_b d[b][j] * x[b]` (`d`: `rows x n_out`, `x`: `rows x n_in`,
-/// `g`: `n_out x n_in`): the weight gradient of a block, one gradient row
-/// at a time (it stays in L1 across the samples).
+/// `g`: `n_out x n_in`): the weight gradient of a block; the CPU's widest
+/// float kernel ([`Kernels::outer_acc`]).
 pub(crate) fn outer_acc<T: Real>(d: &[T], x: &[T], n_in: usize, n_out: usize, g: &mut [T]) {
-    for (j, gr) in g.chunks_exact_mut(n_in).take(n_out).enumerate() {
-        for (b, xr) in x.chunks_exact(n_in).enumerate() {
-            let dv = d[b * n_out + j];
-            if dv != T::ZERO {
-                for (o, &xi) in gr.iter_mut().zip(xr) {
-                    *o += dv * xi;
-                }
-            }
-        }
-    }
+    float_kernels().outer_acc(d, x, n_in, n_out, g);
+}
+
+/// This CPU's best kernels, found once.
+fn float_kernels() -> Kernels {
+    static KERNELS: OnceLock<Kernels> = OnceLock::new();
+    *KERNELS.get_or_init(|| Kernels::new(SimdLevel::detect()).unwrap_or(Kernels::Portable))
 }
 
 /// The seed's `jax_forward_pass(weights, x, n_steps, v_rest, v_reset,

@@ -4,6 +4,7 @@
 //! wider registers.
 
 use super::{ByteRow, StepRow, WordOp, STEP_CODE_INDEX, STEP_CODE_NEGATIVE};
+use crate::real::Real;
 
 /// `sum_k popcount(a[k])`.
 pub(super) fn popcount(a: &[u64]) -> u64 {
@@ -275,5 +276,104 @@ pub(super) fn encode_row(r: &[u16], p: u32, row: &mut [u64]) {
                 w | (x.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * k)
             }) & keep
         });
+    }
+}
+
+// ---- float kernels of the seed's functions (`snn::seed`) ----------------
+
+/// Dot product with 8 independent partial sums (vectorises).
+#[inline(always)]
+pub fn dot<T: Real>(a: &[T], b: &[T]) -> T {
+    let mut acc = [T::ZERO; 8];
+    let (ac, bc) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ar, br) = (ac.remainder(), bc.remainder());
+    for (x, y) in ac.zip(bc) {
+        for k in 0..8 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    let mut s = T::ZERO;
+    for (&x, &y) in ar.iter().zip(br) {
+        s += x * y;
+    }
+    acc.iter().fold(s, |a, &b| a + b)
+}
+
+/// Four dot products of `w` with rows `x0..x3`, each summed exactly as
+/// [`dot`] sums it (so the results are bit-identical to four `dot`s), with
+/// every load of `w` shared.
+#[inline(always)]
+fn dot4<T: Real>(w: &[T], x: [&[T]; 4]) -> [T; 4] {
+    let n = w.len();
+    let full = n / 8 * 8;
+    let mut acc = [[T::ZERO; 8]; 4];
+    let mut i = 0;
+    while i < full {
+        let wc = &w[i..i + 8];
+        for (a, xr) in acc.iter_mut().zip(&x) {
+            let xc = &xr[i..i + 8];
+            for k in 0..8 {
+                a[k] += wc[k] * xc[k];
+            }
+        }
+        i += 8;
+    }
+    let mut out = [T::ZERO; 4];
+    for ((o, a), xr) in out.iter_mut().zip(&acc).zip(&x) {
+        let mut s = T::ZERO;
+        for (&wv, &xv) in w[full..].iter().zip(&xr[full..n]) {
+            s += xv * wv;
+        }
+        *o = a.iter().fold(s, |p, &q| p + q);
+    }
+    out
+}
+
+/// `out[b][j] = dot(x[b], w[j])`: `x` is `rows x n_in`, `w` is `n_out x
+/// n_in`, both row-major, `out` is `rows x n_out`. Each weight row is read
+/// once per 4 samples (it stays in L1 across the block); the sums are
+/// those of [`dot`].
+#[inline(always)]
+pub fn gemm_nt<T: Real>(x: &[T], w: &[T], n_in: usize, n_out: usize, out: &mut [T]) {
+    if n_in == 0 {
+        // Sums of no terms.
+        out.fill(T::ZERO);
+        return;
+    }
+    let rows = x.len() / n_in;
+    for (j, wr) in w.chunks_exact(n_in).take(n_out).enumerate() {
+        let mut b = 0;
+        while b + 4 <= rows {
+            let r = |q: usize| &x[(b + q) * n_in..(b + q + 1) * n_in];
+            let d = dot4(wr, [r(0), r(1), r(2), r(3)]);
+            for (q, v) in d.into_iter().enumerate() {
+                out[(b + q) * n_out + j] = v;
+            }
+            b += 4;
+        }
+        while b < rows {
+            out[b * n_out + j] = dot(&x[b * n_in..(b + 1) * n_in], wr);
+            b += 1;
+        }
+    }
+}
+
+/// `g[j] += sum_b d[b][j] * x[b]` (`d`: `rows x n_out`, `x`: `rows x n_in`,
+/// `g`: `n_out x n_in`): the weight gradient of a block, one gradient row
+/// at a time (it stays in L1 across the samples).
+#[inline(always)]
+pub fn outer_acc<T: Real>(d: &[T], x: &[T], n_in: usize, n_out: usize, g: &mut [T]) {
+    if n_in == 0 {
+        return;
+    }
+    for (j, gr) in g.chunks_exact_mut(n_in).take(n_out).enumerate() {
+        for (b, xr) in x.chunks_exact(n_in).enumerate() {
+            let dv = d[b * n_out + j];
+            if dv != T::ZERO {
+                for (o, &xi) in gr.iter_mut().zip(xr) {
+                    *o += dv * xi;
+                }
+            }
+        }
     }
 }
