@@ -99,6 +99,68 @@ macro_rules! portable_kernels {
     )*};
 }
 
+/// The float kernels of [`portable`] (`gemm_nt`, `outer_acc`: `dot`-order
+/// sums, no fused multiply-add) as `unsafe` `#[target_feature(enable =
+/// $features)]` functions, and `$token`'s safe methods calling them: the
+/// same code and results, compiled for the wider registers.
+#[cfg_attr(not(target_arch = "x86_64"), allow(unused_macros))]
+macro_rules! float_kernels {
+    ($features:literal, $token:ident) => {
+        #[target_feature(enable = $features)]
+        unsafe fn gemm_nt<T: $crate::real::Real>(
+            x: &[T],
+            w: &[T],
+            n_in: usize,
+            n_out: usize,
+            out: &mut [T],
+        ) {
+            $crate::cpu::simd::portable::gemm_nt(x, w, n_in, n_out, out)
+        }
+
+        #[target_feature(enable = $features)]
+        unsafe fn outer_acc<T: $crate::real::Real>(
+            d: &[T],
+            x: &[T],
+            n_in: usize,
+            n_out: usize,
+            g: &mut [T],
+        ) {
+            $crate::cpu::simd::portable::outer_acc(d, x, n_in, n_out, g)
+        }
+
+        impl $token {
+            /// `portable::gemm_nt` at this level.
+            #[inline]
+            pub fn gemm_nt<T: $crate::real::Real>(
+                self,
+                x: &[T],
+                w: &[T],
+                n_in: usize,
+                n_out: usize,
+                out: &mut [T],
+            ) {
+                // SAFETY: `self` exists, so `new` found this token's
+                // features (`$features` among them) on this CPU.
+                unsafe { gemm_nt(x, w, n_in, n_out, out) }
+            }
+
+            /// `portable::outer_acc` at this level.
+            #[inline]
+            pub fn outer_acc<T: $crate::real::Real>(
+                self,
+                d: &[T],
+                x: &[T],
+                n_in: usize,
+                n_out: usize,
+                g: &mut [T],
+            ) {
+                // SAFETY: as for `gemm_nt`.
+                unsafe { outer_acc(d, x, n_in, n_out, g) }
+            }
+        }
+    };
+}
+
 mod portable;
 
 #[cfg(target_arch = "aarch64")]

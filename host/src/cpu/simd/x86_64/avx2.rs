@@ -5,8 +5,6 @@ use std::arch::x86_64::*;
 use sc_kernel::fixed::types::I16F16;
 use sc_kernel::lif::LifParamsQ16;
 
-use crate::real::Real;
-
 use super::super::{portable, WordOp};
 use super::popcnt::{self, PopcntToken};
 
@@ -292,30 +290,4 @@ portable_kernels! {
     fn xor_reduce(a: &[u64]) -> u64;
 }
 
-/// The float kernels of [`portable`] (`dot`-order sums, no fused
-/// multiply-add), compiled with avx2: the same results, wider vectors.
-#[target_feature(enable = "avx2")]
-unsafe fn gemm_nt<T: Real>(x: &[T], w: &[T], n_in: usize, n_out: usize, out: &mut [T]) {
-    portable::gemm_nt(x, w, n_in, n_out, out)
-}
-
-#[target_feature(enable = "avx2")]
-unsafe fn outer_acc<T: Real>(d: &[T], x: &[T], n_in: usize, n_out: usize, g: &mut [T]) {
-    portable::outer_acc(d, x, n_in, n_out, g)
-}
-
-impl Avx2Token {
-    /// [`portable::gemm_nt`] at this level.
-    #[inline]
-    pub fn gemm_nt<T: Real>(self, x: &[T], w: &[T], n_in: usize, n_out: usize, out: &mut [T]) {
-        // SAFETY: `self` exists, so `new` found avx2 on this CPU.
-        unsafe { gemm_nt(x, w, n_in, n_out, out) }
-    }
-
-    /// [`portable::outer_acc`] at this level.
-    #[inline]
-    pub fn outer_acc<T: Real>(self, d: &[T], x: &[T], n_in: usize, n_out: usize, g: &mut [T]) {
-        // SAFETY: `self` exists, so `new` found avx2 on this CPU.
-        unsafe { outer_acc(d, x, n_in, n_out, g) }
-    }
-}
+float_kernels!("avx2", Avx2Token);

@@ -5,8 +5,6 @@ use std::arch::x86_64::*;
 use sc_kernel::fixed::types::I16F16;
 use sc_kernel::lif::LifParamsQ16;
 
-use crate::real::Real;
-
 use super::super::{portable, ByteRow, StepRow, WordOp, BLOCK_SAMPLES, STEP_CODE_NEGATIVE};
 use super::popcnt::{self, PopcntToken};
 
@@ -705,30 +703,4 @@ unsafe fn and_popcount_xb(w: &[u64], xs: [&[u64]; BLOCK_SAMPLES]) -> [u64; BLOCK
     out
 }
 
-/// The float kernels of [`portable`] (`dot`-order sums, no fused
-/// multiply-add), compiled with avx512f: the same results, wider vectors.
-#[target_feature(enable = "avx512f")]
-unsafe fn gemm_nt<T: Real>(x: &[T], w: &[T], n_in: usize, n_out: usize, out: &mut [T]) {
-    portable::gemm_nt(x, w, n_in, n_out, out)
-}
-
-#[target_feature(enable = "avx512f")]
-unsafe fn outer_acc<T: Real>(d: &[T], x: &[T], n_in: usize, n_out: usize, g: &mut [T]) {
-    portable::outer_acc(d, x, n_in, n_out, g)
-}
-
-impl Avx512Token {
-    /// [`portable::gemm_nt`] at this level.
-    #[inline]
-    pub fn gemm_nt<T: Real>(self, x: &[T], w: &[T], n_in: usize, n_out: usize, out: &mut [T]) {
-        // SAFETY: `self` exists, so `new` found avx512f on this CPU.
-        unsafe { gemm_nt(x, w, n_in, n_out, out) }
-    }
-
-    /// [`portable::outer_acc`] at this level.
-    #[inline]
-    pub fn outer_acc<T: Real>(self, d: &[T], x: &[T], n_in: usize, n_out: usize, g: &mut [T]) {
-        // SAFETY: `self` exists, so `new` found avx512f on this CPU.
-        unsafe { outer_acc(d, x, n_in, n_out, g) }
-    }
-}
+float_kernels!("avx512f", Avx512Token);
