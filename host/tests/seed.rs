@@ -369,6 +369,12 @@ fn borrowed_matrices_are_the_owned_ones() {
         n_steps: 10,
         ..LossParams::default()
     };
+    // References to matrices, and the float type named explicitly.
+    let refs: Vec<&Matrix<f64>> = ws.iter().collect();
+    assert_eq!(
+        jax_forward_pass::<f64>(&refs, &&x, 10, &p).unwrap(),
+        jax_forward_pass(&ws, &x, 10, &p).unwrap()
+    );
     let want = jax_surrogate_gradient_step(&ws, &x, &t, 0.1, &lp).unwrap();
     assert_eq!(
         jax_surrogate_gradient_step(&views, &xv, &tv, 0.1, &lp).unwrap(),

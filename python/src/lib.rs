@@ -2,7 +2,8 @@
 //! `sc_neuro` (python/sc_neuro/). The Python layer checks dtypes, shapes
 //! and values and gives the seed's names and defaults; the functions here
 //! take C-contiguous arrays of the right dtype (borrowed, never copied),
-//! release the GIL while they compute, and turn every error of theirs into
+//! release the GIL while they compute (so another Python thread must not
+//! write an array during a call that reads it), and turn every error of theirs into
 //! a Python `ValueError` (never a panic); an argument of the wrong type,
 //! dtype or number of dimensions is pyo3's `TypeError` before they run.
 //!

@@ -2,7 +2,9 @@
 //! runtime SIMD dispatch ([`SimdLevel`]) and a persistent rayon pool.
 //!
 //! Results are bit-identical to `sc-kernel` (the conformance vectors and
-//! property tests check every SIMD level). Inputs are validated exactly as
+//! property tests check every SIMD level). The float kernels of the seed's
+//! functions (`snn::seed`) have no kernel counterpart: they are the same
+//! bits at every level as their portable code. Inputs are validated exactly as
 //! the kernel validates them, with the kernel's [`sc_kernel::Error`]s.
 
 mod backend;

@@ -181,6 +181,12 @@ fn values_for(name: &str, rows: usize, cols: usize, len: usize) -> Result<(), Se
     })
 }
 
+impl<T, M: AsMatrix<T> + ?Sized> AsMatrix<T> for &M {
+    fn as_matrix(&self) -> MatrixRef<'_, T> {
+        (**self).as_matrix()
+    }
+}
+
 /// Each of `ms` borrowed.
 fn views<T: Real, M: AsMatrix<T>>(ms: &[M]) -> Vec<MatrixRef<'_, T>> {
     ms.iter().map(AsMatrix::as_matrix).collect()
@@ -645,8 +651,8 @@ fn float_kernels() -> Kernels {
 /// `current = spikes @ W.T`), `x` is `batch x n_in` (constant inputs,
 /// usually rates in `[0, 1]`). Samples run in parallel (rayon, blocks of
 /// 16 rows).
-pub fn jax_forward_pass<T: Real, W: AsMatrix<T>>(
-    weights: &[W],
+pub fn jax_forward_pass<T: Real>(
+    weights: &[impl AsMatrix<T>],
     x: &impl AsMatrix<T>,
     n_steps: usize,
     p: &ForwardParams,
@@ -1014,8 +1020,8 @@ fn loss_grad<T: Real>(
 /// [`jax_forward_pass`] (`alpha = p.alpha`, `v_rest = v_reset = 0`,
 /// `v_threshold = p.threshold`). `targets` is `batch x classes`: one-hot
 /// rows ([`one_hot`]) or class probabilities.
-pub fn jax_surrogate_loss<T: Real, W: AsMatrix<T>>(
-    weights: &[W],
+pub fn jax_surrogate_loss<T: Real>(
+    weights: &[impl AsMatrix<T>],
     x: &impl AsMatrix<T>,
     targets: &impl AsMatrix<T>,
     p: &LossParams,
@@ -1028,8 +1034,8 @@ pub fn jax_surrogate_loss<T: Real, W: AsMatrix<T>>(
 /// (what `jax.value_and_grad(jax_surrogate_loss)` returns in the seed).
 /// With [`Forward::Smoothed`] both are those of the smoothed objective,
 /// whose exact gradient the path's backward pass is.
-pub fn surrogate_loss_and_grad<T: Real, W: AsMatrix<T>>(
-    weights: &[W],
+pub fn surrogate_loss_and_grad<T: Real>(
+    weights: &[impl AsMatrix<T>],
     x: &impl AsMatrix<T>,
     targets: &impl AsMatrix<T>,
     p: &LossParams,
@@ -1043,8 +1049,8 @@ pub fn surrogate_loss_and_grad<T: Real, W: AsMatrix<T>>(
 /// lr, beta, threshold, surrogate_path)`: one SGD step `W -= lr * dL/dW`
 /// with the surrogate gradient. Returns the new weights and the loss
 /// before the step. `lr` > 0 and finite.
-pub fn jax_surrogate_gradient_step<T: Real, W: AsMatrix<T>>(
-    weights: &[W],
+pub fn jax_surrogate_gradient_step<T: Real>(
+    weights: &[impl AsMatrix<T>],
     x: &impl AsMatrix<T>,
     targets: &impl AsMatrix<T>,
     lr: f64,

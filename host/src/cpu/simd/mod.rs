@@ -1,4 +1,5 @@
-//! Word kernels with runtime SIMD dispatch, one module per instruction set
+//! Word kernels (and the seed functions' float kernels) with runtime SIMD
+//! dispatch, one module per instruction set
 //! (as in the `memchr` crate). Every kernel has the same result at every
 //! [`SimdLevel`]; the property tests compare each level with `sc-kernel`.
 //!
@@ -225,7 +226,7 @@ pub fn step_code(w: i16) -> Option<u16> {
     Some(a | if w < 0 { STEP_CODE_NEGATIVE } else { 0 } | (16 - b) << 8)
 }
 
-/// Instruction-set level of the word kernels.
+/// Instruction-set level of the word and float kernels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum SimdLevel {
     /// Plain Rust, no target features (any CPU).
@@ -317,7 +318,7 @@ pub struct StepRow<'a> {
 /// Samples per register block of [`Kernels::and_popcount_xb`].
 pub const BLOCK_SAMPLES: usize = 8;
 
-/// The word kernels of one [`SimdLevel`], holding that level's capability
+/// The word and float kernels of one [`SimdLevel`], holding that level's capability
 /// token: having a `Kernels` proves the CPU supports its level. Build it
 /// once with [`Kernels::new`]; each method then only picks the variant's
 /// kernel (kernels a level has no code of its own for fall back to a lower
@@ -787,14 +788,23 @@ mod tests {
                             );
                         }
                     }
+                    let bits = |v: &[T]| v.iter().map(|x| x.f64().to_bits()).collect::<Vec<_>>();
                     for level in SimdLevel::available() {
                         let k = Kernels::new(level).unwrap();
                         let mut out = vec![T::of(7.0); rows * n_out];
                         k.gemm_nt(&x, &w, n_in, n_out, &mut out);
-                        assert_eq!(out, want, "gemm_nt {level:?} {rows}x{n_in}x{n_out}");
+                        assert_eq!(
+                            bits(&out),
+                            bits(&want),
+                            "gemm_nt {level:?} {rows}x{n_in}x{n_out}"
+                        );
                         let mut g = g0.clone();
                         k.outer_acc(&d, &x, n_in, n_out, &mut g);
-                        assert_eq!(g, want_g, "outer_acc {level:?} {rows}x{n_in}x{n_out}");
+                        assert_eq!(
+                            bits(&g),
+                            bits(&want_g),
+                            "outer_acc {level:?} {rows}x{n_in}x{n_out}"
+                        );
                     }
                 }
             }
