@@ -107,57 +107,34 @@ macro_rules! portable_kernels {
 #[cfg_attr(not(target_arch = "x86_64"), allow(unused_macros))]
 macro_rules! float_kernels {
     ($features:literal, $token:ident) => {
-        #[target_feature(enable = $features)]
-        unsafe fn gemm_nt<T: $crate::real::Real>(
-            x: &[T],
-            w: &[T],
-            n_in: usize,
-            n_out: usize,
-            out: &mut [T],
-        ) {
-            $crate::cpu::simd::portable::gemm_nt(x, w, n_in, n_out, out)
-        }
-
-        #[target_feature(enable = $features)]
-        unsafe fn outer_acc<T: $crate::real::Real>(
-            d: &[T],
-            x: &[T],
-            n_in: usize,
-            n_out: usize,
-            g: &mut [T],
-        ) {
-            $crate::cpu::simd::portable::outer_acc(d, x, n_in, n_out, g)
-        }
-
-        impl $token {
+        float_kernels! {
+            @each $features, $token:
             /// `portable::gemm_nt` at this level.
-            #[inline]
-            pub fn gemm_nt<T: $crate::real::Real>(
-                self,
-                x: &[T],
-                w: &[T],
-                n_in: usize,
-                n_out: usize,
-                out: &mut [T],
-            ) {
-                // SAFETY: `self` exists, so `new` found this token's
-                // features (`$features` among them) on this CPU.
-                unsafe { gemm_nt(x, w, n_in, n_out, out) }
-            }
-
+            fn gemm_nt(x: &[T], w: &[T], n_in: usize, n_out: usize, out: &mut [T]);
             /// `portable::outer_acc` at this level.
-            #[inline]
-            pub fn outer_acc<T: $crate::real::Real>(
-                self,
-                d: &[T],
-                x: &[T],
-                n_in: usize,
-                n_out: usize,
-                g: &mut [T],
-            ) {
-                // SAFETY: as for `gemm_nt`.
-                unsafe { outer_acc(d, x, n_in, n_out, g) }
+            fn outer_acc(d: &[T], x: &[T], n_in: usize, n_out: usize, g: &mut [T]);
+        }
+    };
+    (@each $features:literal, $token:ident: $(
+        $(#[$meta:meta])*
+        fn $name:ident($($arg:ident: $ty:ty),* $(,)?);
+    )*) => {
+        $(
+            #[target_feature(enable = $features)]
+            unsafe fn $name<T: $crate::real::Real>($($arg: $ty),*) {
+                $crate::cpu::simd::portable::$name($($arg),*)
             }
+        )*
+        impl $token {
+            $(
+                $(#[$meta])*
+                #[inline]
+                pub fn $name<T: $crate::real::Real>(self, $($arg: $ty),*) {
+                    // SAFETY: `self` exists, so `new` found this token's
+                    // features (`$features` among them) on this CPU.
+                    unsafe { $name($($arg),*) }
+                }
+            )*
         }
     };
 }
