@@ -30,7 +30,7 @@ use sc_kernel::net::{Generator, Neuron, StreamSource};
 use sc_kernel::sng::Probability;
 use sc_kernel::{words_for, BitSlice, BitSliceMut};
 
-use crate::cpu::{byte_row, step_code, ByteRow, Kernels, SimdLevel, StepRow};
+use crate::cpu::{byte_row, step_code, ByteRow, Kernels, StepRow};
 use crate::limits::{try_vec, try_with_capacity};
 use crate::scnet::{
     check_record, check_spec, layer_rows, run_in_format, InFormat, Job, LayerSpec, NetError,
@@ -402,7 +402,7 @@ impl<F: LifFixed> Engine<F> {
         blocks: usize,
     ) -> Result<Self, NetError> {
         let checked = check_spec::<F>(spec)?;
-        let kernels = Kernels::new(SimdLevel::detect()).unwrap_or(Kernels::Portable);
+        let kernels = Kernels::best();
         let narrow = spec.layers.iter().all(|l| l.len <= i16::MAX_LEN);
         let mut layers = vec![];
         let mut rank0 = vec![];
@@ -1100,6 +1100,7 @@ impl InFormat for EngineRun {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cpu::SimdLevel;
     use sc_kernel::count::layer0_counts;
     use sc_kernel::fixed::types::I16F16;
     use sc_kernel::rng::SplitMix64;

@@ -10,8 +10,8 @@
 
 use rayon::prelude::*;
 
-use super::seed::{gemm_nt, outer_acc};
 use super::{argmax, softmax_terms, Optimizer, Snn, SnnConfig, SnnError, SpikeFn, Surrogate};
+use crate::cpu::Kernels;
 use crate::limits;
 use crate::real::Real;
 
@@ -173,7 +173,7 @@ fn block<T: Real>(
     }
     let n1 = c.sizes[1];
     let mut i0 = vec![T::ZERO; rows * n1];
-    gemm_nt(&xin, &net.weights[0], m0, n1, &mut i0);
+    Kernels::best().gemm_nt(&xin, &net.weights[0], m0, n1, &mut i0);
     // Trace: u[l], s[l] as steps x rows x n_l.
     let width = |l: usize| c.sizes[l + 1];
     let trace = |l: usize| {
@@ -198,7 +198,7 @@ fn block<T: Real>(
                 let m = c.inputs(l);
                 cur_buf.resize(rows * n, T::ZERO);
                 let prev = &s[l - 1][t * rows * m..(t + 1) * rows * m];
-                gemm_nt(prev, &net.weights[l], m, n, &mut cur_buf);
+                Kernels::best().gemm_nt(prev, &net.weights[l], m, n, &mut cur_buf);
                 &cur_buf
             };
             let (ut, st, al) = (&mut u[l][blk.clone()], &mut s[l][blk], &mut a[l]);
@@ -313,7 +313,7 @@ fn block<T: Real>(
             }
         }
         if l == 0 {
-            outer_acc(&du_sum, &xin, m, n, gw);
+            Kernels::best().outer_acc(&du_sum, &xin, m, n, gw);
         }
         g_ext = Some(g_below);
     }

@@ -47,12 +47,10 @@
 //! docstring `v = alpha v (1 - s) + W s`), this module follows the
 //! docstring: the memory is `alpha * v` for any `v_reset`.
 
-use std::sync::OnceLock;
-
 use rayon::prelude::*;
 
 use super::{softmax_terms, Surrogate};
-use crate::cpu::{Kernels, SimdLevel};
+use crate::cpu::Kernels;
 use crate::limits;
 use crate::real::Real;
 
@@ -621,29 +619,11 @@ fn check_net<T: Real>(weights: &[MatrixRef<'_, T>], x: &MatrixRef<'_, T>) -> Res
     x.check_finite("x")
 }
 
-/// `out[b][j] = dot(x[b], w[j])` for a block of rows of `x`.
+/// `out[b][j] = dot(x[b], w[j])` for a block of rows of `x`, on the CPU's
+/// widest float kernel ([`Kernels::gemm_nt`]: the same sums at every
+/// level).
 fn matmul_t<T: Real>(x: &[T], n_in: usize, w: &MatrixRef<'_, T>, out: &mut [T]) {
-    gemm_nt(x, w.data, n_in, w.rows, out);
-}
-
-/// `out[b][j] = dot(x[b], w[j])`: `x` is `rows x n_in`, `w` is `n_out x
-/// n_in`, both row-major, `out` is `rows x n_out`; the CPU's widest float
-/// kernel ([`Kernels::gemm_nt`]: the same sums at every level).
-pub(crate) fn gemm_nt<T: Real>(x: &[T], w: &[T], n_in: usize, n_out: usize, out: &mut [T]) {
-    float_kernels().gemm_nt(x, w, n_in, n_out, out);
-}
-
-/// `g[j] += sum_b d[b][j] * x[b]` (`d`: `rows x n_out`, `x`: `rows x n_in`,
-/// `g`: `n_out x n_in`): the weight gradient of a block; the CPU's widest
-/// float kernel ([`Kernels::outer_acc`]).
-pub(crate) fn outer_acc<T: Real>(d: &[T], x: &[T], n_in: usize, n_out: usize, g: &mut [T]) {
-    float_kernels().outer_acc(d, x, n_in, n_out, g);
-}
-
-/// This CPU's best kernels, found once.
-fn float_kernels() -> Kernels {
-    static KERNELS: OnceLock<Kernels> = OnceLock::new();
-    *KERNELS.get_or_init(|| Kernels::new(SimdLevel::detect()).unwrap_or(Kernels::Portable))
+    Kernels::best().gemm_nt(x, w.data, n_in, w.rows, out);
 }
 
 /// The seed's `jax_forward_pass(weights, x, n_steps, v_rest, v_reset,
@@ -940,7 +920,7 @@ fn block_loss_grad<T: Real>(
             }
             gc[k] = acc;
         }
-        outer_acc(&gc, &inputs[l], n_in, n_out, &mut grads[l]);
+        Kernels::best().outer_acc(&gc, &inputs[l], n_in, n_out, &mut grads[l]);
         if l > 0 {
             let mut g_prev = vec![T::ZERO; rows * n_in];
             for b in 0..rows {

@@ -151,6 +151,8 @@ use aarch64::NeonToken;
 #[cfg(target_arch = "x86_64")]
 use x86_64::{Avx2Token, Avx512Token, PopcntToken};
 
+use std::sync::OnceLock;
+
 use crate::real::Real;
 use sc_kernel::fixed::types::I16F16;
 use sc_kernel::lif::LifParamsQ16;
@@ -363,6 +365,13 @@ impl Kernels {
             Kernels::Avx2(t) => t.outer_acc(d, x, n_in, n_out, g),
             _ => portable::outer_acc(d, x, n_in, n_out, g),
         }
+    }
+
+    /// The kernels of this CPU's best level ([`SimdLevel::detect`]),
+    /// found once per process.
+    pub fn best() -> Self {
+        static BEST: OnceLock<Kernels> = OnceLock::new();
+        *BEST.get_or_init(|| Kernels::new(SimdLevel::detect()).unwrap_or(Kernels::Portable))
     }
 
     /// The level these kernels run at.
