@@ -85,7 +85,9 @@ def main():
     out = np.zeros(NEURONS, dtype=np.int64)
     rows = []
 
-    def row(key, shape, ours, numpy_ref, check, numba_f=None):
+    def row(key, shape, ours, numpy_ref, check, numba_f=None, moved=None):
+        """`moved`: the bytes a call reads and writes, for the element-wise
+        rows whose speed is the memory's."""
         check()
         # The check ran numpy; its OpenBLAS workers spin for about 0.1 s
         # after a matrix product. Let them sleep before sc_neuro is timed,
@@ -97,6 +99,8 @@ def main():
             r["numba_s"] = median_time(numba_f, REPS)
         if key in rust:
             r["rust_s"] = rust[key]
+        if moved is not None:
+            r["bytes"] = moved
         rows.append(r)
         print(f"  {r['function']}: sc_neuro {r['sc_neuro_s'] * 1e3:.3f} ms", file=sys.stderr)
 
@@ -114,16 +118,17 @@ def main():
     row("unpack_bitstream", "784 x 16 words", lambda: vector_ops.unpack_bitstream(x, INPUTS * LEN),
         lambda: ref.unpack_rows(x), lambda: eq(vector_ops.unpack_bitstream(x, INPUTS * LEN), bits))
     row("vec_and", "25088 x 16 words", lambda: vector_ops.vec_and(a, b), lambda: np.bitwise_and(a, b),
-        lambda: eq(vector_ops.vec_and(a, b), a & b))
+        lambda: eq(vector_ops.vec_and(a, b), a & b), moved=3 * a.nbytes)
     row("vec_xnor", "25088 x 16 words", lambda: vector_ops.vec_xnor(a, b), lambda: ~(a ^ b),
-        lambda: eq(vector_ops.vec_xnor(a, b), ~(a ^ b)))
+        lambda: eq(vector_ops.vec_xnor(a, b), ~(a ^ b)), moved=3 * a.nbytes)
     row("vec_not", "25088 x 16 words", lambda: vector_ops.vec_not(a), lambda: np.invert(a),
-        lambda: eq(vector_ops.vec_not(a), ~a))
+        lambda: eq(vector_ops.vec_not(a), ~a), moved=2 * a.nbytes)
     row("vec_mux", "25088 x 16 words", lambda: vector_ops.vec_mux(s, a, b), lambda: (s & a) | (~s & b),
-        lambda: eq(vector_ops.vec_mux(s, a, b), (s & a) | (~s & b)))
+        lambda: eq(vector_ops.vec_mux(s, a, b), (s & a) | (~s & b)), moved=4 * a.nbytes)
     row("vec_popcount", "128 x 784 x 16 words", lambda: vector_ops.vec_popcount(w),
         lambda: int(ref.popcount_words(w).sum()),
-        lambda: vector_ops.vec_popcount(w) == int(ref.popcount_words(w).sum()) or sys.exit("popcount"))
+        lambda: vector_ops.vec_popcount(w) == int(ref.popcount_words(w).sum()) or sys.exit("popcount"),
+        moved=w.nbytes)
     row("gpu_popcount", "128 x 784 x 16 words", lambda: gpu_backend.gpu_popcount(w),
         lambda: ref.popcount_words(w), lambda: eq(gpu_backend.gpu_popcount(w), ref.popcount_words(w)))
     nb_out = np.zeros(NEURONS, dtype=np.int64)
@@ -138,7 +143,8 @@ def main():
     row("jax_lif_step", "2^20 neurons", lambda: jax_backend.jax_lif_step(v, i_t, *lif, noise),
         lambda: ref.lif_step(v, i_t, *lif, noise),
         lambda: [np.testing.assert_allclose(p, q, rtol=1e-12, atol=1e-12)
-                 for p, q in zip(jax_backend.jax_lif_step(v, i_t, *lif, noise), ref.lif_step(v, i_t, *lif, noise))])
+                 for p, q in zip(jax_backend.jax_lif_step(v, i_t, *lif, noise), ref.lif_step(v, i_t, *lif, noise))],
+        moved=5 * v.nbytes)
     ws = [rng.normal(0, 0.05, size=(256, 784)), rng.normal(0, 0.1, size=(10, 256))]
     xs = rng.uniform(0, 1, size=(32, 784))
     targets = np.eye(10)[np.arange(32) % 10]

@@ -102,35 +102,23 @@ def main():
     names = ", ".join(f"`{r['key']}`" for r in big) or "none"
     print(f"- **Within 1.2x of the Rust API for calls above 1 ms: {met}** ({len(big) - len(over)} of "
           f"{len(big)} calls above 1 ms: {names}; {detail}).")
-    # The bitwise rows move whole arrays and compute almost nothing: their
-    # speed is the memory's.
-    moved = [(r, ARRAYS[r["key"]]) for r in rows if r["key"] in ARRAYS]
+    # The element-wise rows move whole arrays and compute almost nothing:
+    # their speed is the memory's (`bytes`: what a call reads and writes).
+    moved = [r for r in rows if "bytes" in r and r["key"] != "vec_popcount"]
     if moved:
         print()
-        print("The element-wise rows read their operands and write their results (the bitwise ones arrays "
-              f"of {ARRAY_BYTES / 1e6:.1f} MB, one or two word operations per word; `jax_lif_step` three "
-              f"arrays of {LIF_BYTES / 1e6:.1f} MB in, two out, a few flops per neuron): memory traffic "
-              "above all. Bytes moved per call over the time: " + "; ".join(
-                  f"`{r['key']}` {b / 1e6:.1f} MB, numpy {b / r['numpy_s'] / 1e9:.0f} GB/s, sc_neuro "
-                  f"{b / r['sc_neuro_s'] / 1e9:.0f} GB/s, 10x numpy would be {10 * b / r['numpy_s'] / 1e9:.0f} GB/s"
-                  for r, b in moved) + ".", end="")
-        pc = next((r for r in rows if r["key"] == "vec_popcount"), None)
+        print("The element-wise rows read their operands and write their results (the bitwise ones one or "
+              "two word operations per word, `jax_lif_step` three arrays in, two out and a few flops per "
+              "neuron): memory traffic above all. Bytes moved per call over the time: " + "; ".join(
+                  f"`{r['key']}` {r['bytes'] / 1e6:.1f} MB, numpy {r['bytes'] / r['numpy_s'] / 1e9:.0f} GB/s, "
+                  f"sc_neuro {r['bytes'] / r['sc_neuro_s'] / 1e9:.0f} GB/s, 10x numpy would be "
+                  f"{10 * r['bytes'] / r['numpy_s'] / 1e9:.0f} GB/s"
+                  for r in moved) + ".", end="")
+        pc = next((r for r in rows if r["key"] == "vec_popcount" and "bytes" in r), None)
         if pc is not None:
-            print(f" For scale, `vec_popcount` in this run only reads its {POPCOUNT_BYTES / 1e6:.1f} MB, on "
-                  f"every core, at {POPCOUNT_BYTES / pc['sc_neuro_s'] / 1e9:.0f} GB/s.", end="")
+            print(f" For scale, `vec_popcount` in this run only reads its {pc['bytes'] / 1e6:.1f} MB, on "
+                  f"every core, at {pc['bytes'] / pc['sc_neuro_s'] / 1e9:.0f} GB/s.", end="")
         print()
-
-
-# The bitwise rows' arrays (scripts/bench_python.py: 25088 x 16 words).
-ARRAY_BYTES = 25088 * 16 * 8
-# jax_lif_step's: 2^20 float64 neurons.
-LIF_BYTES = 8 << 20
-# Bytes each element-wise row reads and writes per call.
-ARRAYS = {"vec_and": 3 * ARRAY_BYTES, "vec_xnor": 3 * ARRAY_BYTES, "vec_not": 2 * ARRAY_BYTES,
-          "vec_mux": 4 * ARRAY_BYTES, "jax_lif_step": 5 * LIF_BYTES}
-# vec_popcount's operand: 128 x 784 x 16 words.
-POPCOUNT_BYTES = 128 * 784 * 16 * 8
-
 
 if __name__ == "__main__":
     main()
