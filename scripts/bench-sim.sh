@@ -2,7 +2,8 @@
 # Whole-network simulation, side by side in one run: the engine's counting
 # form (sc bench --sim), the kernel's bitstream path, the seed-style
 # simulation (numpy encoding + the seed's Numba jit_vec_mac + numpy LIF)
-# and the seed's float jax_forward_pass under jax.jit; writes
+# and the seed's float jax_forward_pass under jax.jit (the engine on a GPU:
+# scripts/bench-sim-gpu.sh); writes
 # docs/bench/sim.md. Creates a venv with numpy, numba and jax[cpu] in
 # target/bench-venv (network access the first time). About 15 minutes.
 #   scripts/bench-sim.sh [--quick]   (--quick: the 784-2048-2048-10 shape only)

@@ -3,9 +3,9 @@
 # line (default: all available), each writing docs/bench/<section>.md, then
 # assemble them under a header naming this machine. Benchmarks are never
 # tests: nothing here asserts a timing.
-#   scripts/benchmarks.sh [hdl] [digits] [cpu] [firmware] [mpi] [gpu] [sim] [snn] [python] [upstream]
-# (no argument: all but upstream; `scripts/benchmarks.sh assemble` runs none
-# and only assembles the sections' pages as they are)
+#   scripts/benchmarks.sh [hdl] [digits] [cpu] [firmware] [mpi] [gpu] [sim] [sim-gpu] [snn] [python] [upstream]
+# (no argument: all but upstream, gpu and sim-gpu; `scripts/benchmarks.sh
+# assemble` runs none and only assembles the sections' pages as they are)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 declare -A SECTIONS=(
@@ -15,15 +15,20 @@ declare -A SECTIONS=(
     [firmware]=firmware/scripts/bench.sh
     [mpi]=scripts/bench-mpi.sh
     [gpu]=scripts/bench-gpu.sh
+    [sim-gpu]=scripts/bench-sim-gpu.sh
     [sim]=scripts/bench-sim.sh
     [snn]=scripts/bench-snn.sh
     [python]=scripts/bench-python.sh
     [upstream]=scripts/bench-upstream.sh
 )
 # By default every section but `upstream` (it clones and builds another
-# project's AGPL crate; name it to run it).
+# project's AGPL crate) and the GPU ones (their pages hold a GPU's figures,
+# which a machine without one would replace with lavapipe's); name them to
+# run them.
 if [ $# -eq 0 ]; then
-    for s in "${!SECTIONS[@]}"; do [ "$s" = upstream ] || set -- "$@" "$s"; done
+    for s in "${!SECTIONS[@]}"; do
+        case "$s" in upstream | gpu | sim-gpu) ;; *) set -- "$@" "$s" ;; esac
+    done
 fi
 [ "$*" = assemble ] && set --
 for s in "$@"; do

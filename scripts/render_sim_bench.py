@@ -64,6 +64,9 @@ print("- **seed-style**: what a seed user writes today: numpy Bernoulli encoding
 print("- **JAX**: the seed's float `jax_forward_pass` under `jax.jit` on JAX's CPU backend (float rates, "
       "not SC: a reference point for speed only).")
 print()
+print("The engine on a GPU, beside the CPU engine on the same machine, is the section \"Whole-network "
+      "simulation on a GPU\" (`scripts/bench-sim-gpu.sh`; this machine has no GPU).")
+print()
 shapes = []
 for r in rows:
     if r["dims"] not in shapes:

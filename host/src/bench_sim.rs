@@ -33,6 +33,9 @@ pub struct SimConfig {
     pub threads: usize,
     /// The form that runs.
     pub path: SimPath,
+    /// Run the counting form on the GPU backend (`path` is then
+    /// [`SimPath::Counting`]; `threads` is the host's).
+    pub gpu: bool,
 }
 
 /// One timing.
@@ -41,8 +44,12 @@ pub struct SimTiming {
     /// The configuration.
     #[serde(flatten)]
     pub config: SimConfig,
-    /// `"counting"` or `"bitstream"`.
+    /// `"counting"`, `"bitstream"` or `"gpu"` (the counting form on the
+    /// GPU backend).
     pub path_name: &'static str,
+    /// The GPU adapter (`"name (API)"`) a `"gpu"` timing ran on; `None`
+    /// when it ran on the CPU fallback.
+    pub adapter: Option<String>,
     /// Median seconds of one run (`batch` samples x `steps` steps), or
     /// `None` if skipped.
     pub median_s: Option<f64>,
@@ -104,10 +111,12 @@ pub fn run(cfg: &SimConfig, reps: usize, max_stream_bytes: u64) -> Result<SimTim
     let stream_bytes = synapses as u64 * cfg.len.div_ceil(64) as u64 * 8;
     let mut t = SimTiming {
         config: cfg.clone(),
-        path_name: match cfg.path {
-            SimPath::Counting => "counting",
-            SimPath::Bitstream => "bitstream",
+        path_name: match (cfg.gpu, cfg.path) {
+            (true, _) => "gpu",
+            (false, SimPath::Counting) => "counting",
+            (false, SimPath::Bitstream) => "bitstream",
         },
+        adapter: None,
         median_s: None,
         ms_per_step: None,
         synapses,
@@ -139,6 +148,13 @@ pub fn run(cfg: &SimConfig, reps: usize, max_stream_bytes: u64) -> Result<SimTim
                 .map(|(s, &n)| s * n as f64)
                 .sum::<f64>();
         let secs = match cfg.path {
+            SimPath::Counting if cfg.gpu => {
+                drop(engine);
+                let (secs, adapter, bytes) = time_gpu(&spec, &x, cfg.steps, reps)?;
+                t.adapter = adapter;
+                t.bytes_per_synapse = bytes as f64 / synapses.max(1) as f64;
+                Some(secs)
+            }
             SimPath::Counting => {
                 t.bytes_per_synapse = engine.model_bytes() as f64 / synapses.max(1) as f64;
                 Some(try_median_s(reps, || {
@@ -178,4 +194,36 @@ pub fn run(cfg: &SimConfig, reps: usize, max_stream_bytes: u64) -> Result<SimTim
         Ok(())
     })?;
     Ok(t)
+}
+
+/// Median seconds of `reps` runs of `batch` on the GPU backend (after one
+/// warm-up, which uploads the weight counts; preparing the network is not
+/// timed), its adapter, and the bytes of weight counts it holds.
+fn time_gpu(
+    spec: &NetworkSpec,
+    batch: &[Vec<Probability>],
+    steps: usize,
+    reps: usize,
+) -> Result<(f64, Option<String>, usize), NetError> {
+    #[cfg(not(feature = "gpu"))]
+    {
+        let _ = (spec, batch, steps, reps);
+        Err(NetError::Invalid(
+            "this build has no GPU backend (cargo feature `gpu`)".into(),
+        ))
+    }
+    #[cfg(feature = "gpu")]
+    {
+        let g = crate::gpu::GpuBackend::new()
+            .map_err(|e| NetError::Invalid(format!("GPU backend: {e}")))?;
+        let net = g.prepare(spec)?;
+        let secs = try_median_s(reps, || {
+            net.run_batch(batch, steps, Record::Counts, batch.len(), &mut |_| {})
+                .map(|_| ())
+                .map_err(|e| NetError::Invalid(e.to_string()))
+        })?;
+        // i32 weight counts, one per synapse.
+        let synapses: usize = spec.dims.windows(2).map(|w| w[0] * w[1]).sum();
+        Ok((secs, g.adapter(), synapses * 4))
+    }
 }

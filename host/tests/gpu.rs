@@ -808,6 +808,129 @@ proptest! {
     }
 }
 
+/// A batch of `n` random input rows for `spec`, some inputs 0 or 1.
+fn batch_inputs(
+    rng: &mut SplitMix64,
+    inputs: usize,
+    n: usize,
+) -> Vec<Vec<sc_kernel::sng::Probability>> {
+    use sc_kernel::sng::Probability;
+    (0..n)
+        .map(|_| {
+            (0..inputs)
+                .map(|_| {
+                    let q = match rng.below(8) {
+                        0 => 0,
+                        1 => 65536,
+                        _ => rng.below(65537) as u32,
+                    };
+                    Probability::from_q16(q).unwrap()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// `prepare(..).run_batch` on the device (in chunks of every size, and on a device
+/// whose buffers hold one sample's tables) and on the fallback equals the
+/// CPU engine's `run_batch`, counts and spikes.
+fn check_network_batch(
+    spec: &NetworkSpec,
+    batch: &[Vec<sc_kernel::sng::Probability>],
+    steps: usize,
+) {
+    use sc_host::engine::{Engine, Record};
+    for record in [Record::Counts, Record::Spikes] {
+        let want = match spec.format {
+            LifFormat::Q16_16 => Engine::<I16F16>::new(spec)
+                .unwrap()
+                .run_batch(batch, steps, record),
+            LifFormat::Q8_8 => Engine::<I8F8>::new(spec)
+                .unwrap()
+                .run_batch(batch, steps, record),
+        }
+        .unwrap();
+        for chunk in [1, 3, 8, 9, 64] {
+            for g in [gpu(), fallback()] {
+                let mut done = vec![];
+                let got = g
+                    .prepare(spec)
+                    .unwrap()
+                    .run_batch(batch, steps, record, chunk, &mut |n| done.push(n))
+                    .unwrap();
+                assert_eq!(got, want, "dims {:?}, chunk {chunk}, {record:?}", spec.dims);
+                assert_eq!(done.last().copied(), Some(batch.len()).filter(|&n| n > 0));
+                assert!(done.windows(2).all(|w| w[0] < w[1]), "progress {done:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn network_batches_match_the_cpu_engine() {
+    let mut rng = SplitMix64::new(21);
+    let g = gpu();
+    let before = g.oversized_calls();
+    // Power-of-two and other stream lengths, both formats, both sources,
+    // widths around a spike word, a group of 8 samples and a block of 128
+    // inputs.
+    let cases: [(LifFormat, &[usize], &[usize]); 7] = [
+        (LifFormat::Q16_16, &[17, 33, 9], &[64, 100]),
+        // A layer of no neurons (and so one of no inputs), and no inputs.
+        (LifFormat::Q16_16, &[5, 0, 3], &[16, 8]),
+        (LifFormat::Q8_8, &[0, 4, 2], &[32, 5]),
+        // Several blocks of 128 inputs per layer.
+        (LifFormat::Q8_8, &[300, 260, 7], &[33, 64]),
+        (LifFormat::Q8_8, &[5, 32, 31, 3], &[7, 256, 33]),
+        (LifFormat::Q16_16, &[40, 65, 2], &[1024, 1]),
+        (LifFormat::Q8_8, &[1, 1], &[3]),
+    ];
+    let net = |rng: &mut SplitMix64, k: u8, format, dims: &[usize], lens: &[usize]| {
+        let sources = (
+            common::net_source(k % 2, 0),
+            common::net_source(1 - k % 2, 0xACE1),
+        );
+        random_network(rng, format, dims, lens, sources.0, sources.1)
+    };
+    for (k, (format, dims, lens)) in cases.into_iter().enumerate() {
+        let spec = net(&mut rng, k as u8, format, dims, lens);
+        for n in [1, 7, 8, 9, 20] {
+            let batch = batch_inputs(&mut rng, dims[0], n);
+            check_network_batch(&spec, &batch, 6);
+        }
+        check_network_batch(&spec, &[], 3);
+        check_network_batch(&spec, &batch_inputs(&mut rng, dims[0], 3), 0);
+    }
+    if has_adapter(g) {
+        assert_eq!(g.oversized_calls(), before, "the batches ran on the device");
+    }
+    // A device whose buffers hold one sample's prefix tables: chunks of one.
+    let spec = net(&mut rng, 0, LifFormat::Q16_16, &[20, 10, 4], &[1000, 8]);
+    let one = GpuBackend::with_lowered_limits(Backends::PRIMARY, |l| {
+        // (20 inputs x 32 pairs of u32 for L = 1000).
+        l.max_storage_buffer_binding_size = 20 * 64 * 4;
+    })
+    .unwrap();
+    let batch = batch_inputs(&mut rng, 20, 5);
+    let want = sc_host::engine::Engine::<I16F16>::new(&spec)
+        .unwrap()
+        .run_batch(&batch, 4, sc_host::engine::Record::Spikes)
+        .unwrap();
+    let mut done = vec![];
+    let got = one
+        .prepare(&spec)
+        .unwrap()
+        .run_batch(&batch, 4, sc_host::engine::Record::Spikes, 64, &mut |n| {
+            done.push(n)
+        })
+        .unwrap();
+    assert_eq!(got, want);
+    if has_adapter(&one) {
+        assert_eq!(done, [1, 2, 3, 4, 5], "one sample per chunk");
+        assert_eq!(one.oversized_calls(), 0);
+    }
+}
+
 #[test]
 fn bad_networks_get_the_cpu_backends_errors() {
     let mut rng = SplitMix64::new(3);

@@ -52,8 +52,10 @@ def run(model, inputs, backend="cpu", steps=None):
     with or without it) for ``steps`` steps (default: the model's).
 
     ``backend``: ``"cpu"`` (the engine, spec §7.1's counting form),
-    ``"kernel"`` (the bitstream form) or ``"gpu"`` (the package runs
-    networks on the CPU engine: with ``gpu_backend``'s one warning). All give the same bits.
+    ``"kernel"`` (the bitstream form) or ``"gpu"`` (the counting form with
+    every step of every row on the GPU; on the CPU engine, with
+    ``gpu_backend``'s one warning, when there is no adapter). All give the
+    same bits.
     Returns ``(counts, predictions)``: the last layer's spike counts
     ``(samples, outputs)`` uint32 and the predicted classes (int64).
     """
@@ -62,9 +64,9 @@ def run(model, inputs, backend="cpu", steps=None):
     if backend == "gpu":
         from .accel import gpu_backend
 
-        gpu_backend._warn_cpu_fallback("run(backend='gpu') runs networks on the CPU engine", 3)
-        backend = "cpu"
-    if backend not in ("cpu", "kernel"):
+        if not gpu_backend._on_gpu():
+            backend = "cpu"
+    if backend not in ("cpu", "kernel", "gpu"):
         raise ValueError(f"backend {backend!r}: 'cpu', 'kernel' or 'gpu' are allowed")
     x = np.asarray(inputs)
     if x.dtype.kind not in "fiub":

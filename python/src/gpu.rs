@@ -16,6 +16,10 @@ use sc_kernel::mac::MacShape;
 use sc_kernel::ops::BitOp;
 use sc_kernel::pack::RowShape;
 
+use sc_host::engine::Record;
+use sc_host::scnet::{NetRun, NetworkSpec};
+use sc_kernel::sng::Probability;
+
 use crate::value_err;
 
 /// The process's GPU backend (its adapter, or the host's CPU fallback).
@@ -122,4 +126,19 @@ pub(crate) fn mac(shape: &MacShape, w: &[u64], x: &[u64]) -> Result<Vec<u32>, St
     let ds = g.to_device(signs, &zeros).map_err(gpu_err)?;
     let (u, _) = g.mac_both(shape, &dw, &ds, &dx, 1).map_err(gpu_err)?;
     Ok(u)
+}
+
+/// Every row's run of `net` (spike counts only) on the GPU backend, all
+/// rows at once (in chunks the device holds): `crate::run_model` with
+/// `backend="gpu"`.
+pub(crate) fn network_batch(
+    net: &NetworkSpec,
+    rows: &[Vec<Probability>],
+    steps: usize,
+) -> Result<Vec<NetRun>, String> {
+    let g = gpu()?;
+    g.prepare(net)
+        .map_err(|e| sc_host::vectors::compute::chain(&e))?
+        .run_batch(rows, steps, Record::Counts, rows.len().max(1), &mut |_| {})
+        .map_err(|e| sc_host::vectors::compute::chain(&e))
 }

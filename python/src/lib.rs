@@ -710,21 +710,30 @@ fn run_model<'py>(
         rows.push(ps);
     }
     let outs = *net.dims.last().unwrap_or(&0);
-    let kernel = match backend {
-        "cpu" => false,
-        "kernel" => true,
+    let runs = match backend {
+        "cpu" | "kernel" => {
+            let kernel = backend == "kernel";
+            py.allow_threads(|| match net.format {
+                LifFormat::Q16_16 => run_rows::<I16F16>(net, &rows, steps, kernel),
+                LifFormat::Q8_8 => run_rows::<I8F8>(net, &rows, steps, kernel),
+            })
+            .map_err(|e| value_err(chain(&e)))?
+        }
+        #[cfg(feature = "gpu")]
+        "gpu" => py
+            .allow_threads(|| gpu::network_batch(net, &rows, steps))
+            .map_err(value_err)?,
         b => {
             return Err(value_err(format!(
-                "backend {b:?}: \"cpu\" or \"kernel\" are allowed"
+                "backend {b:?}: {} are allowed",
+                if cfg!(feature = "gpu") {
+                    "\"cpu\", \"kernel\" or \"gpu\""
+                } else {
+                    "\"cpu\" or \"kernel\""
+                }
             )))
         }
     };
-    let runs = py
-        .allow_threads(|| match net.format {
-            LifFormat::Q16_16 => run_rows::<I16F16>(net, &rows, steps, kernel),
-            LifFormat::Q8_8 => run_rows::<I8F8>(net, &rows, steps, kernel),
-        })
-        .map_err(|e| value_err(chain(&e)))?;
     let mut counts = Vec::with_capacity(runs.len() * outs);
     let mut pred = Vec::with_capacity(runs.len());
     for r in &runs {

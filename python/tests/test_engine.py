@@ -3,6 +3,7 @@
 import doctest
 import json
 import os
+import warnings
 
 import numpy as np
 import pytest
@@ -21,7 +22,8 @@ def network_cases():
         return [c for c in json.load(f)["cases"] if c["kind"] == "network" and "spikes" in c["expect"]]
 
 
-@pytest.mark.parametrize("backend", ["cpu", "kernel"])
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("backend", ["cpu", "kernel", "gpu"])
 def test_conformance_networks(backend):
     cases = network_cases()
     assert cases
@@ -47,6 +49,12 @@ def test_digits_model_load_run_save(tmp_path):
     # The bias input may be given explicitly; the bitstream path agrees.
     c2, _ = sc_neuro.run(m, np.hstack([x, np.ones((6, 1))]), backend="kernel")
     np.testing.assert_array_equal(c2, counts)
+    # On the GPU (every row at once; the CPU engine without an adapter).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        c3, p3 = sc_neuro.run(m, x, backend="gpu")
+    np.testing.assert_array_equal(c3, counts)
+    np.testing.assert_array_equal(p3, pred)
     p = tmp_path / "m.json"
     sc_neuro.save_model(m, p)
     m2 = sc_neuro.load_model(p)

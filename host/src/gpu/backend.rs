@@ -1,8 +1,8 @@
 //! The GPU backend as a [`Backend`]: each call uploads its operands as
 //! device-held rows (one row per stream, the MAC's weights, signs and
 //! inputs as batches), runs the backend's kernel and downloads the
-//! result. Whole networks run in the counting form (`net.rs`: synaptic
-//! sums on the device, neuron steps on the host). When there is no adapter (or the device is lost) the backend
+//! result. Whole networks run in the counting form (`net.rs`: every step
+//! of a batch on the device). When there is no adapter (or the device is lost) the backend
 //! runs on its CPU fallback, so the same calls work there
 //! (`gpu-fallback`).
 
@@ -113,9 +113,8 @@ impl Backend<u64> for GpuBackend {
         store(&mut step.spikes, &run.spikes)?;
         Ok(step.spikes.count_ones())
     }
-    /// The counting form of spec §7.1: synaptic sums on the device, neuron
-    /// steps on the host (see `net.rs`); the CPU backend's engine on the
-    /// fallback.
+    /// The counting form of spec §7.1 with every step on the device (see
+    /// `net.rs`); the CPU backend's engine on the fallback.
     fn network(&self, spec: &NetworkSpec, inputs: &[u32], steps: usize) -> BackendResult<NetRun> {
         self.run_network(spec, inputs, steps)
     }

@@ -3,7 +3,7 @@
 
 use super::params::{
     BitwiseParams, LifShaderParams, MacParams, NetParams, PackParams, PopcountParams, RowsParams,
-    ShaderParams, SnnShaderParams, NET_PREFIX, NET_SPIKES,
+    ShaderParams, SnnShaderParams, NET_FIRE, NET_PREFIX,
 };
 use super::{DeviceRows, GpuError};
 
@@ -22,10 +22,10 @@ pub(super) struct Gpu {
     pub lif: wgpu::ComputePipeline,
     /// Whole networks (counting form): layer 0's prefix tables.
     pub net_prefix: wgpu::ComputePipeline,
-    /// Layer 0's counts.
-    pub net_layer0: wgpu::ComputePipeline,
-    /// Counts of a layer `k >= 1`.
-    pub net_spikes: wgpu::ComputePipeline,
+    /// One layer's synaptic sums.
+    pub net_sum: wgpu::ComputePipeline,
+    /// One layer's neuron steps and spikes.
+    pub net_fire: wgpu::ComputePipeline,
     /// The float SNN: one layer, one step.
     pub snn_layer: wgpu::ComputePipeline,
 }
@@ -135,8 +135,8 @@ impl Gpu {
             mac: pipeline(&device, &module, MacParams::ENTRY),
             lif: pipeline(&device, &module, LifShaderParams::ENTRY),
             net_prefix: pipeline(&device, &module, NET_PREFIX),
-            net_layer0: pipeline(&device, &module, NetParams::ENTRY),
-            net_spikes: pipeline(&device, &module, NET_SPIKES),
+            net_sum: pipeline(&device, &module, NetParams::ENTRY),
+            net_fire: pipeline(&device, &module, NET_FIRE),
             snn_layer: pipeline(&device, &module, SnnShaderParams::ENTRY),
             device,
             queue,
@@ -286,6 +286,25 @@ impl Gpu {
         Ok((x, y))
     }
 
+    /// A bind group of `pipe`'s group 0 over `entries` (binding, buffer).
+    pub(super) fn bind_group(
+        &self,
+        pipe: &wgpu::ComputePipeline,
+        entries: &[(u32, &wgpu::Buffer)],
+    ) -> wgpu::BindGroup {
+        self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: None,
+            layout: &pipe.get_bind_group_layout(0),
+            entries: &entries
+                .iter()
+                .map(|&(binding, b)| wgpu::BindGroupEntry {
+                    binding,
+                    resource: b.as_entire_binding(),
+                })
+                .collect::<Vec<_>>(),
+        })
+    }
+
     /// Record one dispatch with `entries` (binding, buffer), submit, and
     /// wait: a sequence of one (see [`Self::run_sequence`]).
     pub(super) fn run(
@@ -310,22 +329,9 @@ impl Gpu {
     ) -> Result<(), Failed> {
         let m = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         let v = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let layout = pipe.get_bind_group_layout(0);
         let groups: Vec<wgpu::BindGroup> = bindings
             .iter()
-            .map(|entries| {
-                self.device.create_bind_group(&wgpu::BindGroupDescriptor {
-                    label: None,
-                    layout: &layout,
-                    entries: &entries
-                        .iter()
-                        .map(|&(binding, b)| wgpu::BindGroupEntry {
-                            binding,
-                            resource: b.as_entire_binding(),
-                        })
-                        .collect::<Vec<_>>(),
-                })
-            })
+            .map(|entries| self.bind_group(pipe, entries))
             .collect();
         let mut enc = self.device.create_command_encoder(&Default::default());
         {
@@ -416,7 +422,8 @@ pub(super) fn words_u32(bytes: &[u8]) -> Vec<u32> {
 }
 
 /// The shader: `sc.wgsl` after the bitwise op codes, generated from the
-/// kernel's [`sc_kernel::ops::BitOp`] (`const OP_AND: u32 = 0u;` ...), and
+/// kernel's [`sc_kernel::ops::BitOp`] (`const OP_AND: u32 = 0u;` ...), the
+/// network passes' sizes ([`super::net::GROUP`], [`super::net::BLOCK`]) and
 /// the parameter blocks of [`super::params`], so that each is written once.
 pub(crate) fn shader_source() -> String {
     use sc_kernel::ops::BitOp;
@@ -428,5 +435,10 @@ pub(crate) fn shader_source() -> String {
             op.code()
         ));
     }
+    s.push_str(&format!(
+        "// Generated from host/src/gpu/net.rs.\nconst NET_GROUP: u32 = {}u;\nconst NET_BLOCK: u32 = {}u;\n",
+        super::net::GROUP,
+        super::net::BLOCK
+    ));
     s + &super::params::wgsl_declarations() + include_str!("sc.wgsl")
 }

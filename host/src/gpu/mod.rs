@@ -12,14 +12,15 @@
 //! What runs where: pack, the bitwise ops, popcount, the dense MAC and LIF
 //! runs are compute shaders end to end. Whole networks
 //! ([`crate::backend::Backend::network`]) run in the counting form of spec
-//! §7.1: the host builds the weight counts once per call (the kernel's
-//! `ones_table`, `weight_counts`, `weight_ranks`), uploads them once, and
-//! per step orders the input comparator values; the device builds layer
-//! 0's prefix tables and sums every layer's synaptic counts (one
-//! invocation per neuron; layers `k >= 1` from the previous layer's spike
-//! words); the host downloads the counts and steps the neurons with the
-//! kernel's model, so the spikes are bit-identical to the bitstream path.
-//! Its fallback is the CPU backend's engine.
+//! §7.1, a batch of samples at once ([`GpuBackend::prepare`], then
+//! [`GpuNetwork::run_batch`]): the host builds the weight counts once per
+//! network (the kernel's `ones_table`, `weight_counts`, `weight_ranks`),
+//! uploads them on the first run, and per step orders the input comparator
+//! values; the device builds layer 0's prefix tables, sums every layer's
+//! synaptic counts (layers `k >= 1` from the previous layer's spike words)
+//! and steps the neurons (sc.wgsl re-implements the kernel's currents and
+//! LIF step), so the spikes are bit-identical to the bitstream path; the
+//! host waits only for the results. Its fallback is the CPU engine.
 //!
 //! Fallback: when no adapter exists, or the device is lost or reports an
 //! error at run time, the backend prints one warning, remembers that the GPU
@@ -111,6 +112,7 @@ pub struct LifRun<F> {
 }
 
 /// Graphics APIs (re-exported from wgpu) for [`GpuBackend::with_backends`].
+pub use net::GpuNetwork;
 pub use wgpu::Backends;
 
 /// The GPU backend with its CPU fallback.

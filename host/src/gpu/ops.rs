@@ -5,7 +5,8 @@ use std::borrow::Cow;
 
 use super::device::{bytes_of, u32_of, words_u32, words_u64, Failed, B_A, B_ATOM, B_B, B_C, B_OUT};
 use super::params::{
-    BitwiseParams, LifShaderParams, MacParams, PackParams, PopcountParams, RowsParams, ShaderParams,
+    BitwiseParams, LifConsts, LifShaderParams, MacParams, PackParams, PopcountParams, RowsParams,
+    ShaderParams,
 };
 use super::{DeviceRows, GpuBackend, GpuError, LifRun};
 use crate::backend::{Bitwise, LifStep, MacInputs};
@@ -510,21 +511,13 @@ impl GpuBackend {
                 let input_bytes = bytes_of(inputs, 4)?;
                 let spike_bytes = bytes_of(spike_words, 8)?;
                 g.fits(&[state_bytes, input_bytes, spike_bytes])?;
-                let raw = |x: F| x.raw();
                 let p = g.params(&LifShaderParams {
                     n: u32_of(n)?,
                     steps: u32_of(steps)?,
-                    q8: u32::from(F::FRAC_BITS == 8),
-                    v_rest: raw(params.v_rest()),
-                    v_reset: raw(params.v_reset()),
-                    threshold: raw(params.threshold()),
-                    alpha: raw(params.alpha()),
-                    resistance: raw(params.resistance()),
-                    refractory: u32::from(params.refractory()),
                     spike_row: u32_of(2 * sw)?,
                     xt,
-                    pad: 0,
                 })?;
+                let consts = g.params(&LifConsts::of(params))?;
                 let state: Vec<u32> = v
                     .iter()
                     .zip(refractory)
@@ -538,6 +531,7 @@ impl GpuBackend {
                     &g.lif,
                     &[
                         (LifShaderParams::BINDING, &p),
+                        (LifConsts::BINDING, &consts),
                         (B_A, &ib),
                         (B_OUT, &st),
                         (B_ATOM, &spikes),

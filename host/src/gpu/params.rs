@@ -156,12 +156,22 @@ shader_params! {
         neurons: u32,
     }
 
-    /// `lif`: a LIF population run for `steps` steps.
+    /// `lif`: a LIF population run for `steps` steps (its constants in
+    /// [`LifConsts`]).
     LifShaderParams: wgsl "LifParams", binding 10, var "PL", entry "lif" {
         /// Neurons.
         n: u32,
         /// Steps.
         steps: u32,
+        /// `u32` words per spike row.
+        spike_row: u32,
+        /// x extent of the dispatch, threads.
+        xt: u32,
+    }
+
+    /// The LIF constants of docs/spec.md §6 that `lif` and `net_fire` step
+    /// with (`lif_step` in sc.wgsl), raw fixed point ([`LifConsts::of`]).
+    LifConsts: wgsl "LifConsts", binding 13, var "LC", entry "lif" {
         /// The fixed-point format: 0 Q16.16, 1 Q8.8.
         q8: u32,
         /// Resting membrane, raw fixed point.
@@ -176,17 +186,13 @@ shader_params! {
         resistance: i32,
         /// Refractory period, steps.
         refractory: u32,
-        /// `u32` words per spike row.
-        spike_row: u32,
-        /// x extent of the dispatch, threads.
-        xt: u32,
         /// Padding to 16 bytes.
         pad: u32,
     }
 
-    /// `net_layer0`, `net_prefix` and `net_spikes`: one layer of a whole
-    /// network in the counting form (spec §7.1).
-    NetParams: wgsl "NetParams", binding 11, var "PN", entry "net_layer0" {
+    /// `net_sum`, `net_fire` and `net_prefix`: one layer of a whole
+    /// network in the counting form (spec §7.1), a batch of samples at once.
+    NetParams: wgsl "NetParams", binding 11, var "PN", entry "net_sum" {
         /// Neurons of the layer.
         neurons: u32,
         /// Inputs of the layer.
@@ -195,6 +201,26 @@ shader_params! {
         len: u32,
         /// x extent of the dispatch, threads.
         xt: u32,
+        /// Samples.
+        batch: u32,
+        /// 1: layer 0 (reads prefix tables), 0: a layer `k >= 1`.
+        first: u32,
+        /// `log2 L` when `L` is a power of two, else `u32::MAX`.
+        shift: u32,
+        /// `u32` words of the previous layer's spikes per sample.
+        in_words: u32,
+        /// `u32` words of this layer's spikes per sample.
+        out_words: u32,
+        /// The layer's gain, raw fixed point.
+        gain: i32,
+        /// The format's smallest raw value.
+        raw_min: i32,
+        /// The format's largest raw value.
+        raw_max: i32,
+        /// x extent of `net_sum`'s dispatch, workgroups.
+        gx: u32,
+        /// Padding to 16 bytes.
+        pad: [u32; 3],
     }
 
     /// `snn_layer`: one layer of the float SNN for one step.
@@ -226,10 +252,26 @@ shader_params! {
     }
 }
 
+impl LifConsts {
+    /// The constants of `p` in format `F`.
+    pub(super) fn of<F: sc_kernel::lif::LifFixed>(p: &sc_kernel::lif::LifParams<F>) -> Self {
+        Self {
+            q8: u32::from(F::FRAC_BITS == 8),
+            v_rest: p.v_rest().raw(),
+            v_reset: p.v_reset().raw(),
+            threshold: p.threshold().raw(),
+            alpha: p.alpha().raw(),
+            resistance: p.resistance().raw(),
+            refractory: u32::from(p.refractory()),
+            pad: 0,
+        }
+    }
+}
+
 /// The other entry points that read [`NetParams`].
 pub(super) const NET_PREFIX: &str = "net_prefix";
 /// See [`NET_PREFIX`].
-pub(super) const NET_SPIKES: &str = "net_spikes";
+pub(super) const NET_FIRE: &str = "net_fire";
 
 #[cfg(test)]
 mod tests {
@@ -304,9 +346,10 @@ mod tests {
         check::<PackParams>(&shader);
         check::<MacParams>(&shader);
         check::<LifShaderParams>(&shader);
+        check::<LifConsts>(&shader);
         check::<NetParams>(&shader);
         check::<SnnShaderParams>(&shader);
-        for entry in [NET_PREFIX, NET_SPIKES] {
+        for entry in [NET_PREFIX, NET_FIRE] {
             assert!(
                 SC_WGSL.contains(&format!("fn {entry}(")),
                 "no entry point {entry}"

@@ -6,7 +6,8 @@
 //
 // Each entry point has its own parameter block (a `var<uniform>` of a
 // struct of u32/i32 fields, padded to 16 bytes: PB, PC, PR, PP, PM, PL,
-// PN, PS), declared once as a #[repr(C)] Pod struct in
+// PN, PS; and LC, the LIF constants of `lif` and `net_fire`), declared
+// once as a #[repr(C)] Pod struct in
 // host/src/gpu/params.rs and prepended from there by device.rs. The host
 // checks that every index below fits in u32 before it dispatches.
 
@@ -160,9 +161,8 @@ fn sat_sub32(a: i32, b: i32) -> i32 {
     return r;
 }
 
-// sat(floor(a * b / 2^16)) with the exact 64-bit product.
-fn sat_mul_q16(a: i32, b: i32) -> i32 {
-    let negative = (a < 0) != (b < 0);
+// The exact signed 64-bit product a * b as (low, high) words.
+fn mul_wide(a: i32, b: i32) -> vec2<u32> {
     let ua = bitcast<u32>(abs(a));
     let ub = bitcast<u32>(abs(b));
     let a0 = ua & 0xffffu;
@@ -172,19 +172,24 @@ fn sat_mul_q16(a: i32, b: i32) -> i32 {
     let p00 = a0 * b0;
     let p01 = a0 * b1;
     let p10 = a1 * b0;
-    let p11 = a1 * b1;
     let mid = (p00 >> 16u) + (p01 & 0xffffu) + (p10 & 0xffffu);
     var lo = (p00 & 0xffffu) | (mid << 16u);
-    var hi = p11 + (p01 >> 16u) + (p10 >> 16u) + (mid >> 16u);
-    if (negative) {
+    var hi = a1 * b1 + (p01 >> 16u) + (p10 >> 16u) + (mid >> 16u);
+    if ((a < 0) != (b < 0)) {
         lo = ~lo + 1u;
         hi = ~hi + select(0u, 1u, lo == 0u);
     }
+    return vec2<u32>(lo, hi);
+}
+
+// sat(floor(a * b / 2^16)) with the exact 64-bit product (mul_wide).
+fn sat_mul_q16(a: i32, b: i32) -> i32 {
+    let p = mul_wide(a, b);
     // Arithmetic shift of the 64-bit value by 16, then saturate to i32.
-    let s32 = bitcast<i32>((hi << 16u) | (lo >> 16u));
-    let top = bitcast<i32>(hi) >> 16u;
+    let s32 = bitcast<i32>((p.y << 16u) | (p.x >> 16u));
+    let top = bitcast<i32>(p.y) >> 16u;
     if (top != (s32 >> 31u)) {
-        return select(I32_MIN, I32_MAX, bitcast<i32>(hi) >= 0);
+        return select(I32_MIN, I32_MAX, bitcast<i32>(p.y) >= 0);
     }
     return s32;
 }
@@ -208,6 +213,29 @@ fn f_mul(q8: bool, a: i32, b: i32) -> i32 {
     return sat_mul_q16(a, b);
 }
 
+// One LIF step of docs/spec.md §6 with the constants LC (raw fixed point
+// in LC.q8's format) for a neuron with membrane `v`, refractory counter `r`
+// and input `input`.
+struct LifState {
+    v: i32,
+    r: u32,
+    spiked: bool,
+}
+
+fn lif_step(v: i32, r: u32, input: i32) -> LifState {
+    if (r > 0u) {
+        return LifState(LC.v_reset, r - 1u, false);
+    }
+    let q8 = LC.q8 == 1u;
+    let leak = f_mul(q8, f_sub(q8, LC.v_rest, v), LC.alpha);
+    let drive = f_mul(q8, input, LC.resistance);
+    let nv = f_add(q8, v, f_add(q8, leak, drive));
+    if (nv >= LC.threshold) {
+        return LifState(LC.v_reset, LC.refractory, true);
+    }
+    return LifState(nv, 0u, false);
+}
+
 // LIF population over many steps, one invocation per neuron, state on the
 // device. A = inputs [step][neuron], OUT = state (v, r per neuron), ATOM =
 // spike rows.
@@ -215,97 +243,219 @@ fn f_mul(q8: bool, a: i32, b: i32) -> i32 {
 fn lif(@builtin(global_invocation_id) g: vec3<u32>) {
     let j = flat(g, PL.xt);
     if (j >= PL.n) { return; }
-    let q8 = PL.q8 == 1u;
-    var v = bitcast<i32>(OUT[2u * j]);
-    var r = OUT[2u * j + 1u];
+    var s = LifState(bitcast<i32>(OUT[2u * j]), OUT[2u * j + 1u], false);
     for (var t = 0u; t < PL.steps; t++) {
-        let input = bitcast<i32>(A[t * PL.n + j]);
-        if (r > 0u) {
-            r -= 1u;
-            v = PL.v_reset;
-        } else {
-            let leak = f_mul(q8, f_sub(q8, PL.v_rest, v), PL.alpha);
-            let drive = f_mul(q8, input, PL.resistance);
-            let nv = f_add(q8, v, f_add(q8, leak, drive));
-            if (nv >= PL.threshold) {
-                v = PL.v_reset;
-                r = PL.refractory;
-                atomicOr(&ATOM[t * PL.spike_row + j / 32u], 1u << (j % 32u));
-            } else {
-                v = nv;
-            }
+        s = lif_step(s.v, s.r, bitcast<i32>(A[t * PL.n + j]));
+        if (s.spiked) {
+            atomicOr(&ATOM[t * PL.spike_row + j / 32u], 1u << (j % 32u));
         }
     }
-    OUT[2u * j] = bitcast<u32>(v);
-    OUT[2u * j + 1u] = r;
+    OUT[2u * j] = bitcast<u32>(s.v);
+    OUT[2u * j + 1u] = s.r;
 }
 
-// ---- whole networks, counting form (docs/spec.md §7.1) ----
+// ---- whole networks, counting form (docs/spec.md §7.1), every sample of a
+// batch on the device ----
 // Weight counts are the signed s * n of every synapse (i32), input-major
 // ([i][j]: A[i * neurons + j]). Sums are exact in i32: |count| <= inputs * L
-// <= 2^31 - 1.
+// <= 2^31 - 1 (the host checks). Sample b's data sit one sample after
+// another: probabilities C[b * inputs + i], spike words b * words(n),
+// neuron state (v, r, spike count, this step's count) at
+// 4 * (b * neurons + j).
 
-// Layer 0's prefix tables, one invocation per input i: A = the step's
-// comparator values q in weight order (one per u32), C = the inputs'
-// probabilities (Q0.16), OUT[i * (L + 1) + n] = #{k < n : q_k < P_i}.
-// Inputs with P = 0 or P = 1 need no table (net_layer0 skips them).
+// Layer 0's prefix tables, one invocation per (sample, input) k = b *
+// inputs + i: A = the step's comparator values q in weight order (one per
+// u32), C = the probabilities (Q0.16). The table of k is W = floor(L / 32)
+// + 1 pairs (cum, mask): bit t of mask w is q_{32w+t} < P (positions below
+// L only) and cum w counts the ones of the masks before it, so
+// T(n) = #{t < n : q_t < P} = cum[n / 32] + popcount(mask[n / 32] & (2^(n % 32) - 1))
+// for n = 0..=L. Pair w of k sits at OUT[2 * (w * batch * inputs + k)]
+// (consecutive k, consecutive words). Inputs with P = 0 or P = 1 need no
+// table (net_sum skips them).
 @compute @workgroup_size(64)
 fn net_prefix(@builtin(global_invocation_id) g: vec3<u32>) {
-    let i = flat(g, PN.xt);
-    if (i >= PN.inputs) { return; }
-    let p = C[i];
+    let k = flat(g, PN.xt);
+    let rows = PN.batch * PN.inputs;
+    if (k >= rows) { return; }
+    let p = C[k];
     if (p == 0u || p >= 65536u) { return; }
-    let base = i * (PN.len + 1u);
-    var acc = 0u;
-    OUT[base] = 0u;
-    for (var k = 0u; k < PN.len; k++) {
-        acc += select(0u, 1u, A[k] < p);
-        OUT[base + k + 1u] = acc;
-    }
-}
-
-// Layer 0's counts, one invocation per neuron j: A = weight counts, B = the
-// prefix tables of net_prefix, C = the inputs' probabilities. OUT[j] =
-// sum_i (P_i = 0: 0; P_i = 1: w; else sign(w) * T_i[|w|]).
-@compute @workgroup_size(64)
-fn net_layer0(@builtin(global_invocation_id) g: vec3<u32>) {
-    let j = flat(g, PN.xt);
-    if (j >= PN.neurons) { return; }
-    var c = 0i;
-    for (var i = 0u; i < PN.inputs; i++) {
-        let p = C[i];
-        if (p == 0u) { continue; }
-        let w = bitcast<i32>(A[i * PN.neurons + j]);
-        if (p >= 65536u) {
-            c += w;
-            continue;
+    var cum = 0u;
+    for (var w = 0u; w <= PN.len / 32u; w++) {
+        var mask = 0u;
+        let end = min(32u, PN.len - w * 32u);
+        for (var t = 0u; t < end; t++) {
+            mask |= select(0u, 1u, A[w * 32u + t] < p) << t;
         }
-        let n = bitcast<i32>(B[i * (PN.len + 1u) + min(u32(abs(w)), PN.len)]);
-        c += select(n, -n, w < 0);
+        let at = 2u * (w * rows + k);
+        OUT[at] = cum;
+        OUT[at + 1u] = mask;
+        cum += countOneBits(mask);
     }
-    OUT[j] = bitcast<u32>(c);
 }
 
-// A layer k >= 1's counts, one invocation per neuron j: A = weight counts,
-// B = the previous layer's spike words (bit i = input i). OUT[j] = the sum
-// of w[i][j] over the inputs i that spiked.
+// T(n) of row k's prefix table (see net_prefix), from B.
+fn prefix_count(k: u32, rows: u32, n: u32) -> i32 {
+    let at = 2u * ((n / 32u) * rows + k);
+    let low = (1u << (n % 32u)) - 1u;
+    return bitcast<i32>(B[at] + countOneBits(B[at + 1u] & low));
+}
+
+// A neuron's input current from its count (spec §7 step 3, the kernel's
+// counts_to_current): floor(count * gain / L) clamped to the format's raw
+// range. A power-of-two L (shift < 32) divides by an arithmetic shift; any
+// other by long division of the magnitude, then the floor.
+fn net_current(count: i32) -> i32 {
+    let p = mul_wide(count, PN.gain);
+    let negative = (p.y >> 31u) == 1u;
+    var lo: u32;
+    var hi: u32;
+    if (PN.shift < 32u) {
+        let s = PN.shift;
+        if (s == 0u) {
+            lo = p.x;
+            hi = p.y;
+        } else {
+            lo = (p.x >> s) | (p.y << (32u - s));
+            hi = bitcast<u32>(bitcast<i32>(p.y) >> s);
+        }
+    } else {
+        // |p| <= 2^62, divided by L in 64 steps of shift and subtract.
+        var mlo = p.x;
+        var mhi = p.y;
+        if (negative) {
+            mlo = ~mlo + 1u;
+            mhi = ~mhi + select(0u, 1u, mlo == 0u);
+        }
+        var rem = 0u;
+        var qlo = 0u;
+        var qhi = 0u;
+        for (var k = 0u; k < 64u; k++) {
+            var bit: u32;
+            if (k < 32u) {
+                bit = (mhi >> (31u - k)) & 1u;
+            } else {
+                bit = (mlo >> (63u - k)) & 1u;
+            }
+            let carry = rem >> 31u;
+            rem = (rem << 1u) | bit;
+            qhi = (qhi << 1u) | (qlo >> 31u);
+            qlo = qlo << 1u;
+            if (carry == 1u || rem >= PN.len) {
+                rem -= PN.len;
+                qlo |= 1u;
+            }
+        }
+        if (negative) {
+            // floor(-m / L) = -(q + (rem != 0)).
+            if (rem != 0u) {
+                qlo += 1u;
+                qhi += select(0u, 1u, qlo == 0u);
+            }
+            qlo = ~qlo + 1u;
+            qhi = ~qhi + select(0u, 1u, qlo == 0u);
+        }
+        lo = qlo;
+        hi = qhi;
+    }
+    let x = bitcast<i32>(lo);
+    let top = bitcast<i32>(hi);
+    if (top > 0 || (top == 0 && x < 0)) { return PN.raw_max; }
+    if (top < -1 || (top == -1 && x >= 0)) { return PN.raw_min; }
+    return clamp(x, PN.raw_min, PN.raw_max);
+}
+
+// NET_GROUP (samples per invocation of net_sum: each weight read serves
+// this many) and NET_BLOCK (inputs per workgroup of net_sum, a multiple of
+// 32: whole spike words) are prepended from host/src/gpu/net.rs.
+
+// One layer's synaptic sums, one workgroup per (block of 64 neurons, block
+// of NET_BLOCK inputs, group of NET_GROUP samples), the neuron blocks
+// varying fastest (so the workgroups in flight share their samples'
+// inputs), one invocation per neuron j of the block. Layer 0: A = weight
+// counts, B = the prefix tables, C = the probabilities, count = sum_i
+// (P_i = 0: 0; P_i = 1: w; else sign(w) * T_i(|w|)); a layer k >= 1: B =
+// the previous layer's spike words, count = the sum of w[i][j] over the
+// inputs i that spiked. Each block's partial count is added (wrapping, so
+// the total is the exact i32 sum) to word 3 of the neuron's state in ATOM,
+// which net_fire reads and clears.
 @compute @workgroup_size(64)
-fn net_spikes(@builtin(global_invocation_id) g: vec3<u32>) {
-    let j = flat(g, PN.xt);
-    if (j >= PN.neurons) { return; }
-    var c = 0i;
-    let words = (PN.inputs + 31u) / 32u;
-    for (var w = 0u; w < words; w++) {
-        var bits = B[w];
-        while (bits != 0u) {
-            let i = w * 32u + countTrailingZeros(bits);
-            bits &= bits - 1u;
-            if (i < PN.inputs) {
-                c += bitcast<i32>(A[i * PN.neurons + j]);
+fn net_sum(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+    let id = wg.x + wg.y * PN.gx;
+    let jblocks = (PN.neurons + 63u) / 64u;
+    let iblocks = max((PN.inputs + NET_BLOCK - 1u) / NET_BLOCK, 1u);
+    let j = (id % jblocks) * 64u + li;
+    let rest = id / jblocks;
+    let i0 = (rest % iblocks) * NET_BLOCK;
+    let b0 = (rest / iblocks) * NET_GROUP;
+    if (j >= PN.neurons || b0 >= PN.batch) { return; }
+    let nb = min(NET_GROUP, PN.batch - b0);
+    let i1 = min(i0 + NET_BLOCK, PN.inputs);
+    var c: array<i32, NET_GROUP>;
+    if (PN.first == 1u) {
+        let rows = PN.batch * PN.inputs;
+        for (var i = i0; i < i1; i++) {
+            let w = bitcast<i32>(A[i * PN.neurons + j]);
+            let n = min(u32(abs(w)), PN.len);
+            for (var s = 0u; s < nb; s++) {
+                let at = (b0 + s) * PN.inputs + i;
+                let p = C[at];
+                var t = 0i;
+                if (p >= 65536u) {
+                    t = abs(w);
+                } else if (p != 0u) {
+                    t = prefix_count(at, rows, n);
+                }
+                c[s] += select(t, -t, w < 0);
+            }
+        }
+    } else {
+        for (var wd = i0 / 32u; wd * 32u < i1; wd++) {
+            var z: array<u32, NET_GROUP>;
+            var any = 0u;
+            for (var s = 0u; s < nb; s++) {
+                z[s] = B[(b0 + s) * PN.in_words + wd];
+                any |= z[s];
+            }
+            while (any != 0u) {
+                let bit = countTrailingZeros(any);
+                any &= any - 1u;
+                let i = wd * 32u + bit;
+                if (i >= PN.inputs) { break; }
+                let w = bitcast<i32>(A[i * PN.neurons + j]);
+                for (var s = 0u; s < nb; s++) {
+                    c[s] += select(0, w, ((z[s] >> bit) & 1u) == 1u);
+                }
             }
         }
     }
-    OUT[j] = bitcast<u32>(c);
+    for (var s = 0u; s < nb; s++) {
+        if (c[s] != 0) {
+            atomicAdd(&ATOM[4u * ((b0 + s) * PN.neurons + j) + 3u], bitcast<u32>(c[s]));
+        }
+    }
+}
+
+// One layer's neuron steps, one invocation per (sample b, neuron j), k =
+// b * neurons + j: OUT = the state (v, r, spike count, the count of
+// net_sum, which is cleared for the next step) at 4k; the current, the LIF
+// step (LC: the layer's constants), and the spike into ATOM's words (cleared before the step) and the
+// spike count.
+@compute @workgroup_size(64)
+fn net_fire(@builtin(global_invocation_id) g: vec3<u32>) {
+    let k = flat(g, PN.xt);
+    if (k >= PN.batch * PN.neurons) { return; }
+    let b = k / PN.neurons;
+    let j = k % PN.neurons;
+    let at = 4u * k;
+    let count = bitcast<i32>(OUT[at + 3u]);
+    OUT[at + 3u] = 0u;
+    let st = lif_step(bitcast<i32>(OUT[at]), OUT[at + 1u], net_current(count));
+    OUT[at] = bitcast<u32>(st.v);
+    OUT[at + 1u] = st.r;
+    if (st.spiked) {
+        OUT[at + 2u] += 1u;
+        atomicOr(&ATOM[b * PN.out_words + j / 32u], 1u << (j % 32u));
+    }
 }
 
 // ---- the float SNN (host/src/snn.rs), f32, one dispatch per layer and step ----

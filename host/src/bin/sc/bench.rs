@@ -11,6 +11,9 @@ pub enum PathArg {
     Counting,
     /// The kernel's bitstream path.
     Bitstream,
+    /// The engine's counting form on the GPU backend (on its CPU fallback,
+    /// with `"adapter": null`, when there is no adapter).
+    Gpu,
 }
 
 /// Time whole-network simulation: one JSON line per thread count on
@@ -35,9 +38,10 @@ pub fn sim(
     if len == 0 || steps == 0 || batch == 0 {
         bail!("--len, --steps and --batch must be at least 1");
     }
-    let path = match path {
-        PathArg::Counting => sc_host::engine::SimPath::Counting,
-        PathArg::Bitstream => sc_host::engine::SimPath::Bitstream,
+    let (path, gpu) = match path {
+        PathArg::Counting => (sc_host::engine::SimPath::Counting, false),
+        PathArg::Bitstream => (sc_host::engine::SimPath::Bitstream, false),
+        PathArg::Gpu => (sc_host::engine::SimPath::Counting, true),
     };
     let mut all = vec![];
     for &t in threads {
@@ -48,6 +52,7 @@ pub fn sim(
             batch,
             threads: t,
             path,
+            gpu,
         };
         let r = sc_host::bench_sim::run(&cfg, reps, 8 << 30)?;
         println!("{}", serde_json::to_string(&r)?);

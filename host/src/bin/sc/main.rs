@@ -98,7 +98,8 @@ enum Cmd {
         /// With --snn: samples per epoch (a multiple of --batch is used).
         #[arg(long, default_value_t = 1024)]
         samples: usize,
-        /// With --sim: `counting` (the engine) or `bitstream` (the kernel).
+        /// With --sim: `counting` (the engine), `bitstream` (the kernel) or
+        /// `gpu` (the engine's counting form on the GPU backend).
         #[arg(long, value_enum, default_value_t = bench::PathArg::Counting)]
         path: bench::PathArg,
     },

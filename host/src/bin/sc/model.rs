@@ -41,7 +41,7 @@ pub enum ModelCmd {
     /// The chain Input -> (Affine|Linear -> LIF|CubaLIF)+ -> Output,
     /// quantised to an SC network (the mapping: README.md, "Python").
     /// Runs `python -m sc_neuro.nir import` with $SC_PYTHON, else python3,
-    /// which needs the package: pip install "$(git rev-parse --show-toplevel)/python[nir]".
+    /// which needs the package: `pip install "$(git rev-parse --show-toplevel)/python[nir]"`.
     #[command(name = "import-nir")]
     ImportNir {
         /// NIR file to read.

@@ -27,8 +27,8 @@ pub enum BackendArg {
     Kernel,
     /// The engine's counting form (spec §7.1) on the CPU, SIMD + rayon.
     Cpu,
-    /// The GPU backend (wgpu): synaptic sums on the device, neuron steps
-    /// on the host; the CPU engine, with one warning, without an adapter.
+    /// The GPU backend (wgpu): every step of a batch of samples on the
+    /// device; the CPU engine, with one warning, without an adapter.
     Gpu,
 }
 
@@ -211,23 +211,17 @@ fn run_all<F: LifFixed>(
         }
         #[cfg(feature = "gpu")]
         BackendArg::Gpu => {
-            use sc_host::backend::Backend;
-            // One sample at a time: each run builds the weight counts,
-            // uploads them and steps on the device (every layer's spikes
-            // are kept, so the record limits apply); the backend warns once
+            // The whole batch on the device, `batch` samples per chunk (the
+            // weight counts built and uploaded once); the backend warns once
             // and runs on the CPU engine when there is no adapter.
             let gpu = sc_host::gpu::GpuBackend::new().context("--backend gpu")?;
-            for chunk in inputs.chunks(batch) {
-                for x in chunk {
-                    let q16: Vec<u32> = x.iter().map(|p| p.q16()).collect();
-                    let mut r = gpu.network(net, &q16, steps)?;
-                    if record == Record::Counts {
-                        r.spikes.clear();
-                    }
-                    runs.push(r);
-                }
-                bar.inc(chunk.len() as u64);
-            }
+            let mut done = 0;
+            runs = gpu
+                .prepare(net)?
+                .run_batch(inputs, steps, record, batch, &mut |n| {
+                    bar.inc((n - done) as u64);
+                    done = n;
+                })?;
         }
         #[cfg(not(feature = "gpu"))]
         BackendArg::Gpu => bail!(
