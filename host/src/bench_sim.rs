@@ -222,8 +222,6 @@ fn time_gpu(
                 .map(|_| ())
                 .map_err(|e| NetError::Invalid(e.to_string()))
         })?;
-        // i32 weight counts, one per synapse.
-        let synapses: usize = spec.dims.windows(2).map(|w| w[0] * w[1]).sum();
-        Ok((secs, g.adapter(), synapses * 4))
+        Ok((secs, g.adapter(), net.model_bytes()))
     }
 }

@@ -304,8 +304,6 @@ fn run_on<F: LifFixed>(
     let tables = g.zeroed(sizes[2])?;
     let ((gx, gy), xt) = g.grid(nb * m)?;
     let prefix_params = g.params(&NetParams {
-        inputs: u32_of(m)?,
-        len: u32_of(len0)?,
         batch: u32_of(nb)?,
         xt,
         ..layer_params(first, true)?
@@ -547,6 +545,22 @@ impl GpuBackend {
 }
 
 impl GpuNetwork<'_> {
+    /// Bytes of weight counts the device holds for this network (an `i32`
+    /// per synapse).
+    pub fn model_bytes(&self) -> usize {
+        fn bytes<F: LifFixed>(p: &Prepared<F>) -> usize {
+            p.model
+                .layers
+                .iter()
+                .map(|l| std::mem::size_of_val(l.weights.as_slice()))
+                .sum()
+        }
+        match &self.net {
+            Formats::Q16(p) => bytes(p),
+            Formats::Q8(p) => bytes(p),
+        }
+    }
+
     /// Every sample of `batch` (each its own state and input generator,
     /// spec §7) for `steps` steps, results in order, bit-identical to the
     /// CPU engine's [`Engine::run_batch`]: on the device, up to `chunk`
@@ -608,19 +622,14 @@ impl GpuNetwork<'_> {
                 }
                 let weights = held.as_deref().unwrap_or(&[]);
                 let size = chunk_size(g, model, steps, record, chunk.max(1));
-                let mut runs = match try_with_capacity("samples", batch.len()) {
-                    Ok(r) => r,
-                    Err(e) => return Ok(Err(NetError::from(e).into())),
-                };
-                for c in batch.chunks(size) {
-                    match run_on(g, model, weights, c, steps, record) {
-                        Ok(r) => runs.extend(r),
-                        Err(Stop::Net(e)) => return Ok(Err(e.into())),
-                        Err(Stop::Gpu(f)) => return Err(f),
-                    }
-                    (progress.borrow_mut())(runs.len());
+                let mut p = progress.borrow_mut();
+                match in_chunks(batch, size, &mut **p, |c| {
+                    run_on(g, model, weights, c, steps, record)
+                }) {
+                    Ok(runs) => Ok(Ok(runs)),
+                    Err(Stop::Net(e)) => Ok(Err(e.into())),
+                    Err(Stop::Gpu(f)) => Err(f),
                 }
-                Ok(Ok(runs))
             },
             |_| {
                 let mut p = progress.borrow_mut();
@@ -631,24 +640,27 @@ impl GpuNetwork<'_> {
                         Err(e) => return Ok(Err(e.into())),
                     },
                 };
-                Ok(cpu_batch(engine, batch, steps, record, chunk, &mut **p).map_err(Into::into))
+                let runs = in_chunks(batch, chunk, &mut **p, |c| {
+                    engine.run_batch(c, steps, record)
+                });
+                Ok(runs.map_err(Into::into))
             },
         )?
     }
 }
 
-/// [`GpuNetwork::run_batch`] on the CPU engine.
-fn cpu_batch<F: LifFixed>(
-    engine: &Engine<F>,
+/// `run` over `batch` in chunks of `size` samples (at least one), results
+/// in order, `progress` told the samples done after each chunk: the device
+/// and the CPU engine of [`GpuNetwork::run_batch`] alike.
+fn in_chunks<E: From<crate::limits::LimitError>>(
     batch: &[Vec<Probability>],
-    steps: usize,
-    record: Record,
-    chunk: usize,
+    size: usize,
     progress: &mut dyn FnMut(usize),
-) -> Result<Vec<NetRun>, NetError> {
+    mut run: impl FnMut(&[Vec<Probability>]) -> Result<Vec<NetRun>, E>,
+) -> Result<Vec<NetRun>, E> {
     let mut runs = try_with_capacity("samples", batch.len())?;
-    for c in batch.chunks(chunk.max(1)) {
-        runs.extend(engine.run_batch(c, steps, record)?);
+    for c in batch.chunks(size.max(1)) {
+        runs.extend(run(c)?);
         progress(runs.len());
     }
     Ok(runs)
